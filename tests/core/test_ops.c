@@ -1,0 +1,258 @@
+/* test_ops.c: every row of the op table, by a loop over the registry: the engine's gradient
+ * against a central finite difference at many points of the op's domain, and against
+ * hand-derived values at chosen points (closed forms, not numbers printed by tapegrad). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "ops_int.h"
+#include "tapegrad.h"
+
+/* splitmix64, so that the points are the same on every machine. */
+static uint64_t rng_state = 12345;
+static double uniform(double lo, double hi)
+{
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    z ^= z >> 31;
+    return lo + (hi - lo) * (double)(z >> 11) * 0x1.0p-53;
+}
+
+/* Where each op is smooth enough for a central difference. Columns: lo, hi of every input;
+ * min_abs keeps points away from a kink at 0 (relu, abs). Every op must have a row. */
+typedef struct domain {
+    double lo, hi;
+    double min_abs;
+} domain;
+static const domain domains[TG_N_OPS] = {
+    [TG_OP_ADD] = {-10, 10, 0},      [TG_OP_SUB] = {-10, 10, 0},   [TG_OP_MUL] = {-10, 10, 0},
+    [TG_OP_DIV] = {-10, 10, 0.1},    [TG_OP_POW] = {0.1, 3, 0},    [TG_OP_POWC] = {0.1, 3, 0},
+    [TG_OP_NEG] = {-10, 10, 0},      [TG_OP_EXP] = {-5, 5, 0},     [TG_OP_LOG] = {0.05, 20, 0},
+    [TG_OP_SQRT] = {0.05, 20, 0},    [TG_OP_SIN] = {-7, 7, 0},     [TG_OP_COS] = {-7, 7, 0},
+    [TG_OP_TAN] = {-1.3, 1.3, 0},    [TG_OP_TANH] = {-4, 4, 0},    [TG_OP_SIGMOID] = {-10, 10, 0},
+    [TG_OP_RELU] = {-5, 5, 1e-3},    [TG_OP_ABS] = {-5, 5, 1e-3},  [TG_OP_SUM] = {-10, 10, 0},
+    [TG_OP_DOT] = {-10, 10, 0},
+};
+
+enum { N_NARY = 4, MAX_IN = 2 * N_NARY };
+
+static double draw(const domain *d)
+{
+    for (;;) {
+        double x = uniform(d->lo, d->hi);
+        if (fabs(x) >= d->min_abs)
+            return x;
+    }
+}
+
+/* Records op over inputs x[0..n_in-1] on a fresh tape: unary, binary (POWC's exponent as a
+ * constant), or n-ary (sum over all, dot over halves). */
+static tg_var record(tg_tape *t, tg_op op, const double *x, tg_var *in, size_t *n_in)
+{
+    const int arity = tgi_ops[op].arity;
+    if (arity == TGI_NARY) {
+        *n_in = op == TG_OP_DOT ? 2 * N_NARY : N_NARY;
+        for (size_t k = 0; k < *n_in; k++)
+            in[k] = tg_input(t, x[k]);
+        return op == TG_OP_DOT ? tg_dot(t, N_NARY, in, in + N_NARY) : tg_sum(t, N_NARY, in);
+    }
+    *n_in = (size_t)arity;
+    in[0] = tg_input(t, x[0]);
+    if (arity == 1)
+        return tgi_record1(t, op, in[0]);
+    in[1] = op == TG_OP_POWC ? tg_const(t, x[1]) : tg_input(t, x[1]);
+    return tgi_record2(t, op, in[0], in[1]);
+}
+
+static double eval_at(tg_op op, const double *x)
+{
+    tg_tape *t = tg_tape_new();
+    tg_var in[MAX_IN];
+    size_t n;
+    double y = tg_value(t, record(t, op, x, in, &n));
+    tg_tape_free(t);
+    return y;
+}
+
+static void every_op_grad_matches_finite_difference(void **state)
+{
+    (void)state;
+    int n_checked = 0;
+    for (unsigned op = 0; op < TG_N_OPS; op++) {
+        if (tgi_ops[op].flags & TGI_LEAF)
+            continue;
+        const domain *d = &domains[op];
+        if (!(d->hi > d->lo))
+            fail_msg("op %s has no domain row in test_ops.c", tgi_ops[op].name);
+        for (int point = 0; point < 300; point++) {
+            double x[MAX_IN];
+            for (int k = 0; k < MAX_IN; k++)
+                x[k] = draw(d);
+            if (op == TG_OP_POW || op == TG_OP_POWC)
+                x[1] = uniform(-3, 3);
+            tg_tape *t = tg_tape_new();
+            tg_var in[MAX_IN];
+            size_t n_in;
+            tg_var y = record(t, (tg_op)op, x, in, &n_in);
+            assert_int_equal(tg_backward(t, y), TG_OK);
+            for (size_t k = 0; k < n_in; k++) {
+                if (op == TG_OP_POWC && k == 1)
+                    continue; /* the constant exponent gets no gradient */
+                const double h = 1e-6 * fmax(1.0, fabs(x[k]));
+                double xp[MAX_IN], xm[MAX_IN];
+                for (int j = 0; j < MAX_IN; j++)
+                    xp[j] = xm[j] = x[j];
+                xp[k] += h;
+                xm[k] -= h;
+                const double fd = (eval_at((tg_op)op, xp) - eval_at((tg_op)op, xm)) / (2 * h);
+                const double g = tg_grad(t, in[k]);
+                if (!(fabs(g - fd) <= 1e-6 * fmax(1.0, fabs(fd))))
+                    fail_msg("%s input %zu at %.17g, %.17g: engine %.17g, finite difference %.17g",
+                             tgi_ops[op].name, k, x[0], x[1], g, fd);
+                n_checked++;
+            }
+            tg_tape_free(t);
+        }
+    }
+    assert_true(n_checked > 5000);
+}
+
+/* Hand-derived values. Columns: op, a, b, y, dy/da, dy/db. */
+typedef struct hand_case {
+    tg_op op;
+    double a, b;
+    double y, da, db;
+} hand_case;
+static const hand_case hand_cases[] = {
+    {TG_OP_ADD, 3, 4, 7, 1, 1},
+    {TG_OP_SUB, 3, 4, -1, 1, -1},
+    {TG_OP_MUL, 3, 4, 12, 4, 3},
+    {TG_OP_DIV, 3, 4, 0.75, 0.25, -0.1875},              /* -a/b^2 = -3/16 */
+    {TG_OP_POW, 2, 3, 8, 12, 5.5451774444795623},       /* 3*2^2; 8 ln 2 */
+    {TG_OP_POW, 0, 0, 1, 0, 0},                         /* PyTorch's conventions at 0^0 */
+    {TG_OP_POW, 0, 2, 0, 0, 0},
+    {TG_OP_POWC, 9, 0.5, 3, 1.0 / 6, 0},                 /* 0.5 * 9^-0.5 */
+    {TG_OP_POWC, 2, -1, 0.5, -0.25, 0},                 /* -1 * 2^-2 */
+    {TG_OP_NEG, 3, 0, -3, -1, 0},
+    {TG_OP_EXP, 0, 0, 1, 1, 0},
+    {TG_OP_EXP, 1, 0, 2.718281828459045, 2.718281828459045, 0},
+    {TG_OP_LOG, 1, 0, 0, 1, 0},
+    {TG_OP_LOG, 4, 0, 1.3862943611198906, 0.25, 0},
+    {TG_OP_SQRT, 4, 0, 2, 0.25, 0},                     /* 1/(2*2) */
+    {TG_OP_SIN, 0, 0, 0, 1, 0},
+    {TG_OP_COS, 0, 0, 1, 0, 0},
+    {TG_OP_TAN, 0, 0, 0, 1, 0},
+    {TG_OP_TAN, 0.78539816339744831, 0, 1, 2, 0},       /* pi/4: sec^2 = 2 */
+    {TG_OP_TANH, 0, 0, 0, 1, 0},
+    {TG_OP_TANH, 0.69314718055994531, 0, 0.6, 0.64, 0}, /* ln 2: (4-1)/(4+1); 1 - 0.36 */
+    {TG_OP_SIGMOID, 0, 0, 0.5, 0.25, 0},
+    {TG_OP_SIGMOID, 1.0986122886681098, 0, 0.75, 0.1875, 0},  /* ln 3: 3/4; 3/16 */
+    {TG_OP_SIGMOID, -1.0986122886681098, 0, 0.25, 0.1875, 0}, /* -ln 3: 1/4 */
+    {TG_OP_SIGMOID, 800, 0, 1, 0, 0},                   /* no overflow either way */
+    {TG_OP_SIGMOID, -800, 0, 0, 0, 0},
+    {TG_OP_RELU, 2, 0, 2, 1, 0},
+    {TG_OP_RELU, -2, 0, 0, 0, 0},
+    {TG_OP_RELU, 0, 0, 0, 0, 0},                        /* relu'(0) = 0 */
+    {TG_OP_ABS, -3, 0, 3, -1, 0},
+    {TG_OP_ABS, 2, 0, 2, 1, 0},
+    {TG_OP_ABS, 0, 0, 0, 0, 0},                         /* abs'(0) = 0 */
+};
+
+static void ops_match_hand_derived_values(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof hand_cases / sizeof hand_cases[0]; i++) {
+        const hand_case *c = &hand_cases[i];
+        tg_tape *t = tg_tape_new();
+        double x[MAX_IN] = {c->a, c->b};
+        tg_var in[MAX_IN];
+        size_t n_in;
+        tg_var y = record(t, c->op, x, in, &n_in);
+        assert_int_equal(tg_backward(t, y), TG_OK);
+        const double got[3] = {tg_value(t, y), tg_grad(t, in[0]), n_in > 1 ? tg_grad(t, in[1]) : 0};
+        const double want[3] = {c->y, c->da, c->db};
+        for (int j = 0; j < 3; j++) {
+            if (c->op == TG_OP_POWC && j == 2)
+                continue;
+            if (!(fabs(got[j] - want[j]) <= 1e-15 * (1 + fabs(want[j]))))
+                fail_msg("case %zu (%s at %g, %g): column %d is %.17g, expected %.17g", i,
+                         tgi_ops[c->op].name, c->a, c->b, j, got[j], want[j]);
+        }
+        tg_tape_free(t);
+    }
+}
+
+static void nary_ops_match_hand_derived_values(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_var w[3] = {tg_input(t, 1), tg_input(t, 2), tg_input(t, -3)};
+    tg_var x[3] = {tg_input(t, 4), tg_input(t, 5), tg_input(t, 6)};
+    tg_var d = tg_dot(t, 3, w, x); /* 4 + 10 - 18 = -4 */
+    tg_var s = tg_sum(t, 3, x);    /* 15 */
+    tg_var y = tg_mul(t, d, s);    /* dy/dw_j = s x_j; dy/dx_j = s w_j + d */
+    assert_int_equal(tg_backward(t, y), TG_OK);
+    assert_true(tg_value(t, d) == -4 && tg_value(t, s) == 15);
+    for (int j = 0; j < 3; j++) {
+        assert_true(tg_grad(t, w[j]) == 15 * tg_value(t, x[j]));
+        assert_true(tg_grad(t, x[j]) == 15 * tg_value(t, w[j]) - 4);
+    }
+    assert_true(tg_value(t, tg_sum(t, 0, NULL)) == 0.0);
+    assert_int_equal(tg_n_inputs(t, d), 6);
+    assert_int_equal(tg_input_of(t, d, 4).id, x[1].id);
+    assert_true(tg_local_grad(t, d, 1) == 5.0); /* dd/dw_1 = x_1 */
+    tg_tape_free(t);
+}
+
+static void op_table_is_complete_and_findable(void **state)
+{
+    (void)state;
+    for (unsigned op = 0; op < TG_N_OPS; op++) {
+        const tgi_op_row *r = &tgi_ops[op];
+        assert_non_null(r->name);
+        assert_non_null(r->symbol);
+        if (r->arity == 1)
+            assert_true(r->forward1 && r->local1 && r->rule[0]);
+        else if (r->arity == 2)
+            assert_true(r->forward2 && r->local2 && r->rule[0] && r->rule[1]);
+        else if (r->arity == TGI_NARY)
+            assert_true(r->forwardn && r->localn && r->backwardn);
+        else
+            assert_true(r->flags & TGI_LEAF);
+        if (!(r->flags & TGI_LEAF))
+            assert_int_equal(tg_op_find(r->name), op);
+    }
+    assert_int_equal(tg_op_find("nosuch"), TG_N_OPS);
+    assert_int_equal(tg_op_find("input"), TG_N_OPS);
+}
+
+/* The convenience macros select a constant for numbers and pass tg_vars through. */
+static void convenience_macros_build_expected_graph(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_var x = tg_input(t, 3);
+    tg_var y = tg_mul(t, TG_V(t, 2.0), TG_V(t, x));
+    tg_var z = TG_SUM(t, y, x, TG_V(t, 1));
+    assert_int_equal(tg_op_of(t, tg_input_of(t, y, 0)), TG_OP_CONST);
+    assert_int_equal(tg_backward(t, z), TG_OK);
+    assert_true(tg_value(t, z) == 10 && tg_grad(t, x) == 3);
+    tg_tape_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_op_grad_matches_finite_difference),
+        cmocka_unit_test(ops_match_hand_derived_values),
+        cmocka_unit_test(nary_ops_match_hand_derived_values),
+        cmocka_unit_test(op_table_is_complete_and_findable),
+        cmocka_unit_test(convenience_macros_build_expected_graph),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -165,6 +165,24 @@ TG_API void tg_zero_grad(tg_tape *t);
  * exact for any input values, but a branch taken in C code while recording is not re-taken. */
 TG_API void tg_tape_forward(tg_tape *t);
 
+/* ---- Showing the chain rule (core/trace.c, core/export.c) -------------------------------- */
+
+typedef enum tg_trace_format {
+    TG_TRACE_TEXT,     /* plain text that fits an 80-column terminal */
+    TG_TRACE_MARKDOWN  /* Markdown tables with LaTeX formulas, to paste into notes */
+} tg_trace_format;
+
+/* Runs tg_backward(t, out) and writes the chain rule step by step to f: the forward table
+ * (node, operation, inputs, value), then every backward step as upstream x local = contribution,
+ * with the sum written out where a node feeds several others. Nodes are shown by their names
+ * (tg_set_name) where they have one. Returns what tg_backward returns, or TG_ERR_IO. */
+TG_API tg_status tg_trace_backward(tg_tape *t, tg_var out, FILE *f, tg_trace_format fmt);
+
+/* Writes the graph of out (the nodes out depends on) as Graphviz DOT to f, each node with its
+ * value and gradient; forward edges and gradient flow drawn distinguishably. Call after a
+ * backward for meaningful gradients. TG_ERR_IO if writing fails. */
+TG_API tg_status tg_dot_export(const tg_tape *t, tg_var out, FILE *f);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,11 +10,22 @@
 #include "ops_int.h"
 #include "uthash_int.h"
 
+/* What the tape knows of a node besides its value: a name and a source origin. Only nodes that
+ * have one get an entry, so the table stays off the recording path. */
 struct tgi_name_entry {
     uint32_t id;
-    char *name;
+    char *name;   /* owned; NULL if none */
+    char *origin_text; /* owned; NULL if none */
+    uint32_t line, column; /* 0 if no origin */
     UT_hash_handle hh;
 };
+
+static void note_free(struct tgi_name_entry *e)
+{
+    free(e->name);
+    free(e->origin_text);
+    free(e);
+}
 
 /* Messages indexed by tg_status. */
 static const char *const status_text[TG_N_STATUS] = {
@@ -64,8 +75,7 @@ static void names_clear_from(tg_tape *t, uint32_t first_id)
     {
         if (e->id >= first_id) {
             HASH_DEL(t->names, e);
-            free(e->name);
-            free(e);
+            note_free(e);
         }
     }
 }
@@ -301,44 +311,55 @@ static char *copy_string(const char *s)
     return c ? memcpy(c, s, n) : NULL;
 }
 
+/* Finds v's note, creating an empty one if create is set. NULL (error kept) when out of memory. */
+static struct tgi_name_entry *note_find(tg_tape *t, uint32_t id, int create)
+{
+    struct tgi_name_entry *e;
+    HASH_FIND(hh, t->names, &id, sizeof id, e);
+    if (e || !create)
+        return e;
+    e = calloc(1, sizeof *e);
+    if (!e) {
+        tgi_fail(t, TG_ERR_NOMEM, "out of memory annotating node %u", (unsigned)id);
+        return NULL;
+    }
+    e->id = id;
+    HASH_ADD(hh, t->names, id, sizeof e->id, e);
+    struct tgi_name_entry *check;
+    HASH_FIND(hh, t->names, &id, sizeof id, check);
+    if (check != e) {
+        free(e);
+        tgi_fail(t, TG_ERR_NOMEM, "out of memory annotating node %u", (unsigned)id);
+        return NULL;
+    }
+    return e;
+}
+
+/* Drops a note that no longer says anything. */
+static void note_prune(tg_tape *t, struct tgi_name_entry *e)
+{
+    if (!e->name && !e->origin_text && !e->line) {
+        HASH_DEL(t->names, e);
+        note_free(e);
+    }
+}
+
 tg_status tg_set_name(tg_tape *t, tg_var v, const char *name)
 {
     tg_status s = check_var(t, v, "tg_set_name");
     if (s != TG_OK)
         return s;
-    struct tgi_name_entry *e;
-    HASH_FIND(hh, t->names, &v.id, sizeof v.id, e);
-    if (!name) {
-        if (e) {
-            HASH_DEL(t->names, e);
-            free(e->name);
-            free(e);
-        }
-        return TG_OK;
-    }
-    char *copy = copy_string(name);
-    if (!copy)
+    char *copy = NULL;
+    if (name && !(copy = copy_string(name)))
         return tgi_fail(t, TG_ERR_NOMEM, "out of memory naming node %u", (unsigned)v.id);
-    if (e) {
-        free(e->name);
-        e->name = copy;
-        return TG_OK;
-    }
-    e = calloc(1, sizeof *e);
+    struct tgi_name_entry *e = note_find(t, v.id, name != NULL);
     if (!e) {
         free(copy);
-        return tgi_fail(t, TG_ERR_NOMEM, "out of memory naming node %u", (unsigned)v.id);
+        return name ? t->status : TG_OK;
     }
-    e->id = v.id;
+    free(e->name);
     e->name = copy;
-    HASH_ADD(hh, t->names, id, sizeof e->id, e);
-    struct tgi_name_entry *check;
-    HASH_FIND(hh, t->names, &v.id, sizeof v.id, check);
-    if (check != e) {
-        free(copy);
-        free(e);
-        return tgi_fail(t, TG_ERR_NOMEM, "out of memory naming node %u", (unsigned)v.id);
-    }
+    note_prune(t, e);
     return TG_OK;
 }
 
@@ -349,4 +370,42 @@ const char *tg_name(const tg_tape *t, tg_var v)
     struct tgi_name_entry *e;
     HASH_FIND(hh, t->names, &v.id, sizeof v.id, e);
     return e ? e->name : NULL;
+}
+
+tg_status tg_set_origin(tg_tape *t, tg_var v, uint32_t line, uint32_t column, const char *text)
+{
+    tg_status s = check_var(t, v, "tg_set_origin");
+    if (s != TG_OK)
+        return s;
+    char *copy = NULL;
+    if (text && !(copy = copy_string(text)))
+        return tgi_fail(t, TG_ERR_NOMEM, "out of memory recording the origin of node %u",
+                        (unsigned)v.id);
+    struct tgi_name_entry *e = note_find(t, v.id, 1);
+    if (!e) {
+        free(copy);
+        return t->status;
+    }
+    free(e->origin_text);
+    e->origin_text = copy;
+    e->line = line;
+    e->column = column;
+    note_prune(t, e);
+    return TG_OK;
+}
+
+int tg_get_origin(const tg_tape *t, tg_var v, tg_origin *origin)
+{
+    if (!t || !tgi_valid(t, v) || !t->names)
+        return 0;
+    struct tgi_name_entry *e;
+    HASH_FIND(hh, t->names, &v.id, sizeof v.id, e);
+    if (!e || (!e->line && !e->origin_text))
+        return 0;
+    if (origin) {
+        origin->line = e->line;
+        origin->column = e->column;
+        origin->text = e->origin_text;
+    }
+    return 1;
 }

@@ -141,6 +141,22 @@ TG_API tg_status tg_set_name(tg_tape *t, tg_var v, const char *name);
 /* v's name, or NULL. The pointer is valid until the name is changed or v is rewound. */
 TG_API const char *tg_name(const tg_tape *t, tg_var v);
 
+/* Where a node came from in a program's source (the expression language records it, so that
+ * errors and traces can point at it): 1-based line and column, and the source text of the
+ * operation, e.g. "log(x)". */
+typedef struct tg_origin {
+    uint32_t line;
+    uint32_t column;
+    const char *text; /* owned by the tape; valid until the origin is changed or v rewound */
+} tg_origin;
+
+/* Records v's origin; text is copied (NULL allowed). */
+TG_API tg_status tg_set_origin(tg_tape *t, tg_var v, uint32_t line, uint32_t column,
+                               const char *text);
+
+/* Fills *origin and returns 1 if v has an origin; returns 0 otherwise. */
+TG_API int tg_get_origin(const tg_tape *t, tg_var v, tg_origin *origin);
+
 /* ---- Backward ---------------------------------------------------------------------------- */
 
 /* Computes d(out)/d(v) for every node v of the tape, replacing whatever gradients the tape held:

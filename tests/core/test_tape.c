@@ -276,6 +276,35 @@ static void ten_million_node_chain(void **state)
     tg_tape_free(t);
 }
 
+static void names_and_origins_are_kept_until_rewound(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_var x = tg_input(t, 2);
+    tg_mark m = tg_tape_mark(t);
+    tg_var y = tg_log(t, x);
+    char buf[8] = "x";
+    assert_int_equal(tg_set_name(t, x, buf), TG_OK);
+    buf[0] = 'z'; /* the tape keeps its own copy */
+    assert_int_equal(tg_set_origin(t, y, 3, 7, "log(x)"), TG_OK);
+    assert_int_equal(tg_set_name(t, y, "y"), TG_OK);
+    tg_origin o;
+    assert_int_equal(tg_get_origin(t, y, &o), 1);
+    assert_true(o.line == 3 && o.column == 7);
+    assert_string_equal(o.text, "log(x)");
+    assert_int_equal(tg_get_origin(t, x, &o), 0);
+    assert_string_equal(tg_name(t, x), "x");
+    assert_int_equal(tg_set_name(t, y, NULL), TG_OK);
+    assert_null(tg_name(t, y));
+    assert_int_equal(tg_get_origin(t, y, &o), 1); /* removing the name keeps the origin */
+    tg_tape_rewind(t, m);
+    y = tg_exp(t, x); /* same id as the rewound node: no stale note */
+    assert_null(tg_name(t, y));
+    assert_int_equal(tg_get_origin(t, y, &o), 0);
+    assert_string_equal(tg_name(t, x), "x");
+    tg_tape_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +320,7 @@ int main(void)
         cmocka_unit_test(mark_rewind_reuses_memory),
         cmocka_unit_test(errors_are_reported_not_crashed),
         cmocka_unit_test(replay_recomputes_values),
+        cmocka_unit_test(names_and_origins_are_kept_until_rewound),
         cmocka_unit_test(ten_million_node_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -186,7 +186,7 @@ TG_API void tg_tape_forward(tg_tape *t);
 /* The result of comparing one derivative with a finite difference. */
 typedef struct tg_gradcheck_result {
     double expected; /* the derivative being checked (the engine's gradient, or a formula's) */
-    double numeric;  /* the finite-difference estimate that agrees best with it */
+    double numeric;  /* the finite-difference estimate with the smallest estimated error */
     double abs_err;  /* |expected - numeric| */
     double rel_err;  /* abs_err / max(|expected|, |numeric|), 0 when both are 0 */
     double step;     /* the step h of that estimate */
@@ -196,16 +196,17 @@ typedef struct tg_gradcheck_result {
 } tg_gradcheck_result;
 
 /* Checks `expected` as d(out)/d(x) by central differences over replays of the tape: x (a leaf)
- * is set to x +- h and tg_tape_forward recomputes everything, nothing is recorded. h is chosen
- * per x's magnitude (h = 1e-3 * max(|x|, 1), then smaller and relative steps), each estimate is
- * refined by Richardson extrapolation, and the one closest to expected is reported. ok when
- * abs_err <= tol * max(1, |numeric|) plus the rounding noise of the differences (16 eps times
- * the largest |value| out depends on, over h). At a kink
- * (relu, abs at 0) expected is accepted if it lies between the one-sided slopes. Estimates where
- * out is not finite are skipped; if none is finite, numeric is NaN and ok is 0.
+ * is set to x +- h and tg_tape_forward recomputes everything; nothing is recorded. Steps h run
+ * from 1e-1 to 1e-7 of max(|x|, 1) (and of |x| when 0 < |x| < 1); each central difference is
+ * refined by Richardson extrapolation and given an error estimate (extrapolation change plus
+ * rounding noise: eps times the largest |value| out depends on, over h). The estimate with the
+ * smallest error is reported, chosen without looking at expected; ok when
+ * |expected - numeric| <= tol * max(1, |numeric|) + that error. Steps where out is not finite
+ * (outside log's domain) are skipped; if none is finite, numeric is NaN and ok is 0. At a kink
+ * (relu, abs at 0) expected is accepted, with kink set, if it lies between the one-sided slopes.
  * x's value and every node's value are restored before returning; gradients are not touched.
  * TG_ERR_BADVAR for invalid out or x, TG_ERR_NOTLEAF if x is computed, TG_ERR_ARG for a
- * NULL result or a tol that is not positive. */
+ * NULL tape or result or a tol that is not positive. */
 TG_API tg_status tg_gradcheck(tg_tape *t, tg_var out, tg_var x, double expected, double tol,
                               tg_gradcheck_result *result);
 

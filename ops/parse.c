@@ -163,6 +163,19 @@ static void error_at(tg_parser *p, const token *k, const char *what)
     set_error(p, TG_ERR_SYNTAX, k->line, k->col, "%s %s", what, quote(p, k, q, sizeof q));
 }
 
+/* Reports a T_BAD token: a malformed or out-of-range number, or a stray byte. */
+static void bad_token(tg_parser *p, const token *k)
+{
+    if (is_digit((unsigned char)p->src[k->start]) || (p->src[k->start] == '.' && k->end > k->start + 1)) {
+        char q[64];
+        set_error(p, TG_ERR_SYNTAX, k->line, k->col,
+                  isinf(k->num) ? "number %s is out of range" : "malformed number %s",
+                  quote(p, k, q, sizeof q));
+        return;
+    }
+    error_at(p, k, "unexpected character");
+}
+
 /* Reads the next token into *k. Never fails: a bad byte or number is a T_BAD token, which
  * the parser reports with its position. */
 static void lex(tg_parser *p, token *k)
@@ -493,14 +506,7 @@ static int parse_prefix(tg_parser *p, token *k, expr *out)
         return recorded(p, out->v, out);
     }
     case T_BAD:
-        if (is_digit((unsigned char)p->src[first.start]) || p->src[first.start] == '.') {
-            char q[64];
-            set_error(p, TG_ERR_SYNTAX, first.line, first.col,
-                      isinf(first.num) ? "number %s is out of range" : "malformed number %s",
-                      quote(p, &first, q, sizeof q));
-            return 0;
-        }
-        error_at(p, &first, "unexpected character");
+        bad_token(p, &first);
         return 0;
     case T_RPAR:
         error_at(p, &first, p->paren ? "expected an expression before" : "unmatched");
@@ -592,6 +598,11 @@ static int parse_statement(tg_parser *p, token *k, tg_var *value)
         const lex_state saved = {p->pos, p->line, p->line_start, *k};
         token next;
         lex(p, &next);
+        if (next.kind == T_ASSIGN && p->pos < p->len && p->src[p->pos] == '=') {
+            set_error(p, TG_ERR_SYNTAX, next.line, next.col,
+                      "'==' is not an operator: the language has no comparisons");
+            return 0;
+        }
         if (next.kind == T_ASSIGN) {
             const token nt = *k;
             const size_t n = nt.end - nt.start;
@@ -660,6 +671,10 @@ tg_status tg_parser_run(tg_parser *p, const char *src, size_t len, tg_var *out)
         if (k.kind == T_ASSIGN) {
             set_error(p, TG_ERR_SYNTAX, k.line, k.col,
                       "unexpected '=': only a name can be assigned (name = expression)");
+            break;
+        }
+        if (k.kind == T_BAD) {
+            bad_token(p, &k);
             break;
         }
         if (k.kind != T_SEMI && k.kind != T_NL && k.kind != T_EOF) {

@@ -64,7 +64,7 @@ static const char usage_text[] =
     "    Functions: exp log sqrt sin cos tan tanh sigmoid relu abs, and pow(a, b).\n"
     "    Numbers: 1 2.5 .5 5. 1e-3 6.02E23; number literals are constants (no gradient).\n"
     "    Names: [A-Za-z_][A-Za-z0-9_]*, case-sensitive; function names are reserved.\n"
-    "    Nesting (parentheses, signs, ^ chains, calls) is limited to 10000 levels.\n"
+    "    Nesting (parentheses, signs, ^ chains, calls) is limited to 5000 levels.\n"
     "\n"
     "EXIT STATUS\n"
     "    0 success; 1 --check or --expect found a mismatch; 2 bad usage, a syntax or name\n"

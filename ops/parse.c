@@ -367,6 +367,21 @@ static int infix_bp(tok_kind k)
 
 static int parse_expr(tg_parser *p, token *k, int min_bp, expr *out);
 
+/* Reports a call with the wrong number of arguments, at token k. */
+static void arity_error(tg_parser *p, const token *k, int fi, unsigned n)
+#if defined(__GNUC__)
+    __attribute__((noinline))
+#endif
+    ;
+static void arity_error(tg_parser *p, const token *k, int fi, unsigned n)
+{
+    const unsigned want = functions[fi].fn ? 1 : 2;
+    char q[64];
+    set_error(p, TG_ERR_SYNTAX, k->line, k->col, "%s() takes %u argument%s; expected %s but found %s",
+              functions[fi].name, want, want == 1 ? "" : "s", n < want ? "','" : "')'",
+              quote(p, k, q, sizeof q));
+}
+
 /* A function call; k is at the '(' after the function's name nt. */
 static int parse_call(tg_parser *p, token *k, const token *nt, int fi, expr *out)
 {
@@ -376,33 +391,16 @@ static int parse_call(tg_parser *p, token *k, const token *nt, int fi, expr *out
     p->paren++;
     advance(p, k);
     for (;;) {
-        if (n == want) {
-            char q[64];
-            set_error(p, TG_ERR_SYNTAX, k->line, k->col,
-                      "%s() takes %u argument%s; expected ')' but found %s", functions[fi].name,
-                      want, want == 1 ? "" : "s", quote(p, k, q, sizeof q));
-            return 0;
-        }
         if (!parse_expr(p, k, BP_NONE, &arg[n]))
             return 0;
         n++;
-        if (k->kind == T_COMMA && n < want) {
+        if (n < want && k->kind == T_COMMA) {
             advance(p, k);
             continue;
         }
-        if (k->kind == T_RPAR)
+        if (n == want && k->kind == T_RPAR)
             break;
-        if (k->kind == T_COMMA)
-            continue; /* one argument too many: reported at the top of the loop */
-        char q[64];
-        set_error(p, TG_ERR_SYNTAX, k->line, k->col, "%s() takes %u argument%s; expected %s but found %s",
-                  functions[fi].name, want, want == 1 ? "" : "s", n < want ? "','" : "')'",
-                  quote(p, k, q, sizeof q));
-        return 0;
-    }
-    if (n < want) {
-        set_error(p, TG_ERR_SYNTAX, k->line, k->col, "%s() takes %u arguments, got %u",
-                  functions[fi].name, want, n);
+        arity_error(p, k, fi, n);
         return 0;
     }
     out->start = nt->start;
@@ -415,105 +413,144 @@ static int parse_call(tg_parser *p, token *k, const token *nt, int fi, expr *out
     return recorded(p, out->v, out);
 }
 
-/* A prefix expression: number, name, call, parenthesized expression, or a unary sign applied
- * to an operand of binding power BP_UNARY (so -x^2 is -(x^2) and 2^-1 is 2^(-1)). */
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+/* The pieces of a prefix expression live in separate, non-inlined functions so that the frames
+ * on the recursion path (parse_expr -> parse_prefix -> paren/sign/call -> parse_expr) stay small:
+ * nesting to TG_PARSE_MAX_DEPTH must fit the stack even under AddressSanitizer. */
+
+static NOINLINE int prefix_number(tg_parser *p, token *k, expr *out)
+{
+    const double num = k->num;
+    out->end = k->end;
+    advance(p, k);
+    out->v = tg_const(p->t, num);
+    if (!tg_var_ok(out->v)) {
+        set_error(p, TG_ERR_NOMEM, out->line, out->col, "%s", tg_tape_errmsg(p->t));
+        return 0;
+    }
+    return 1;
+}
+
+static NOINLINE int name_error(tg_parser *p, const token *nt, int fi, int is_call)
+{
+    const size_t n = nt->end - nt->start;
+    const char *s = p->src + nt->start;
+    if (fi >= 0)
+        set_error(p, TG_ERR_SYNTAX, nt->line, nt->col, "'%s' is a function: write %s(...)",
+                  functions[fi].name, functions[fi].name);
+    else if (is_call)
+        set_error(p, TG_ERR_NAME, nt->line, nt->col, "unknown function '%.*s'",
+                  (int)(n > 64 ? 64 : n), s);
+    else
+        set_error(p, TG_ERR_NAME, nt->line, nt->col,
+                  "unknown name '%.*s' (not an input, nor assigned before this point)",
+                  (int)(n > 64 ? 64 : n), s);
+    return 0;
+}
+
+/* A name: a call when a function's name is followed by '(', else a bound variable. */
+static NOINLINE int prefix_name(tg_parser *p, token *k, expr *out)
+{
+    const token nt = *k;
+    advance(p, k);
+    const int fi = find_function(p->src + nt.start, nt.end - nt.start);
+    if (fi >= 0 && k->kind == T_LPAR)
+        return parse_call(p, k, &nt, fi, out);
+    const symbol *e = fi < 0 && k->kind != T_LPAR ? sym_find(p, p->src + nt.start, nt.end - nt.start)
+                                                  : NULL;
+    if (!e)
+        return name_error(p, &nt, fi, k->kind == T_LPAR);
+    out->v = e->v;
+    out->end = nt.end;
+    return 1;
+}
+
+static NOINLINE int unclosed_error(tg_parser *p, const token *k, const expr *open)
+{
+    char q[64];
+    set_error(p, TG_ERR_SYNTAX, k->line, k->col, "expected ')' to close the '(' at %u:%u, found %s",
+              (unsigned)open->line, (unsigned)open->col, quote(p, k, q, sizeof q));
+    return 0;
+}
+
+/* '(' expr ')': the node is the inner one (no node for grouping). */
+static NOINLINE int prefix_paren(tg_parser *p, token *k, expr *out)
+{
+    p->paren++;
+    advance(p, k);
+    expr inner;
+    if (!parse_expr(p, k, BP_NONE, &inner))
+        return 0;
+    if (k->kind != T_RPAR)
+        return unclosed_error(p, k, out);
+    p->paren--;
+    out->v = inner.v;
+    out->end = k->end;
+    advance(p, k);
+    return 1;
+}
+
+/* A unary sign applied to an operand of binding power BP_UNARY, so that -x^2 is -(x^2) and
+ * 2^-1 is 2^(-1). */
+static NOINLINE int prefix_sign(tg_parser *p, token *k, expr *out)
+{
+    const int minus = k->kind == T_MINUS;
+    advance(p, k);
+    expr operand;
+    if (!parse_expr(p, k, BP_UNARY, &operand))
+        return 0;
+    out->end = operand.end;
+    if (!minus) {
+        out->v = operand.v; /* +a is a itself: no node */
+        return 1;
+    }
+    if (tg_op_of(p->t, operand.v) == TG_OP_CONST) {
+        /* -2 is the constant -2 (so x^-1 keeps a constant exponent) */
+        out->v = tg_const(p->t, -tg_value(p->t, operand.v));
+        if (!tg_var_ok(out->v)) {
+            set_error(p, TG_ERR_NOMEM, out->line, out->col, "%s", tg_tape_errmsg(p->t));
+            return 0;
+        }
+        return 1;
+    }
+    out->v = tg_neg(p->t, operand.v);
+    return recorded(p, out->v, out);
+}
+
+static NOINLINE int prefix_error(tg_parser *p, const token *k)
+{
+    if (k->kind == T_BAD)
+        bad_token(p, k);
+    else if (k->kind == T_RPAR)
+        error_at(p, k, p->paren ? "expected an expression before" : "unmatched");
+    else
+        error_at(p, k, "expected an expression, found");
+    return 0;
+}
+
+/* A prefix expression: number, name, call, parenthesized expression, or a signed operand. */
 static int parse_prefix(tg_parser *p, token *k, expr *out)
 {
-    const token first = *k;
-    out->start = first.start;
-    out->line = first.line;
-    out->col = first.col;
-    switch (first.kind) {
+    out->start = k->start;
+    out->line = k->line;
+    out->col = k->col;
+    switch (k->kind) {
     case T_NUM:
-        out->end = first.end;
-        advance(p, k);
-        out->v = tg_const(p->t, first.num);
-        if (!tg_var_ok(out->v)) {
-            set_error(p, TG_ERR_NOMEM, first.line, first.col, "%s", tg_tape_errmsg(p->t));
-            return 0;
-        }
-        return 1;
-    case T_NAME: {
-        const size_t n = first.end - first.start;
-        const char *s = p->src + first.start;
-        advance(p, k);
-        const int fi = find_function(s, n);
-        if (fi >= 0) {
-            if (k->kind != T_LPAR) {
-                set_error(p, TG_ERR_SYNTAX, first.line, first.col,
-                          "'%s' is a function: write %s(...)", functions[fi].name,
-                          functions[fi].name);
-                return 0;
-            }
-            return parse_call(p, k, &first, fi, out);
-        }
-        if (k->kind == T_LPAR) {
-            set_error(p, TG_ERR_NAME, first.line, first.col, "unknown function '%.*s'",
-                      (int)(n > 64 ? 64 : n), s);
-            return 0;
-        }
-        const symbol *e = sym_find(p, s, n);
-        if (!e) {
-            set_error(p, TG_ERR_NAME, first.line, first.col,
-                      "unknown name '%.*s' (not an input, nor assigned before this point)",
-                      (int)(n > 64 ? 64 : n), s);
-            return 0;
-        }
-        out->v = e->v;
-        out->end = first.end;
-        return 1;
-    }
-    case T_LPAR: {
-        p->paren++;
-        advance(p, k);
-        expr inner;
-        if (!parse_expr(p, k, BP_NONE, &inner))
-            return 0;
-        if (k->kind != T_RPAR) {
-            char q[64];
-            set_error(p, TG_ERR_SYNTAX, k->line, k->col,
-                      "expected ')' to close the '(' at %u:%u, found %s", (unsigned)first.line,
-                      (unsigned)first.col, quote(p, k, q, sizeof q));
-            return 0;
-        }
-        p->paren--;
-        out->v = inner.v;
-        out->end = k->end;
-        advance(p, k);
-        return 1;
-    }
+        return prefix_number(p, k, out);
+    case T_NAME:
+        return prefix_name(p, k, out);
+    case T_LPAR:
+        return prefix_paren(p, k, out);
     case T_MINUS:
-    case T_PLUS: {
-        advance(p, k);
-        expr operand;
-        if (!parse_expr(p, k, BP_UNARY, &operand))
-            return 0;
-        out->end = operand.end;
-        if (first.kind == T_PLUS) {
-            out->v = operand.v; /* +a is a itself: no node */
-            return 1;
-        }
-        if (tg_op_of(p->t, operand.v) == TG_OP_CONST) {
-            /* -2 is the constant -2 (so x^-1 keeps a constant exponent) */
-            out->v = tg_const(p->t, -tg_value(p->t, operand.v));
-            if (!tg_var_ok(out->v)) {
-                set_error(p, TG_ERR_NOMEM, first.line, first.col, "%s", tg_tape_errmsg(p->t));
-                return 0;
-            }
-            return 1;
-        }
-        out->v = tg_neg(p->t, operand.v);
-        return recorded(p, out->v, out);
-    }
-    case T_BAD:
-        bad_token(p, &first);
-        return 0;
-    case T_RPAR:
-        error_at(p, &first, p->paren ? "expected an expression before" : "unmatched");
-        return 0;
+    case T_PLUS:
+        return prefix_sign(p, k, out);
     default:
-        error_at(p, &first, "expected an expression, found");
-        return 0;
+        return prefix_error(p, k);
     }
 }
 

@@ -350,6 +350,7 @@ static void nesting_to_1000_levels_works_and_beyond_the_limit_is_an_error(void *
         {1000, "sin(", "x-x", ")", TG_OK, 0},
         {1000, "1^", "x", "", TG_OK, 0}, /* 1^(1^(...^x)) = 1 */
         {4000, "-", "x", "", TG_OK, 1},
+        {1000, "-(+(", "x", "))", TG_OK, 1}, /* 4 levels each: 4000 in all */
         {TG_PARSE_MAX_DEPTH + 1, "(", "x", ")", TG_ERR_LIMIT, 0},
         {100000, "(", "x", ")", TG_ERR_LIMIT, 0},
         {100000, "-", "x", "", TG_ERR_LIMIT, 0},

@@ -16,6 +16,8 @@ static void html_text(FILE *f, const char *s, size_t width)
 {
     char buf[4 * 60 + 1];
     tgi_fit(buf, s, width);
+    if (!buf[0])
+        fputs("&#160;", f); /* Graphviz rejects an empty <b></b> */
     for (const char *p = buf; *p; p++) {
         switch (*p) {
         case '&': fputs("&amp;", f); break;

@@ -202,8 +202,8 @@ tg_status tgi_view_init(tgi_view *v, const tg_tape *t, tg_var out)
         const char *name = tg_name(t, vi);
         tg_origin o;
         char buf[48];
-        if (name)
-            ; /* the user's name wins */
+        if (name && name[0])
+            ; /* the user's name wins (an empty one says nothing) */
         else if (tgi_is_const(t, i)) {
             char num[32];
             /* "x * (-5)" rather than "x * -5" */
@@ -956,6 +956,7 @@ static void json_trace(FILE *f, const tgi_view *v)
         json_str(f, txt);
         fputs(",\"contribution\":", f);
         json_num(f, s->contribution);
+        fprintf(f, ",\"contribution_s\":\"%s\"", tgi_num(n, s->contribution));
         fprintf(f, ",\"acc_s\":\"%s\",\"last\":%s}", tgi_num(n, s->acc),
                 s->next == TGI_NO_STEP ? "true" : "false");
     }

@@ -25,7 +25,10 @@ static tg_status fail(char *err, size_t cap, tg_status code, const char *fmt, ..
 
 #ifdef TG_HAVE_GVC
 
-int tgi_show_can_render(void) { return 1; }
+int tgi_show_can_render(void)
+{
+    return 1;
+}
 
 tg_status tgi_show_render(const tg_tape *t, tg_var out, const char *format, const char *path,
                           char *err, size_t err_cap)
@@ -81,7 +84,10 @@ tg_status tgi_show_render(const tg_tape *t, tg_var out, const char *format, cons
 
 #else /* built without Graphviz */
 
-int tgi_show_can_render(void) { return 0; }
+int tgi_show_can_render(void)
+{
+    return 0;
+}
 
 tg_status tgi_show_render(const tg_tape *t, tg_var out, const char *format, const char *path,
                           char *err, size_t err_cap)

@@ -86,10 +86,15 @@ static void html_page_carries_steps_and_seed_gradients(void **state)
     char *page = html_of(t, price, NULL);
     assert_true(strncmp(page, "<!DOCTYPE html>", 15) == 0);
     assert_contains(page, "<title>tapegrad: the chain rule for price</title>");
-    assert_contains(page, "<script id=\"tapegrad-data\" type=\"application/json\">\n{\"output\":8,");
+    assert_contains(page,
+                    "<script id=\"tapegrad-data\" type=\"application/json\">\n{\"output\":8,");
     static const char *const grads[] = {
-        "\"label\":\"apple\",\"kind\":\"input\"",       "\"grad_s\":\"2.2\"",
-        "\"grad_s\":\"110\"", "\"grad_s\":\"3.3\"", "\"grad_s\":\"165\"", "\"grad_s\":\"650\"",
+        "\"label\":\"apple\",\"kind\":\"input\"",
+        "\"grad_s\":\"2.2\"",
+        "\"grad_s\":\"110\"",
+        "\"grad_s\":\"3.3\"",
+        "\"grad_s\":\"165\"",
+        "\"grad_s\":\"650\"",
         "\"label\":\"all_price\",\"kind\":\"op\",\"op\":\"add\",\"expr\":\"apple_price + "
         "orange_price\",\"value\":650,\"value_s\":\"650\",\"grad\":1.1000000000000001,"
         "\"grad_s\":\"1.1\"",
@@ -180,8 +185,7 @@ static void render_writes_svg_and_png(void **state)
     assert_int_equal(tgi_show_render(t, price, "svg", "/nonexistent/dir/g.svg", err, sizeof err),
                      TG_ERR_IO);
     assert_non_null(strstr(err, "/nonexistent/dir/g.svg"));
-    assert_int_equal(tgi_show_render(t, (tg_var){99}, "svg", svg, err, sizeof err),
-                     TG_ERR_BADVAR);
+    assert_int_equal(tgi_show_render(t, (tg_var){99}, "svg", svg, err, sizeof err), TG_ERR_BADVAR);
     remove(svg);
     remove(png);
     rmdir(dir);

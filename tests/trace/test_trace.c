@@ -101,9 +101,15 @@ static apple_orange build_apple_orange(tg_tape *t)
         tg_var v;
         const char *name;
     } names[] = {
-        {a.apple, "apple"},       {a.apple_num, "apple_num"},       {a.orange, "orange"},
-        {a.orange_num, "orange_num"}, {a.tax, "tax"},             {a.apple_price, "apple_price"},
-        {a.orange_price, "orange_price"}, {a.all_price, "all_price"}, {a.price, "price"},
+        {a.apple, "apple"},
+        {a.apple_num, "apple_num"},
+        {a.orange, "orange"},
+        {a.orange_num, "orange_num"},
+        {a.tax, "tax"},
+        {a.apple_price, "apple_price"},
+        {a.orange_price, "orange_price"},
+        {a.all_price, "all_price"},
+        {a.price, "price"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         assert_int_equal(tg_set_name(t, names[i].v, names[i].name), TG_OK);
@@ -242,8 +248,8 @@ static tg_var build_mixed(tg_tape *t)
     tg_var f = tg_powc(t, e, 2);
     tg_var g = tg_div(t, f, tg_const(t, 2.0));
     g = tg_add(t, g, tg_rdivc(t, 10.0, f));
-    tg_var w[3] = {a, b, tg_tanh(t, b)}, x[3] = {tg_sin(t, a), tg_exp(t, tg_mulc(t, b, 0.1)),
-                                                  tg_sigmoid(t, a)};
+    tg_var w[3] = {a, b, tg_tanh(t, b)},
+           x[3] = {tg_sin(t, a), tg_exp(t, tg_mulc(t, b, 0.1)), tg_sigmoid(t, a)};
     tg_var s[3] = {g, tg_dot(t, 3, w, x), tg_sqrt(t, tg_abs(t, a))};
     return tg_sum(t, 3, s);
 }
@@ -322,7 +328,7 @@ static void labels_are_names_source_text_or_ids(void **state)
     tg_set_name(t, c, "c");
     tg_var c2 = tg_add(t, c, c);
     tg_set_name(t, c2, "c");
-    tg_var q = tg_mul(t, c2, tg_const(t, -0.5));          /* node 3 (the constant is 2) */
+    tg_var q = tg_mul(t, c2, tg_const(t, -0.5)); /* node 3 (the constant is 2) */
     tg_var r = tg_exp(t, q);
     tg_set_origin(t, r, 2, 5, "exp(q)");
     tg_var out = tg_add(t, r, c);
@@ -335,6 +341,32 @@ static void labels_are_names_source_text_or_ids(void **state)
     assert_contains(text, "dL/dc = ");
     assert_true(fabs(tg_grad(t, c) - (1.0 - exp(-3.0))) < 1e-15);
     free(text);
+    tg_tape_free(t);
+}
+
+/* log(-1) is NaN and 1/0 is inf (IEEE, as C's math library): the trace prints "nan" (never
+ * "-nan") and "inf", and the JSON, which has neither, writes null beside the printed string. */
+static void nonfinite_numbers_print_as_nan_and_inf(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_var x = tg_input(t, -1), z = tg_input(t, 0);
+    tg_set_name(t, x, "x");
+    tg_set_name(t, z, "z");
+    tg_var lx = tg_log(t, x);
+    tg_var rz = tg_rdivc(t, 1.0, z);
+    tg_var out = tg_add(t, lx, rz);
+    char *text = trace_string(t, out, TG_TRACE_TEXT);
+    assert_contains(
+        text, "n2               log(x)                     -1                             nan\n");
+    assert_contains(text, "  dL/dx += dL/d(n2) * d(log(a))/da = 1 * (-1) = -1\n");
+    assert_null(strstr(text, "-nan"));
+    assert_contains(text, "inf");
+    free(text);
+    char *json = trace_string(t, out, TG_TRACE_JSON);
+    assert_contains(json, "\"value\":null,\"value_s\":\"nan\"");
+    assert_contains(json, "\"value\":null,\"value_s\":\"inf\"");
+    free(json);
     tg_tape_free(t);
 }
 
@@ -402,9 +434,18 @@ static void dot_is_valid_for_any_names(void **state)
 {
     (void)state;
     static const char *const names[] = {
-        "a \"quoted\" name",  "back\\slash\\",    "<b>html</b> & <i>",   "new\nline\ttab",
-        "}{][;,=->--",        "\xff\xfe bad utf8", "caf\xc3\xa9 \xe2\x88\x82", "",
-        "\"", "]>", "&amp;", "-- edge",
+        "a \"quoted\" name",
+        "back\\slash\\",
+        "<b>html</b> & <i>",
+        "new\nline\ttab",
+        "}{][;,=->--",
+        "\xff\xfe bad utf8",
+        "caf\xc3\xa9 \xe2\x88\x82",
+        "",
+        "\"",
+        "]>",
+        "&amp;",
+        "-- edge",
     };
     const size_t n = sizeof names / sizeof names[0];
     tg_tape *t = tg_tape_new();
@@ -457,6 +498,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(trace_gradients_equal_backward),
         cmocka_unit_test(text_trace_fits_80_columns),
         cmocka_unit_test(labels_are_names_source_text_or_ids),
+        cmocka_unit_test(nonfinite_numbers_print_as_nan_and_inf),
         cmocka_unit_test(trace_reports_bad_arguments_and_write_errors),
         cmocka_unit_test(dot_has_boxes_forward_green_and_gradient_red),
         cmocka_unit_test(dot_is_valid_for_any_names),

@@ -733,9 +733,19 @@ static void tex_expr(cbuf *b, const char *r, size_t n)
         }
         if (matched)
             continue;
-        if (strncmp(r + i, "sign", 4) == 0) {
-            cb_add(b, "\\operatorname{sign}");
-            i += 4;
+        /* another function (sigmoid, relu, sign): a word of two or more letters before "(" */
+        size_t w = 0;
+        while (i + w < n &&
+               ((r[i + w] >= 'a' && r[i + w] <= 'z') || (r[i + w] >= 'A' && r[i + w] <= 'Z')))
+            w++;
+        if (w >= 2 && i + w < n && r[i + w] == '(') {
+            cb_add(b, "\\operatorname{");
+            for (size_t k = 0; k < w; k++) {
+                one[0] = r[i + k];
+                cb_add(b, one);
+            }
+            cb_add(b, "}");
+            i += w;
             continue;
         }
         if (r[i] == '?') {

@@ -370,6 +370,54 @@ static void nonfinite_numbers_print_as_nan_and_inf(void **state)
     tg_tape_free(t);
 }
 
+/* Names with Markdown and LaTeX syntax in them: every table row keeps its table's number of
+ * cells (a "|" in a name is escaped), and every line has an even number of unescaped "$" (a
+ * "$" in a name cannot open or close math). */
+static void markdown_stays_well_formed_for_any_names(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"a|b", "x_1 $y$", "`code`", "*em* \\ {}", "c\nd",
+                                        "^~#%&", "<i>"};
+    const size_t n = sizeof names / sizeof names[0];
+    tg_tape *t = tg_tape_new();
+    tg_var acc = tg_input(t, 1.5);
+    tg_set_name(t, acc, "start|");
+    for (size_t i = 0; i < n; i++) {
+        tg_var x = tg_input(t, (double)i + 0.5);
+        tg_set_name(t, x, names[i]);
+        acc = tg_mul(t, acc, x);
+        tg_set_name(t, acc, names[n - 1 - i]);
+        acc = tg_add(t, acc, x); /* x feeds two nodes: a sum row too */
+    }
+    char *md = trace_string(t, acc, TG_TRACE_MARKDOWN);
+    int table_cells = -1;
+    for (char *line = md, *end; *line; line = end + 1) {
+        end = strchr(line, '\n');
+        assert_non_null(end);
+        int pipes = 0, dollars = 0;
+        for (char *q = line; q < end; q++) {
+            if (*q == '\\' && q + 1 < end) {
+                q++; /* an escaped character */
+                continue;
+            }
+            pipes += *q == '|';
+            dollars += *q == '$';
+        }
+        if (*line != '|') {
+            table_cells = -1;
+        } else if (table_cells < 0) {
+            table_cells = pipes;
+        } else if (pipes != table_cells) {
+            fail_msg("row has %d cell borders, its table %d:\n%.*s", pipes, table_cells,
+                     (int)(end - line), line);
+        }
+        if (dollars % 2)
+            fail_msg("odd number of $ in:\n%.*s", (int)(end - line), line);
+    }
+    free(md);
+    tg_tape_free(t);
+}
+
 /* ---- Errors ------------------------------------------------------------------------------ */
 
 static void trace_reports_bad_arguments_and_write_errors(void **state)
@@ -499,6 +547,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(text_trace_fits_80_columns),
         cmocka_unit_test(labels_are_names_source_text_or_ids),
         cmocka_unit_test(nonfinite_numbers_print_as_nan_and_inf),
+        cmocka_unit_test(markdown_stays_well_formed_for_any_names),
         cmocka_unit_test(trace_reports_bad_arguments_and_write_errors),
         cmocka_unit_test(dot_has_boxes_forward_green_and_gradient_red),
         cmocka_unit_test(dot_is_valid_for_any_names),

@@ -2,7 +2,9 @@
  * engine and rendered through libgvc, in memory (no `dot` program is run). Built without
  * Graphviz (meson -Dgraphviz=disabled), tgi_show_render says so and renders nothing.
  * The graph's content (boxes, colours, labels) is export.c's. */
+#ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* open_memstream */
+#endif
 #include <stdarg.h>
 #include <stdlib.h>
 

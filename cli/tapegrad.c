@@ -222,6 +222,9 @@ static void json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* Is this output path standard output ("-")? */
+static int to_stdout(const char *path) { return path && strcmp(path, "-") == 0; }
+
 /* ---- Command line -------------------------------------------------------------------------- */
 
 typedef struct input_arg {
@@ -444,12 +447,13 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (!o->program && !o->file)
         return usage_error("%s", "no PROGRAM given");
-    if (o->json && o->trace)
-        return usage_error("%s", "--trace writes to standard output: it cannot be combined with --json");
-    if (o->json && o->dot && strcmp(o->dot, "-") == 0)
-        return usage_error("%s", "--dot - writes to standard output: it cannot be combined with --json");
-    if (o->trace && o->dot && strcmp(o->dot, "-") == 0)
-        return usage_error("%s", "--dot - and --trace both write to standard output: choose one");
+    const int n_stdout = to_stdout(o->dot) + to_stdout(o->html) + to_stdout(o->svg) +
+                         to_stdout(o->png) + o->trace + o->json;
+    if (n_stdout > 1)
+        return usage_error("%s", "--json, --trace, --dot -, --html - all write to standard output: "
+                                 "choose one of them");
+    if (to_stdout(o->svg) || to_stdout(o->png))
+        return usage_error("%s", "--svg and --png write to a FILE, not to standard output");
     return EXIT_OK;
 }
 
@@ -617,18 +621,18 @@ static void report_nonfinite_grad(const tg_tape *t, tg_var out, const unsigned c
 
 /* ---- Checks ------------------------------------------------------------------------------- */
 
-static void print_check(const options *o, const tg_gradcheck_result *res)
+static void print_check(FILE *f, const options *o, const tg_gradcheck_result *res)
 {
     int w = 5;
     for (size_t i = 0; i < o->n_inputs; i++)
         if ((int)strlen(o->inputs[i].name) > w)
             w = (int)strlen(o->inputs[i].name);
-    printf("\ncheck: central finite differences, tol %g\n", o->tol);
-    printf("%-*s  %22s  %22s  %9s  %9s\n", w, "input", "engine", "finite diff", "abs err",
+    fprintf(f, "\ncheck: central finite differences, tol %g\n", o->tol);
+    fprintf(f, "%-*s  %22s  %22s  %9s  %9s\n", w, "input", "engine", "finite diff", "abs err",
            "rel err");
     for (size_t i = 0; i < o->n_inputs; i++) {
         char b1[32], b2[32];
-        printf("%-*s  %22s  %22s  %9.2e  %9.2e  %s\n", w, o->inputs[i].name,
+        fprintf(f, "%-*s  %22s  %22s  %9.2e  %9.2e  %s\n", w, o->inputs[i].name,
                fmt_short(res[i].expected, b1, sizeof b1), fmt_short(res[i].numeric, b2, sizeof b2),
                res[i].abs_err, res[i].rel_err,
                res[i].ok ? (res[i].kink ? "ok (kink: between the one-sided slopes)" : "ok")
@@ -636,13 +640,13 @@ static void print_check(const options *o, const tg_gradcheck_result *res)
     }
 }
 
-static void print_expects(const options *o)
+static void print_expects(FILE *f, const options *o)
 {
     for (size_t i = 0; i < o->n_expects; i++) {
         const expect_arg *e = &o->expects[i];
         char b1[32], b2[32], b3[32];
-        printf("\nexpect d/d%s = %s\n", e->name, e->formula);
-        printf("  engine %s   formula %s   finite diff %s   %s\n",
+        fprintf(f, "\nexpect d/d%s = %s\n", e->name, e->formula);
+        fprintf(f, "  engine %s   formula %s   finite diff %s   %s\n",
                fmt_short(e->check.expected, b1, sizeof b1),
                fmt_short(e->value, b2, sizeof b2), fmt_short(e->numeric, b3, sizeof b3),
                e->ok ? "ok" : "MISMATCH");
@@ -812,16 +816,18 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
     if (o->json) {
         print_json(o, t, out, res, all_ok);
     } else {
+        /* A picture written to standard output keeps it to itself: the report goes to stderr. */
+        FILE *f = to_stdout(o->dot) || to_stdout(o->html) ? stderr : stdout;
         char b[40];
-        printf("value = %s\n", fmt_text(tg_value(t, out), b, sizeof b));
+        fprintf(f, "value = %s\n", fmt_text(tg_value(t, out), b, sizeof b));
         for (size_t i = 0; i < o->n_inputs; i++)
-            printf("d/d%s = %s\n", o->inputs[i].name,
-                   fmt_text(tg_grad(t, o->inputs[i].v), b, sizeof b));
+            fprintf(f, "d/d%s = %s\n", o->inputs[i].name,
+                    fmt_text(tg_grad(t, o->inputs[i].v), b, sizeof b));
         if (o->check)
-            print_check(o, res);
-        print_expects(o);
+            print_check(f, o, res);
+        print_expects(f, o);
         if (!all_ok)
-            printf("\nMISMATCH: see the lines marked above (tol %g)\n", o->tol);
+            fprintf(f, "\nMISMATCH: see the lines marked above (tol %g)\n", o->tol);
     }
     free(res);
     if (fflush(stdout) != 0) {
@@ -846,7 +852,7 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
             return EXIT_USAGE;
         }
         tg_status s = tg_dot_export(t, out, f);
-        if (f != stdout && fclose(f) != 0)
+        if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
             s = TG_ERR_IO;
         if (s != TG_OK) {
             error("--dot: writing '%s' failed", o->dot);
@@ -854,12 +860,37 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
         }
 #endif
     }
+#ifdef TAPEGRAD_HAVE_SHOW
+    const char *formats[2] = {"svg", "png"}, *paths[2] = {o->svg, o->png};
+    for (int i = 0; i < 2; i++) {
+        char why[256] = "";
+        if (paths[i] && tgi_show_render(t, out, formats[i], paths[i], why, sizeof why) != TG_OK) {
+            error("--%s: %s", formats[i], why[0] ? why : "rendering failed");
+            return EXIT_USAGE;
+        }
+    }
+    if (o->html) {
+        FILE *f = to_stdout(o->html) ? stdout : fopen(o->html, "w");
+        if (!f) {
+            error("--html: cannot write '%s': %s", o->html, strerror(errno));
+            return EXIT_USAGE;
+        }
+        tg_status s = tgi_show_html(t, out, f, NULL);
+        if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
+            s = TG_ERR_IO;
+        if (s != TG_OK) {
+            error("--html: writing '%s' failed", o->html);
+            return EXIT_USAGE;
+        }
+    }
+#endif
     return all_ok ? EXIT_OK : EXIT_MISMATCH;
 }
 
 /* Refuses, before any work, the options this build cannot honour. */
 static int check_available(const options *o)
 {
+    (void)o;
 #ifndef TAPEGRAD_HAVE_TRACE
     if (o->trace) {
         error("--trace is not available in this build (core/trace.c is not built in)");
@@ -876,6 +907,12 @@ static int check_available(const options *o)
     if (o->svg || o->png || o->html) {
         error("%s is not available in this build (cli/show/ is not built in)",
               o->svg ? "--svg" : o->png ? "--png" : "--html");
+        return EXIT_USAGE;
+    }
+#else
+    if ((o->svg || o->png) && !tgi_show_can_render()) {
+        error("%s is not available in this build: it was built without Graphviz (libgvc); "
+              "--dot writes the graph for the dot program instead", o->svg ? "--svg" : "--png");
         return EXIT_USAGE;
     }
 #endif

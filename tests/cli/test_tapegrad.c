@@ -493,6 +493,96 @@ static void nesting_is_limited_with_a_clear_error(void **state)
     free(prog);
 }
 
+static int file_starts_with(const char *path, const char *prefix)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    char buf[64] = "";
+    const size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return strncmp(buf, prefix, strlen(prefix)) == 0;
+}
+
+static void trace_shows_the_chain_rule_steps(void **state)
+{
+    (void)state;
+    const char *args[16] = {"--trace"};
+    for (size_t i = 0; apple_args[i]; i++)
+        args[i + 1] = apple_args[i];
+    result r = run_cmd(NULL, args);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(strncmp(r.out, "value = 715\n", 12), 0); /* the report, then the trace */
+    assert_non_null(strstr(r.out, "dL/d(tax) += dL/d(price) * d(a*b)/db = 1 * 650 = 650"));
+    assert_non_null(strstr(r.out, "dL/d(apple) += dL/d(apple*apple_num) * d(a*b)/da = 1.1 * 2 = 2.2"));
+    result_free(&r);
+    args[0] = "--trace=markdown";
+    r = run_cmd(NULL, args);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "| "));
+    result_free(&r);
+    r = run_cmd(NULL, ARGS("--trace=latex", "x", "x=1"));
+    assert_int_equal(r.code, 2);
+    result_free(&r);
+}
+
+static void pictures_go_to_files_or_standard_output(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/tapegrad_pics_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char dot[64], html[64], svg[64], png[64];
+    snprintf(dot, sizeof dot, "%s/g.dot", dir);
+    snprintf(html, sizeof html, "%s/g.html", dir);
+    snprintf(svg, sizeof svg, "%s/g.svg", dir);
+    snprintf(png, sizeof png, "%s/g.png", dir);
+    result r = run_cmd(NULL, ARGS("--dot", dot, "--html", html, "a = x*y; log(a)", "x=2", "y=3"));
+    assert_int_equal(r.code, 0);
+    assert_int_equal(strncmp(r.out, "value = ", 8), 0);
+    assert_true(file_starts_with(dot, "digraph"));
+    assert_true(file_starts_with(html, "<!DOCTYPE html>"));
+    result_free(&r);
+    /* --dot -: the graph alone on stdout, the report on stderr */
+    r = run_cmd(NULL, ARGS("--dot", "-", "x*y", "x=2", "y=3"));
+    assert_int_equal(r.code, 0);
+    assert_int_equal(strncmp(r.out, "digraph", 7), 0);
+    assert_int_equal(strncmp(r.err, "value = 6\n", 10), 0);
+    result_free(&r);
+    /* --svg/--png work when built with Graphviz, and say so clearly when not */
+    const char *gvc = getenv("TAPEGRAD_GVC");
+    r = run_cmd(NULL, ARGS("--svg", svg, "--png", png, "x*y", "x=2", "y=3"));
+    if (gvc && strcmp(gvc, "1") == 0) {
+        assert_int_equal(r.code, 0);
+        assert_true(file_starts_with(png, "\x89PNG"));
+        FILE *f = fopen(svg, "r");
+        assert_non_null(f);
+        fclose(f);
+    } else {
+        assert_int_equal(r.code, 2);
+        assert_non_null(strstr(r.err, "built without Graphviz"));
+    }
+    result_free(&r);
+    r = run_cmd(NULL, ARGS("--dot", "/nonexistent/dir/g.dot", "x", "x=1"));
+    assert_int_equal(r.code, 2);
+    assert_non_null(strstr(r.err, "tapegrad: error: --dot: cannot write"));
+    result_free(&r);
+    const char *const *conflicts[] = {ARGS("--json", "--dot", "-", "x", "x=1"),
+                                      ARGS("--trace", "--html", "-", "x", "x=1"),
+                                      ARGS("--svg", "-", "x", "x=1")};
+    for (size_t i = 0; i < sizeof conflicts / sizeof conflicts[0]; i++) {
+        r = run_cmd(NULL, conflicts[i]);
+        assert_int_equal(r.code, 2);
+        assert_int_equal(strncmp(r.err, "tapegrad: error: ", 17), 0);
+        result_free(&r);
+    }
+    unlink(dot);
+    unlink(html);
+    unlink(svg);
+    unlink(png);
+    rmdir(dir);
+}
+
 static void help_and_version(void **state)
 {
     (void)state;
@@ -524,6 +614,8 @@ int main(void)
         cmocka_unit_test(program_from_file_and_stdin),
         cmocka_unit_test(flat_chain_of_100000_terms_works),
         cmocka_unit_test(nesting_is_limited_with_a_clear_error),
+        cmocka_unit_test(trace_shows_the_chain_rule_steps),
+        cmocka_unit_test(pictures_go_to_files_or_standard_output),
         cmocka_unit_test(help_and_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -129,7 +129,7 @@ static void show_source(const char *src, size_t len, uint32_t line, uint32_t col
     for (size_t i = from; i < to; i++) {
         const unsigned char c = (unsigned char)src[i];
         fputc(c == '\t' || c == '\r' || (c >= 0x20 && c < 0x7f) || c >= 0x80 ? (c == '\r' ? ' ' : c)
-                                                                          : '?',
+                                                                             : '?',
               stderr);
     }
     fprintf(stderr, "%s\n  %s", to < end ? "..." : "", from > start ? "   " : "");
@@ -223,22 +223,25 @@ static void json_string(FILE *f, const char *s)
 }
 
 /* Is this output path standard output ("-")? */
-static int to_stdout(const char *path) { return path && strcmp(path, "-") == 0; }
+static int to_stdout(const char *path)
+{
+    return path && strcmp(path, "-") == 0;
+}
 
 /* ---- Command line -------------------------------------------------------------------------- */
 
 typedef struct input_arg {
-    const char *arg;  /* NAME=VALUE as given */
-    char *name;       /* owned */
+    const char *arg; /* NAME=VALUE as given */
+    char *name;      /* owned */
     double value;
     tg_var v;
 } input_arg;
 
 typedef struct expect_arg {
-    const char *arg;  /* NAME=FORMULA as given */
-    char *name;       /* owned */
+    const char *arg; /* NAME=FORMULA as given */
+    char *name;      /* owned */
     const char *formula;
-    size_t index;     /* which input */
+    size_t index; /* which input */
     double value, numeric;
     tg_gradcheck_result check;
     int ok;
@@ -405,15 +408,18 @@ static int parse_args(int argc, char **argv, options *o)
                     return usage_error("%s needs a FILE", opt);
                 if (!*val)
                     return usage_error("%s needs a FILE, not an empty name", opt);
-                const char **slot = opt[2] == 'd' ? &o->dot : opt[2] == 's' ? &o->svg
-                                                    : opt[2] == 'p'   ? &o->png
-                                                                      : &o->html;
+                const char **slot = opt[2] == 'd'   ? &o->dot
+                                    : opt[2] == 's' ? &o->svg
+                                    : opt[2] == 'p' ? &o->png
+                                                    : &o->html;
                 *slot = val;
             } else {
                 if (a[1] != '-' && !o->program && !o->file)
-                    fprintf(stderr, "tapegrad: error: unknown option '%s'\n"
-                                    "(a program that starts with '-' is written after --: "
-                                    "tapegrad -- '%s' ...)\n", a, a);
+                    fprintf(stderr,
+                            "tapegrad: error: unknown option '%s'\n"
+                            "(a program that starts with '-' is written after --: "
+                            "tapegrad -- '%s' ...)\n",
+                            a, a);
                 else
                     usage_error("unknown option '%s'", a);
                 return EXIT_USAGE;
@@ -510,9 +516,9 @@ static void describe_inputs(const tg_tape *t, tg_var v, char *out, size_t size)
         if (tg_op_of(t, in) == TG_OP_CONST)
             continue;
         char b1[48], b2[32];
-        const int w = snprintf(out + o, size - o, "%s%s = %s", o ? ", " : ", where ",
-                               describe(t, in, b1, sizeof b1),
-                               fmt_short(tg_value(t, in), b2, sizeof b2));
+        const int w =
+            snprintf(out + o, size - o, "%s%s = %s", o ? ", " : ", where ",
+                     describe(t, in, b1, sizeof b1), fmt_short(tg_value(t, in), b2, sizeof b2));
         if (w < 0)
             break;
         o += (size_t)w;
@@ -533,7 +539,10 @@ static const char *describe_op(const tg_tape *t, tg_var v, char *buf, size_t siz
     return buf;
 }
 
-static const char *fmt_nonfinite(double v) { return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
+static const char *fmt_nonfinite(double v)
+{
+    return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+}
 
 /* Marks in cone[] every node out depends on (out included). */
 static void mark_cone(const tg_tape *t, tg_var out, unsigned char *cone)
@@ -578,7 +587,8 @@ static void report_nonfinite_grad(const tg_tape *t, tg_var out, const unsigned c
     size_t bad = 0;
     while (bad < o->n_inputs && isfinite(tg_grad(t, o->inputs[bad].v)))
         bad++;
-    unsigned char *dep = calloc((size_t)out.id + 1, 1); /* depends on an input with a bad gradient */
+    unsigned char *dep =
+        calloc((size_t)out.id + 1, 1); /* depends on an input with a bad gradient */
     if (dep) {
         for (size_t k = 0; k < o->n_inputs; k++)
             if (o->inputs[k].v.id <= out.id && !isfinite(tg_grad(t, o->inputs[k].v)))
@@ -629,14 +639,14 @@ static void print_check(FILE *f, const options *o, const tg_gradcheck_result *re
             w = (int)strlen(o->inputs[i].name);
     fprintf(f, "\ncheck: central finite differences, tol %g\n", o->tol);
     fprintf(f, "%-*s  %22s  %22s  %9s  %9s\n", w, "input", "engine", "finite diff", "abs err",
-           "rel err");
+            "rel err");
     for (size_t i = 0; i < o->n_inputs; i++) {
         char b1[32], b2[32];
         fprintf(f, "%-*s  %22s  %22s  %9.2e  %9.2e  %s\n", w, o->inputs[i].name,
-               fmt_short(res[i].expected, b1, sizeof b1), fmt_short(res[i].numeric, b2, sizeof b2),
-               res[i].abs_err, res[i].rel_err,
-               res[i].ok ? (res[i].kink ? "ok (kink: between the one-sided slopes)" : "ok")
-                         : "MISMATCH");
+                fmt_short(res[i].expected, b1, sizeof b1), fmt_short(res[i].numeric, b2, sizeof b2),
+                res[i].abs_err, res[i].rel_err,
+                res[i].ok ? (res[i].kink ? "ok (kink: between the one-sided slopes)" : "ok")
+                          : "MISMATCH");
     }
 }
 
@@ -647,9 +657,8 @@ static void print_expects(FILE *f, const options *o)
         char b1[32], b2[32], b3[32];
         fprintf(f, "\nexpect d/d%s = %s\n", e->name, e->formula);
         fprintf(f, "  engine %s   formula %s   finite diff %s   %s\n",
-               fmt_short(e->check.expected, b1, sizeof b1),
-               fmt_short(e->value, b2, sizeof b2), fmt_short(e->numeric, b3, sizeof b3),
-               e->ok ? "ok" : "MISMATCH");
+                fmt_short(e->check.expected, b1, sizeof b1), fmt_short(e->value, b2, sizeof b2),
+                fmt_short(e->numeric, b3, sizeof b3), e->ok ? "ok" : "MISMATCH");
     }
 }
 
@@ -745,8 +754,7 @@ static int eval_expects(options *o, tg_tape *t)
 
 /* ---- Main ---------------------------------------------------------------------------------- */
 
-static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len,
-               const char *label)
+static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len, const char *label)
 {
     for (size_t i = 0; i < o->n_inputs; i++) {
         o->inputs[i].v = tg_input(t, o->inputs[i].value);
@@ -905,14 +913,16 @@ static int check_available(const options *o)
 #endif
 #ifndef TAPEGRAD_HAVE_SHOW
     if (o->svg || o->png || o->html) {
-        error("%s is not available in this build (cli/show/ is not built in)",
-              o->svg ? "--svg" : o->png ? "--png" : "--html");
+        error("%s is not available in this build (cli/show/ is not built in)", o->svg   ? "--svg"
+                                                                               : o->png ? "--png"
+                                                                                        : "--html");
         return EXIT_USAGE;
     }
 #else
     if ((o->svg || o->png) && !tgi_show_can_render()) {
         error("%s is not available in this build: it was built without Graphviz (libgvc); "
-              "--dot writes the graph for the dot program instead", o->svg ? "--svg" : "--png");
+              "--dot writes the graph for the dot program instead",
+              o->svg ? "--svg" : "--png");
         return EXIT_USAGE;
     }
 #endif

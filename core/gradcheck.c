@@ -59,8 +59,7 @@ tg_status tg_gradcheck(tg_tape *t, tg_var out, tg_var x, double expected, double
 {
     if (!t || !r || !(tol > 0.0))
         return TG_ERR_ARG;
-    if (!tg_var_ok(out) || out.id >= tg_tape_size(t) || !tg_var_ok(x) ||
-        x.id >= tg_tape_size(t))
+    if (!tg_var_ok(out) || out.id >= tg_tape_size(t) || !tg_var_ok(x) || x.id >= tg_tape_size(t))
         return TG_ERR_BADVAR;
     const double x0 = tg_value(t, x);
     tg_status s = tg_set_value(t, x, x0); /* TG_ERR_NOTLEAF for a computed node */
@@ -114,8 +113,8 @@ tg_status tg_gradcheck(tg_tape *t, tg_var out, tg_var x, double expected, double
             const double lo = fmin(left, right), hi = fmax(left, right);
             const double allowed = tol * fmax(1.0, fmax(fabs(lo), fabs(hi))) +
                                    16.0 * DBL_EPSILON * fmax(magnitude, 1.0) / h;
-            if (hi - lo > 1e-3 * fmax(1.0, fmax(fabs(lo), fabs(hi))) &&
-                expected >= lo - allowed && expected <= hi + allowed) {
+            if (hi - lo > 1e-3 * fmax(1.0, fmax(fabs(lo), fabs(hi))) && expected >= lo - allowed &&
+                expected <= hi + allowed) {
                 r->ok = 1;
                 r->kink = 1;
                 r->numeric = (fp - fm) / ((x0 + h) - (x0 - h)); /* shown beside the note */

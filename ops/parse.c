@@ -28,9 +28,9 @@ static const struct {
     const char *name;
     unary_fn fn;
 } functions[] = {
-    {"exp", tg_exp},   {"log", tg_log},   {"sqrt", tg_sqrt},       {"sin", tg_sin},
-    {"cos", tg_cos},   {"tan", tg_tan},   {"tanh", tg_tanh},       {"sigmoid", tg_sigmoid},
-    {"relu", tg_relu}, {"abs", tg_abs},   {"pow", NULL},
+    {"exp", tg_exp},   {"log", tg_log}, {"sqrt", tg_sqrt}, {"sin", tg_sin},
+    {"cos", tg_cos},   {"tan", tg_tan}, {"tanh", tg_tanh}, {"sigmoid", tg_sigmoid},
+    {"relu", tg_relu}, {"abs", tg_abs}, {"pow", NULL},
 };
 #define N_FUNCTIONS (sizeof functions / sizeof functions[0])
 
@@ -42,10 +42,19 @@ static int find_function(const char *s, size_t n)
     return -1;
 }
 
-int tg_parse_is_function(const char *s) { return s && find_function(s, strlen(s)) >= 0; }
+int tg_parse_is_function(const char *s)
+{
+    return s && find_function(s, strlen(s)) >= 0;
+}
 
-static int is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
+static int is_alpha(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
 
 int tg_parse_is_name(const char *s)
 {
@@ -75,14 +84,27 @@ struct tg_parser {
     size_t pos;
     uint32_t line;
     size_t line_start;
-    unsigned paren;  /* open parentheses: a newline inside them is white space */
-    unsigned depth;  /* current nesting, bounded by TG_PARSE_MAX_DEPTH */
+    unsigned paren; /* open parentheses: a newline inside them is white space */
+    unsigned depth; /* current nesting, bounded by TG_PARSE_MAX_DEPTH */
 };
 
 /* ---- Tokens ------------------------------------------------------------------------------ */
 typedef enum tok_kind {
-    T_EOF, T_NL, T_NUM, T_NAME, T_PLUS, T_MINUS, T_STAR, T_SLASH, T_POW, T_LPAR, T_RPAR,
-    T_COMMA, T_SEMI, T_ASSIGN, T_BAD
+    T_EOF,
+    T_NL,
+    T_NUM,
+    T_NAME,
+    T_PLUS,
+    T_MINUS,
+    T_STAR,
+    T_SLASH,
+    T_POW,
+    T_LPAR,
+    T_RPAR,
+    T_COMMA,
+    T_SEMI,
+    T_ASSIGN,
+    T_BAD
 } tok_kind;
 
 typedef struct token {
@@ -166,7 +188,8 @@ static void error_at(tg_parser *p, const token *k, const char *what)
 /* Reports a T_BAD token: a malformed or out-of-range number, or a stray byte. */
 static void bad_token(tg_parser *p, const token *k)
 {
-    if (is_digit((unsigned char)p->src[k->start]) || (p->src[k->start] == '.' && k->end > k->start + 1)) {
+    if (is_digit((unsigned char)p->src[k->start]) ||
+        (p->src[k->start] == '.' && k->end > k->start + 1)) {
         char q[64];
         set_error(p, TG_ERR_SYNTAX, k->line, k->col,
                   isinf(k->num) ? "number %s is out of range" : "malformed number %s",
@@ -182,9 +205,8 @@ static void lex(tg_parser *p, token *k)
 {
     const char *s = p->src;
     for (;;) {
-        while (p->pos < p->len &&
-               (s[p->pos] == ' ' || s[p->pos] == '\t' || s[p->pos] == '\r' ||
-                (s[p->pos] == '\n' && p->paren > 0))) {
+        while (p->pos < p->len && (s[p->pos] == ' ' || s[p->pos] == '\t' || s[p->pos] == '\r' ||
+                                   (s[p->pos] == '\n' && p->paren > 0))) {
             if (s[p->pos] == '\n') {
                 p->line++;
                 p->line_start = p->pos + 1;
@@ -209,7 +231,8 @@ static void lex(tg_parser *p, token *k)
     }
     const char c = s[p->pos];
     size_t i = p->pos;
-    if (is_digit((unsigned char)c) || (c == '.' && i + 1 < p->len && is_digit((unsigned char)s[i + 1]))) {
+    if (is_digit((unsigned char)c) ||
+        (c == '.' && i + 1 < p->len && is_digit((unsigned char)s[i + 1]))) {
         /* digits [. digits] | . digits, then [eE][+-]digits */
         int ok = 1;
         while (i < p->len && is_digit((unsigned char)s[i]))
@@ -229,8 +252,8 @@ static void lex(tg_parser *p, token *k)
                 i++;
         }
         /* "2x", "1.2.3": a number glued to a name or another point */
-        while (i < p->len && (is_alpha((unsigned char)s[i]) || is_digit((unsigned char)s[i]) ||
-                              s[i] == '.')) {
+        while (i < p->len &&
+               (is_alpha((unsigned char)s[i]) || is_digit((unsigned char)s[i]) || s[i] == '.')) {
             ok = 0;
             i++;
         }
@@ -265,9 +288,9 @@ static void lex(tg_parser *p, token *k)
     static const struct {
         char c;
         tok_kind kind;
-    } punct[] = {{'+', T_PLUS},  {'-', T_MINUS}, {'*', T_STAR},  {'/', T_SLASH},
-                 {'^', T_POW},   {'(', T_LPAR},  {')', T_RPAR},  {',', T_COMMA},
-                 {';', T_SEMI},  {'=', T_ASSIGN}, {'\n', T_NL}};
+    } punct[] = {{'+', T_PLUS}, {'-', T_MINUS},  {'*', T_STAR}, {'/', T_SLASH},
+                 {'^', T_POW},  {'(', T_LPAR},   {')', T_RPAR}, {',', T_COMMA},
+                 {';', T_SEMI}, {'=', T_ASSIGN}, {'\n', T_NL}};
     k->kind = T_BAD;
     for (size_t j = 0; j < sizeof punct / sizeof punct[0]; j++)
         if (punct[j].c == c)
@@ -344,7 +367,10 @@ static int recorded(tg_parser *p, tg_var v, const expr *e)
     return p->err.code == TG_OK;
 }
 
-static void advance(tg_parser *p, token *k) { lex(p, k); }
+static void advance(tg_parser *p, token *k)
+{
+    lex(p, k);
+}
 
 /* Binding powers: how tightly each infix operator holds its left operand. */
 enum { BP_NONE = 0, BP_ADD = 10, BP_MUL = 20, BP_UNARY = 30, BP_POW = 40 };
@@ -377,9 +403,9 @@ static void arity_error(tg_parser *p, const token *k, int fi, unsigned n)
 {
     const unsigned want = functions[fi].fn ? 1 : 2;
     char q[64];
-    set_error(p, TG_ERR_SYNTAX, k->line, k->col, "%s() takes %u argument%s; expected %s but found %s",
-              functions[fi].name, want, want == 1 ? "" : "s", n < want ? "','" : "')'",
-              quote(p, k, q, sizeof q));
+    set_error(p, TG_ERR_SYNTAX, k->line, k->col,
+              "%s() takes %u argument%s; expected %s but found %s", functions[fi].name, want,
+              want == 1 ? "" : "s", n < want ? "','" : "')'", quote(p, k, q, sizeof q));
 }
 
 /* A function call; k is at the '(' after the function's name nt. */
@@ -461,8 +487,8 @@ static NOINLINE int prefix_name(tg_parser *p, token *k, expr *out)
     const int fi = find_function(p->src + nt.start, nt.end - nt.start);
     if (fi >= 0 && k->kind == T_LPAR)
         return parse_call(p, k, &nt, fi, out);
-    const symbol *e = fi < 0 && k->kind != T_LPAR ? sym_find(p, p->src + nt.start, nt.end - nt.start)
-                                                  : NULL;
+    const symbol *e =
+        fi < 0 && k->kind != T_LPAR ? sym_find(p, p->src + nt.start, nt.end - nt.start) : NULL;
     if (!e)
         return name_error(p, &nt, fi, k->kind == T_LPAR);
     out->v = e->v;
@@ -581,11 +607,21 @@ static int parse_expr(tg_parser *p, token *k, int min_bp, expr *out)
         const tg_var a = out->v, b = rhs.v;
         tg_var y;
         switch (op) {
-        case T_PLUS: y = tg_add(p->t, a, b); break;
-        case T_MINUS: y = tg_sub(p->t, a, b); break;
-        case T_STAR: y = tg_mul(p->t, a, b); break;
-        case T_SLASH: y = tg_div(p->t, a, b); break;
-        default: y = tg_pow(p->t, a, b); break;
+        case T_PLUS:
+            y = tg_add(p->t, a, b);
+            break;
+        case T_MINUS:
+            y = tg_sub(p->t, a, b);
+            break;
+        case T_STAR:
+            y = tg_mul(p->t, a, b);
+            break;
+        case T_SLASH:
+            y = tg_div(p->t, a, b);
+            break;
+        default:
+            y = tg_pow(p->t, a, b);
+            break;
         }
         out->v = y;
         out->end = rhs.end;
@@ -645,8 +681,8 @@ static int parse_statement(tg_parser *p, token *k, tg_var *value)
             const size_t n = nt.end - nt.start;
             const char *s = p->src + nt.start;
             if (find_function(s, n) >= 0) {
-                set_error(p, TG_ERR_NAME, nt.line, nt.col, "cannot assign to '%.*s': it is a function",
-                          (int)n, s);
+                set_error(p, TG_ERR_NAME, nt.line, nt.col,
+                          "cannot assign to '%.*s': it is a function", (int)n, s);
                 return 0;
             }
             const symbol *e = sym_find(p, s, n);

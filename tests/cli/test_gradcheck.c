@@ -47,10 +47,10 @@ static const deriv_case right[] = {
     {"sqrt(x)", 1e-8, 0.5e4},
     {"1e6*cos(x)", 1e-10, -1e6 * 1e-10}, /* 1e-4 beside values of 1e6: below the noise */
     {"(x + 1e10) - 1e10", 0.5, 1},
-    {"exp(x)", 20, 485165195.4097903},      /* e^20 */
+    {"exp(x)", 20, 485165195.4097903}, /* e^20 */
     {"sin(x)", 0, 1},
     {"cos(x)", 0, 0},
-    {"tanh(x)", 0.3, 0.9151369618266292},   /* 1 - tanh(0.3)^2 */
+    {"tanh(x)", 0.3, 0.9151369618266292},     /* 1 - tanh(0.3)^2 */
     {"sigmoid(x)", -30, 9.3576229688392e-14}, /* s(1-s) at -30 */
     {"1/x", -4, -1.0 / 16},
     {"x*x*x - 2*x", -1e3, 3e6 - 2},
@@ -103,8 +103,8 @@ static void kinks_accept_subgradients_only(void **state)
         double expected;
         int ok;
     } cases[] = {
-        {"relu(x)", 0, 1},   {"relu(x)", 1, 1},   {"relu(x)", 0.5, 1}, {"relu(x)", -0.5, 0},
-        {"relu(x)", 2, 0},   {"abs(x)", 0, 1},    {"abs(x)", -1, 1},   {"abs(x)", 1.5, 0},
+        {"relu(x)", 0, 1},      {"relu(x)", 1, 1},      {"relu(x)", 0.5, 1}, {"relu(x)", -0.5, 0},
+        {"relu(x)", 2, 0},      {"abs(x)", 0, 1},       {"abs(x)", -1, 1},   {"abs(x)", 1.5, 0},
         {"abs(x)*3 + x", 1, 1}, {"abs(x)*3 + x", 5, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

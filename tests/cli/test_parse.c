@@ -18,7 +18,10 @@
 #define Y 2.0
 #define Z 0.5
 
-static double sig(double a) { return 1.0 / (1.0 + exp(-a)); }
+static double sig(double a)
+{
+    return 1.0 / (1.0 + exp(-a));
+}
 
 /* A program over x = X, y = Y, z = Z and what it must give. Columns: source, value, dx, dy, dz. */
 typedef struct value_case {
@@ -209,9 +212,8 @@ static void errors_have_code_position_and_message(void **state)
         const error_case *c = &cases[i];
         run r = run_program(c->src, strlen(c->src));
         const tg_parse_error *e = tg_parser_error(r.p);
-        if (r.s != c->code || e->code != c->code || e->line != c->line ||
-            e->column != c->column || !strstr(e->message, c->message_part) ||
-            tg_var_ok(r.out)) {
+        if (r.s != c->code || e->code != c->code || e->line != c->line || e->column != c->column ||
+            !strstr(e->message, c->message_part) || tg_var_ok(r.out)) {
             print_error("%s: got code %d at %u:%u \"%s\"; expected code %d at %u:%u \"%s\"\n",
                         c->src, (int)r.s, (unsigned)e->line, (unsigned)e->column, e->message,
                         (int)c->code, (unsigned)c->line, (unsigned)c->column, c->message_part);
@@ -238,9 +240,9 @@ static void literal_exponent_records_powc_and_variable_exponent_pow(void **state
         const char *src;
         tg_op op;
     } cases[] = {
-        {"x^2", TG_OP_POWC},  {"x**2", TG_OP_POWC}, {"x^-1", TG_OP_POWC},
-        {"x^(-1)", TG_OP_POWC}, {"pow(x, 3)", TG_OP_POWC}, {"x^y", TG_OP_POW},
-        {"pow(x, y)", TG_OP_POW}, {"-x", TG_OP_NEG}, {"-2", TG_OP_CONST},
+        {"x^2", TG_OP_POWC},      {"x**2", TG_OP_POWC},      {"x^-1", TG_OP_POWC},
+        {"x^(-1)", TG_OP_POWC},   {"pow(x, 3)", TG_OP_POWC}, {"x^y", TG_OP_POW},
+        {"pow(x, y)", TG_OP_POW}, {"-x", TG_OP_NEG},         {"-2", TG_OP_CONST},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run r = run_program(cases[i].src, strlen(cases[i].src));
@@ -306,9 +308,9 @@ static void names_and_functions_are_classified(void **state)
     (void)state;
     const char *names[] = {"x", "_", "a1", "A_b_9", "price", "sum", "neg", "powc", "Exp"};
     const char *not_names[] = {"", "1a", "a-b", "a b", "é", "a.b"};
-    const char *functions[] = {"exp", "log", "sqrt", "sin", "cos", "tan",
+    const char *functions[] = {"exp",  "log",     "sqrt", "sin", "cos", "tan",
                                "tanh", "sigmoid", "relu", "abs", "pow"};
-    const char *not_functions[] = {"add", "sub", "mul", "div", "neg", "powc",
+    const char *not_functions[] = {"add", "sub", "mul",   "div",   "neg", "powc",
                                    "sum", "dot", "input", "const", "EXP", "ex"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         assert_true(tg_parse_is_name(names[i]));

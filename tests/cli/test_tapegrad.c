@@ -18,9 +18,9 @@
 
 /* What one run of the command gave. */
 typedef struct result {
-    int code;    /* exit status, or -1 if it did not exit normally (a crash) */
-    char *out;   /* standard output (owned) */
-    char *err;   /* standard error (owned) */
+    int code;  /* exit status, or -1 if it did not exit normally (a crash) */
+    char *out; /* standard output (owned) */
+    char *err; /* standard error (owned) */
 } result;
 
 static char *slurp(FILE *f)
@@ -149,9 +149,13 @@ static void parse_json(const char *s, double *value, size_t n, const char *const
 
 /* ---- The seed example ---------------------------------------------------------------------- */
 
-static const char *const apple_args[] = {
-    "price = (apple*apple_num + orange*orange_num)*tax", "apple=100", "apple_num=2",
-    "orange=150", "orange_num=3", "tax=1.1", NULL};
+static const char *const apple_args[] = {"price = (apple*apple_num + orange*orange_num)*tax",
+                                         "apple=100",
+                                         "apple_num=2",
+                                         "orange=150",
+                                         "orange_num=3",
+                                         "tax=1.1",
+                                         NULL};
 
 static void apple_orange_text_shows_value_and_six_gradients(void **state)
 {
@@ -399,8 +403,8 @@ static void check_and_expect_exit_codes(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         result r = run_cmd(NULL, cases[i].args);
         if (r.code != cases[i].code || !strstr(r.out, cases[i].out_part)) {
-            print_error("case %zu: exit %d (expected %d)\n%s%s\n", i, r.code, cases[i].code,
-                        r.out, r.err);
+            print_error("case %zu: exit %d (expected %d)\n%s%s\n", i, r.code, cases[i].code, r.out,
+                        r.err);
             fail();
         }
         result_free(&r);
@@ -515,7 +519,8 @@ static void trace_shows_the_chain_rule_steps(void **state)
     assert_int_equal(r.code, 0);
     assert_int_equal(strncmp(r.out, "value = 715\n", 12), 0); /* the report, then the trace */
     assert_non_null(strstr(r.out, "dL/d(tax) += dL/d(price) * d(a*b)/db = 1 * 650 = 650"));
-    assert_non_null(strstr(r.out, "dL/d(apple) += dL/d(apple*apple_num) * d(a*b)/da = 1.1 * 2 = 2.2"));
+    assert_non_null(
+        strstr(r.out, "dL/d(apple) += dL/d(apple*apple_num) * d(a*b)/da = 1.1 * 2 = 2.2"));
     result_free(&r);
     args[0] = "--trace=markdown";
     r = run_cmd(NULL, args);

@@ -51,8 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         if (tg_var_ok(out) || e->message[0] == 0)
             abort();
-        if (s != TG_ERR_NOMEM && (e->line < 1 || e->column < 1 ||
-                                  e->line > count_lines(data, size)))
+        if (s != TG_ERR_NOMEM &&
+            (e->line < 1 || e->column < 1 || e->line > count_lines(data, size)))
             abort();
     }
     tg_parser_free(p);

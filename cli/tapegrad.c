@@ -645,8 +645,10 @@ static void print_check(FILE *f, const options *o, const tg_gradcheck_result *re
         fprintf(f, "%-*s  %22s  %22s  %9.2e  %9.2e  %s\n", w, o->inputs[i].name,
                 fmt_short(res[i].expected, b1, sizeof b1), fmt_short(res[i].numeric, b2, sizeof b2),
                 res[i].abs_err, res[i].rel_err,
-                res[i].ok ? (res[i].kink ? "ok (kink: between the one-sided slopes)" : "ok")
-                          : "MISMATCH");
+                res[i].ok ? "ok"
+                : res[i].kink
+                    ? "MISMATCH (a kink: the engine's value lies between the one-sided slopes)"
+                    : "MISMATCH");
     }
 }
 

@@ -191,8 +191,9 @@ typedef struct tg_gradcheck_result {
     double rel_err;  /* abs_err / max(|expected|, |numeric|), 0 when both are 0 */
     double step;     /* the step h of that estimate */
     int ok;          /* 1 if they agree within the tolerance */
-    int kink;        /* 1 if out is not differentiable at x (one-sided slopes differ) and
-                        expected lies between them: a subgradient, accepted as ok */
+    int kink;        /* 1 when not ok because out is not differentiable at x (one-sided slopes
+                        differ) and expected lies between them: a subgradient such as
+                        relu'(0) = 0, which no central difference confirms */
 } tg_gradcheck_result;
 
 /* Checks `expected` as d(out)/d(x) by central differences over replays of the tape: x (a leaf)
@@ -203,7 +204,7 @@ typedef struct tg_gradcheck_result {
  * smallest error is reported, chosen without looking at expected; ok when
  * |expected - numeric| <= tol * max(1, |numeric|) + that error. Steps where out is not finite
  * (outside log's domain) are skipped; if none is finite, numeric is NaN and ok is 0. At a kink
- * (relu, abs at 0) expected is accepted, with kink set, if it lies between the one-sided slopes.
+ * (relu at 0) the check fails; kink is set if expected lies between the one-sided slopes.
  * x's value and every node's value are restored before returning; gradients are not touched.
  * TG_ERR_BADVAR for invalid out or x, TG_ERR_NOTLEAF if x is computed, TG_ERR_ARG for a
  * NULL tape or result or a tol that is not positive. */

@@ -1,6 +1,6 @@
 /* test_gradcheck.c: core/gradcheck.c. Right derivatives (hand-derived, at points of every
- * magnitude, with rounding-heavy intermediates) pass; wrong ones fail; kinks accept exactly
- * the subgradients; values are restored; bad arguments give their codes. */
+ * magnitude, with rounding-heavy intermediates) pass; wrong ones fail; kinks fail and are
+ * flagged when the value is a subgradient; values are restored; bad arguments give their codes. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -95,22 +95,26 @@ static void wrong_derivatives_fail(void **state)
     assert_true(fabs(r.rel_err - 1.0 / 6) < 1e-9);
 }
 
-static void kinks_accept_subgradients_only(void **state)
+static void kinks_fail_and_are_flagged(void **state)
 {
     (void)state;
+    /* Columns: program at x = 0, expected, ok, kink. One-sided slopes: relu 0 and 1, abs -1
+     * and 1, abs(x)*3 + x -2 and 4; central differences 0.5, 0, 1. */
     const struct {
         const char *src;
         double expected;
-        int ok;
+        int ok, kink;
     } cases[] = {
-        {"relu(x)", 0, 1},      {"relu(x)", 1, 1},      {"relu(x)", 0.5, 1}, {"relu(x)", -0.5, 0},
-        {"relu(x)", 2, 0},      {"abs(x)", 0, 1},       {"abs(x)", -1, 1},   {"abs(x)", 1.5, 0},
-        {"abs(x)*3 + x", 1, 1}, {"abs(x)*3 + x", 5, 0},
+        {"relu(x)", 0, 0, 1},      {"relu(x)", 1, 0, 1},      {"relu(x)", 0.5, 1, 0},
+        {"relu(x)", -0.5, 0, 0},   {"relu(x)", 2, 0, 0},      {"abs(x)", 0, 1, 0},
+        {"abs(x)", -1, 0, 1},      {"abs(x)", 1.5, 0, 0},     {"abs(x)*3 + x", 1, 1, 0},
+        {"abs(x)*3 + x", 3, 0, 1}, {"abs(x)*3 + x", 5, 0, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const tg_gradcheck_result r = check(cases[i].src, 0, cases[i].expected, 1e-6);
-        if (r.ok != cases[i].ok) {
-            print_error("%s at 0 with %g: ok %d\n", cases[i].src, cases[i].expected, r.ok);
+        if (r.ok != cases[i].ok || r.kink != cases[i].kink) {
+            print_error("%s at 0 with %g: ok %d kink %d\n", cases[i].src, cases[i].expected, r.ok,
+                        r.kink);
             fail();
         }
     }
@@ -150,7 +154,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(right_derivatives_pass),
         cmocka_unit_test(wrong_derivatives_fail),
-        cmocka_unit_test(kinks_accept_subgradients_only),
+        cmocka_unit_test(kinks_fail_and_are_flagged),
         cmocka_unit_test(no_finite_estimate_is_not_ok),
         cmocka_unit_test(bad_arguments_give_their_codes),
     };

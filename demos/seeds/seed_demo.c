@@ -18,7 +18,7 @@ void sd_table(void)
     printf("%-28s %22s %22s %10s\n", "", "tapegrad", "seed formula", "diff");
 }
 
-int sd_check_tol(const char *label, double engine, double hand, double rtol)
+static int agree(double engine, double hand, double rtol)
 {
     double diff = engine - hand;
     double scale = fmax(fabs(engine), fabs(hand));
@@ -27,9 +27,18 @@ int sd_check_tol(const char *label, double engine, double hand, double rtol)
         ok = 0;
     if (scale > 0 && fabs(diff) / scale > worst_rel)
         worst_rel = fabs(diff) / scale;
-    printf("%-28s %22.15g %22.15g %10.2e %s\n", label, engine, hand, diff, ok ? "ok" : "MISMATCH");
     n_checked++;
     n_bad += !ok;
+    return ok;
+}
+
+int sd_agree(double engine, double hand) { return agree(engine, hand, SD_RTOL); }
+
+int sd_check_tol(const char *label, double engine, double hand, double rtol)
+{
+    int ok = agree(engine, hand, rtol);
+    double diff = engine - hand;
+    printf("%-28s %22.15g %22.15g %10.2e %s\n", label, engine, hand, diff, ok ? "ok" : "MISMATCH");
     return ok;
 }
 

@@ -25,6 +25,10 @@ void sd_table(void);
 int sd_check(const char *label, double engine, double hand);
 int sd_check_tol(const char *label, double engine, double hand, double rtol);
 
+/* Counts one comparison like sd_check without printing it (for summaries of large tables);
+ * the caller prints a summary line. Returns 1 if they agree. */
+int sd_agree(double engine, double hand);
+
 /* Prints the final count of comparisons and returns the process exit code: 0 if every
  * comparison agreed, 1 otherwise. */
 int sd_finish(const char *demo);

@@ -47,6 +47,14 @@ int sd_check(const char *label, double engine, double hand)
     return sd_check_tol(label, engine, hand, SD_RTOL);
 }
 
+int sd_expect(int cond, const char *what)
+{
+    printf("%s: %s\n", what, cond ? "ok" : "FAILED");
+    n_checked++;
+    n_bad += !cond;
+    return cond;
+}
+
 int sd_finish(const char *demo)
 {
     printf("\n%s: %d comparisons, %d mismatches, largest relative difference %.1e\n", demo,

@@ -29,6 +29,10 @@ int sd_check_tol(const char *label, double engine, double hand, double rtol);
  * the caller prints a summary line. Returns 1 if they agree. */
 int sd_agree(double engine, double hand);
 
+/* Records a goal that is not an equality (a loss that must decrease): prints what and "ok" or
+ * "FAILED", and counts a failure as a mismatch. Returns cond. */
+int sd_expect(int cond, const char *what);
+
 /* Prints the final count of comparisons and returns the process exit code: 0 if every
  * comparison agreed, 1 otherwise. */
 int sd_finish(const char *demo);

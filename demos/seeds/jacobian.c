@@ -13,7 +13,10 @@
 
 #define N 3 /* width of every layer here */
 
-static double sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
+static double sigmoid(double a)
+{
+    return 1.0 / (1.0 + exp(-a));
+}
 
 /* f on the tape: elementwise sigmoid, or softmax (exp, sum, divide). */
 static void record_f(tg_tape *t, int softmax, const tg_var *z, tg_var *y)

@@ -11,7 +11,10 @@
 static int n_checked, n_bad;
 static double worst_rel;
 
-void sd_heading(const char *title) { printf("\n== %s ==\n", title); }
+void sd_heading(const char *title)
+{
+    printf("\n== %s ==\n", title);
+}
 
 void sd_table(void)
 {
@@ -32,7 +35,10 @@ static int agree(double engine, double hand, double rtol)
     return ok;
 }
 
-int sd_agree(double engine, double hand) { return agree(engine, hand, SD_RTOL); }
+int sd_agree(double engine, double hand)
+{
+    return agree(engine, hand, SD_RTOL);
+}
 
 int sd_check_tol(const char *label, double engine, double hand, double rtol)
 {

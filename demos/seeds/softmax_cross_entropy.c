@@ -122,7 +122,8 @@ static void batch(void)
 static void tanh_network(void)
 {
     enum { I = 2, H = 3 };
-    sd_heading("x -> tanh(x W1 + b1) -> softmax(a1 W2 + b2) -> CE, weights from splitmix64(seed 2)");
+    sd_heading(
+        "x -> tanh(x W1 + b1) -> softmax(a1 W2 + b2) -> CE, weights from splitmix64(seed 2)");
     double W1[I][H], b1[H], W2[H][K], b2[K];
     sd_rng rng = {2};
     for (int i = 0; i < I; i++)

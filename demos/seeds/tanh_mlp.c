@@ -13,8 +13,8 @@
 
 #include "seed_demo.h"
 
-#define MAXL 5 /* weight layers */
-#define MAXW 8 /* widest layer */
+#define MAXL 5  /* weight layers */
+#define MAXW 8  /* widest layer */
 #define MAXS 64 /* samples */
 
 typedef struct net {
@@ -33,7 +33,10 @@ typedef struct net {
 
 static const double alpha = 0.001; /* the document's learning rate */
 
-static int is_output(const net *n, int l) { return l == n->n_layers; }
+static int is_output(const net *n, int l)
+{
+    return l == n->n_layers;
+}
 
 /* Weights and biases uniform in [-1, 1) from splitmix64, then the graph recorded once. */
 static void net_init(net *n, uint64_t seed)

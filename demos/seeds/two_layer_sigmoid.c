@@ -12,7 +12,10 @@
 
 #include "seed_demo.h"
 
-static double g(double a) { return 1.0 / (1.0 + exp(-a)); }
+static double g(double a)
+{
+    return 1.0 / (1.0 + exp(-a));
+}
 
 /* 1. The document's first figure: one neuron per layer, every step shown. */
 static void single_path(void)
@@ -33,8 +36,8 @@ static void single_path(void)
     const struct {
         tg_var v;
         const char *name;
-    } names[] = {{x, "x"},     {W1, "W1"}, {W2, "W2"},      {W1x, "W1x"},
-                 {h, "h"},     {W2h, "W2h"}, {y, "y"},      {diff, "err"}, {C, "C"}};
+    } names[] = {{x, "x"},     {W1, "W1"}, {W2, "W2"},    {W1x, "W1x"}, {h, "h"},
+                 {W2h, "W2h"}, {y, "y"},   {diff, "err"}, {C, "C"}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         tg_set_name(t, names[i].v, names[i].name);
     sd_trace(t, C);

@@ -98,7 +98,7 @@ static void one_layer(int softmax, const double W[N][N], const double *b, const 
     for (int i = 0; i < N; i++) {
         sd_backward(t, y[i]); /* row i of the Jacobian: d y_i / d everything */
         for (int j = 0; j < N; j++) {
-            char label[40];
+            char label[96];
             snprintf(label, sizeof label, "dy%d/dz%d", i + 1, j + 1);
             sd_check(label, tg_grad(t, z[j]), J[i][j]);
         }
@@ -107,7 +107,7 @@ static void one_layer(int softmax, const double W[N][N], const double *b, const 
     for (int i = 0; i < N; i++) {
         sd_backward(t, y[i]);
         for (int j = 0; j < N; j++) {
-            char label[40];
+            char label[96];
             snprintf(label, sizeof label, "dy%d/dy_prev%d", i + 1, j + 1);
             sd_check(label, tg_grad(t, vprev[j]), JW[i][j]);
         }
@@ -224,12 +224,12 @@ static void training_loop(const double W[3][N][N], const double b[3][N])
     for (int k = 2; k >= 1; k--) {
         for (int i = 0; i < N; i++)
             for (int j = 0; j < N; j++) {
-                char label[40];
+                char label[96];
                 snprintf(label, sizeof label, "dLoss/dW%d[%d][%d]", k, i + 1, j + 1);
                 sd_check(label, tg_grad(t, vW[k][i][j]), gW[k][i][j] / T);
             }
         for (int i = 0; i < N; i++) {
-            char label[40];
+            char label[96];
             snprintf(label, sizeof label, "dLoss/db%d[%d]", k, i + 1);
             sd_check(label, tg_grad(t, vb[k][i]), gb[k][i] / T);
         }

@@ -159,7 +159,7 @@ int main(void)
         printf("after update %d: J = %.15g\n", step, tg_value(t, J));
         sd_table();
         for (int k = 0; k <= K; k++) {
-            char label[32];
+            char label[96];
             snprintf(label, sizeof label, "%s (update %+.3e)", labels[k], eupdate[k]);
             sd_check(label, tg_value(t, params[k]), hw[k]);
         }

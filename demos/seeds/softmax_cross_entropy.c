@@ -72,12 +72,12 @@ static void one_sample(void)
     printf("\n");
     sd_table();
     for (int k = 0; k < K; k++) {
-        char label[40];
+        char label[96];
         snprintf(label, sizeof label, "dL/dy%d = -t%d/y%d", k + 1, k + 1, k + 1);
         sd_check(label, tg_grad(t, y[k]), -target[k] / yh[k]);
     }
     for (int k = 0; k < K; k++) {
-        char label[40];
+        char label[96];
         snprintf(label, sizeof label, "dL/da%d = y%d - t%d", k + 1, k + 1, k + 1);
         sd_check(label, tg_grad(t, a[k]), yh[k] - target[k]);
     }
@@ -109,7 +109,7 @@ static void batch(void)
         double yh[K];
         softmax(a0[n], yh);
         for (int k = 0; k < K; k++) {
-            char label[40];
+            char label[96];
             snprintf(label, sizeof label, "dL/da%d_%d", n + 1, k + 1);
             sd_check(label, tg_grad(t, a[n][k]), (yh[k] - target[n][k]) / N);
         }
@@ -186,7 +186,7 @@ static void tanh_network(void)
     }
     printf("L = %.15g\n", tg_value(t, L));
     sd_table();
-    char label[40];
+    char label[96];
     for (int k = 0; k < K; k++) {
         snprintf(label, sizeof label, "sigma3[%d] = dL/dz2[%d]", k + 1, k + 1);
         sd_check(label, tg_grad(t, z2[k]), sigma3[k]);

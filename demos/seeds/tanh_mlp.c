@@ -132,7 +132,7 @@ static void one_sample(net *n, double x, double y)
         printf("layer %d (%d -> %d, %s): error = diff * %s\n", l, n->size[l - 1], n->size[l],
                is_output(n, l) ? "identity" : "tanh", is_output(n, l) ? "1" : "(1 - y^2)");
         for (int i = 0; i < n->size[l]; i++) {
-            char label[64];
+            char label[96];
             snprintf(label, sizeof label, "  error[%d] = dJ/dz%d[%d]", i + 1, l, i + 1);
             sd_check(label, tg_grad(n->t, n->vz[l][i]), error[i]);
         }
@@ -152,7 +152,7 @@ static void one_sample(net *n, double x, double y)
                n->size[l], n->size[l - 1], worst, ok ? "ok" : "MISMATCH");
         if (l > 1) { /* the diff handed down is dJ/d(this layer's input) */
             for (int j = 0; j < n->size[l - 1]; j++) {
-                char label[64];
+                char label[96];
                 snprintf(label, sizeof label, "  diff[%d] = (W^T error) = dJ/dy%d", j + 1, l - 1);
                 sd_check(label, tg_grad(n->t, n->vy[l - 1][j]), diff_out[j]);
             }
@@ -206,7 +206,7 @@ static void train(net *n, const double *xs, const double *ys, int n_samples)
         if (epoch == 0 || epoch == 1 || epoch % (n->epochs / 5) == 0 || epoch == n->epochs)
             printf("%5d   %.12f    %.12f\n", epoch, sum_e, sum_h);
     }
-    char what[120];
+    char what[160];
     snprintf(what, sizeof what, "mean J fell from %.6f to %.6f (below half)", first, last);
     sd_expect(last < 0.5 * first, what);
     /* Same formulas, but the engine sums W^T error in the reverse order: a few roundings

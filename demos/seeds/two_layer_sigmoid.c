@@ -122,7 +122,7 @@ static void three_hidden(void)
     sd_table();
     for (int l = L; l >= 1; l--)
         for (int i = 0; i < width[l]; i++) {
-            char label[40];
+            char label[96];
             if (l == L)
                 snprintf(label, sizeof label, "delta_y = dC/da4");
             else
@@ -135,7 +135,7 @@ static void three_hidden(void)
         double worst = 0, norm = 0;
         for (int i = 0; i < width[l]; i++)
             for (int j = 0; j < width[l - 1]; j++) {
-                char label[40];
+                char label[96];
                 snprintf(label, sizeof label, "dC/dW%d[%d][%d]", l, i + 1, j + 1);
                 double e = tg_grad(t, Wv[l][i][j]), hand = delta[l][i] * hv[l - 1][j];
                 sd_check(label, e, hand);

@@ -1,5 +1,6 @@
-/* apple_orange.c: the seed's multiply/add-layer example (002), forward and backward, with the
- * document's numbers. Exits 1 if tapegrad disagrees with them. Uses only the public header. */
+/* apple_orange.c: the seed's multiply/add-layer example (002), forward and backward (printed step
+ * by step by tg_trace_backward), with the document's numbers. Exits 1 if tapegrad disagrees
+ * with them. Uses only the public header; the other seeds' examples are in seeds/. */
 #include <math.h>
 #include <stdio.h>
 
@@ -31,7 +32,8 @@ int main(void)
                  {price, "price"}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         tg_set_name(t, names[i].v, names[i].name);
-    if (tg_backward(t, price) != TG_OK) {
+    /* the backward pass, printed step by step (core/trace.c) */
+    if (tg_trace_backward(t, price, stdout, TG_TRACE_TEXT) != TG_OK) {
         fprintf(stderr, "apple_orange: %s\n", tg_tape_errmsg(t));
         tg_tape_free(t);
         return 2;

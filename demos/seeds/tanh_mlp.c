@@ -1,12 +1,12 @@
 /* tanh_mlp.c: seed 003 (homework "Back Propagation"): tanh MLPs with an identity output layer,
  * J = 1/2 (y_hat - y)^2 per sample, and the document's layer-wise backward
  *     error = diff * activation'(.),  dw = outer(error, x),  diff = W^T error,
- * starting from diff = y_hat - y, written out for one sample of the 1-4-8-4-2-1 regression
- * network and compared with the engine layer by layer (error = dJ/dz, dw, db = error, and the
- * diff handed down = dJ/dx). Then the document's per-sample SGD (alpha 0.001, W -= alpha dw)
- * runs on the tape (replayed with tg_set_value + tg_tape_forward) and by hand side by side, for
- * the 1-4-8-4-2-1 regression (501 epochs) and the 1-5-5-5-1 sine fit (2000 epochs). The
- * homework's regression data set is not in the document: a smooth stand-in is used. */
+ * starting from diff = y_hat - y, written out for one sample of each network and compared with the
+ * engine layer by layer (error = dJ/dz, dw, db = error, and the diff handed down = dJ/dx). Then the
+ * document's per-sample SGD (alpha 0.001, W -= alpha dw) runs on the tape (replayed with
+ * tg_set_value + tg_tape_forward) and by hand side by side, for the 1-4-8-4-2-1 regression (501
+ * epochs) and the 1-5-5-5-1 sine fit (2000 epochs). The homework's regression data set is not in
+ * the document: a smooth stand-in is used. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@
 #define MAXS 64 /* samples */
 
 typedef struct net {
-    const char *name;
+    const char *name, *shape;
     int n_layers;
     int size[MAXL + 1]; /* size[0] inputs, size[n_layers] outputs */
     int epochs;
@@ -119,7 +119,10 @@ static double engine_step(net *n, double x, double y)
 
 static void one_sample(net *n, double x, double y)
 {
-    sd_heading("one sample of the 1-4-8-4-2-1 network: the layer-wise backward against the engine");
+    char heading[120];
+    snprintf(heading, sizeof heading,
+             "one sample, %s network: the layer-wise backward against the engine", n->shape);
+    sd_heading(heading);
     double y_hat = hand_forward(n, x);
     engine_step(n, x, y);
     printf("x = %g, y = %g, y_hat = %.15g (engine %.15g), J = 1/2 (y_hat - y)^2\n", x, y, y_hat,
@@ -153,7 +156,8 @@ static void one_sample(net *n, double x, double y)
         if (l > 1) { /* the diff handed down is dJ/d(this layer's input) */
             for (int j = 0; j < n->size[l - 1]; j++) {
                 char label[96];
-                snprintf(label, sizeof label, "  diff[%d] = (W^T error) = dJ/dy%d", j + 1, l - 1);
+                snprintf(label, sizeof label, "  diff[%d] = W^T error = dJ/dy%d[%d]", j + 1, l - 1,
+                         j + 1);
                 sd_check(label, tg_grad(n->t, n->vy[l - 1][j]), diff_out[j]);
             }
         }
@@ -235,10 +239,12 @@ static void train(net *n, const double *xs, const double *ys, int n_samples)
 int main(void)
 {
     static net reg = {.name = "1-4-8-4-2-1 regression, per-sample SGD, alpha 0.001, 501 epochs",
+                      .shape = "1-4-8-4-2-1",
                       .n_layers = 5,
                       .size = {1, 4, 8, 4, 2, 1},
                       .epochs = 501};
     static net sine = {.name = "1-5-5-5-1 sine fit, per-sample SGD, alpha 0.001, 2000 epochs",
+                       .shape = "1-5-5-5-1",
                        .n_layers = 4,
                        .size = {1, 5, 5, 5, 1},
                        .epochs = 2000};
@@ -256,6 +262,7 @@ int main(void)
     one_sample(&reg, xs[30], ys[30]);
     train(&reg, xs, ys, NS);
     net_init(&sine, 6);
+    one_sample(&sine, sx[5], sy[5]);
     train(&sine, sx, sy, NS);
     tg_tape_free(reg.t);
     tg_tape_free(sine.t);

@@ -185,13 +185,17 @@ TG_API void tg_tape_forward(tg_tape *t);
 
 typedef enum tg_trace_format {
     TG_TRACE_TEXT,     /* plain text that fits an 80-column terminal */
-    TG_TRACE_MARKDOWN  /* Markdown tables with LaTeX formulas, to paste into notes */
+    TG_TRACE_MARKDOWN, /* Markdown tables with LaTeX formulas, to paste into notes */
+    TG_TRACE_JSON      /* one JSON object {output, nodes, steps}: data for pictures and pages */
 } tg_trace_format;
 
 /* Runs tg_backward(t, out) and writes the chain rule step by step to f: the forward table
  * (node, operation, inputs, value), then every backward step as upstream x local = contribution,
  * with the sum written out where a node feeds several others. Nodes are shown by their names
- * (tg_set_name) where they have one. Returns what tg_backward returns, or TG_ERR_IO. */
+ * (tg_set_name) where they have one, else by their source text (tg_set_origin) or "n<id>";
+ * constants by their value. Only the nodes out depends on appear. Numbers are printed with 6
+ * significant digits (JSON also carries every number exactly). Returns what tg_backward
+ * returns, TG_ERR_ARG for a NULL f or unknown format, TG_ERR_NOMEM, or TG_ERR_IO. */
 TG_API tg_status tg_trace_backward(tg_tape *t, tg_var out, FILE *f, tg_trace_format fmt);
 
 /* Writes the graph of out (the nodes out depends on) as Graphviz DOT to f, each node with its

@@ -318,8 +318,9 @@ TG_API double tg_accuracy_argmax(size_t n, size_t k, const double *score, const 
 TG_API double tg_mse(size_t n, const double *pred, const double *y);
 
 /* ---- Progress line (nn/progress.c) -------------------------------------------------------
- * One line on stderr, rewritten in place ("epoch 12/100 [=====   ] loss 0.1234 acc 97.0%
- * 1530 steps/s"), only when stderr is a terminal and quiet is 0; otherwise nothing. */
+ * One line on stderr, rewritten in place ("12/100 [=====    ] loss 0.1234 acc 97.0% 1530/s",
+ * done/total and the rate in calls per second), only when stderr is a terminal and quiet is 0;
+ * otherwise nothing. */
 typedef struct tg_progress {
     size_t total;
     int enabled;

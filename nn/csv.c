@@ -67,16 +67,18 @@ static int blank(const char *s)
 }
 
 /* Splits line in place at commas into at most max fields; returns how many there were (which
- * may exceed max: the caller reports the mismatch). */
+ * may exceed max: the caller reports the mismatch). With max 0 it only counts, and leaves
+ * the line as it was. */
 static size_t split(char *line, char **fields, size_t max)
 {
     size_t n = 0;
     for (char *p = line;;) {
         char *comma = strchr(p, ',');
-        if (comma)
-            *comma = '\0';
-        if (n < max)
+        if (n < max) {
+            if (comma)
+                *comma = '\0';
             fields[n] = trim(p);
+        }
         n++;
         if (!comma)
             return n;

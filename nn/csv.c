@@ -129,8 +129,8 @@ tg_status tg_csv_load(const char *path, const char *target, tg_dataset **out, ch
         for (tcol = 0; tcol < n_cols && strcmp(fields[tcol], target) != 0; tcol++)
             ;
         if (tcol == n_cols) {
-            st = fail(err, n_err, TG_ERR_NAME, "%s:%zu: no column named \"%s\" in the header",
-                      path, lineno, target);
+            st = fail(err, n_err, TG_ERR_NAME, "%s:%zu: no column named \"%s\" in the header", path,
+                      lineno, target);
             goto done;
         }
     }
@@ -161,8 +161,8 @@ tg_status tg_csv_load(const char *path, const char *target, tg_dataset **out, ch
             const double v = strtod(fields[c], &end);
             if (end == fields[c] || *end != '\0' || !isfinite(v)) {
                 st = fail(err, n_err, TG_ERR_FORMAT,
-                          "%s:%zu: column %zu: \"%s\" is not a finite number", path, lineno,
-                          c + 1, fields[c]);
+                          "%s:%zu: column %zu: \"%s\" is not a finite number", path, lineno, c + 1,
+                          fields[c]);
                 goto done;
             }
             rows[n_rows * n_cols + c] = v;

@@ -137,13 +137,12 @@ static void copy_rows(tg_dataset *dst, const tg_dataset *src, const size_t *rows
 {
     for (size_t i = 0; i < dst->n; i++) {
         memcpy(dst->x + i * src->n_in, src->x + rows[i] * src->n_in, src->n_in * sizeof *src->x);
-        memcpy(dst->y + i * src->n_out, src->y + rows[i] * src->n_out,
-               src->n_out * sizeof *src->y);
+        memcpy(dst->y + i * src->n_out, src->y + rows[i] * src->n_out, src->n_out * sizeof *src->y);
     }
 }
 
-tg_status tg_dataset_split(const tg_dataset *d, double test_frac, tg_rng *rng,
-                           tg_dataset **train, tg_dataset **test)
+tg_status tg_dataset_split(const tg_dataset *d, double test_frac, tg_rng *rng, tg_dataset **train,
+                           tg_dataset **test)
 {
     if (!d || !rng || !train || !test || !(test_frac >= 0.0 && test_frac <= 1.0))
         return TG_ERR_ARG;

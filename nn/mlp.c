@@ -18,7 +18,10 @@ static const char *const act_names[TG_N_ACTS] = {
     [TG_ACT_SIGMOID] = "sigmoid",
 };
 
-const char *tg_act_name(tg_act a) { return (unsigned)a < TG_N_ACTS ? act_names[a] : NULL; }
+const char *tg_act_name(tg_act a)
+{
+    return (unsigned)a < TG_N_ACTS ? act_names[a] : NULL;
+}
 
 tg_act tg_act_find(const char *name)
 {
@@ -50,7 +53,10 @@ static const char *const init_names[TG_N_INITS] = {
     [TG_INIT_HE] = "he",
 };
 
-const char *tg_init_name(tg_init i) { return (unsigned)i < TG_N_INITS ? init_names[i] : NULL; }
+const char *tg_init_name(tg_init i)
+{
+    return (unsigned)i < TG_N_INITS ? init_names[i] : NULL;
+}
 
 tg_init tg_init_find(const char *name)
 {
@@ -172,8 +178,7 @@ tg_mlp *tgi_mlp_alloc(tg_tape *t, size_t n_in, size_t n_layers, const size_t *si
     m->buf[0] = malloc((width + 1) * sizeof *m->buf[0]);
     m->buf[1] = malloc((width + 1) * sizeof *m->buf[1]);
     m->outs = malloc(sizes[n_layers - 1] * sizeof *m->outs);
-    if (!m->sizes || !m->acts || !m->params || !m->dotw || !m->buf[0] || !m->buf[1] ||
-        !m->outs) {
+    if (!m->sizes || !m->acts || !m->params || !m->dotw || !m->buf[0] || !m->buf[1] || !m->outs) {
         tg_mlp_free(m);
         return NULL;
     }
@@ -228,10 +233,22 @@ tg_mlp *tg_mlp_new(tg_tape *t, size_t n_in, size_t n_layers, const size_t *sizes
     return m;
 }
 
-tg_tape *tg_mlp_tape(const tg_mlp *m) { return m ? m->t : NULL; }
-size_t tg_mlp_n_in(const tg_mlp *m) { return m ? m->n_in : 0; }
-size_t tg_mlp_n_out(const tg_mlp *m) { return m ? m->sizes[m->n_layers - 1] : 0; }
-size_t tg_mlp_n_layers(const tg_mlp *m) { return m ? m->n_layers : 0; }
+tg_tape *tg_mlp_tape(const tg_mlp *m)
+{
+    return m ? m->t : NULL;
+}
+size_t tg_mlp_n_in(const tg_mlp *m)
+{
+    return m ? m->n_in : 0;
+}
+size_t tg_mlp_n_out(const tg_mlp *m)
+{
+    return m ? m->sizes[m->n_layers - 1] : 0;
+}
+size_t tg_mlp_n_layers(const tg_mlp *m)
+{
+    return m ? m->n_layers : 0;
+}
 size_t tg_mlp_layer_size(const tg_mlp *m, size_t l)
 {
     return m && l < m->n_layers ? m->sizes[l] : 0;
@@ -240,13 +257,22 @@ tg_act tg_mlp_layer_act(const tg_mlp *m, size_t l)
 {
     return m && l < m->n_layers ? m->acts[l] : TG_N_ACTS;
 }
-size_t tg_mlp_n_params(const tg_mlp *m) { return m ? m->n_params : 0; }
-const tg_var *tg_mlp_params(const tg_mlp *m) { return m ? m->params : NULL; }
+size_t tg_mlp_n_params(const tg_mlp *m)
+{
+    return m ? m->n_params : 0;
+}
+const tg_var *tg_mlp_params(const tg_mlp *m)
+{
+    return m ? m->params : NULL;
+}
 const char *tg_mlp_param_name(const tg_mlp *m, size_t i)
 {
     return m && i < m->n_params ? m->names[i] : NULL;
 }
-const char *tg_mlp_errmsg(const tg_mlp *m) { return m ? m->errmsg : "no model"; }
+const char *tg_mlp_errmsg(const tg_mlp *m)
+{
+    return m ? m->errmsg : "no model";
+}
 
 tg_status tg_mlp_param_find(const tg_mlp *m, const char *name, size_t *index)
 {

@@ -9,9 +9,9 @@
 struct tg_optim {
     tg_optim_config cfg;
     size_t n_params;
-    size_t k;       /* steps taken */
-    double *v;      /* momentum: velocity; Adam: second moment */
-    double *m;      /* Adam: first moment */
+    size_t k;              /* steps taken */
+    double *v;             /* momentum: velocity; Adam: second moment */
+    double *m;             /* Adam: first moment */
     double b1_pow, b2_pow; /* Adam: beta1^k, beta2^k for the bias corrections */
 };
 
@@ -40,8 +40,8 @@ static int config_ok(const tg_optim_config *c)
         return 0;
     if (c->kind == TG_OPTIM_MOMENTUM && !isfinite(c->momentum))
         return 0;
-    if (c->kind == TG_OPTIM_ADAM && !(c->beta1 >= 0.0 && c->beta1 < 1.0 && c->beta2 >= 0.0 &&
-                                      c->beta2 < 1.0 && c->eps > 0.0))
+    if (c->kind == TG_OPTIM_ADAM &&
+        !(c->beta1 >= 0.0 && c->beta1 < 1.0 && c->beta2 >= 0.0 && c->beta2 < 1.0 && c->eps > 0.0))
         return 0;
     if (c->schedule == TG_LR_STEP && (c->step_size == 0 || !isfinite(c->gamma)))
         return 0;
@@ -79,7 +79,10 @@ void tg_optim_free(tg_optim *o)
     free(o);
 }
 
-size_t tg_optim_steps(const tg_optim *o) { return o ? o->k : 0; }
+size_t tg_optim_steps(const tg_optim *o)
+{
+    return o ? o->k : 0;
+}
 
 double tg_optim_lr(const tg_optim *o)
 {

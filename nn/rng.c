@@ -20,9 +20,15 @@ uint64_t tg_rng_next(tg_rng *r)
 }
 
 /* The top 53 bits, so every value is a multiple of 2^-53 in [0, 1) and exact in a double. */
-double tg_rng_u01(tg_rng *r) { return (double)(tg_rng_next(r) >> 11) * 0x1.0p-53; }
+double tg_rng_u01(tg_rng *r)
+{
+    return (double)(tg_rng_next(r) >> 11) * 0x1.0p-53;
+}
 
-double tg_rng_uniform(tg_rng *r, double lo, double hi) { return lo + (hi - lo) * tg_rng_u01(r); }
+double tg_rng_uniform(tg_rng *r, double lo, double hi)
+{
+    return lo + (hi - lo) * tg_rng_u01(r);
+}
 
 /* Box-Muller: sqrt(-2 ln u1) cos(2 pi u2), with u1 in (0, 1] so the log is finite. */
 double tg_rng_normal(tg_rng *r)

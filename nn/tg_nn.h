@@ -59,7 +59,7 @@ TG_API void tg_rng_shuffle(tg_rng *r, size_t n, size_t *idx);
 typedef enum tg_act {
     TG_ACT_IDENTITY, /* y = z: records no node */
     TG_ACT_TANH,
-    TG_ACT_RELU,     /* relu'(0) = 0 */
+    TG_ACT_RELU, /* relu'(0) = 0 */
     TG_ACT_SIGMOID,
     TG_N_ACTS
 } tg_act;
@@ -190,8 +190,7 @@ TG_API tg_var tg_loss_bce_logits(tg_tape *t, size_t n, const tg_var *z, const do
  * p[i*k + c] (one-hot for a class label). Per sample, with m = max_c z_c taken as a constant,
  * L_i = (sum_c p_c) log(sum_c exp(z_c - m)) - sum_c p_c (z_c - m) = -sum_c p_c log softmax(z)_c.
  * dL/dz_c = (softmax(z)_c (sum p) - p_c) / n, which is (softmax - p) / n for a distribution. */
-TG_API tg_var tg_loss_softmax_ce(tg_tape *t, size_t n, size_t k, const tg_var *z,
-                                 const double *p);
+TG_API tg_var tg_loss_softmax_ce(tg_tape *t, size_t n, size_t k, const tg_var *z, const double *p);
 
 /* micrograd's max-margin loss, labels y_i in {-1, +1}: (1/n) sum_i relu(1 + (-y_i) score_i).
  * dL/dscore_i = -y_i / n where y_i score_i < 1, else 0 (relu'(0) = 0 at the margin). */
@@ -218,13 +217,13 @@ typedef enum tg_lr_schedule { TG_LR_CONSTANT, TG_LR_STEP, TG_LR_LINEAR } tg_lr_s
 typedef struct tg_optim_config {
     tg_optim_kind kind;
     double lr;
-    double momentum;         /* mu (momentum) */
+    double momentum;          /* mu (momentum) */
     double beta1, beta2, eps; /* Adam */
     tg_lr_schedule schedule;
-    double gamma;            /* step: factor */
-    size_t step_size;        /* step: steps between factors (>= 1) */
-    double decay;            /* linear: fraction of lr removed by n_decay steps */
-    size_t n_decay;          /* linear: steps (>= 1) */
+    double gamma;     /* step: factor */
+    size_t step_size; /* step: steps between factors (>= 1) */
+    double decay;     /* linear: fraction of lr removed by n_decay steps */
+    size_t n_decay;   /* linear: steps (>= 1) */
 } tg_optim_config;
 
 /* A configuration of kind with learning rate lr, constant schedule and the usual defaults
@@ -309,8 +308,7 @@ TG_API void tg_batches_clear(tg_batches *b);
 
 /* Fraction of i with sign(score_i) == sign(y_i), positive meaning > threshold for both
  * (threshold 0 for labels -1/+1 and scores; use 0.5 with sigmoid outputs and 0/1 labels). */
-TG_API double tg_accuracy_binary(size_t n, const double *score, const double *y,
-                                 double threshold);
+TG_API double tg_accuracy_binary(size_t n, const double *score, const double *y, double threshold);
 /* Fraction of the n rows of k scores whose largest score is at the class label[i] (a double
  * holding an integer). */
 TG_API double tg_accuracy_argmax(size_t n, size_t k, const double *score, const double *label);

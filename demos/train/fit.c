@@ -60,9 +60,20 @@ static int parse_layers(const char *s, options *o)
 
 static int parse_args(int argc, char **argv, options *o)
 {
-    *o = (options){.model = "model.tgm", .act = "relu", .init = "he", .loss = "mse",
-                   .optim = "adam", .hidden = {16}, .n_hidden = 1, .lr = 0.01, .test = 0.2,
-                   .min_acc = -1, .max_loss = INFINITY, .epochs = 100, .batch = 32, .seed = 1};
+    *o = (options){.model = "model.tgm",
+                   .act = "relu",
+                   .init = "he",
+                   .loss = "mse",
+                   .optim = "adam",
+                   .hidden = {16},
+                   .n_hidden = 1,
+                   .lr = 0.01,
+                   .test = 0.2,
+                   .min_acc = -1,
+                   .max_loss = INFINITY,
+                   .epochs = 100,
+                   .batch = 32,
+                   .seed = 1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--predict"))
@@ -225,8 +236,8 @@ static int predict(const options *o, loss_kind kind)
     }
     int rc = 0;
     if (tg_mlp_n_in(m) != d->n_in) {
-        fprintf(stderr, "fit: the model takes %zu features, %s has %zu\n", tg_mlp_n_in(m),
-                o->data, d->n_in);
+        fprintf(stderr, "fit: the model takes %zu features, %s has %zu\n", tg_mlp_n_in(m), o->data,
+                d->n_in);
         rc = 1;
     }
     const size_t k = tg_mlp_n_out(m);

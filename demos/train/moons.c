@@ -68,8 +68,10 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--quiet"))
             quiet = 1;
         else {
-            fprintf(stderr, "usage: %s [--boundary FILE.svg] [--loss FILE.svg] [--steps N] "
-                            "[--quiet]\n", argv[0]);
+            fprintf(stderr,
+                    "usage: %s [--boundary FILE.svg] [--loss FILE.svg] [--steps N] "
+                    "[--quiet]\n",
+                    argv[0]);
             return 2;
         }
     }

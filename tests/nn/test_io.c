@@ -68,8 +68,8 @@ static void save_load_round_trip_is_bit_exact(void **state)
     (void)state;
     tg_tape *t = tg_tape_new();
     tg_mlp *a = make(t, 1, 2, TG_ACT_IDENTITY), *b = make(t, 2, 2, TG_ACT_IDENTITY);
-    const double special[] = {-0.0, 4.9406564584124654e-324, 1.7976931348623157e308,
-                              0.1, -1.0 / 3.0};
+    const double special[] = {-0.0, 4.9406564584124654e-324, 1.7976931348623157e308, 0.1,
+                              -1.0 / 3.0};
     for (size_t i = 0; i < 5; i++)
         tg_set_value(t, tg_mlp_params(a)[i], special[i]);
     double va[64];
@@ -94,8 +94,7 @@ static void save_load_round_trip_is_bit_exact(void **state)
 }
 
 /* Loads bad_path into m and checks that it fails with want and leaves m as it was. */
-static void rejects(tg_mlp *m, const double *before, tg_status want, const char *what,
-                    size_t at)
+static void rejects(tg_mlp *m, const double *before, tg_status want, const char *what, size_t at)
 {
     const tg_status s = tg_mlp_load(m, bad_path);
     if (s != want || !same_bits(m, before))

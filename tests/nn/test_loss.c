@@ -49,7 +49,10 @@ static double eval(loss_kind kind, const double *v, const double *tgt)
     return y;
 }
 
-static double sigmoid(double z) { return 1.0 / (1.0 + exp(-z)); }
+static double sigmoid(double z)
+{
+    return 1.0 / (1.0 + exp(-z));
+}
 
 /* The value and every dL/dinput by the closed forms, computed in plain C. */
 static double by_formula(loss_kind kind, const double *v, const double *tgt, double *g)
@@ -166,8 +169,8 @@ static void every_loss_gradient_matches_finite_difference_and_formula(void **sta
                 const double tape = tg_grad(t, in[i]);
                 if (fabs(tape - g[i]) > 1e-13 * (1 + fabs(g[i])) ||
                     fabs(tape - fd) > 1e-7 * (1 + fabs(fd)))
-                    fail_msg("%s input %zu: tape %.17g formula %.17g fd %.17g", loss_names[kind],
-                             i, tape, g[i], fd);
+                    fail_msg("%s input %zu: tape %.17g formula %.17g fd %.17g", loss_names[kind], i,
+                             tape, g[i], fd);
             }
             tg_tape_free(t);
         }
@@ -196,7 +199,10 @@ static void stable_losses_at_huge_logits(void **state)
     (void)state;
     static const struct {
         double z, y, loss, grad;
-    } bce[] = {{800, 1, 0, 0}, {800, 0, 800, 1}, {-800, 0, 0, 0}, {-800, 1, 800, -1},
+    } bce[] = {{800, 1, 0, 0},
+               {800, 0, 800, 1},
+               {-800, 0, 0, 0},
+               {-800, 1, 800, -1},
                {40, 1, exp(-40.0), -exp(-40.0) / (1 + exp(-40.0))}};
     for (size_t c = 0; c < sizeof bce / sizeof bce[0]; c++) {
         tg_tape *t = tg_tape_new();

@@ -13,7 +13,10 @@
 
 #include "tapegrad.h"
 
-static double rel_diff(double a, double b) { return fabs(a - b) / fmax(fabs(b), 1e-300); }
+static double rel_diff(double a, double b)
+{
+    return fabs(a - b) / fmax(fabs(b), 1e-300);
+}
 
 /* W2's model: 2-16-16-1, relu, relu, identity, weights 2u - 1 from a generator seeded 1337. */
 static tg_mlp *w2_model(tg_tape *t)

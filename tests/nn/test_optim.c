@@ -39,7 +39,7 @@ static void sgd_step_is_p_minus_lr_g(void **state)
     tg_optim_config c = tg_optim_defaults(TG_OPTIM_SGD, 0.1);
     double p[2];
     run(&c, 1, grads, p);
-    assert_true(p[0] == 0.5 - 0.1 * 2.0);  /* 0.3 */
+    assert_true(p[0] == 0.5 - 0.1 * 2.0);   /* 0.3 */
     assert_true(p[1] == -1.5 - 0.1 * -0.5); /* -1.45 */
     run(&c, 3, grads, p);
     assert_true(fabs(p[0] - (0.5 - 0.1 * (2 + 2 - 1))) < 1e-15);

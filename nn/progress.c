@@ -22,7 +22,7 @@ void tg_progress_init(tg_progress *p, size_t total, int quiet)
         return;
     p->total = total;
     p->enabled = !quiet && isatty(fileno(stderr));
-    p->t0 = now();
+    p->t0 = p->last_draw = now();
     p->last_len = 0;
 }
 
@@ -30,19 +30,25 @@ void tg_progress_update(tg_progress *p, size_t done, double loss, double accurac
 {
     if (!p || !p->enabled)
         return;
+    /* at most ten redraws a second (a terminal is slow), but always the last one */
+    const double t = now();
+    if (done < p->total && p->last_len && t - p->last_draw < 0.1)
+        return;
+    p->last_draw = t;
     enum { WIDTH = 24 };
     char bar[WIDTH + 1];
     const size_t fill = p->total ? (done > p->total ? WIDTH : done * WIDTH / p->total) : 0;
     for (size_t i = 0; i < WIDTH; i++)
         bar[i] = i < fill ? '=' : ' ';
     bar[WIDTH] = '\0';
-    const double dt = now() - p->t0;
+    const double dt = t - p->t0;
     char line[160];
-    int n = snprintf(line, sizeof line, "\r%zu/%zu [%s] loss %.6g", done, p->total, bar, loss);
+    int n =
+        snprintf(line, sizeof line, "\repoch %zu/%zu [%s] loss %.6g", done, p->total, bar, loss);
     if (n > 0 && accuracy >= 0.0 && (size_t)n < sizeof line)
         n += snprintf(line + n, sizeof line - (size_t)n, " acc %.1f%%", 100.0 * accuracy);
     if (n > 0 && dt > 0.0 && (size_t)n < sizeof line)
-        n += snprintf(line + n, sizeof line - (size_t)n, " %.0f/s", (double)done / dt);
+        n += snprintf(line + n, sizeof line - (size_t)n, " %.0f epochs/s", (double)done / dt);
     if (n <= 0)
         return;
     const size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;

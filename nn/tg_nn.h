@@ -44,6 +44,7 @@ typedef struct tg_rng {
 
 /* Sets the state to seed (no scrambling: seed 42 is WORKLOADS.md's "state = 42"). */
 TG_API void tg_rng_init(tg_rng *r, uint64_t seed);
+/* The next 64-bit output, and the next u01 (one output each). r must not be NULL. */
 TG_API uint64_t tg_rng_next(tg_rng *r);
 TG_API double tg_rng_u01(tg_rng *r);
 /* lo + (hi - lo) * u01: one draw. */
@@ -105,6 +106,8 @@ TG_API tg_mlp *tg_mlp_new(tg_tape *t, size_t n_in, size_t n_layers, const size_t
 /* Releases the model's own memory (not its leaves, which the tape owns). Accepts NULL. */
 TG_API void tg_mlp_free(tg_mlp *m);
 
+/* The tape the model lives on, and its shapes (n_out is the last layer's size). Each returns
+ * NULL, 0 or TG_N_ACTS for a NULL model or a layer index out of range. */
 TG_API tg_tape *tg_mlp_tape(const tg_mlp *m);
 TG_API size_t tg_mlp_n_in(const tg_mlp *m);
 TG_API size_t tg_mlp_n_out(const tg_mlp *m);
@@ -234,6 +237,7 @@ typedef struct tg_optim tg_optim;
 /* An optimizer for n_params parameters; its state (velocities, moments) is allocated here and
  * nowhere else. NULL on a bad configuration (lr not finite, eps <= 0, ...) or no memory. */
 TG_API tg_optim *tg_optim_new(const tg_optim_config *cfg, size_t n_params);
+/* Releases the optimizer and its state. Accepts NULL. */
 TG_API void tg_optim_free(tg_optim *o);
 /* The learning rate the next step will use. */
 TG_API double tg_optim_lr(const tg_optim *o);
@@ -295,7 +299,9 @@ TG_API tg_status tg_csv_load(const char *path, const char *target, tg_dataset **
 /* ---- Minibatches and metrics (nn/data.c) ------------------------------------------------- */
 /* A shuffled pass over n rows in batches: init shuffles 0..n-1 with rng (allocating the order
  * once); next gives the next batch's row indices (a pointer into the order, valid until the
- * next call) and its size, 0 at the end of the epoch; reset reshuffles for a new epoch. */
+ * next call) and its size, 0 at the end of the epoch; reset reshuffles for a new epoch; clear
+ * frees the order. init returns TG_ERR_ARG (batch 0, NULL b or rng) or TG_ERR_NOMEM; rng is
+ * borrowed and must outlive b. The order is the only allocation: the epochs allocate nothing. */
 typedef struct tg_batches {
     size_t *order;
     size_t n, batch, pos;
@@ -316,17 +322,20 @@ TG_API double tg_accuracy_argmax(size_t n, size_t k, const double *score, const 
 TG_API double tg_mse(size_t n, const double *pred, const double *y);
 
 /* ---- Progress line (nn/progress.c) -------------------------------------------------------
- * One line on stderr, rewritten in place ("12/100 [=====    ] loss 0.1234 acc 97.0% 1530/s",
- * done/total and the rate in calls per second), only when stderr is a terminal and quiet is 0;
- * otherwise nothing. */
+ * One line on stderr, rewritten in place at most ten times a second:
+ *     epoch 12/100 [===                     ] loss 0.1234 acc 97.0% 1530 epochs/s
+ * only when stderr is a terminal and quiet is 0; otherwise nothing at all. */
 typedef struct tg_progress {
     size_t total;
-    int enabled;
-    double t0;
-    size_t last_len;
+    int enabled;      /* drawing at all */
+    double t0;        /* start time (s), for the rate */
+    double last_draw; /* time of the last redraw */
+    size_t last_len;  /* length of the line on screen, to blank what a shorter one leaves */
 } tg_progress;
+/* Starts a display of total epochs; reads isatty(stderr) once. */
 TG_API void tg_progress_init(tg_progress *p, size_t total, int quiet);
-/* accuracy < 0 leaves the accuracy out. */
+/* Shows that done epochs are finished with this loss and accuracy (accuracy < 0 leaves it
+ * out). Does nothing when disabled. */
 TG_API void tg_progress_update(tg_progress *p, size_t done, double loss, double accuracy);
 /* Ends the line (a newline) if anything was drawn. */
 TG_API void tg_progress_done(tg_progress *p);

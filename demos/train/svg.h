@@ -94,11 +94,14 @@ static inline void svg_cell(const svg_plot *p, double x, double y, double dx, do
 
 static inline void svg_legend(const svg_plot *p, int row, const char *color, const char *text)
 {
-    const double x = p->left + p->w - 150, y = p->top + 16 + 18 * row;
+    /* top right, on a white band so that curves under it do not hide the text */
+    const double x = p->left + p->w - 160, y = p->top + 16 + 18 * row;
     fprintf(p->f,
+            "<rect x=\"%g\" y=\"%g\" width=\"156\" height=\"18\" fill=\"white\" "
+            "fill-opacity=\"0.85\"/>"
             "<rect x=\"%g\" y=\"%g\" width=\"12\" height=\"12\" fill=\"%s\"/>"
             "<text x=\"%g\" y=\"%g\">%s</text>\n",
-            x, y - 10, color, x + 18, y, text);
+            x - 4, y - 13, x, y - 10, color, x + 18, y, text);
 }
 
 /* Writes the closing tag and closes the file; 0 if anything failed on the way. */

@@ -210,6 +210,37 @@ static void mlp_parameter_gradients_match_finite_differences(void **state)
     }
 }
 
+/* d(output)/d(input) through tg_mlp_forward on tg_input nodes: what a saliency map or a
+ * network inside a larger graph needs. */
+static void mlp_input_gradients_match_finite_differences(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {5, 1};
+    static const tg_act acts[] = {TG_ACT_TANH, TG_ACT_SIGMOID};
+    tg_tape *t = tg_tape_new();
+    tg_rng rng;
+    tg_rng_init(&rng, 11);
+    tg_mlp *m = tg_mlp_new(t, 3, 2, sizes, acts, TG_INIT_UNIFORM, &rng);
+    const double x0[3] = {0.4, -1.2, 0.9};
+    tg_var x[3], y;
+    for (int k = 0; k < 3; k++)
+        x[k] = tg_input(t, x0[k]);
+    assert_int_equal(tg_mlp_forward(m, x, &y), TG_OK);
+    assert_int_equal(tg_backward(t, y), TG_OK);
+    for (int k = 0; k < 3; k++) {
+        double xp[3] = {x0[0], x0[1], x0[2]}, xm[3] = {x0[0], x0[1], x0[2]}, up, down;
+        xp[k] += 1e-6;
+        xm[k] -= 1e-6;
+        assert_int_equal(tg_mlp_predict(m, xp, &up), TG_OK);
+        assert_int_equal(tg_mlp_predict(m, xm, &down), TG_OK);
+        const double fd = (up - down) / 2e-6;
+        assert_true(fabs(tg_grad(t, x[k]) - fd) <= 1e-8 * (1 + fabs(fd)));
+        assert_true(fabs(fd) > 1e-4); /* the check is not vacuous */
+    }
+    tg_mlp_free(m);
+    tg_tape_free(t);
+}
+
 static void mlp_parameters_have_names_that_find_them(void **state)
 {
     (void)state;
@@ -317,6 +348,7 @@ int main(void)
         cmocka_unit_test(w2_step0_loss_and_gradients_match_workloads),
         cmocka_unit_test(w2_moons_training_reaches_full_accuracy_without_allocating),
         cmocka_unit_test(mlp_parameter_gradients_match_finite_differences),
+        cmocka_unit_test(mlp_input_gradients_match_finite_differences),
         cmocka_unit_test(mlp_parameters_have_names_that_find_them),
         cmocka_unit_test(mlp_rejects_bad_shapes),
         cmocka_unit_test(xor_trains_below_001_from_fixed_seed),

@@ -16,13 +16,24 @@ static void html_text(FILE *f, const char *s, size_t width)
 {
     char buf[4 * 60 + 1];
     tgi_fit(buf, s, width);
+    if (!buf[0])
+        fputs("&#160;", f); /* Graphviz rejects an empty <b></b> */
     for (const char *p = buf; *p; p++) {
         switch (*p) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*p, f);
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        default:
+            fputc(*p, f);
         }
     }
 }
@@ -51,8 +62,9 @@ tg_status tg_dot_export(const tg_tape *t, tg_var out, FILE *f)
             continue;
         const unsigned op = tgi_code_op(t->code[i]);
         if (op == TG_OP_CONST) {
-            fprintf(f, "  n%u [shape=box, style=\"rounded,filled\", fillcolor=\"#eeeeee\", "
-                       "color=\"#9e9e9e\", label=<",
+            fprintf(f,
+                    "  n%u [shape=box, style=\"rounded,filled\", fillcolor=\"#eeeeee\", "
+                    "color=\"#9e9e9e\", label=<",
                     (unsigned)i);
             html_text(f, tgi_view_label(&v, i), 30);
             fputs(">];\n", f);
@@ -67,8 +79,9 @@ tg_status tg_dot_export(const tg_tape *t, tg_var out, FILE *f)
         fputs("</b></td></tr><tr><td>", f);
         html_text(f, tgi_view_expr(&v, i, e, sizeof e), 40);
         fprintf(f, "</td></tr><tr><td>value %s</td></tr>", tgi_num(n, t->value[i]));
-        fprintf(f, "<tr><td><font color=\"" BACKWARD_COLOR "\">grad %s</font></td></tr>"
-                   "</table>>];\n",
+        fprintf(f,
+                "<tr><td><font color=\"" BACKWARD_COLOR "\">grad %s</font></td></tr>"
+                "</table>>];\n",
                 tgi_num(n, t->grad[i]));
     }
     /* Forward edges: input -> consumer. */

@@ -1,7 +1,8 @@
 /* trace.c: the chain rule written out step by step (tg_trace_backward) as text, Markdown with
  * LaTeX, or JSON for the HTML stepper; and the "view" of an output's cone (labels and steps)
  * that the DOT export (export.c) shares. The numbers are tg_backward's; this file only shows
- * them. Rendering DOT to pictures and the HTML page itself are the tapegrad command's (cli/show). */
+ * them. Rendering DOT to pictures and the HTML page itself are the tapegrad command's (cli/show).
+ */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,17 @@ const char *tgi_num(char *buf, double x)
 {
     if (x == 0.0)
         x = 0.0; /* -0 reads as a sign error to a student */
-    snprintf(buf, 32, "%.6g", x);
+    if (isnan(x))
+        snprintf(buf, 32, "nan"); /* not "-nan": the sign of a NaN means nothing here */
+    else
+        snprintf(buf, 32, "%.6g", x);
     return buf;
 }
 
-int tgi_is_const(const tg_tape *t, uint32_t i) { return tgi_code_op(t->code[i]) == TG_OP_CONST; }
+int tgi_is_const(const tg_tape *t, uint32_t i)
+{
+    return tgi_code_op(t->code[i]) == TG_OP_CONST;
+}
 
 size_t tgi_utf8_len(const unsigned char *s)
 {
@@ -103,14 +110,18 @@ static int add_label(tgi_view *v, uint32_t i, const char *s)
     return 1;
 }
 
-static const tgi_view *sort_view; /* qsort has no context argument in C11 */
+/* A node and its label, sorted so that equal labels are neighbours (then by tape position).
+ * The label pointer is stable while sorting: nothing is added to the labels meanwhile. */
+typedef struct labelled {
+    const char *label;
+    uint32_t id;
+} labelled;
 
-/* Orders node ids by label, then by tape position, so that equal labels are neighbours. */
 static int by_label(const void *pa, const void *pb)
 {
-    const uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    int c = strcmp(tgi_view_label(sort_view, a), tgi_view_label(sort_view, b));
-    return c ? c : (a > b) - (a < b);
+    const labelled *a = pa, *b = pb;
+    int c = strcmp(a->label, b->label);
+    return c ? c : (a->id > b->id) - (a->id < b->id);
 }
 
 /* Gives the second and later nodes that share a label a "#k" suffix, so that a reassigned
@@ -118,32 +129,31 @@ static int by_label(const void *pa, const void *pb)
 static int dedup_labels(tgi_view *v)
 {
     size_t m = 0;
-    uint32_t *ids = malloc((size_t)v->n * sizeof *ids);
+    labelled *ids = malloc((size_t)v->n * sizeof *ids);
     if (!ids)
         return 0;
     for (uint32_t i = 0; i < v->n; i++)
         if (v->in_cone[i] && !tgi_is_const(v->t, i))
-            ids[m++] = i;
-    sort_view = v;
+            ids[m++] = (labelled){tgi_view_label(v, i), i};
     qsort(ids, m, sizeof *ids, by_label);
+    /* add_label may move the labels: from here on, read them through the offsets only */
     int ok = 1;
     for (size_t j = 0, g; j < m && ok; j = g) {
         g = j + 1;
-        while (g < m && strcmp(tgi_view_label(v, ids[g]), tgi_view_label(v, ids[j])) == 0)
+        while (g < m && strcmp(tgi_view_label(v, ids[g].id), tgi_view_label(v, ids[j].id)) == 0)
             g++;
         if (g - j == 1)
             continue;
-        /* add_label may move the labels: work from a copy of the group's label */
-        const size_t len = strlen(tgi_view_label(v, ids[j]));
+        const size_t len = strlen(tgi_view_label(v, ids[j].id));
         char *s = malloc(len + 24);
         if (!s) {
             ok = 0;
             break;
         }
         for (size_t k = j + 1; k < g && ok; k++) {
-            memcpy(s, tgi_view_label(v, ids[j]), len);
+            memcpy(s, tgi_view_label(v, ids[j].id), len);
             snprintf(s + len, 24, "#%zu", k - j + 1);
-            ok = add_label(v, ids[k], s);
+            ok = add_label(v, ids[k].id, s);
         }
         free(s);
     }
@@ -202,15 +212,14 @@ tg_status tgi_view_init(tgi_view *v, const tg_tape *t, tg_var out)
         const char *name = tg_name(t, vi);
         tg_origin o;
         char buf[48];
-        if (name)
-            ; /* the user's name wins */
+        if (name && name[0])
+            ; /* the user's name wins (an empty one says nothing) */
         else if (tgi_is_const(t, i)) {
             char num[32];
             /* "x * (-5)" rather than "x * -5" */
             snprintf(buf, sizeof buf, tgi_num(num, t->value[i])[0] == '-' ? "(%s)" : "%s", num);
             name = buf;
-        }
-        else if (tg_get_origin(t, vi, &o) && o.text && o.text[0])
+        } else if (tg_get_origin(t, vi, &o) && o.text && o.text[0])
             name = o.text;
         else
             snprintf(buf, sizeof buf, "n%u", (unsigned)i), name = buf;
@@ -279,28 +288,29 @@ typedef struct cbuf {
 
 static void cb_add(cbuf *b, const char *s)
 {
-    size_t n = strlen(s);
-    if (b->cut)
+    if (b->cut || b->cap < 4)
         return;
-    if (b->len + n + 1 > b->cap) {
-        /* keep what fits, ending at a character boundary, then "..." */
-        size_t room = b->cap > 4 ? b->cap - 4 : 0;
-        size_t take = room > b->len ? room - b->len : 0;
-        while (take > 0 && n > take && ((unsigned char)s[take] & 0xC0) == 0x80)
-            take--;
-        if (take > n)
-            take = n;
-        memcpy(b->p + b->len, s, take);
-        b->len += take;
-        if (b->len > room)
-            b->len = room;
-        memcpy(b->p + b->len, "...", b->cap >= 4 ? 4 : 0);
-        b->len += 3;
-        b->cut = 1;
+    const size_t n = strlen(s);
+    if (b->len + n < b->cap) {
+        memcpy(b->p + b->len, s, n + 1);
+        b->len += n;
         return;
     }
-    memcpy(b->p + b->len, s, n + 1);
-    b->len += n;
+    /* It does not fit: keep what leaves room for "..." and the NUL, ending before a UTF-8
+     * continuation byte so that no character is cut in half. */
+    const size_t room = b->cap - 4;
+    size_t take = room > b->len ? room - b->len : 0;
+    if (take > n)
+        take = n;
+    while (take > 0 && ((unsigned char)s[take] & 0xC0) == 0x80)
+        take--;
+    memcpy(b->p + b->len, s, take);
+    b->len += take;
+    if (b->len > room)
+        b->len = room;
+    memcpy(b->p + b->len, "...", 4);
+    b->len += 3;
+    b->cut = 1;
 }
 
 /* An operand of an infix operator: a label that is itself an expression (source text such as
@@ -527,8 +537,7 @@ static const char *input_values(const tgi_view *v, uint32_t i, char *buf, size_t
  * unnamed constant is already shown by its value wherever it is used) or when it is out. */
 static int in_table(const tgi_view *v, uint32_t i)
 {
-    return v->in_cone[i] &&
-           (!tgi_is_const(v->t, i) || tg_name(v->t, (tg_var){i}) || i == v->out);
+    return v->in_cone[i] && (!tgi_is_const(v->t, i) || tg_name(v->t, (tg_var){i}) || i == v->out);
 }
 
 /* The local rules of node i, each kind once: "d(a*b)/da = b,  d(a*b)/db = a", or for the
@@ -590,7 +599,8 @@ static void text_trace(FILE *f, const tgi_view *v)
         fputc('\n', f);
     }
 
-    fprintf(f, "\nBackward pass (reverse tape order; a, b: an operation's inputs, y: its output)\n");
+    fprintf(f,
+            "\nBackward pass (reverse tape order; a, b: an operation's inputs, y: its output)\n");
     fprintf(f, "%s = 1\n", dl_d(d1, tgi_view_label(v, v->out)));
     uint32_t sp = 0; /* steps are grouped by consumer, in the same order as this loop */
     for (uint32_t i = v->n; i-- > 0;) {
@@ -723,9 +733,19 @@ static void tex_expr(cbuf *b, const char *r, size_t n)
         }
         if (matched)
             continue;
-        if (strncmp(r + i, "sign", 4) == 0) {
-            cb_add(b, "\\operatorname{sign}");
-            i += 4;
+        /* another function (sigmoid, relu, sign): a word of two or more letters before "(" */
+        size_t w = 0;
+        while (i + w < n &&
+               ((r[i + w] >= 'a' && r[i + w] <= 'z') || (r[i + w] >= 'A' && r[i + w] <= 'Z')))
+            w++;
+        if (w >= 2 && i + w < n && r[i + w] == '(') {
+            cb_add(b, "\\operatorname{");
+            for (size_t k = 0; k < w; k++) {
+                one[0] = r[i + k];
+                cb_add(b, one);
+            }
+            cb_add(b, "}");
+            i += w;
             continue;
         }
         if (r[i] == '?') {
@@ -956,6 +976,7 @@ static void json_trace(FILE *f, const tgi_view *v)
         json_str(f, txt);
         fputs(",\"contribution\":", f);
         json_num(f, s->contribution);
+        fprintf(f, ",\"contribution_s\":\"%s\"", tgi_num(n, s->contribution));
         fprintf(f, ",\"acc_s\":\"%s\",\"last\":%s}", tgi_num(n, s->acc),
                 s->next == TGI_NO_STEP ? "true" : "false");
     }

@@ -25,12 +25,12 @@ typedef struct tgi_step {
 typedef struct tgi_view {
     const tg_tape *t;
     uint32_t out;
-    uint32_t n;           /* nodes 0..out: out + 1 */
-    uint8_t *in_cone;     /* in_cone[i]: 1 if out depends on node i (out itself included) */
-    uint32_t *label_off;  /* node i's label at labels + label_off[i] (in-cone nodes only) */
-    char *labels;         /* NUL-separated labels */
+    uint32_t n;          /* nodes 0..out: out + 1 */
+    uint8_t *in_cone;    /* in_cone[i]: 1 if out depends on node i (out itself included) */
+    uint32_t *label_off; /* node i's label at labels + label_off[i] (in-cone nodes only) */
+    char *labels;        /* NUL-separated labels */
     size_t n_labels, cap_labels;
-    tgi_step *steps;      /* in sweep order: nodes from out down, inputs in order */
+    tgi_step *steps; /* in sweep order: nodes from out down, inputs in order */
     uint32_t n_steps, cap_steps;
     uint32_t *first_into; /* first step into node i, or TGI_NO_STEP */
     uint32_t *n_into;     /* how many steps go into node i */

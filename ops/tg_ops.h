@@ -155,6 +155,12 @@ TG_API int tg_parse_is_name(const char *s);
 /* 1 if s is one of the language's (reserved) function names, else 0. */
 TG_API int tg_parse_is_function(const char *s);
 
+/* What backward adds into v's input k when v's gradient is `upstream`: upstream times the local
+ * derivative, except where the op's zero derivative is a convention that PyTorch applies as a
+ * mask (relu at a <= 0; pow's base when b = 0, its exponent when a = 0 and b >= 0): there it is
+ * exactly 0 even for an infinite or NaN upstream. NaN if v or k is invalid. */
+TG_API double tg_backward_step(const tg_tape *t, tg_var v, size_t k, double upstream);
+
 #ifdef __cplusplus
 }
 #endif

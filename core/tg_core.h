@@ -181,6 +181,34 @@ TG_API void tg_zero_grad(tg_tape *t);
  * exact for any input values, but a branch taken in C code while recording is not re-taken. */
 TG_API void tg_tape_forward(tg_tape *t);
 
+/* ---- Checking gradients against finite differences (core/gradcheck.c) -------------------- */
+
+/* The result of comparing one derivative with a finite difference. */
+typedef struct tg_gradcheck_result {
+    double expected; /* the derivative being checked (the engine's gradient, or a formula's) */
+    double numeric;  /* the finite-difference estimate that agrees best with it */
+    double abs_err;  /* |expected - numeric| */
+    double rel_err;  /* abs_err / max(|expected|, |numeric|), 0 when both are 0 */
+    double step;     /* the step h of that estimate */
+    int ok;          /* 1 if they agree within the tolerance */
+    int kink;        /* 1 if out is not differentiable at x (one-sided slopes differ) and
+                        expected lies between them: a subgradient, accepted as ok */
+} tg_gradcheck_result;
+
+/* Checks `expected` as d(out)/d(x) by central differences over replays of the tape: x (a leaf)
+ * is set to x +- h and tg_tape_forward recomputes everything, nothing is recorded. h is chosen
+ * per x's magnitude (h = 1e-3 * max(|x|, 1), then smaller and relative steps), each estimate is
+ * refined by Richardson extrapolation, and the one closest to expected is reported. ok when
+ * abs_err <= tol * max(1, |numeric|) plus the rounding noise of the differences (16 eps times
+ * the largest |value| out depends on, over h). At a kink
+ * (relu, abs at 0) expected is accepted if it lies between the one-sided slopes. Estimates where
+ * out is not finite are skipped; if none is finite, numeric is NaN and ok is 0.
+ * x's value and every node's value are restored before returning; gradients are not touched.
+ * TG_ERR_BADVAR for invalid out or x, TG_ERR_NOTLEAF if x is computed, TG_ERR_ARG for a
+ * NULL result or a tol that is not positive. */
+TG_API tg_status tg_gradcheck(tg_tape *t, tg_var out, tg_var x, double expected, double tol,
+                              tg_gradcheck_result *result);
+
 /* ---- Showing the chain rule (core/trace.c, core/export.c) -------------------------------- */
 
 typedef enum tg_trace_format {

@@ -389,6 +389,7 @@ class Result:
         self.vscale = 0.0
         self.gscale = []
         self.fd_unfit = False
+        self.absorbed = False  # PyTorch's where() turned a non-finite upstream into 0
 
 
 def _local_abs(op, a, b, y):
@@ -538,8 +539,14 @@ def evaluate(stmts, inputs, want_grad=True):
                 da = f_div(gi, vb)
                 db = -gi * f_div(f_div(va, vb), vb)
             else:
+                if not _isfin(gi) and ((vb == 0 and nodes[a].rg) or (
+                        va == 0 and vb >= 0 and nodes[a].rg and nodes[b].rg)):
+                    res.absorbed = True  # a where() zero swallows a non-finite upstream
                 da = 0.0 if vb == 0 else gi * (vb * f_pow(va, vb - 1.0))
-                db = 0.0 if (va == 0 and vb >= 0) else gi * (nd.val * f_log(va))
+                if nodes[a].rg:  # tensor base: where(a == 0 & b >= 0, 0, g * y log a)
+                    db = 0.0 if (va == 0 and vb >= 0) else gi * (nd.val * f_log(va))
+                else:  # constant (Python float) base: g * where(...), so inf * 0 = nan
+                    db = gi * (0.0 if (va == 0 and vb >= 0) else nd.val * f_log(va))
             loc = _local_abs(op, va, vb, nd.val)
             if nodes[a].rg:
                 g[a] += da
@@ -552,6 +559,8 @@ def evaluate(stmts, inputs, want_grad=True):
             ga[a] += gai
         else:
             fn = op[1]
+            if fn == "relu" and not _isfin(gi) and nd.val <= 0:
+                res.absorbed = True
             g[a] += UNARY[fn][1](gi, va, nd.val)
             l = _local_abs(op, va, 0.0, nd.val)[0]
             ga[a] += gai * l if l == l else math.inf

@@ -389,6 +389,7 @@ class Result:
         self.vscale = 0.0
         self.gscale = []
         self.fd_unfit = False
+        self.trig_huge = False
         self.absorbed = False  # PyTorch's where() turned a non-finite upstream into 0
 
 
@@ -507,6 +508,8 @@ def evaluate(stmts, inputs, want_grad=True):
             res.fd_unfit = True
         if nd.op in (("f", "sin"), ("f", "cos"), ("f", "tan")) and abs(nodes[nd.args[0]].val) > 100:
             res.fd_unfit = True
+            if abs(nodes[nd.args[0]].val) > 1e4:
+                res.trig_huge = True  # libm and PyTorch reduce such arguments differently
     if bad:
         res.exit_code = 2
         res.err = "non-finite value at %s" % (nodes[bad[0]].op,)

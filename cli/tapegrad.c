@@ -64,7 +64,7 @@ static const char usage_text[] =
     "    Functions: exp log sqrt sin cos tan tanh sigmoid relu abs, and pow(a, b).\n"
     "    Numbers: 1 2.5 .5 5. 1e-3 6.02E23; number literals are constants (no gradient).\n"
     "    Names: [A-Za-z_][A-Za-z0-9_]*, case-sensitive; function names are reserved.\n"
-    "    Nesting (parentheses, signs, ^ chains, calls) is limited to 10000 levels.\n"
+    "    Nesting (parentheses, signs, ^ chains, calls) is limited to 5000 levels.\n"
     "\n"
     "EXIT STATUS\n"
     "    0 success; 1 --check or --expect found a mismatch; 2 bad usage, a syntax or name\n"
@@ -129,7 +129,7 @@ static void show_source(const char *src, size_t len, uint32_t line, uint32_t col
     for (size_t i = from; i < to; i++) {
         const unsigned char c = (unsigned char)src[i];
         fputc(c == '\t' || c == '\r' || (c >= 0x20 && c < 0x7f) || c >= 0x80 ? (c == '\r' ? ' ' : c)
-                                                                          : '?',
+                                                                             : '?',
               stderr);
     }
     fprintf(stderr, "%s\n  %s", to < end ? "..." : "", from > start ? "   " : "");
@@ -222,20 +222,26 @@ static void json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* Is this output path standard output ("-")? */
+static int to_stdout(const char *path)
+{
+    return path && strcmp(path, "-") == 0;
+}
+
 /* ---- Command line -------------------------------------------------------------------------- */
 
 typedef struct input_arg {
-    const char *arg;  /* NAME=VALUE as given */
-    char *name;       /* owned */
+    const char *arg; /* NAME=VALUE as given */
+    char *name;      /* owned */
     double value;
     tg_var v;
 } input_arg;
 
 typedef struct expect_arg {
-    const char *arg;  /* NAME=FORMULA as given */
-    char *name;       /* owned */
+    const char *arg; /* NAME=FORMULA as given */
+    char *name;      /* owned */
     const char *formula;
-    size_t index;     /* which input */
+    size_t index; /* which input */
     double value, numeric;
     tg_gradcheck_result check;
     int ok;
@@ -402,15 +408,18 @@ static int parse_args(int argc, char **argv, options *o)
                     return usage_error("%s needs a FILE", opt);
                 if (!*val)
                     return usage_error("%s needs a FILE, not an empty name", opt);
-                const char **slot = opt[2] == 'd' ? &o->dot : opt[2] == 's' ? &o->svg
-                                                    : opt[2] == 'p'   ? &o->png
-                                                                      : &o->html;
+                const char **slot = opt[2] == 'd'   ? &o->dot
+                                    : opt[2] == 's' ? &o->svg
+                                    : opt[2] == 'p' ? &o->png
+                                                    : &o->html;
                 *slot = val;
             } else {
                 if (a[1] != '-' && !o->program && !o->file)
-                    fprintf(stderr, "tapegrad: error: unknown option '%s'\n"
-                                    "(a program that starts with '-' is written after --: "
-                                    "tapegrad -- '%s' ...)\n", a, a);
+                    fprintf(stderr,
+                            "tapegrad: error: unknown option '%s'\n"
+                            "(a program that starts with '-' is written after --: "
+                            "tapegrad -- '%s' ...)\n",
+                            a, a);
                 else
                     usage_error("unknown option '%s'", a);
                 return EXIT_USAGE;
@@ -444,12 +453,13 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (!o->program && !o->file)
         return usage_error("%s", "no PROGRAM given");
-    if (o->json && o->trace)
-        return usage_error("%s", "--trace writes to standard output: it cannot be combined with --json");
-    if (o->json && o->dot && strcmp(o->dot, "-") == 0)
-        return usage_error("%s", "--dot - writes to standard output: it cannot be combined with --json");
-    if (o->trace && o->dot && strcmp(o->dot, "-") == 0)
-        return usage_error("%s", "--dot - and --trace both write to standard output: choose one");
+    const int n_stdout = to_stdout(o->dot) + to_stdout(o->html) + to_stdout(o->svg) +
+                         to_stdout(o->png) + o->trace + o->json;
+    if (n_stdout > 1)
+        return usage_error("%s", "--json, --trace, --dot -, --html - all write to standard output: "
+                                 "choose one of them");
+    if (to_stdout(o->svg) || to_stdout(o->png))
+        return usage_error("%s", "--svg and --png write to a FILE, not to standard output");
     return EXIT_OK;
 }
 
@@ -506,9 +516,9 @@ static void describe_inputs(const tg_tape *t, tg_var v, char *out, size_t size)
         if (tg_op_of(t, in) == TG_OP_CONST)
             continue;
         char b1[48], b2[32];
-        const int w = snprintf(out + o, size - o, "%s%s = %s", o ? ", " : ", where ",
-                               describe(t, in, b1, sizeof b1),
-                               fmt_short(tg_value(t, in), b2, sizeof b2));
+        const int w =
+            snprintf(out + o, size - o, "%s%s = %s", o ? ", " : ", where ",
+                     describe(t, in, b1, sizeof b1), fmt_short(tg_value(t, in), b2, sizeof b2));
         if (w < 0)
             break;
         o += (size_t)w;
@@ -529,7 +539,10 @@ static const char *describe_op(const tg_tape *t, tg_var v, char *buf, size_t siz
     return buf;
 }
 
-static const char *fmt_nonfinite(double v) { return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
+static const char *fmt_nonfinite(double v)
+{
+    return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+}
 
 /* Marks in cone[] every node out depends on (out included). */
 static void mark_cone(const tg_tape *t, tg_var out, unsigned char *cone)
@@ -574,7 +587,8 @@ static void report_nonfinite_grad(const tg_tape *t, tg_var out, const unsigned c
     size_t bad = 0;
     while (bad < o->n_inputs && isfinite(tg_grad(t, o->inputs[bad].v)))
         bad++;
-    unsigned char *dep = calloc((size_t)out.id + 1, 1); /* depends on an input with a bad gradient */
+    unsigned char *dep =
+        calloc((size_t)out.id + 1, 1); /* depends on an input with a bad gradient */
     if (dep) {
         for (size_t k = 0; k < o->n_inputs; k++)
             if (o->inputs[k].v.id <= out.id && !isfinite(tg_grad(t, o->inputs[k].v)))
@@ -617,35 +631,36 @@ static void report_nonfinite_grad(const tg_tape *t, tg_var out, const unsigned c
 
 /* ---- Checks ------------------------------------------------------------------------------- */
 
-static void print_check(const options *o, const tg_gradcheck_result *res)
+static void print_check(FILE *f, const options *o, const tg_gradcheck_result *res)
 {
     int w = 5;
     for (size_t i = 0; i < o->n_inputs; i++)
         if ((int)strlen(o->inputs[i].name) > w)
             w = (int)strlen(o->inputs[i].name);
-    printf("\ncheck: central finite differences, tol %g\n", o->tol);
-    printf("%-*s  %22s  %22s  %9s  %9s\n", w, "input", "engine", "finite diff", "abs err",
-           "rel err");
+    fprintf(f, "\ncheck: central finite differences, tol %g\n", o->tol);
+    fprintf(f, "%-*s  %22s  %22s  %9s  %9s\n", w, "input", "engine", "finite diff", "abs err",
+            "rel err");
     for (size_t i = 0; i < o->n_inputs; i++) {
         char b1[32], b2[32];
-        printf("%-*s  %22s  %22s  %9.2e  %9.2e  %s\n", w, o->inputs[i].name,
-               fmt_short(res[i].expected, b1, sizeof b1), fmt_short(res[i].numeric, b2, sizeof b2),
-               res[i].abs_err, res[i].rel_err,
-               res[i].ok ? (res[i].kink ? "ok (kink: between the one-sided slopes)" : "ok")
-                         : "MISMATCH");
+        fprintf(f, "%-*s  %22s  %22s  %9.2e  %9.2e  %s\n", w, o->inputs[i].name,
+                fmt_short(res[i].expected, b1, sizeof b1), fmt_short(res[i].numeric, b2, sizeof b2),
+                res[i].abs_err, res[i].rel_err,
+                res[i].ok ? "ok"
+                : res[i].kink
+                    ? "MISMATCH (a kink: the engine's value lies between the one-sided slopes)"
+                    : "MISMATCH");
     }
 }
 
-static void print_expects(const options *o)
+static void print_expects(FILE *f, const options *o)
 {
     for (size_t i = 0; i < o->n_expects; i++) {
         const expect_arg *e = &o->expects[i];
         char b1[32], b2[32], b3[32];
-        printf("\nexpect d/d%s = %s\n", e->name, e->formula);
-        printf("  engine %s   formula %s   finite diff %s   %s\n",
-               fmt_short(e->check.expected, b1, sizeof b1),
-               fmt_short(e->value, b2, sizeof b2), fmt_short(e->numeric, b3, sizeof b3),
-               e->ok ? "ok" : "MISMATCH");
+        fprintf(f, "\nexpect d/d%s = %s\n", e->name, e->formula);
+        fprintf(f, "  engine %s   formula %s   finite diff %s   %s\n",
+                fmt_short(e->check.expected, b1, sizeof b1), fmt_short(e->value, b2, sizeof b2),
+                fmt_short(e->numeric, b3, sizeof b3), e->ok ? "ok" : "MISMATCH");
     }
 }
 
@@ -741,8 +756,7 @@ static int eval_expects(options *o, tg_tape *t)
 
 /* ---- Main ---------------------------------------------------------------------------------- */
 
-static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len,
-               const char *label)
+static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len, const char *label)
 {
     for (size_t i = 0; i < o->n_inputs; i++) {
         o->inputs[i].v = tg_input(t, o->inputs[i].value);
@@ -812,16 +826,18 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
     if (o->json) {
         print_json(o, t, out, res, all_ok);
     } else {
+        /* A picture written to standard output keeps it to itself: the report goes to stderr. */
+        FILE *f = to_stdout(o->dot) || to_stdout(o->html) ? stderr : stdout;
         char b[40];
-        printf("value = %s\n", fmt_text(tg_value(t, out), b, sizeof b));
+        fprintf(f, "value = %s\n", fmt_text(tg_value(t, out), b, sizeof b));
         for (size_t i = 0; i < o->n_inputs; i++)
-            printf("d/d%s = %s\n", o->inputs[i].name,
-                   fmt_text(tg_grad(t, o->inputs[i].v), b, sizeof b));
+            fprintf(f, "d/d%s = %s\n", o->inputs[i].name,
+                    fmt_text(tg_grad(t, o->inputs[i].v), b, sizeof b));
         if (o->check)
-            print_check(o, res);
-        print_expects(o);
+            print_check(f, o, res);
+        print_expects(f, o);
         if (!all_ok)
-            printf("\nMISMATCH: see the lines marked above (tol %g)\n", o->tol);
+            fprintf(f, "\nMISMATCH: see the lines marked above (tol %g)\n", o->tol);
     }
     free(res);
     if (fflush(stdout) != 0) {
@@ -846,7 +862,7 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
             return EXIT_USAGE;
         }
         tg_status s = tg_dot_export(t, out, f);
-        if (f != stdout && fclose(f) != 0)
+        if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
             s = TG_ERR_IO;
         if (s != TG_OK) {
             error("--dot: writing '%s' failed", o->dot);
@@ -854,12 +870,37 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
         }
 #endif
     }
+#ifdef TAPEGRAD_HAVE_SHOW
+    const char *formats[2] = {"svg", "png"}, *paths[2] = {o->svg, o->png};
+    for (int i = 0; i < 2; i++) {
+        char why[256] = "";
+        if (paths[i] && tgi_show_render(t, out, formats[i], paths[i], why, sizeof why) != TG_OK) {
+            error("--%s: %s", formats[i], why[0] ? why : "rendering failed");
+            return EXIT_USAGE;
+        }
+    }
+    if (o->html) {
+        FILE *f = to_stdout(o->html) ? stdout : fopen(o->html, "w");
+        if (!f) {
+            error("--html: cannot write '%s': %s", o->html, strerror(errno));
+            return EXIT_USAGE;
+        }
+        tg_status s = tgi_show_html(t, out, f, NULL);
+        if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
+            s = TG_ERR_IO;
+        if (s != TG_OK) {
+            error("--html: writing '%s' failed", o->html);
+            return EXIT_USAGE;
+        }
+    }
+#endif
     return all_ok ? EXIT_OK : EXIT_MISMATCH;
 }
 
 /* Refuses, before any work, the options this build cannot honour. */
 static int check_available(const options *o)
 {
+    (void)o;
 #ifndef TAPEGRAD_HAVE_TRACE
     if (o->trace) {
         error("--trace is not available in this build (core/trace.c is not built in)");
@@ -874,8 +915,16 @@ static int check_available(const options *o)
 #endif
 #ifndef TAPEGRAD_HAVE_SHOW
     if (o->svg || o->png || o->html) {
-        error("%s is not available in this build (cli/show/ is not built in)",
-              o->svg ? "--svg" : o->png ? "--png" : "--html");
+        error("%s is not available in this build (cli/show/ is not built in)", o->svg   ? "--svg"
+                                                                               : o->png ? "--png"
+                                                                                        : "--html");
+        return EXIT_USAGE;
+    }
+#else
+    if ((o->svg || o->png) && !tgi_show_can_render()) {
+        error("%s is not available in this build: it was built without Graphviz (libgvc); "
+              "--dot writes the graph for the dot program instead",
+              o->svg ? "--svg" : "--png");
         return EXIT_USAGE;
     }
 #endif

@@ -28,9 +28,9 @@ static const struct {
     const char *name;
     unary_fn fn;
 } functions[] = {
-    {"exp", tg_exp},   {"log", tg_log},   {"sqrt", tg_sqrt},       {"sin", tg_sin},
-    {"cos", tg_cos},   {"tan", tg_tan},   {"tanh", tg_tanh},       {"sigmoid", tg_sigmoid},
-    {"relu", tg_relu}, {"abs", tg_abs},   {"pow", NULL},
+    {"exp", tg_exp},   {"log", tg_log}, {"sqrt", tg_sqrt}, {"sin", tg_sin},
+    {"cos", tg_cos},   {"tan", tg_tan}, {"tanh", tg_tanh}, {"sigmoid", tg_sigmoid},
+    {"relu", tg_relu}, {"abs", tg_abs}, {"pow", NULL},
 };
 #define N_FUNCTIONS (sizeof functions / sizeof functions[0])
 
@@ -42,10 +42,19 @@ static int find_function(const char *s, size_t n)
     return -1;
 }
 
-int tg_parse_is_function(const char *s) { return s && find_function(s, strlen(s)) >= 0; }
+int tg_parse_is_function(const char *s)
+{
+    return s && find_function(s, strlen(s)) >= 0;
+}
 
-static int is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
+static int is_alpha(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
 
 int tg_parse_is_name(const char *s)
 {
@@ -75,14 +84,27 @@ struct tg_parser {
     size_t pos;
     uint32_t line;
     size_t line_start;
-    unsigned paren;  /* open parentheses: a newline inside them is white space */
-    unsigned depth;  /* current nesting, bounded by TG_PARSE_MAX_DEPTH */
+    unsigned paren; /* open parentheses: a newline inside them is white space */
+    unsigned depth; /* current nesting, bounded by TG_PARSE_MAX_DEPTH */
 };
 
 /* ---- Tokens ------------------------------------------------------------------------------ */
 typedef enum tok_kind {
-    T_EOF, T_NL, T_NUM, T_NAME, T_PLUS, T_MINUS, T_STAR, T_SLASH, T_POW, T_LPAR, T_RPAR,
-    T_COMMA, T_SEMI, T_ASSIGN, T_BAD
+    T_EOF,
+    T_NL,
+    T_NUM,
+    T_NAME,
+    T_PLUS,
+    T_MINUS,
+    T_STAR,
+    T_SLASH,
+    T_POW,
+    T_LPAR,
+    T_RPAR,
+    T_COMMA,
+    T_SEMI,
+    T_ASSIGN,
+    T_BAD
 } tok_kind;
 
 typedef struct token {
@@ -163,15 +185,28 @@ static void error_at(tg_parser *p, const token *k, const char *what)
     set_error(p, TG_ERR_SYNTAX, k->line, k->col, "%s %s", what, quote(p, k, q, sizeof q));
 }
 
+/* Reports a T_BAD token: a malformed or out-of-range number, or a stray byte. */
+static void bad_token(tg_parser *p, const token *k)
+{
+    if (is_digit((unsigned char)p->src[k->start]) ||
+        (p->src[k->start] == '.' && k->end > k->start + 1)) {
+        char q[64];
+        set_error(p, TG_ERR_SYNTAX, k->line, k->col,
+                  isinf(k->num) ? "number %s is out of range" : "malformed number %s",
+                  quote(p, k, q, sizeof q));
+        return;
+    }
+    error_at(p, k, "unexpected character");
+}
+
 /* Reads the next token into *k. Never fails: a bad byte or number is a T_BAD token, which
  * the parser reports with its position. */
 static void lex(tg_parser *p, token *k)
 {
     const char *s = p->src;
     for (;;) {
-        while (p->pos < p->len &&
-               (s[p->pos] == ' ' || s[p->pos] == '\t' || s[p->pos] == '\r' ||
-                (s[p->pos] == '\n' && p->paren > 0))) {
+        while (p->pos < p->len && (s[p->pos] == ' ' || s[p->pos] == '\t' || s[p->pos] == '\r' ||
+                                   (s[p->pos] == '\n' && p->paren > 0))) {
             if (s[p->pos] == '\n') {
                 p->line++;
                 p->line_start = p->pos + 1;
@@ -196,7 +231,8 @@ static void lex(tg_parser *p, token *k)
     }
     const char c = s[p->pos];
     size_t i = p->pos;
-    if (is_digit((unsigned char)c) || (c == '.' && i + 1 < p->len && is_digit((unsigned char)s[i + 1]))) {
+    if (is_digit((unsigned char)c) ||
+        (c == '.' && i + 1 < p->len && is_digit((unsigned char)s[i + 1]))) {
         /* digits [. digits] | . digits, then [eE][+-]digits */
         int ok = 1;
         while (i < p->len && is_digit((unsigned char)s[i]))
@@ -216,8 +252,8 @@ static void lex(tg_parser *p, token *k)
                 i++;
         }
         /* "2x", "1.2.3": a number glued to a name or another point */
-        while (i < p->len && (is_alpha((unsigned char)s[i]) || is_digit((unsigned char)s[i]) ||
-                              s[i] == '.')) {
+        while (i < p->len &&
+               (is_alpha((unsigned char)s[i]) || is_digit((unsigned char)s[i]) || s[i] == '.')) {
             ok = 0;
             i++;
         }
@@ -252,9 +288,9 @@ static void lex(tg_parser *p, token *k)
     static const struct {
         char c;
         tok_kind kind;
-    } punct[] = {{'+', T_PLUS},  {'-', T_MINUS}, {'*', T_STAR},  {'/', T_SLASH},
-                 {'^', T_POW},   {'(', T_LPAR},  {')', T_RPAR},  {',', T_COMMA},
-                 {';', T_SEMI},  {'=', T_ASSIGN}, {'\n', T_NL}};
+    } punct[] = {{'+', T_PLUS}, {'-', T_MINUS},  {'*', T_STAR}, {'/', T_SLASH},
+                 {'^', T_POW},  {'(', T_LPAR},   {')', T_RPAR}, {',', T_COMMA},
+                 {';', T_SEMI}, {'=', T_ASSIGN}, {'\n', T_NL}};
     k->kind = T_BAD;
     for (size_t j = 0; j < sizeof punct / sizeof punct[0]; j++)
         if (punct[j].c == c)
@@ -331,7 +367,10 @@ static int recorded(tg_parser *p, tg_var v, const expr *e)
     return p->err.code == TG_OK;
 }
 
-static void advance(tg_parser *p, token *k) { lex(p, k); }
+static void advance(tg_parser *p, token *k)
+{
+    lex(p, k);
+}
 
 /* Binding powers: how tightly each infix operator holds its left operand. */
 enum { BP_NONE = 0, BP_ADD = 10, BP_MUL = 20, BP_UNARY = 30, BP_POW = 40 };
@@ -354,6 +393,21 @@ static int infix_bp(tok_kind k)
 
 static int parse_expr(tg_parser *p, token *k, int min_bp, expr *out);
 
+/* Reports a call with the wrong number of arguments, at token k. */
+static void arity_error(tg_parser *p, const token *k, int fi, unsigned n)
+#if defined(__GNUC__)
+    __attribute__((noinline))
+#endif
+    ;
+static void arity_error(tg_parser *p, const token *k, int fi, unsigned n)
+{
+    const unsigned want = functions[fi].fn ? 1 : 2;
+    char q[64];
+    set_error(p, TG_ERR_SYNTAX, k->line, k->col,
+              "%s() takes %u argument%s; expected %s but found %s", functions[fi].name, want,
+              want == 1 ? "" : "s", n < want ? "','" : "')'", quote(p, k, q, sizeof q));
+}
+
 /* A function call; k is at the '(' after the function's name nt. */
 static int parse_call(tg_parser *p, token *k, const token *nt, int fi, expr *out)
 {
@@ -363,33 +417,16 @@ static int parse_call(tg_parser *p, token *k, const token *nt, int fi, expr *out
     p->paren++;
     advance(p, k);
     for (;;) {
-        if (n == want) {
-            char q[64];
-            set_error(p, TG_ERR_SYNTAX, k->line, k->col,
-                      "%s() takes %u argument%s; expected ')' but found %s", functions[fi].name,
-                      want, want == 1 ? "" : "s", quote(p, k, q, sizeof q));
-            return 0;
-        }
         if (!parse_expr(p, k, BP_NONE, &arg[n]))
             return 0;
         n++;
-        if (k->kind == T_COMMA && n < want) {
+        if (n < want && k->kind == T_COMMA) {
             advance(p, k);
             continue;
         }
-        if (k->kind == T_RPAR)
+        if (n == want && k->kind == T_RPAR)
             break;
-        if (k->kind == T_COMMA)
-            continue; /* one argument too many: reported at the top of the loop */
-        char q[64];
-        set_error(p, TG_ERR_SYNTAX, k->line, k->col, "%s() takes %u argument%s; expected %s but found %s",
-                  functions[fi].name, want, want == 1 ? "" : "s", n < want ? "','" : "')'",
-                  quote(p, k, q, sizeof q));
-        return 0;
-    }
-    if (n < want) {
-        set_error(p, TG_ERR_SYNTAX, k->line, k->col, "%s() takes %u arguments, got %u",
-                  functions[fi].name, want, n);
+        arity_error(p, k, fi, n);
         return 0;
     }
     out->start = nt->start;
@@ -402,112 +439,144 @@ static int parse_call(tg_parser *p, token *k, const token *nt, int fi, expr *out
     return recorded(p, out->v, out);
 }
 
-/* A prefix expression: number, name, call, parenthesized expression, or a unary sign applied
- * to an operand of binding power BP_UNARY (so -x^2 is -(x^2) and 2^-1 is 2^(-1)). */
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+/* The pieces of a prefix expression live in separate, non-inlined functions so that the frames
+ * on the recursion path (parse_expr -> parse_prefix -> paren/sign/call -> parse_expr) stay small:
+ * nesting to TG_PARSE_MAX_DEPTH must fit the stack even under AddressSanitizer. */
+
+static NOINLINE int prefix_number(tg_parser *p, token *k, expr *out)
+{
+    const double num = k->num;
+    out->end = k->end;
+    advance(p, k);
+    out->v = tg_const(p->t, num);
+    if (!tg_var_ok(out->v)) {
+        set_error(p, TG_ERR_NOMEM, out->line, out->col, "%s", tg_tape_errmsg(p->t));
+        return 0;
+    }
+    return 1;
+}
+
+static NOINLINE int name_error(tg_parser *p, const token *nt, int fi, int is_call)
+{
+    const size_t n = nt->end - nt->start;
+    const char *s = p->src + nt->start;
+    if (fi >= 0)
+        set_error(p, TG_ERR_SYNTAX, nt->line, nt->col, "'%s' is a function: write %s(...)",
+                  functions[fi].name, functions[fi].name);
+    else if (is_call)
+        set_error(p, TG_ERR_NAME, nt->line, nt->col, "unknown function '%.*s'",
+                  (int)(n > 64 ? 64 : n), s);
+    else
+        set_error(p, TG_ERR_NAME, nt->line, nt->col,
+                  "unknown name '%.*s' (not an input, nor assigned before this point)",
+                  (int)(n > 64 ? 64 : n), s);
+    return 0;
+}
+
+/* A name: a call when a function's name is followed by '(', else a bound variable. */
+static NOINLINE int prefix_name(tg_parser *p, token *k, expr *out)
+{
+    const token nt = *k;
+    advance(p, k);
+    const int fi = find_function(p->src + nt.start, nt.end - nt.start);
+    if (fi >= 0 && k->kind == T_LPAR)
+        return parse_call(p, k, &nt, fi, out);
+    const symbol *e =
+        fi < 0 && k->kind != T_LPAR ? sym_find(p, p->src + nt.start, nt.end - nt.start) : NULL;
+    if (!e)
+        return name_error(p, &nt, fi, k->kind == T_LPAR);
+    out->v = e->v;
+    out->end = nt.end;
+    return 1;
+}
+
+static NOINLINE int unclosed_error(tg_parser *p, const token *k, const expr *open)
+{
+    char q[64];
+    set_error(p, TG_ERR_SYNTAX, k->line, k->col, "expected ')' to close the '(' at %u:%u, found %s",
+              (unsigned)open->line, (unsigned)open->col, quote(p, k, q, sizeof q));
+    return 0;
+}
+
+/* '(' expr ')': the node is the inner one (no node for grouping). */
+static NOINLINE int prefix_paren(tg_parser *p, token *k, expr *out)
+{
+    p->paren++;
+    advance(p, k);
+    expr inner;
+    if (!parse_expr(p, k, BP_NONE, &inner))
+        return 0;
+    if (k->kind != T_RPAR)
+        return unclosed_error(p, k, out);
+    p->paren--;
+    out->v = inner.v;
+    out->end = k->end;
+    advance(p, k);
+    return 1;
+}
+
+/* A unary sign applied to an operand of binding power BP_UNARY, so that -x^2 is -(x^2) and
+ * 2^-1 is 2^(-1). */
+static NOINLINE int prefix_sign(tg_parser *p, token *k, expr *out)
+{
+    const int minus = k->kind == T_MINUS;
+    advance(p, k);
+    expr operand;
+    if (!parse_expr(p, k, BP_UNARY, &operand))
+        return 0;
+    out->end = operand.end;
+    if (!minus) {
+        out->v = operand.v; /* +a is a itself: no node */
+        return 1;
+    }
+    if (tg_op_of(p->t, operand.v) == TG_OP_CONST) {
+        /* -2 is the constant -2 (so x^-1 keeps a constant exponent) */
+        out->v = tg_const(p->t, -tg_value(p->t, operand.v));
+        if (!tg_var_ok(out->v)) {
+            set_error(p, TG_ERR_NOMEM, out->line, out->col, "%s", tg_tape_errmsg(p->t));
+            return 0;
+        }
+        return 1;
+    }
+    out->v = tg_neg(p->t, operand.v);
+    return recorded(p, out->v, out);
+}
+
+static NOINLINE int prefix_error(tg_parser *p, const token *k)
+{
+    if (k->kind == T_BAD)
+        bad_token(p, k);
+    else if (k->kind == T_RPAR)
+        error_at(p, k, p->paren ? "expected an expression before" : "unmatched");
+    else
+        error_at(p, k, "expected an expression, found");
+    return 0;
+}
+
+/* A prefix expression: number, name, call, parenthesized expression, or a signed operand. */
 static int parse_prefix(tg_parser *p, token *k, expr *out)
 {
-    const token first = *k;
-    out->start = first.start;
-    out->line = first.line;
-    out->col = first.col;
-    switch (first.kind) {
+    out->start = k->start;
+    out->line = k->line;
+    out->col = k->col;
+    switch (k->kind) {
     case T_NUM:
-        out->end = first.end;
-        advance(p, k);
-        out->v = tg_const(p->t, first.num);
-        if (!tg_var_ok(out->v)) {
-            set_error(p, TG_ERR_NOMEM, first.line, first.col, "%s", tg_tape_errmsg(p->t));
-            return 0;
-        }
-        return 1;
-    case T_NAME: {
-        const size_t n = first.end - first.start;
-        const char *s = p->src + first.start;
-        advance(p, k);
-        const int fi = find_function(s, n);
-        if (fi >= 0) {
-            if (k->kind != T_LPAR) {
-                set_error(p, TG_ERR_SYNTAX, first.line, first.col,
-                          "'%s' is a function: write %s(...)", functions[fi].name,
-                          functions[fi].name);
-                return 0;
-            }
-            return parse_call(p, k, &first, fi, out);
-        }
-        if (k->kind == T_LPAR) {
-            set_error(p, TG_ERR_NAME, first.line, first.col, "unknown function '%.*s'",
-                      (int)(n > 64 ? 64 : n), s);
-            return 0;
-        }
-        const symbol *e = sym_find(p, s, n);
-        if (!e) {
-            set_error(p, TG_ERR_NAME, first.line, first.col,
-                      "unknown name '%.*s' (not an input, nor assigned before this point)",
-                      (int)(n > 64 ? 64 : n), s);
-            return 0;
-        }
-        out->v = e->v;
-        out->end = first.end;
-        return 1;
-    }
-    case T_LPAR: {
-        p->paren++;
-        advance(p, k);
-        expr inner;
-        if (!parse_expr(p, k, BP_NONE, &inner))
-            return 0;
-        if (k->kind != T_RPAR) {
-            char q[64];
-            set_error(p, TG_ERR_SYNTAX, k->line, k->col,
-                      "expected ')' to close the '(' at %u:%u, found %s", (unsigned)first.line,
-                      (unsigned)first.col, quote(p, k, q, sizeof q));
-            return 0;
-        }
-        p->paren--;
-        out->v = inner.v;
-        out->end = k->end;
-        advance(p, k);
-        return 1;
-    }
+        return prefix_number(p, k, out);
+    case T_NAME:
+        return prefix_name(p, k, out);
+    case T_LPAR:
+        return prefix_paren(p, k, out);
     case T_MINUS:
-    case T_PLUS: {
-        advance(p, k);
-        expr operand;
-        if (!parse_expr(p, k, BP_UNARY, &operand))
-            return 0;
-        out->end = operand.end;
-        if (first.kind == T_PLUS) {
-            out->v = operand.v; /* +a is a itself: no node */
-            return 1;
-        }
-        if (tg_op_of(p->t, operand.v) == TG_OP_CONST) {
-            /* -2 is the constant -2 (so x^-1 keeps a constant exponent) */
-            out->v = tg_const(p->t, -tg_value(p->t, operand.v));
-            if (!tg_var_ok(out->v)) {
-                set_error(p, TG_ERR_NOMEM, first.line, first.col, "%s", tg_tape_errmsg(p->t));
-                return 0;
-            }
-            return 1;
-        }
-        out->v = tg_neg(p->t, operand.v);
-        return recorded(p, out->v, out);
-    }
-    case T_BAD:
-        if (is_digit((unsigned char)p->src[first.start]) || p->src[first.start] == '.') {
-            char q[64];
-            set_error(p, TG_ERR_SYNTAX, first.line, first.col,
-                      isinf(first.num) ? "number %s is out of range" : "malformed number %s",
-                      quote(p, &first, q, sizeof q));
-            return 0;
-        }
-        error_at(p, &first, "unexpected character");
-        return 0;
-    case T_RPAR:
-        error_at(p, &first, p->paren ? "expected an expression before" : "unmatched");
-        return 0;
+    case T_PLUS:
+        return prefix_sign(p, k, out);
     default:
-        error_at(p, &first, "expected an expression, found");
-        return 0;
+        return prefix_error(p, k);
     }
 }
 
@@ -538,11 +607,21 @@ static int parse_expr(tg_parser *p, token *k, int min_bp, expr *out)
         const tg_var a = out->v, b = rhs.v;
         tg_var y;
         switch (op) {
-        case T_PLUS: y = tg_add(p->t, a, b); break;
-        case T_MINUS: y = tg_sub(p->t, a, b); break;
-        case T_STAR: y = tg_mul(p->t, a, b); break;
-        case T_SLASH: y = tg_div(p->t, a, b); break;
-        default: y = tg_pow(p->t, a, b); break;
+        case T_PLUS:
+            y = tg_add(p->t, a, b);
+            break;
+        case T_MINUS:
+            y = tg_sub(p->t, a, b);
+            break;
+        case T_STAR:
+            y = tg_mul(p->t, a, b);
+            break;
+        case T_SLASH:
+            y = tg_div(p->t, a, b);
+            break;
+        default:
+            y = tg_pow(p->t, a, b);
+            break;
         }
         out->v = y;
         out->end = rhs.end;
@@ -592,13 +671,18 @@ static int parse_statement(tg_parser *p, token *k, tg_var *value)
         const lex_state saved = {p->pos, p->line, p->line_start, *k};
         token next;
         lex(p, &next);
+        if (next.kind == T_ASSIGN && p->pos < p->len && p->src[p->pos] == '=') {
+            set_error(p, TG_ERR_SYNTAX, next.line, next.col,
+                      "'==' is not an operator: the language has no comparisons");
+            return 0;
+        }
         if (next.kind == T_ASSIGN) {
             const token nt = *k;
             const size_t n = nt.end - nt.start;
             const char *s = p->src + nt.start;
             if (find_function(s, n) >= 0) {
-                set_error(p, TG_ERR_NAME, nt.line, nt.col, "cannot assign to '%.*s': it is a function",
-                          (int)n, s);
+                set_error(p, TG_ERR_NAME, nt.line, nt.col,
+                          "cannot assign to '%.*s': it is a function", (int)n, s);
                 return 0;
             }
             const symbol *e = sym_find(p, s, n);
@@ -660,6 +744,10 @@ tg_status tg_parser_run(tg_parser *p, const char *src, size_t len, tg_var *out)
         if (k.kind == T_ASSIGN) {
             set_error(p, TG_ERR_SYNTAX, k.line, k.col,
                       "unexpected '=': only a name can be assigned (name = expression)");
+            break;
+        }
+        if (k.kind == T_BAD) {
+            bad_token(p, &k);
             break;
         }
         if (k.kind != T_SEMI && k.kind != T_NL && k.kind != T_EOF) {

@@ -315,6 +315,28 @@ def gen_program(rng, want_ast=False):
     return prog, inputs
 
 
+MUT_PIECES = ["(", ")", "+", "-", "*", "**", "/", "^", ",", ";", "=", "#", "\n", "\t", " ", ".",
+              "e", "E", "0", "1", "2.5", ".5", "5.", "1e3", "x", "y", "_", "t", "exp", "pow",
+              "sqrt(", "pow(", ",1)", "==", "$", "\r", "1e", "1e+", "e-"]
+
+
+def mutate(rng, prog):
+    """1-3 random edits (insert, delete, replace a piece or a character) of a program."""
+    s = prog
+    for _ in range(rng.randrange(1, 4)):
+        i = rng.randrange(len(s) + 1)
+        k = rng.random()
+        if k < 0.4 and s:
+            j = min(len(s), i + rng.randrange(1, 4))
+            s = s[:i] + s[j:]
+        elif k < 0.8:
+            s = s[:i] + rng.choice(MUT_PIECES) + s[i:]
+        elif s:
+            i = min(i, len(s) - 1)
+            s = s[:i] + rng.choice(MUT_PIECES) + s[i + 1:]
+    return s
+
+
 # ---- Checks ----------------------------------------------------------------------------------
 
 
@@ -575,6 +597,8 @@ def main():
     ap.add_argument("--seed", type=int, default=20261123)
     ap.add_argument("--tol", type=float, default=1e-9)
     ap.add_argument("--oracle-only", action="store_true")
+    ap.add_argument("--mutate", action="store_true",
+                    help="run randomly edited programs: syntax and name errors must agree")
     ap.add_argument("--torch", dest="torch", action="store_true", default=None)
     ap.add_argument("--no-torch", dest="torch", action="store_false")
     ap.add_argument("--no-shrink", action="store_true")
@@ -601,6 +625,22 @@ def main():
     t0 = time.time()
     for i in range(a.count):
         prog, inputs, stmts = gen_program(rng, want_ast=True)
+        if a.mutate:
+            prog = mutate(rng, prog)
+            if prog.startswith("-") or not prog:
+                pass
+            r = O.run(prog, float_inputs(inputs))
+            stats["exit0" if r.exit_code == 0 else "exit2"] += 1
+            kind, detail, info = classify(a.tapegrad, prog, inputs, rng, a.tol)
+            if kind is None or kind in a.known:
+                passed += 1
+                continue
+            failed += 1
+            deviations.setdefault(kind, []).append(prog)
+            if len(deviations[kind]) <= 5:
+                cmd = " ".join(shlex.quote(s) for s in [a.tapegrad] + info["argv"])
+                print("DEVIATION [%s] %s\n    %s" % (kind, detail, cmd))
+            continue
         # the printed text must mean the AST we generated (checks printer and reference parser)
         parsed = O.parse(prog, [n for n, _ in inputs])
         want = [(s[0], s[1], normalize(s[2])) if s[0] == "assign" else ("expr", normalize(s[1]))

@@ -472,6 +472,7 @@ def classify(exe, prog, inputs, rng=None, tol=1e-9):
         v, gs = json_result(out, [n for n, _ in inputs])
     except (ValueError, UnicodeDecodeError) as e:
         return "json", "%s: %r" % (e, out[:300]), info
+    info["got"] = (v, gs)
     ev = rel_err(v, r.value, r.vscale)
     eg = [rel_err(a, b, s) for a, b, s in zip(gs, r.grads, r.gscale)]
     info["ev"], info["eg"] = ev, max(eg) if eg else 0.0
@@ -618,8 +619,10 @@ def main():
 
     rng = random.Random(a.seed)
     passed = failed = 0
-    stats = {"exit0": 0, "exit2": 0, "fd": 0, "fd_skip": 0, "torch": 0, "torch_stricter": 0}
-    worst = {"value": (0.0, None), "grad": (0.0, None), "fd": (0.0, None), "torch": (0.0, None)}
+    stats = {"exit0": 0, "exit2": 0, "fd": 0, "fd_skip": 0, "torch": 0, "torch_stricter": 0,
+             "engine_torch": 0}
+    worst = {"value": (0.0, None), "grad": (0.0, None), "fd": (0.0, None), "torch": (0.0, None),
+             "engine_torch": (0.0, None)}
     deviations = {}
     known = {}
     t0 = time.time()
@@ -684,6 +687,17 @@ def main():
                 worst["value"] = (info["ev"], (prog, inputs))
             if info["eg"] > worst["grad"][0]:
                 worst["grad"] = (info["eg"], (prog, inputs))
+        if use_torch and "got" in info and not r.trig_huge:
+            import torchref
+            t = torchref.run(prog, float_inputs(inputs))
+            if t is not None and all(math.isfinite(x) for x in [t[0]] + t[1]):
+                v, gs = info["got"]
+                e = rel_err(v, t[0], r.vscale)
+                for x, y, s in zip(gs, t[1], r.gscale):
+                    e = max(e, rel_err(x, y, s))
+                stats["engine_torch"] += 1
+                if e > worst["engine_torch"][0]:
+                    worst["engine_torch"] = (e, (prog, inputs))
         if kind is None:
             passed += 1
             continue
@@ -712,6 +726,9 @@ def main():
         print("torch compared: %d, worst rel gap to reference %.3g; exit 2 by the contract's "
               "rule on non-finite intermediate values where torch is finite: %d" % (
                   stats["torch"], worst["torch"][0], stats["torch_stricter"]))
+        if not a.oracle_only:
+            print("tapegrad vs torch directly: %d programs, worst rel gap %.3g" % (
+                stats["engine_torch"], worst["engine_torch"][0]))
         if a.verbose and worst["torch"][1]:
             print("  worst torch gap on %r %r" % worst["torch"][1])
     if not a.oracle_only:

@@ -238,6 +238,8 @@ CASES = [
          "x=3"], exit=0, out=J(-2.0, x=0.0)),
     dict(id="relu_absorbs_nan_exponent_grad", argv=["--json", "pow(y, relu(x))", "x=-1",
          "y=-1"], exit=0, out=J(1.0, x=0.0, y=0.0)),
+    dict(id="pow_exponent_grad_at_zero_base_multiplies", argv=["--json", "t = x^y; sqrt(t)*t",
+         "x=0", "y=2"], exit=2),
     dict(id="fan_out_sum", argv=["--json", "a = x*y; a + a*a", "x=2", "y=3"], exit=0,
          out=J(42.0, x=3 + 2 * 6 * 3, y=2 + 2 * 6 * 2)),
     # ---- non-finite results

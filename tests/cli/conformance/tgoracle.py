@@ -542,14 +542,12 @@ def evaluate(stmts, inputs, want_grad=True):
                 da = f_div(gi, vb)
                 db = -gi * f_div(f_div(va, vb), vb)
             else:
-                if not _isfin(gi) and ((vb == 0 and nodes[a].rg) or (
-                        va == 0 and vb >= 0 and nodes[a].rg and nodes[b].rg)):
-                    res.absorbed = True  # a where() zero swallows a non-finite upstream
+                if not _isfin(gi) and vb == 0 and nodes[a].rg:
+                    res.absorbed = True  # where(b == 0, 0, g * ...) swallows a non-finite g
                 da = 0.0 if vb == 0 else gi * (vb * f_pow(va, vb - 1.0))
-                if nodes[a].rg:  # tensor base: where(a == 0 & b >= 0, 0, g * y log a)
-                    db = 0.0 if (va == 0 and vb >= 0) else gi * (nd.val * f_log(va))
-                else:  # constant (Python float) base: g * where(...), so inf * 0 = nan
-                    db = gi * (0.0 if (va == 0 and vb >= 0) else nd.val * f_log(va))
+                # pow_backward_exponent: g * where(a == 0 & b >= 0, 0, y log a), the where()
+                # inside the product, so a non-finite g still gives NaN (unlike d/da below)
+                db = gi * (0.0 if (va == 0 and vb >= 0) else nd.val * f_log(va))
             loc = _local_abs(op, va, vb, nd.val)
             if nodes[a].rg:
                 g[a] += da

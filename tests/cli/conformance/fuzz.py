@@ -413,9 +413,13 @@ def strict_json(text):
     return obj
 
 
-def json_result(stdout, names):
-    """-> (value, [grads]) after checking the shape and key order, or raise ValueError."""
+def json_result(stdout, names, extra_ok=False):
+    """-> (value, [grads]) after checking the shape and key order, or raise ValueError.
+    extra_ok: other keys may follow "value" and "grad" (an option asked for more)."""
     obj = strict_json(stdout.decode("utf-8"))
+    keys = [k for k, _ in obj] if isinstance(obj, list) else None
+    if extra_ok and keys and keys[:2] == ["value", "grad"]:
+        obj = obj[:2]
     if not isinstance(obj, list) or [k for k, _ in obj] != ["value", "grad"]:
         raise ValueError("top-level keys %r, want ['value', 'grad']" %
                          ([k for k, _ in obj] if isinstance(obj, list) else obj))

@@ -464,6 +464,11 @@ def classify(exe, prog, inputs, rng=None, tol=1e-9):
             return "want-exit2", "reference: %s; tapegrad exit %d %s" % (r.err, code, got), info
         if not first.startswith("tapegrad: error: "):
             return "stderr-prefix", "first stderr line %r" % first, info
+        e = r.err
+        if isinstance(e, O.TgError) and e.msg.startswith("unknown name") and \
+                ("%d:%d" % (e.line, e.col)) not in first:
+            return "position", "reference: %s at %d:%d; tapegrad: %s" % (
+                e.msg, e.line, e.col, first), info
         return None, "", info
     if code != 0 and r.absorbed:
         return "want-exit0-absorb", "reference (PyTorch's where() zero absorbs a non-finite " \

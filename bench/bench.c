@@ -1,0 +1,510 @@
+/* bench.c: the benchmark program: runs WORKLOADS.md's W1 chain, W3 fanout and W2 mlp-step
+ * with tapegrad (tape_peers.c) and with hand-written C (hand.c), times them by its rules
+ * (warm-up, >= 5 samples, median, samples of >= 5 ms), checks the exact expected results, and
+ * prints one JSON line per run plus ratio lines. Memory: the tape's accounting, and resident-set
+ * growth measured in a fresh copy of this program. See bench/README.md for the figures. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of v[0..n-1]; sorts v. */
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* ---- Resident-set growth, in a fresh process ------------------------------------------- */
+
+static long resident_pages(void)
+{
+    long size = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return -1;
+    if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+        resident = -1;
+    fclose(f);
+    return resident;
+}
+
+static const bench_peer *scalar_peer_of(const char *peer, const char *w)
+{
+    const int hand = strcmp(peer, "hand-C") == 0;
+    if (strcmp(w, "W1") == 0)
+        return hand ? &hand_w1_peer : &tg_w1_peer;
+    if (strcmp(w, "W3") == 0)
+        return hand ? &hand_w3_peer : &tg_w3_peer;
+    return NULL;
+}
+
+static const w2_peer *w2_peer_of(const char *peer, const char *w)
+{
+    if (strcmp(peer, "hand-C") == 0)
+        return &hand_w2_peer;
+    return strcmp(w, "W2-native") == 0 ? &tg_w2_native_peer : &tg_w2_peer;
+}
+
+static size_t scalar_nodes(const char *w, size_t n) { return w[1] == '3' ? 2 * n - 1 : n; }
+
+/* `bench rss-probe PEER W N`: in this fresh process, builds the graph once and prints the
+ * resident-set growth of recording it, in bytes (the first build, as WORKLOADS.md asks). */
+static int rss_probe(const char *peer, const char *w, size_t n)
+{
+    const long page = sysconf(_SC_PAGESIZE);
+    long before, after;
+    if (w[1] == '2') {
+        const w2_peer *p = w2_peer_of(peer, w);
+        void *ctx = p->make();
+        p->init(ctx);
+        before = resident_pages();
+        p->step(ctx, 0, NULL);
+        after = resident_pages();
+        p->destroy(ctx);
+    } else {
+        const bench_peer *p = scalar_peer_of(peer, w);
+        void *ctx = p->make(n);
+        p->reset(ctx);
+        before = resident_pages();
+        p->record(ctx);
+        after = resident_pages();
+        p->destroy(ctx);
+    }
+    printf("%.17g\n", (double)(after - before) * (double)page);
+    return 0;
+}
+
+/* Runs rss-probe in a fresh copy of this program; bytes of growth, or NAN. */
+static double rss_growth(const char *peer, const char *w, size_t n)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "/proc/%ld/exe rss-probe '%s' %s %zu", (long)getpid(), peer, w, n);
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return NAN;
+    double bytes = NAN;
+    if (fscanf(f, "%lf", &bytes) != 1)
+        bytes = NAN;
+    pclose(f);
+    return bytes;
+}
+
+/* ---- W1 and W3 ----------------------------------------------------------------------- */
+
+typedef struct scalar_result {
+    double record_ns, backward_ns; /* per op node, medians */
+    double check[4];
+    double bytes;
+    int ok, skipped, samples;
+    long reps;
+} scalar_result;
+
+/* Exact expected results: W1 L = 0.375, dx = 1, da = N/32, db = 0;
+ * W3 L = 0.75 N, dx = 1.5 N, dk = 0.5 N. */
+static int scalar_check_ok(const char *w, size_t n, const double c[4])
+{
+    const double N = (double)n;
+    if (w[1] == '1')
+        return c[0] == 0.375 && c[1] == 1.0 && c[2] == N / 32 && c[3] == 0.0;
+    return c[0] == 0.75 * N && c[1] == 1.5 * N && c[2] == 0.5 * N;
+}
+
+#define SAMPLE_NS 5e6   /* each sample lasts at least this long */
+#define MAX_SAMPLES 64
+
+static scalar_result run_scalar(const bench_peer *p, size_t n, int samples)
+{
+    scalar_result r = {0};
+    const double nodes = (double)scalar_nodes(p->workload, n);
+    void *ctx = p->make(n);
+    if (!ctx) {
+        r.skipped = 1;
+        return r;
+    }
+    /* Warm-up: the first run grows the storage; the second tells how long one run takes. */
+    double once = 0;
+    for (int w = 0; w < 2; w++) {
+        p->reset(ctx);
+        const double t0 = now_ns();
+        p->record(ctx);
+        p->backward(ctx);
+        once = now_ns() - t0;
+        if (once > 60e9) {
+            r.skipped = 1;
+            p->destroy(ctx);
+            return r;
+        }
+    }
+    p->check(ctx, r.check);
+    r.bytes = p->bytes(ctx);
+    r.ok = scalar_check_ok(p->workload, n, r.check);
+    r.reps = once >= SAMPLE_NS ? 1 : (long)ceil(SAMPLE_NS / (once > 1 ? once : 1));
+    r.samples = samples;
+    double rec[MAX_SAMPLES], bwd[MAX_SAMPLES];
+    for (int s = 0; s < samples; s++) {
+        double tr = 0, tb = 0;
+        for (long k = 0; k < r.reps; k++) {
+            p->reset(ctx); /* untimed */
+            const double t0 = now_ns();
+            p->record(ctx);
+            const double t1 = now_ns();
+            p->backward(ctx);
+            const double t2 = now_ns();
+            tr += t1 - t0;
+            tb += t2 - t1;
+        }
+        rec[s] = tr / ((double)r.reps * nodes);
+        bwd[s] = tb / ((double)r.reps * nodes);
+    }
+    double c[4];
+    p->check(ctx, c);
+    r.ok = r.ok && memcmp(c, r.check, sizeof c) == 0;
+    r.record_ns = median(rec, (size_t)samples);
+    r.backward_ns = median(bwd, (size_t)samples);
+    p->destroy(ctx);
+    return r;
+}
+
+static scalar_result print_scalar(const bench_peer *p, size_t n, int samples)
+{
+    const size_t nodes = scalar_nodes(p->workload, n);
+    scalar_result r = run_scalar(p, n, samples);
+    if (r.skipped) {
+        printf("{\"peer\": \"%s\", \"workload\": \"%s\", \"n\": %zu, \"skipped\": true, "
+               "\"reason\": \"out of memory or a single run over 60 s\"}\n",
+               p->peer, p->workload, n);
+        fflush(stdout);
+        return r;
+    }
+    const double rss = rss_growth(p->peer, p->workload, n);
+    printf("{\"peer\": \"%s\", \"workload\": \"%s\", \"n\": %zu, \"nodes\": %zu, "
+           "\"record_ns_per_node\": %.4g, \"backward_ns_per_node\": %.4g, "
+           "\"total_ns_per_node\": %.4g, \"samples\": %d, \"reps_per_sample\": %ld, "
+           "\"bytes_per_node\": %.4g, \"bytes_per_node_method\": \"tape\", "
+           "\"bytes_per_node_rss\": %.4g, ",
+           p->peer, p->workload, n, nodes, r.record_ns, r.backward_ns,
+           r.record_ns + r.backward_ns, r.samples, r.reps, r.bytes / (double)nodes, rss / (double)nodes);
+    if (p->workload[1] == '1')
+        printf("\"check\": {\"L\": %.17g, \"gx\": %.17g, \"ga\": %.17g, \"gb\": %.17g}, ",
+               r.check[0], r.check[1], r.check[2], r.check[3]);
+    else
+        printf("\"check\": {\"L\": %.17g, \"gx\": %.17g, \"gk\": %.17g}, ", r.check[0],
+               r.check[1], r.check[2]);
+    printf("\"ok\": %s}\n", r.ok ? "true" : "false");
+    fflush(stdout);
+    return r;
+}
+
+static void print_ratio(const char *w, size_t n, double tg, double hand, double target)
+{
+    const double ratio = tg / hand;
+    printf("{\"ratio\": \"tapegrad/hand-C\", \"workload\": \"%s\", \"n\": %zu, "
+           "\"value\": %.3g, \"target\": %g, \"met\": %s}\n",
+           w, n, ratio, target, ratio <= target ? "true" : "false");
+    fflush(stdout);
+}
+
+/* ---- W2 -------------------------------------------------------------------------------- */
+
+typedef struct w2_result {
+    double ms_per_step, loss0, loss9;
+    double losses_sum[3]; /* sum g, sum |g|, sum (i+1) g at step 0 */
+    size_t op_nodes, n_args;
+    double bytes;
+    long long allocs_first, allocs_later;
+    int runs, ok, deterministic;
+} w2_result;
+
+static int rel_close(double x, double want, double tol)
+{
+    return fabs(x - want) <= tol * fabs(want);
+}
+
+/* Agreement of WORKLOADS.md: loss0 exact (within 1e-12 for n-ary dot nodes, which add in a
+ * different order), loss9 and the step-0 gradient sums to the printed digits. */
+static int w2_check_ok(const w2_result *r, int exact, int steps)
+{
+    int ok = exact ? r->loss0 == 1.1123622922763847 : rel_close(r->loss0, 1.1123622922763847, 1e-12);
+    if (steps > 9)
+        ok = ok && rel_close(r->loss9, 0.42018907949282, 1e-12);
+    ok = ok && rel_close(r->losses_sum[0], 0.46895944180030, 1e-11) &&
+         rel_close(r->losses_sum[1], 18.723354726639, 1e-11) &&
+         rel_close(r->losses_sum[2], -301.90140071906, 1e-11);
+    return ok;
+}
+
+static int write_dump(const char *file, const w2_peer *p, const double *losses, int steps,
+                      const double *grads)
+{
+    FILE *f = fopen(file, "w");
+    if (!f) {
+        fprintf(stderr, "bench: cannot write %s\n", file);
+        return 1;
+    }
+    fprintf(f, "{\"peer\": \"%s\", \"workload\": \"%s\", \"loss0\": %.17g, \"losses\": [",
+            p->peer, p->workload, losses[0]);
+    for (int k = 0; k < steps; k++)
+        fprintf(f, "%s%.17g", k ? ", " : "", losses[k]);
+    fprintf(f, "], \"grads0\": [");
+    for (int i = 0; i < MLP_N_PARAMS; i++)
+        fprintf(f, "%s%.17g", i ? ", " : "", grads[i]);
+    fprintf(f, "]}\n");
+    return fclose(f) != 0;
+}
+
+#define W2_WINDOW_NS 2e8 /* repeat the whole run until the timed steps add up to this */
+#define W2_MIN_RUNS 5
+#define W2_MAX_RUNS 200
+
+static w2_result run_w2(const w2_peer *p, int steps, const char *dump, int timed)
+{
+    w2_result r = {0};
+    void *ctx = p->make();
+    double *losses = calloc((size_t)steps, sizeof *losses);
+    double *again = calloc((size_t)steps, sizeof *again);
+    double grads[MLP_N_PARAMS];
+    if (!ctx || !losses || !again || steps < 1) {
+        free(losses), free(again);
+        return r;
+    }
+    /* Warm-up run: the first step grows the tape; no later step may allocate. */
+    p->init(ctx);
+    const double t0 = now_ns();
+    for (int k = 0; k < steps; k++) {
+        const long long a0 = bench_n_allocs();
+        losses[k] = p->step(ctx, k, k == 0 ? grads : NULL);
+        const long long n = bench_n_allocs() - a0;
+        if (k == 0) {
+            r.allocs_first = n;
+            r.op_nodes = p->op_nodes(ctx);
+            r.n_args = p->args(ctx);
+            r.bytes = p->bytes(ctx);
+        } else {
+            r.allocs_later += n;
+        }
+    }
+    const double run_ns = now_ns() - t0;
+    r.loss0 = losses[0];
+    r.loss9 = steps > 9 ? losses[9] : NAN;
+    for (int i = 0; i < MLP_N_PARAMS; i++) {
+        r.losses_sum[0] += grads[i];
+        r.losses_sum[1] += fabs(grads[i]);
+        r.losses_sum[2] += (i + 1) * grads[i];
+    }
+    r.deterministic = 1;
+    if (timed) {
+        long runs = (long)ceil(W2_WINDOW_NS / (run_ns > 1 ? run_ns : 1));
+        runs = runs < W2_MIN_RUNS ? W2_MIN_RUNS : runs > W2_MAX_RUNS ? W2_MAX_RUNS : runs;
+        double *t = malloc((size_t)runs * (size_t)steps * sizeof *t);
+        const long long a0 = bench_n_allocs();
+        for (long run = 0; t && run < runs; run++) {
+            p->init(ctx); /* untimed: back to the initial parameters */
+            for (int k = 0; k < steps; k++) {
+                const double s0 = now_ns();
+                again[k] = p->step(ctx, k, NULL);
+                t[run * steps + k] = now_ns() - s0;
+            }
+            r.deterministic = r.deterministic && memcmp(again, losses, (size_t)steps * sizeof *losses) == 0;
+        }
+        r.allocs_later += bench_n_allocs() - a0;
+        r.runs = (int)runs;
+        r.ms_per_step = t ? median(t, (size_t)(runs * steps)) / 1e6 : NAN;
+        free(t);
+    }
+    r.ok = w2_check_ok(&r, strcmp(p->workload, "W2") == 0, steps) && r.deterministic;
+    if (dump && write_dump(dump, p, losses, steps, grads))
+        r.ok = 0;
+    free(losses);
+    free(again);
+    p->destroy(ctx);
+    return r;
+}
+
+static w2_result print_w2(const w2_peer *p, int steps, const char *dump)
+{
+    w2_result r = run_w2(p, steps, dump, 1);
+    const double rss = rss_growth(p->peer, p->workload, 0);
+    const double nodes = (double)r.op_nodes;
+    printf("{\"peer\": \"%s\", \"workload\": \"%s\", \"n\": %d, \"nodes\": %zu, "
+           "\"steps\": %d, \"runs\": %d, \"ms_per_step\": %.4g, \"total_ns_per_node\": %.4g, "
+           "\"ns_per_w2_node\": %.4g, \"bytes_per_node\": %.4g, \"bytes_per_node_method\": \"tape\", "
+           "\"bytes_per_node_rss\": %.4g, \"n_args\": %zu, ",
+           p->peer, p->workload, MOONS_N, r.op_nodes, steps, r.runs, r.ms_per_step,
+           r.ms_per_step * 1e6 / nodes, r.ms_per_step * 1e6 / W2_OP_NODES, r.bytes / nodes,
+           rss / nodes, r.n_args);
+    printf("\"allocs_first_step\": %lld, \"allocs_after_first_step\": %lld, "
+           "\"loss0\": %.17g, \"loss9\": %.17g, "
+           "\"check\": {\"sum_g\": %.17g, \"sum_abs_g\": %.17g, \"sum_i_g\": %.17g}, "
+           "\"ok\": %s}\n",
+           r.allocs_first, r.allocs_later, r.loss0, r.loss9, r.losses_sum[0], r.losses_sum[1],
+           r.losses_sum[2], r.ok ? "true" : "false");
+    fflush(stdout);
+    return r;
+}
+
+/* ---- Command line -------------------------------------------------------------------- */
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: bench [hand] W1|W3 N [SAMPLES]\n"
+                    "       bench [hand] W2 STEPS [--dump FILE]\n"
+                    "       bench W2-native STEPS [--dump FILE]\n"
+                    "       bench            (the whole set)\n"
+                    "       bench check      (a quick correctness run at small sizes)\n");
+    return 2;
+}
+
+static size_t parse_size(const char *s) { return (size_t)strtod(s, NULL); }
+
+static int default_samples(size_t n) { return n >= 10000000 ? 5 : 11; }
+
+/* `bench check`: every workload at a small size, untimed, against the exact expected results;
+ * and no allocation in W2's steps after the first. Exit status 0 when all hold. */
+static int run_check(void)
+{
+    int failed = 0;
+    const bench_peer *sp[4] = {&tg_w1_peer, &hand_w1_peer, &tg_w3_peer, &hand_w3_peer};
+    const size_t sizes[3] = {8, 1000, 4096};
+    for (int i = 0; i < 4; i++)
+        for (int s = 0; s < 3; s++) {
+            const bench_peer *p = sp[i];
+            void *ctx = p->make(sizes[s]);
+            double c[4];
+            p->reset(ctx);
+            p->record(ctx);
+            p->backward(ctx);
+            p->check(ctx, c);
+            const int ok = scalar_check_ok(p->workload, sizes[s], c);
+            fprintf(stderr, "%s %s %s n=%zu: L %.17g grads %.17g %.17g %.17g\n",
+                    ok ? "ok  " : "FAIL", p->peer, p->workload, sizes[s], c[0], c[1], c[2], c[3]);
+            failed += !ok;
+            p->destroy(ctx);
+        }
+    const w2_peer *wp[3] = {&tg_w2_peer, &tg_w2_native_peer, &hand_w2_peer};
+    const size_t want_nodes[3] = {W2_OP_NODES, 10105, W2_OP_NODES};
+    for (int i = 0; i < 3; i++) {
+        w2_result r = run_w2(wp[i], 10, NULL, 0);
+        /* The counter works if the tape's first step was seen allocating. */
+        const int counted = bench_n_allocs() >= 0 && (i == 2 || r.allocs_first > 0);
+        const int ok = r.ok && r.op_nodes == want_nodes[i] && r.allocs_later == 0 && counted;
+        fprintf(stderr, "%s %s %s: nodes %zu loss0 %.17g loss9 %.17g allocs after step 0: %lld\n",
+                ok ? "ok  " : "FAIL", wp[i]->peer, wp[i]->workload, r.op_nodes, r.loss0, r.loss9,
+                r.allocs_later);
+        failed += !ok;
+    }
+    /* The data and the initial parameters, as WORKLOADS.md checks them. */
+    moons m;
+    double p[MLP_N_PARAMS], s = 0.0, ps = 0.0;
+    moons_make(&m);
+    mlp_init_params(p);
+    for (int i = 0; i < MOONS_N; i++)
+        s = s + m.x[i][0], s = s + m.x[i][1];
+    for (int i = 0; i < MOONS_N; i++)
+        s = s + m.y[i];
+    for (int i = 0; i < MLP_N_PARAMS; i++)
+        ps = ps + p[i];
+    const int data_ok = s == 75.223832127615566 && ps == -0.0083693713006702808;
+    fprintf(stderr, "%s moons data sum %.17g, initial parameter sum %.17g\n",
+            data_ok ? "ok  " : "FAIL", s, ps);
+    failed += !data_ok;
+    fprintf(stderr, "%d failed\n", failed);
+    return failed != 0;
+}
+
+static int run_all(void)
+{
+    int bad = 0;
+    const size_t w1_sizes[4] = {1000, 100000, 1000000, 10000000};
+    const size_t w3_sizes[3] = {100000, 1000000, 10000000};
+    double w1_total[4];
+    for (int i = 0; i < 4; i++) {
+        const size_t n = w1_sizes[i];
+        scalar_result a = print_scalar(&tg_w1_peer, n, default_samples(n));
+        scalar_result b = print_scalar(&hand_w1_peer, n, default_samples(n));
+        bad += !a.ok + !b.ok;
+        w1_total[i] = a.record_ns + a.backward_ns;
+        print_ratio("W1", n, w1_total[i], b.record_ns + b.backward_ns, 2.0);
+    }
+    double lo = w1_total[0], hi = w1_total[0];
+    for (int i = 1; i < 4; i++)
+        lo = fmin(lo, w1_total[i]), hi = fmax(hi, w1_total[i]);
+    printf("{\"flatness\": \"tapegrad W1 total_ns_per_node, max/min over n = 1e3..1e7\", "
+           "\"value\": %.3g, \"target\": 1.3, \"met\": %s}\n",
+           hi / lo, hi / lo <= 1.3 ? "true" : "false");
+    for (int i = 0; i < 3; i++) {
+        const size_t n = w3_sizes[i];
+        scalar_result a = print_scalar(&tg_w3_peer, n, default_samples(n));
+        scalar_result b = print_scalar(&hand_w3_peer, n, default_samples(n));
+        bad += !a.ok + !b.ok;
+        print_ratio("W3", n, a.record_ns + a.backward_ns, b.record_ns + b.backward_ns, 8.0);
+    }
+    w2_result a = print_w2(&tg_w2_peer, 100, NULL);
+    w2_result h = print_w2(&hand_w2_peer, 100, NULL);
+    w2_result nat = print_w2(&tg_w2_native_peer, 100, NULL);
+    bad += !a.ok + !h.ok + !nat.ok;
+    print_ratio("W2", 100, a.ms_per_step, h.ms_per_step, 12.0);
+    print_ratio("W2-native", 100, nat.ms_per_step, h.ms_per_step, 3.0);
+    return bad != 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 1)
+        return run_all();
+    if (strcmp(argv[1], "check") == 0)
+        return run_check();
+    if (strcmp(argv[1], "rss-probe") == 0 && argc == 5)
+        return rss_probe(argv[2], argv[3], parse_size(argv[4]));
+    const char *peer = "tapegrad";
+    int a = 1;
+    if (strcmp(argv[1], "hand") == 0) {
+        peer = "hand-C";
+        a = 2;
+    }
+    if (a >= argc)
+        return usage();
+    const char *w = argv[a];
+    if (strcmp(w, "W1") == 0 || strcmp(w, "W3") == 0) {
+        if (a + 1 >= argc)
+            return usage();
+        const size_t n = parse_size(argv[a + 1]);
+        if (n < 1 || (w[1] == '1' && n % 8 != 0)) {
+            fprintf(stderr, "bench: N must be >= 1 (and a multiple of 8 for W1)\n");
+            return 2;
+        }
+        int samples = a + 2 < argc ? atoi(argv[a + 2]) : default_samples(n);
+        samples = samples < 5 ? 5 : samples > MAX_SAMPLES ? MAX_SAMPLES : samples;
+        return !print_scalar(scalar_peer_of(peer, w), n, samples).ok;
+    }
+    if (strcmp(w, "W2") == 0 || (strcmp(w, "W2-native") == 0 && a == 1)) {
+        if (a + 1 >= argc)
+            return usage();
+        const int steps = atoi(argv[a + 1]);
+        const char *dump = NULL;
+        if (a + 3 < argc && strcmp(argv[a + 2], "--dump") == 0)
+            dump = argv[a + 3];
+        if (steps < 1)
+            return usage();
+        return !print_w2(w2_peer_of(peer, w), steps, dump).ok;
+    }
+    return usage();
+}

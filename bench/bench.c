@@ -369,7 +369,8 @@ static int usage(void)
                     "       bench [hand] W2 STEPS [--dump FILE]\n"
                     "       bench W2-native STEPS [--dump FILE]\n"
                     "       bench            (the whole set)\n"
-                    "       bench check      (a quick correctness run at small sizes)\n");
+                    "       bench check      (a quick correctness run at small sizes)\n"
+                    "       bench profile [hand] W N REPS   (untimed repetitions, for a profiler)\n");
     return 2;
 }
 
@@ -430,6 +431,41 @@ static int run_check(void)
     return failed != 0;
 }
 
+/* `bench profile [hand] W N REPS`: REPS repetitions (W2: REPS steps) with no timing and no
+ * adaptive repetition, for a profiler (valgrind --tool=callgrind, perf record). */
+static int run_profile(int argc, char **argv)
+{
+    int a = 2;
+    const char *peer = "tapegrad";
+    if (a < argc && strcmp(argv[a], "hand") == 0)
+        peer = "hand-C", a++;
+    if (a + 2 >= argc)
+        return usage();
+    const char *w = argv[a];
+    const size_t n = parse_size(argv[a + 1]);
+    const long reps = atol(argv[a + 2]);
+    if (w[1] == '2') {
+        const w2_peer *p = w2_peer_of(peer, w);
+        void *ctx = p->make();
+        p->init(ctx);
+        for (long k = 0; k < reps; k++)
+            p->step(ctx, (int)(k % 100), NULL);
+        p->destroy(ctx);
+        return 0;
+    }
+    const bench_peer *p = scalar_peer_of(peer, w);
+    if (!p)
+        return usage();
+    void *ctx = p->make(n);
+    for (long k = 0; k < reps; k++) {
+        p->reset(ctx);
+        p->record(ctx);
+        p->backward(ctx);
+    }
+    p->destroy(ctx);
+    return 0;
+}
+
 static int run_all(void)
 {
     int bad = 0;
@@ -472,6 +508,8 @@ int main(int argc, char **argv)
         return run_all();
     if (strcmp(argv[1], "check") == 0)
         return run_check();
+    if (strcmp(argv[1], "profile") == 0)
+        return run_profile(argc, argv);
     if (strcmp(argv[1], "rss-probe") == 0 && argc == 5)
         return rss_probe(argv[2], argv[3], parse_size(argv[4]));
     const char *peer = "tapegrad";

@@ -44,7 +44,7 @@ typedef struct w2_peer {
 
 /* tape_peers.c */
 extern const bench_peer tg_w1_peer, tg_w3_peer;
-extern const w2_peer tg_w2_peer, tg_w2_native_peer;
+extern const w2_peer tg_w2_peer, tg_w2_native_peer, tg_w2_dot_peer;
 /* hand.c */
 extern const bench_peer hand_w1_peer, hand_w3_peer;
 extern const w2_peer hand_w2_peer;

@@ -1,12 +1,14 @@
 /* tape_peers.c: the workloads written with tapegrad's public API, as a user would: W1 and W3
  * (one fresh graph per repetition on a reused tape), W2 as defined (binary add/mul nodes in
- * WORKLOADS.md's order, so 65,077 op nodes a step) and W2-native (n-ary tg_dot neurons and
- * tg_sum). Parameters and data are leaves before the mark; a step records after it and rewinds.
+ * WORKLOADS.md's order, so 65,077 op nodes a step), W2-native (the nn layer: tg_mlp, one dot
+ * node per neuron, tg_loss_hinge, tg_loss_l2, SGD) and W2-dot (tg_dot neurons written
+ * directly). Parameters are leaves before the mark; a step records after it and rewinds.
  * Timing and checking are bench.c's. */
 #include <stdlib.h>
 
 #include "bench.h"
 #include "tapegrad.h"
+#include "tg_nn.h"
 
 /* ---- W1 chain and W3 fanout ------------------------------------------------------------- */
 
@@ -262,5 +264,113 @@ static size_t w2_args(void *ctx) { return ((w2_ctx *)ctx)->n_args; }
 
 const w2_peer tg_w2_peer = {"tapegrad", "W2", w2_make, w2_init, w2_step,
                             w2_op_nodes, w2_bytes, w2_args, w2_destroy};
-const w2_peer tg_w2_native_peer = {"tapegrad", "W2-native", w2_native_make, w2_init, w2_step,
-                                   w2_op_nodes, w2_bytes, w2_args, w2_destroy};
+const w2_peer tg_w2_dot_peer = {"tapegrad", "W2-dot", w2_native_make, w2_init, w2_step,
+                                w2_op_nodes, w2_bytes, w2_args, w2_destroy};
+
+/* ---- W2-native: the same training with nn/ ------------------------------------------------ */
+
+typedef struct nn_ctx {
+    tg_tape *t;
+    tg_mlp *m;
+    tg_dataset *d;
+    tg_optim *opt;
+    tg_optim_config cfg;
+    double init[MLP_N_PARAMS];
+    tg_var score[MOONS_N];
+    tg_mark mark;
+    double mark_bytes;
+    size_t op_nodes, n_args;
+    double bytes;
+} nn_ctx;
+
+static void nn_destroy(void *ctx)
+{
+    nn_ctx *c = ctx;
+    tg_optim_free(c->opt);
+    tg_dataset_free(c->d);
+    tg_mlp_free(c->m);
+    tg_tape_free(c->t);
+    free(c);
+}
+
+static void *nn_make(void)
+{
+    nn_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    const size_t sizes[3] = {16, 16, 1};
+    const tg_act acts[3] = {TG_ACT_RELU, TG_ACT_RELU, TG_ACT_IDENTITY};
+    tg_rng data_rng, init_rng;
+    tg_rng_init(&data_rng, 42);
+    tg_rng_init(&init_rng, 1337);
+    c->t = tg_tape_new();
+    c->d = tg_data_moons(MOONS_N, 0.1, &data_rng);
+    c->m = c->t ? tg_mlp_new(c->t, 2, 3, sizes, acts, TG_INIT_UNIFORM, &init_rng) : NULL;
+    if (!c->d || !c->m || tg_mlp_n_params(c->m) != MLP_N_PARAMS) {
+        nn_destroy(c);
+        return NULL;
+    }
+    /* micrograd's schedule: lr_k = 1.0 - 0.9 k / 100 */
+    c->cfg = tg_optim_defaults(TG_OPTIM_SGD, 1.0);
+    c->cfg.schedule = TG_LR_LINEAR;
+    c->cfg.decay = 0.9;
+    c->cfg.n_decay = 100;
+    const tg_var *p = tg_mlp_params(c->m);
+    for (int i = 0; i < MLP_N_PARAMS; i++)
+        c->init[i] = tg_value(c->t, p[i]);
+    c->mark = tg_tape_mark(c->t);
+    tg_tape_stats s;
+    tg_tape_get_stats(c->t, &s);
+    c->mark_bytes = (double)s.bytes_used;
+    return c;
+}
+
+static void nn_init(void *ctx)
+{
+    nn_ctx *c = ctx;
+    tg_tape_rewind(c->t, c->mark);
+    const tg_var *p = tg_mlp_params(c->m);
+    for (int i = 0; i < MLP_N_PARAMS; i++)
+        tg_set_value(c->t, p[i], c->init[i]);
+    tg_optim_free(c->opt); /* a fresh optimizer restarts the schedule at step 0 */
+    c->opt = tg_optim_new(&c->cfg, MLP_N_PARAMS);
+}
+
+static double nn_step(void *ctx, int k, double *grads)
+{
+    nn_ctx *c = ctx;
+    tg_tape *t = c->t;
+    (void)k; /* the optimizer counts its steps */
+    const tg_var *p = tg_mlp_params(c->m);
+    for (int i = 0; i < MOONS_N; i++)
+        tg_mlp_forward_values(c->m, c->d->x + 2 * i, &c->score[i]);
+    const tg_var L = tg_add(t, tg_loss_hinge(t, MOONS_N, c->score, c->d->y),
+                            tg_loss_l2(t, MLP_N_PARAMS, p, 1e-4));
+    if (grads) { /* the first step: count the graph (untimed, outside the timed runs) */
+        tg_tape_stats s;
+        tg_tape_get_stats(t, &s);
+        c->op_nodes = 0;
+        for (uint32_t i = c->mark.n_nodes; i < s.n_nodes; i++) {
+            const tg_var v = {i};
+            const tg_op op = tg_op_of(t, v);
+            c->op_nodes += op != TG_OP_INPUT && op != TG_OP_CONST; /* leaves are not op nodes */
+        }
+        c->n_args = s.n_args - c->mark.n_args;
+        c->bytes = (double)s.bytes_used - c->mark_bytes;
+    }
+    tg_backward(t, L);
+    const double loss = tg_value(t, L);
+    if (grads)
+        for (int i = 0; i < MLP_N_PARAMS; i++)
+            grads[i] = tg_grad(t, p[i]);
+    tg_optim_step(c->opt, t, MLP_N_PARAMS, p);
+    tg_tape_rewind(t, c->mark);
+    return loss;
+}
+
+static size_t nn_op_nodes(void *ctx) { return ((nn_ctx *)ctx)->op_nodes; }
+static double nn_bytes(void *ctx) { return ((nn_ctx *)ctx)->bytes; }
+static size_t nn_args(void *ctx) { return ((nn_ctx *)ctx)->n_args; }
+
+const w2_peer tg_w2_native_peer = {"tapegrad", "W2-native", nn_make, nn_init, nn_step,
+                                   nn_op_nodes, nn_bytes, nn_args, nn_destroy};

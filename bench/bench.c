@@ -66,7 +66,10 @@ static const w2_peer *w2_peer_of(const char *peer, const char *w)
     return strcmp(w, "W2-dot") == 0 ? &tg_w2_dot_peer : &tg_w2_peer;
 }
 
-static size_t scalar_nodes(const char *w, size_t n) { return w[1] == '3' ? 2 * n - 1 : n; }
+static size_t scalar_nodes(const char *w, size_t n)
+{
+    return w[1] == '3' ? 2 * n - 1 : n;
+}
 
 /* `bench rss-probe PEER W N`: in this fresh process, builds the graph once and prints the
  * resident-set growth of recording it, in bytes (the first build, as WORKLOADS.md asks). */
@@ -130,7 +133,7 @@ static int scalar_check_ok(const char *w, size_t n, const double c[4])
     return c[0] == 0.75 * N && c[1] == 1.5 * N && c[2] == 0.5 * N;
 }
 
-#define SAMPLE_NS 5e6   /* each sample lasts at least this long */
+#define SAMPLE_NS 5e6 /* each sample lasts at least this long */
 #define MAX_SAMPLES 64
 
 static scalar_result run_scalar(const bench_peer *p, size_t n, int samples)
@@ -203,14 +206,14 @@ static scalar_result print_scalar(const bench_peer *p, size_t n, int samples)
            "\"total_ns_per_node\": %.4g, \"samples\": %d, \"reps_per_sample\": %ld, "
            "\"bytes_per_node\": %.4g, \"bytes_per_node_method\": \"tape\", "
            "\"bytes_per_node_rss\": %.4g, ",
-           p->peer, p->workload, n, nodes, r.record_ns, r.backward_ns,
-           r.record_ns + r.backward_ns, r.samples, r.reps, r.bytes / (double)nodes, rss / (double)nodes);
+           p->peer, p->workload, n, nodes, r.record_ns, r.backward_ns, r.record_ns + r.backward_ns,
+           r.samples, r.reps, r.bytes / (double)nodes, rss / (double)nodes);
     if (p->workload[1] == '1')
         printf("\"check\": {\"L\": %.17g, \"gx\": %.17g, \"ga\": %.17g, \"gb\": %.17g}, ",
                r.check[0], r.check[1], r.check[2], r.check[3]);
     else
-        printf("\"check\": {\"L\": %.17g, \"gx\": %.17g, \"gk\": %.17g}, ", r.check[0],
-               r.check[1], r.check[2]);
+        printf("\"check\": {\"L\": %.17g, \"gx\": %.17g, \"gk\": %.17g}, ", r.check[0], r.check[1],
+               r.check[2]);
     printf("\"ok\": %s}\n", r.ok ? "true" : "false");
     fflush(stdout);
     return r;
@@ -245,7 +248,8 @@ static int rel_close(double x, double want, double tol)
  * different order), loss9 and the step-0 gradient sums to the printed digits. */
 static int w2_check_ok(const w2_result *r, int exact, int steps)
 {
-    int ok = exact ? r->loss0 == 1.1123622922763847 : rel_close(r->loss0, 1.1123622922763847, 1e-12);
+    int ok =
+        exact ? r->loss0 == 1.1123622922763847 : rel_close(r->loss0, 1.1123622922763847, 1e-12);
     if (steps > 9)
         ok = ok && rel_close(r->loss9, 0.42018907949282, 1e-12);
     ok = ok && rel_close(r->losses_sum[0], 0.46895944180030, 1e-11) &&
@@ -262,8 +266,8 @@ static int write_dump(const char *file, const w2_peer *p, const double *losses, 
         fprintf(stderr, "bench: cannot write %s\n", file);
         return 1;
     }
-    fprintf(f, "{\"peer\": \"%s\", \"workload\": \"%s\", \"loss0\": %.17g, \"losses\": [",
-            p->peer, p->workload, losses[0]);
+    fprintf(f, "{\"peer\": \"%s\", \"workload\": \"%s\", \"loss0\": %.17g, \"losses\": [", p->peer,
+            p->workload, losses[0]);
     for (int k = 0; k < steps; k++)
         fprintf(f, "%s%.17g", k ? ", " : "", losses[k]);
     fprintf(f, "], \"grads0\": [");
@@ -326,7 +330,8 @@ static w2_result run_w2(const w2_peer *p, int steps, const char *dump, int timed
                 t[run * steps + k] = now_ns() - s0;
                 r.allocs_later += bench_n_allocs() - a0;
             }
-            r.deterministic = r.deterministic && memcmp(again, losses, (size_t)steps * sizeof *losses) == 0;
+            r.deterministic =
+                r.deterministic && memcmp(again, losses, (size_t)steps * sizeof *losses) == 0;
         }
         r.runs = (int)runs;
         r.ms_per_step = t ? median(t, (size_t)(runs * steps)) / 1e6 : NAN;
@@ -346,13 +351,14 @@ static w2_result print_w2(const w2_peer *p, int steps, const char *dump)
     w2_result r = run_w2(p, steps, dump, 1);
     const double rss = rss_growth(p->peer, p->workload, 0);
     const double nodes = (double)r.op_nodes;
-    printf("{\"peer\": \"%s\", \"workload\": \"%s\", \"n\": %d, \"nodes\": %zu, "
-           "\"steps\": %d, \"runs\": %d, \"ms_per_step\": %.4g, \"total_ns_per_node\": %.4g, "
-           "\"ns_per_w2_node\": %.4g, \"bytes_per_node\": %.4g, \"bytes_per_node_method\": \"tape\", "
-           "\"bytes_per_node_rss\": %.4g, \"n_args\": %zu, ",
-           p->peer, p->workload, MOONS_N, r.op_nodes, steps, r.runs, r.ms_per_step,
-           r.ms_per_step * 1e6 / nodes, r.ms_per_step * 1e6 / W2_OP_NODES, r.bytes / nodes,
-           rss / nodes, r.n_args);
+    printf(
+        "{\"peer\": \"%s\", \"workload\": \"%s\", \"n\": %d, \"nodes\": %zu, "
+        "\"steps\": %d, \"runs\": %d, \"ms_per_step\": %.4g, \"total_ns_per_node\": %.4g, "
+        "\"ns_per_w2_node\": %.4g, \"bytes_per_node\": %.4g, \"bytes_per_node_method\": \"tape\", "
+        "\"bytes_per_node_rss\": %.4g, \"n_args\": %zu, ",
+        p->peer, p->workload, MOONS_N, r.op_nodes, steps, r.runs, r.ms_per_step,
+        r.ms_per_step * 1e6 / nodes, r.ms_per_step * 1e6 / W2_OP_NODES, r.bytes / nodes,
+        rss / nodes, r.n_args);
     printf("\"allocs_first_step\": %lld, \"allocs_after_first_step\": %lld, "
            "\"loss0\": %.17g, \"loss9\": %.17g, "
            "\"check\": {\"sum_g\": %.17g, \"sum_abs_g\": %.17g, \"sum_i_g\": %.17g}, "
@@ -367,18 +373,25 @@ static w2_result print_w2(const w2_peer *p, int steps, const char *dump)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: bench [hand] W1|W3 N [SAMPLES]\n"
-                    "       bench [hand] W2 STEPS [--dump FILE]\n"
-                    "       bench W2-native|W2-dot STEPS [--dump FILE]\n"
-                    "       bench            (the whole set)\n"
-                    "       bench check      (a quick correctness run at small sizes)\n"
-                    "       bench profile [hand] W N REPS   (untimed repetitions, for a profiler)\n");
+    fprintf(stderr,
+            "usage: bench [hand] W1|W3 N [SAMPLES]\n"
+            "       bench [hand] W2 STEPS [--dump FILE]\n"
+            "       bench W2-native|W2-dot STEPS [--dump FILE]\n"
+            "       bench            (the whole set)\n"
+            "       bench check      (a quick correctness run at small sizes)\n"
+            "       bench profile [hand] W N REPS   (untimed repetitions, for a profiler)\n");
     return 2;
 }
 
-static size_t parse_size(const char *s) { return (size_t)strtod(s, NULL); }
+static size_t parse_size(const char *s)
+{
+    return (size_t)strtod(s, NULL);
+}
 
-static int default_samples(size_t n) { return n >= 10000000 ? 5 : 11; }
+static int default_samples(size_t n)
+{
+    return n >= 10000000 ? 5 : 11;
+}
 
 /* `bench check`: every workload at a small size, untimed, against the exact expected results;
  * and no allocation in W2's steps after the first. Exit status 0 when all hold. */

@@ -36,9 +36,9 @@ typedef struct w2_peer {
     void *(*make)(void);
     void (*init)(void *ctx);
     double (*step)(void *ctx, int k, double *grads);
-    size_t (*op_nodes)(void *ctx);  /* op nodes of the last step's graph */
-    double (*bytes)(void *ctx);     /* bytes of the last step's graph */
-    size_t (*args)(void *ctx);      /* n-ary argument slots of that graph (0 if none) */
+    size_t (*op_nodes)(void *ctx); /* op nodes of the last step's graph */
+    double (*bytes)(void *ctx);    /* bytes of the last step's graph */
+    size_t (*args)(void *ctx);     /* n-ary argument slots of that graph (0 if none) */
     void (*destroy)(void *ctx);
 } w2_peer;
 

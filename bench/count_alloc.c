@@ -31,7 +31,13 @@ void *__wrap_realloc(void *p, size_t n)
     return __real_realloc(p, n);
 }
 
-long long bench_n_allocs(void) { return n_allocs; }
+long long bench_n_allocs(void)
+{
+    return n_allocs;
+}
 #else
-long long bench_n_allocs(void) { return -1; }
+long long bench_n_allocs(void)
+{
+    return -1;
+}
 #endif

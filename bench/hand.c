@@ -15,8 +15,14 @@ static double opaque(double v)
     return x;
 }
 
-static double relu(double v) { return v > 0.0 ? v : 0.0; }
-static double step01(double v) { return v > 0.0 ? 1.0 : 0.0; } /* relu'(v), relu'(0) = 0 */
+static double relu(double v)
+{
+    return v > 0.0 ? v : 0.0;
+}
+static double step01(double v)
+{
+    return v > 0.0 ? 1.0 : 0.0;
+} /* relu'(v), relu'(0) = 0 */
 
 /* ---- W1 chain: per 8-node block, the forward keeps y, t2, t3, t4, t5 and t7 ------------- */
 
@@ -107,9 +113,12 @@ static void w1_check(void *ctx, double out[4])
     out[0] = c->L, out[1] = c->gx, out[2] = c->ga, out[3] = c->gb;
 }
 
-static double w1_bytes(void *ctx) { return 6.0 * sizeof(double) * ((w1_ctx *)ctx)->n_blocks; }
+static double w1_bytes(void *ctx)
+{
+    return 6.0 * sizeof(double) * ((w1_ctx *)ctx)->n_blocks;
+}
 
-const bench_peer hand_w1_peer = {"hand-C", "W1", w1_make, w1_reset, w1_record,
+const bench_peer hand_w1_peer = {"hand-C",    "W1",     w1_make,  w1_reset,  w1_record,
                                  w1_backward, w1_check, w1_bytes, w1_destroy};
 
 /* ---- W3 fanout: nothing stored; every t_i = x k, and every add passes g through --------- */
@@ -127,7 +136,10 @@ static void *w3_make(size_t n)
     return c;
 }
 
-static void w3_destroy(void *ctx) { free(ctx); }
+static void w3_destroy(void *ctx)
+{
+    free(ctx);
+}
 
 static void w3_reset(void *ctx)
 {
@@ -164,16 +176,20 @@ static void w3_check(void *ctx, double out[4])
     out[0] = c->L, out[1] = c->gx, out[2] = c->gk, out[3] = 0.0;
 }
 
-static double w3_bytes(void *ctx) { (void)ctx; return 0.0; }
+static double w3_bytes(void *ctx)
+{
+    (void)ctx;
+    return 0.0;
+}
 
-const bench_peer hand_w3_peer = {"hand-C", "W3", w3_make, w3_reset, w3_record,
+const bench_peer hand_w3_peer = {"hand-C",    "W3",     w3_make,  w3_reset,  w3_record,
                                  w3_backward, w3_check, w3_bytes, w3_destroy};
 
 /* ---- W2 mlp-step: the forward keeps each point's hidden activations and hinge input ----- */
 
-#define L1_OFF 0                      /* 16 neurons x (2 weights + bias) */
-#define L2_OFF (16 * 3)               /* 16 neurons x (16 weights + bias) */
-#define L3_OFF (L2_OFF + 16 * 17)     /* 1 neuron x (16 weights + bias) */
+#define L1_OFF 0                  /* 16 neurons x (2 weights + bias) */
+#define L2_OFF (16 * 3)           /* 16 neurons x (16 weights + bias) */
+#define L3_OFF (L2_OFF + 16 * 17) /* 1 neuron x (16 weights + bias) */
 
 typedef struct w2_ctx {
     moons data;
@@ -191,7 +207,10 @@ static void *w2_make(void)
     return c;
 }
 
-static void w2_destroy(void *ctx) { free(ctx); }
+static void w2_destroy(void *ctx)
+{
+    free(ctx);
+}
 
 static void w2_init(void *ctx)
 {
@@ -280,13 +299,21 @@ static double w2_step(void *ctx, int step, double *grads)
     return L;
 }
 
-static size_t w2_op_nodes(void *ctx) { (void)ctx; return W2_OP_NODES; }
+static size_t w2_op_nodes(void *ctx)
+{
+    (void)ctx;
+    return W2_OP_NODES;
+}
 static double w2_bytes(void *ctx)
 {
     w2_ctx *c = ctx;
     return (double)(sizeof c->h1 + sizeof c->h2 + sizeof c->pre);
 }
-static size_t w2_args(void *ctx) { (void)ctx; return 0; }
+static size_t w2_args(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
 
-const w2_peer hand_w2_peer = {"hand-C", "W2", w2_make, w2_init, w2_step,
+const w2_peer hand_w2_peer = {"hand-C",    "W2",     w2_make, w2_init,   w2_step,
                               w2_op_nodes, w2_bytes, w2_args, w2_destroy};

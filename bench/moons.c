@@ -16,7 +16,10 @@ static uint64_t splitmix64(uint64_t *state)
 }
 
 /* In [0, 1): the top 53 bits times 2^-53. */
-static double u01(uint64_t *state) { return (double)(splitmix64(state) >> 11) * 0x1p-53; }
+static double u01(uint64_t *state)
+{
+    return (double)(splitmix64(state) >> 11) * 0x1p-53;
+}
 
 void moons_make(moons *m)
 {
@@ -53,4 +56,7 @@ void mlp_init_params(double p[MLP_N_PARAMS])
         }
 }
 
-double w2_learning_rate(int k) { return 1.0 - (0.9 * k) / 100; }
+double w2_learning_rate(int k)
+{
+    return 1.0 - (0.9 * k) / 100;
+}

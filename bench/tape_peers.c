@@ -114,10 +114,12 @@ static void w3_record(void *ctx)
     c->out = s;
 }
 
-const bench_peer tg_w1_peer = {"tapegrad", "W1", scalar_make, w1_reset, w1_record,
-                               scalar_backward, scalar_check, scalar_bytes, scalar_destroy};
-const bench_peer tg_w3_peer = {"tapegrad", "W3", scalar_make, w3_reset, w3_record,
-                               scalar_backward, scalar_check, scalar_bytes, scalar_destroy};
+const bench_peer tg_w1_peer = {"tapegrad",   "W1",         scalar_make,
+                               w1_reset,     w1_record,    scalar_backward,
+                               scalar_check, scalar_bytes, scalar_destroy};
+const bench_peer tg_w3_peer = {"tapegrad",   "W3",         scalar_make,
+                               w3_reset,     w3_record,    scalar_backward,
+                               scalar_check, scalar_bytes, scalar_destroy};
 
 /* ---- W2 mlp-step ------------------------------------------------------------------------ */
 
@@ -163,8 +165,14 @@ static void *w2_make_common(int native)
     c->mark_bytes = (double)s.bytes_used;
     return c;
 }
-static void *w2_make(void) { return w2_make_common(0); }
-static void *w2_native_make(void) { return w2_make_common(1); }
+static void *w2_make(void)
+{
+    return w2_make_common(0);
+}
+static void *w2_native_make(void)
+{
+    return w2_make_common(1);
+}
 
 static void w2_destroy(void *ctx)
 {
@@ -258,14 +266,23 @@ static double w2_step(void *ctx, int k, double *grads)
     return loss;
 }
 
-static size_t w2_op_nodes(void *ctx) { return ((w2_ctx *)ctx)->op_nodes; }
-static double w2_bytes(void *ctx) { return ((w2_ctx *)ctx)->bytes; }
-static size_t w2_args(void *ctx) { return ((w2_ctx *)ctx)->n_args; }
+static size_t w2_op_nodes(void *ctx)
+{
+    return ((w2_ctx *)ctx)->op_nodes;
+}
+static double w2_bytes(void *ctx)
+{
+    return ((w2_ctx *)ctx)->bytes;
+}
+static size_t w2_args(void *ctx)
+{
+    return ((w2_ctx *)ctx)->n_args;
+}
 
-const w2_peer tg_w2_peer = {"tapegrad", "W2", w2_make, w2_init, w2_step,
+const w2_peer tg_w2_peer = {"tapegrad",  "W2",     w2_make, w2_init,   w2_step,
                             w2_op_nodes, w2_bytes, w2_args, w2_destroy};
-const w2_peer tg_w2_dot_peer = {"tapegrad", "W2-dot", w2_native_make, w2_init, w2_step,
-                                w2_op_nodes, w2_bytes, w2_args, w2_destroy};
+const w2_peer tg_w2_dot_peer = {"tapegrad",  "W2-dot", w2_native_make, w2_init,   w2_step,
+                                w2_op_nodes, w2_bytes, w2_args,        w2_destroy};
 
 /* ---- W2-native: the same training with nn/ ------------------------------------------------ */
 
@@ -368,9 +385,18 @@ static double nn_step(void *ctx, int k, double *grads)
     return loss;
 }
 
-static size_t nn_op_nodes(void *ctx) { return ((nn_ctx *)ctx)->op_nodes; }
-static double nn_bytes(void *ctx) { return ((nn_ctx *)ctx)->bytes; }
-static size_t nn_args(void *ctx) { return ((nn_ctx *)ctx)->n_args; }
+static size_t nn_op_nodes(void *ctx)
+{
+    return ((nn_ctx *)ctx)->op_nodes;
+}
+static double nn_bytes(void *ctx)
+{
+    return ((nn_ctx *)ctx)->bytes;
+}
+static size_t nn_args(void *ctx)
+{
+    return ((nn_ctx *)ctx)->n_args;
+}
 
-const w2_peer tg_w2_native_peer = {"tapegrad", "W2-native", nn_make, nn_init, nn_step,
-                                   nn_op_nodes, nn_bytes, nn_args, nn_destroy};
+const w2_peer tg_w2_native_peer = {"tapegrad",  "W2-native", nn_make, nn_init,   nn_step,
+                                   nn_op_nodes, nn_bytes,    nn_args, nn_destroy};

@@ -47,6 +47,21 @@ static long resident_pages(void)
     return resident;
 }
 
+/* VmHWM, the peak resident set of this process, in kB (-1 if unknown). */
+static long peak_kb(void)
+{
+    char line[256];
+    long kb = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
+    fclose(f);
+    return kb;
+}
+
 static const bench_peer *scalar_peer_of(const char *peer, const char *w)
 {
     const int hand = strcmp(peer, "hand-C") == 0;
@@ -94,12 +109,13 @@ static int rss_probe(const char *peer, const char *w, size_t n)
         after = resident_pages();
         p->destroy(ctx);
     }
-    printf("%.17g\n", (double)(after - before) * (double)page);
+    printf("%.17g %ld\n", (double)(after - before) * (double)page, peak_kb());
     return 0;
 }
 
-/* Runs rss-probe in a fresh copy of this program; bytes of growth, or NAN. */
-static double rss_growth(const char *peer, const char *w, size_t n)
+/* Runs rss-probe in a fresh copy of this program; bytes of growth, or NAN, and the peak
+ * resident set of that process in kB. */
+static double rss_growth(const char *peer, const char *w, size_t n, long *peak)
 {
     char cmd[512];
     snprintf(cmd, sizeof cmd, "/proc/%ld/exe rss-probe '%s' %s %zu", (long)getpid(), peer, w, n);
@@ -107,7 +123,8 @@ static double rss_growth(const char *peer, const char *w, size_t n)
     if (!f)
         return NAN;
     double bytes = NAN;
-    if (fscanf(f, "%lf", &bytes) != 1)
+    *peak = -1;
+    if (fscanf(f, "%lf %ld", &bytes, peak) != 2)
         bytes = NAN;
     pclose(f);
     return bytes;
@@ -200,14 +217,15 @@ static scalar_result print_scalar(const bench_peer *p, size_t n, int samples)
         fflush(stdout);
         return r;
     }
-    const double rss = rss_growth(p->peer, p->workload, n);
+    long peak;
+    const double rss = rss_growth(p->peer, p->workload, n, &peak);
     printf("{\"peer\": \"%s\", \"workload\": \"%s\", \"n\": %zu, \"nodes\": %zu, "
            "\"record_ns_per_node\": %.4g, \"backward_ns_per_node\": %.4g, "
            "\"total_ns_per_node\": %.4g, \"samples\": %d, \"reps_per_sample\": %ld, "
            "\"bytes_per_node\": %.4g, \"bytes_per_node_method\": \"tape\", "
-           "\"bytes_per_node_rss\": %.4g, ",
+           "\"bytes_per_node_rss\": %.4g, \"peak_rss_kb\": %ld, ",
            p->peer, p->workload, n, nodes, r.record_ns, r.backward_ns, r.record_ns + r.backward_ns,
-           r.samples, r.reps, r.bytes / (double)nodes, rss / (double)nodes);
+           r.samples, r.reps, r.bytes / (double)nodes, rss / (double)nodes, peak);
     if (p->workload[1] == '1')
         printf("\"check\": {\"L\": %.17g, \"gx\": %.17g, \"ga\": %.17g, \"gb\": %.17g}, ",
                r.check[0], r.check[1], r.check[2], r.check[3]);
@@ -349,16 +367,17 @@ static w2_result run_w2(const w2_peer *p, int steps, const char *dump, int timed
 static w2_result print_w2(const w2_peer *p, int steps, const char *dump)
 {
     w2_result r = run_w2(p, steps, dump, 1);
-    const double rss = rss_growth(p->peer, p->workload, 0);
+    long peak;
+    const double rss = rss_growth(p->peer, p->workload, 0, &peak);
     const double nodes = (double)r.op_nodes;
     printf(
         "{\"peer\": \"%s\", \"workload\": \"%s\", \"n\": %d, \"nodes\": %zu, "
         "\"steps\": %d, \"runs\": %d, \"ms_per_step\": %.4g, \"total_ns_per_node\": %.4g, "
         "\"ns_per_w2_node\": %.4g, \"bytes_per_node\": %.4g, \"bytes_per_node_method\": \"tape\", "
-        "\"bytes_per_node_rss\": %.4g, \"n_args\": %zu, ",
+        "\"bytes_per_node_rss\": %.4g, \"peak_rss_kb\": %ld, \"n_args\": %zu, ",
         p->peer, p->workload, MOONS_N, r.op_nodes, steps, r.runs, r.ms_per_step,
         r.ms_per_step * 1e6 / nodes, r.ms_per_step * 1e6 / W2_OP_NODES, r.bytes / nodes,
-        rss / nodes, r.n_args);
+        rss / nodes, peak, r.n_args);
     printf("\"allocs_first_step\": %lld, \"allocs_after_first_step\": %lld, "
            "\"loss0\": %.17g, \"loss9\": %.17g, "
            "\"check\": {\"sum_g\": %.17g, \"sum_abs_g\": %.17g, \"sum_i_g\": %.17g}, "

@@ -153,69 +153,123 @@ static int scalar_check_ok(const char *w, size_t n, const double c[4])
 #define SAMPLE_NS 5e6 /* each sample lasts at least this long */
 #define MAX_SAMPLES 64
 
-static scalar_result run_scalar(const bench_peer *p, size_t n, int samples)
+/* One peer's run in progress: its graph, how many repetitions make a sample, the samples. */
+typedef struct scalar_run {
+    const bench_peer *p;
+    void *ctx;
+    double nodes;
+    double rec[MAX_SAMPLES], bwd[MAX_SAMPLES];
+    scalar_result r;
+} scalar_run;
+
+/* Warm-up: the first run grows the storage; the second tells how long one run takes, hence
+ * the repetitions per sample. 0 if the peer is skipped (no memory, or over 60 s). */
+static int scalar_start(scalar_run *s, const bench_peer *p, size_t n, int samples)
 {
-    scalar_result r = {0};
-    const double nodes = (double)scalar_nodes(p->workload, n);
-    void *ctx = p->make(n);
-    if (!ctx) {
-        r.skipped = 1;
-        return r;
+    memset(s, 0, sizeof *s);
+    s->p = p;
+    s->nodes = (double)scalar_nodes(p->workload, n);
+    s->r.samples = samples;
+    if (!(s->ctx = p->make(n))) {
+        s->r.skipped = 1;
+        return 0;
     }
-    /* Warm-up: the first run grows the storage; the second tells how long one run takes. */
     double once = 0;
     for (int w = 0; w < 2; w++) {
-        p->reset(ctx);
+        p->reset(s->ctx);
         const double t0 = now_ns();
-        p->record(ctx);
-        p->backward(ctx);
+        p->record(s->ctx);
+        p->backward(s->ctx);
         once = now_ns() - t0;
         if (once > 60e9) {
-            r.skipped = 1;
-            p->destroy(ctx);
-            return r;
+            s->r.skipped = 1;
+            p->destroy(s->ctx);
+            return 0;
         }
     }
-    p->check(ctx, r.check);
-    r.bytes = p->bytes(ctx);
-    r.ok = scalar_check_ok(p->workload, n, r.check);
-    r.reps = once >= SAMPLE_NS ? 1 : (long)ceil(SAMPLE_NS / (once > 1 ? once : 1));
-    r.samples = samples;
-    double rec[MAX_SAMPLES], bwd[MAX_SAMPLES];
-    for (int s = 0; s < samples; s++) {
-        double tr = 0, tb = 0;
-        for (long k = 0; k < r.reps; k++) {
-            p->reset(ctx); /* untimed */
-            const double t0 = now_ns();
-            p->record(ctx);
-            const double t1 = now_ns();
-            p->backward(ctx);
-            const double t2 = now_ns();
-            tr += t1 - t0;
-            tb += t2 - t1;
-        }
-        rec[s] = tr / ((double)r.reps * nodes);
-        bwd[s] = tb / ((double)r.reps * nodes);
-    }
-    double c[4];
-    p->check(ctx, c);
-    r.ok = r.ok && memcmp(c, r.check, sizeof c) == 0;
-    r.record_ns = median(rec, (size_t)samples);
-    r.backward_ns = median(bwd, (size_t)samples);
-    p->destroy(ctx);
-    return r;
+    p->check(s->ctx, s->r.check);
+    s->r.bytes = p->bytes(s->ctx);
+    s->r.ok = scalar_check_ok(p->workload, n, s->r.check);
+    s->r.reps = once >= SAMPLE_NS ? 1 : (long)ceil(SAMPLE_NS / (once > 1 ? once : 1));
+    return 1;
 }
 
-static scalar_result print_scalar(const bench_peer *p, size_t n, int samples)
+/* Sample number k: reps repetitions, each from a fresh graph (the reset is untimed). */
+static void scalar_sample(scalar_run *s, int k)
+{
+    const bench_peer *p = s->p;
+    double tr = 0, tb = 0;
+    for (long i = 0; i < s->r.reps; i++) {
+        p->reset(s->ctx);
+        const double t0 = now_ns();
+        p->record(s->ctx);
+        const double t1 = now_ns();
+        p->backward(s->ctx);
+        const double t2 = now_ns();
+        tr += t1 - t0;
+        tb += t2 - t1;
+    }
+    s->rec[k] = tr / ((double)s->r.reps * s->nodes);
+    s->bwd[k] = tb / ((double)s->r.reps * s->nodes);
+}
+
+static scalar_result scalar_finish(scalar_run *s)
+{
+    double c[4];
+    s->p->check(s->ctx, c);
+    s->r.ok = s->r.ok && memcmp(c, s->r.check, sizeof c) == 0;
+    s->r.record_ns = median(s->rec, (size_t)s->r.samples);
+    s->r.backward_ns = median(s->bwd, (size_t)s->r.samples);
+    s->p->destroy(s->ctx);
+    return s->r;
+}
+
+static scalar_result run_scalar(const bench_peer *p, size_t n, int samples)
+{
+    scalar_run s;
+    if (!scalar_start(&s, p, n, samples))
+        return s.r;
+    for (int k = 0; k < samples; k++)
+        scalar_sample(&s, k);
+    return scalar_finish(&s);
+}
+
+/* tapegrad and hand-C sample by sample in turn, so that both see the same load on a shared
+ * machine; the ratio is the median of the samples' ratios. NAN if either is skipped. */
+static double run_scalar_pair(const bench_peer *tg, const bench_peer *hand, size_t n, int samples,
+                              scalar_result *rt, scalar_result *rh)
+{
+    static scalar_run a, b; /* large: not on the stack */
+    const int ok_a = scalar_start(&a, tg, n, samples);
+    const int ok_b = scalar_start(&b, hand, n, samples);
+    double ratio[MAX_SAMPLES];
+    for (int k = 0; ok_a && ok_b && k < samples; k++) {
+        scalar_sample(&a, k);
+        scalar_sample(&b, k);
+        ratio[k] = (a.rec[k] + a.bwd[k]) / (b.rec[k] + b.bwd[k]);
+    }
+    if (!ok_a || !ok_b) {
+        for (int k = 0; k < samples; k++) {
+            if (ok_a)
+                scalar_sample(&a, k);
+            if (ok_b)
+                scalar_sample(&b, k);
+        }
+    }
+    *rt = ok_a ? scalar_finish(&a) : a.r;
+    *rh = ok_b ? scalar_finish(&b) : b.r;
+    return ok_a && ok_b ? median(ratio, (size_t)samples) : NAN;
+}
+
+static void print_scalar_result(const bench_peer *p, size_t n, scalar_result r)
 {
     const size_t nodes = scalar_nodes(p->workload, n);
-    scalar_result r = run_scalar(p, n, samples);
     if (r.skipped) {
         printf("{\"peer\": \"%s\", \"workload\": \"%s\", \"n\": %zu, \"skipped\": true, "
                "\"reason\": \"out of memory or a single run over 60 s\"}\n",
                p->peer, p->workload, n);
         fflush(stdout);
-        return r;
+        return;
     }
     long peak;
     const double rss = rss_growth(p->peer, p->workload, n, &peak);
@@ -234,12 +288,18 @@ static scalar_result print_scalar(const bench_peer *p, size_t n, int samples)
                r.check[2]);
     printf("\"ok\": %s}\n", r.ok ? "true" : "false");
     fflush(stdout);
+}
+
+static scalar_result print_scalar(const bench_peer *p, size_t n, int samples)
+{
+    scalar_result r = run_scalar(p, n, samples);
+    print_scalar_result(p, n, r);
     return r;
 }
 
-static void print_ratio(const char *w, size_t n, double tg, double hand, double target)
+/* ratio: the median of the ratios of samples taken in turn (see run_scalar_pair). */
+static void print_ratio(const char *w, size_t n, double ratio, double target)
 {
-    const double ratio = tg / hand;
     printf("{\"ratio\": \"tapegrad/hand-C\", \"workload\": \"%s\", \"n\": %zu, "
            "\"value\": %.3g, \"target\": %g, \"met\": %s}\n",
            w, n, ratio, target, ratio <= target ? "true" : "false");
@@ -299,74 +359,146 @@ static int write_dump(const char *file, const w2_peer *p, const double *losses, 
 #define W2_MIN_RUNS 5
 #define W2_MAX_RUNS 200
 
-static w2_result run_w2(const w2_peer *p, int steps, const char *dump, int timed)
-{
-    w2_result r = {0};
-    void *ctx = p->make();
-    double *losses = calloc((size_t)steps, sizeof *losses);
-    double *again = calloc((size_t)steps, sizeof *again);
+/* One W2 peer's runs in progress. */
+typedef struct w2_run {
+    const w2_peer *p;
+    void *ctx;
+    int steps;
+    double *losses, *again, *t; /* t: every timed step, in ns */
+    size_t n_t, cap_t;
+    double run_ns; /* the warm-up run's length */
     double grads[MLP_N_PARAMS];
-    if (!ctx || !losses || !again || steps < 1) {
-        free(losses), free(again);
-        return r;
-    }
-    /* Warm-up run: the first step grows the tape; no later step may allocate. */
-    p->init(ctx);
+    w2_result r;
+} w2_run;
+
+/* The warm-up run: the first step grows the tape (and gives the node counts, the gradients
+ * and the allocations of a first step); no later step may allocate. 0 on failure. */
+static int w2_start(w2_run *s, const w2_peer *p, int steps)
+{
+    memset(s, 0, sizeof *s);
+    s->p = p;
+    s->steps = steps;
+    s->ctx = p->make();
+    s->losses = calloc((size_t)steps, sizeof *s->losses);
+    s->again = calloc((size_t)steps, sizeof *s->again);
+    s->cap_t = (size_t)steps * 4 * W2_MAX_RUNS;
+    s->t = malloc(s->cap_t * sizeof *s->t);
+    if (!s->ctx || !s->losses || !s->again || !s->t || steps < 1)
+        return 0;
+    w2_result *r = &s->r;
+    p->init(s->ctx);
     const double t0 = now_ns();
     for (int k = 0; k < steps; k++) {
         const long long a0 = bench_n_allocs();
-        losses[k] = p->step(ctx, k, k == 0 ? grads : NULL);
+        s->losses[k] = p->step(s->ctx, k, k == 0 ? s->grads : NULL);
         const long long n = bench_n_allocs() - a0;
         if (k == 0) {
-            r.allocs_first = n;
-            r.op_nodes = p->op_nodes(ctx);
-            r.n_args = p->args(ctx);
-            r.bytes = p->bytes(ctx);
+            r->allocs_first = n;
+            r->op_nodes = p->op_nodes(s->ctx);
+            r->n_args = p->args(s->ctx);
+            r->bytes = p->bytes(s->ctx);
         } else {
-            r.allocs_later += n;
+            r->allocs_later += n;
         }
     }
-    const double run_ns = now_ns() - t0;
-    r.loss0 = losses[0];
-    r.loss9 = steps > 9 ? losses[9] : NAN;
+    s->run_ns = now_ns() - t0;
+    r->loss0 = s->losses[0];
+    r->loss9 = steps > 9 ? s->losses[9] : NAN;
     for (int i = 0; i < MLP_N_PARAMS; i++) {
-        r.losses_sum[0] += grads[i];
-        r.losses_sum[1] += fabs(grads[i]);
-        r.losses_sum[2] += (i + 1) * grads[i];
+        r->losses_sum[0] += s->grads[i];
+        r->losses_sum[1] += fabs(s->grads[i]);
+        r->losses_sum[2] += (i + 1) * s->grads[i];
     }
-    r.deterministic = 1;
-    if (timed) {
-        long runs = (long)ceil(W2_WINDOW_NS / (run_ns > 1 ? run_ns : 1));
-        runs = runs < W2_MIN_RUNS ? W2_MIN_RUNS : runs > W2_MAX_RUNS ? W2_MAX_RUNS : runs;
-        double *t = malloc((size_t)runs * (size_t)steps * sizeof *t);
-        for (long run = 0; t && run < runs; run++) {
-            p->init(ctx); /* untimed: back to the initial parameters */
-            for (int k = 0; k < steps; k++) {
-                const long long a0 = bench_n_allocs();
-                const double s0 = now_ns();
-                again[k] = p->step(ctx, k, NULL);
-                t[run * steps + k] = now_ns() - s0;
-                r.allocs_later += bench_n_allocs() - a0;
-            }
-            r.deterministic =
-                r.deterministic && memcmp(again, losses, (size_t)steps * sizeof *losses) == 0;
-        }
-        r.runs = (int)runs;
-        r.ms_per_step = t ? median(t, (size_t)(runs * steps)) / 1e6 : NAN;
-        free(t);
+    r->deterministic = 1;
+    return 1;
+}
+
+/* One timed run of all the steps from the initial parameters (put back untimed); returns the
+ * median step of this run in ns. The losses must repeat the warm-up's bit for bit. */
+static double w2_time_run(w2_run *s)
+{
+    const w2_peer *p = s->p;
+    const size_t first = s->n_t;
+    p->init(s->ctx);
+    for (int k = 0; k < s->steps; k++) {
+        const long long a0 = bench_n_allocs();
+        const double s0 = now_ns();
+        s->again[k] = p->step(s->ctx, k, NULL);
+        const double dt = now_ns() - s0;
+        s->r.allocs_later += bench_n_allocs() - a0;
+        if (s->n_t < s->cap_t)
+            s->t[s->n_t++] = dt;
     }
-    r.ok = w2_check_ok(&r, strcmp(p->workload, "W2") == 0, steps) && r.deterministic;
-    if (dump && write_dump(dump, p, losses, steps, grads))
-        r.ok = 0;
-    free(losses);
-    free(again);
-    p->destroy(ctx);
+    s->r.deterministic = s->r.deterministic &&
+                         memcmp(s->again, s->losses, (size_t)s->steps * sizeof *s->losses) == 0;
+    s->r.runs++;
+    double run[1024];
+    const size_t n = s->n_t - first < 1024 ? s->n_t - first : 1024;
+    memcpy(run, s->t + first, n * sizeof *run);
+    return n ? median(run, n) : NAN;
+}
+
+static w2_result w2_finish(w2_run *s, const char *dump)
+{
+    w2_result r = s->r;
+    if (s->losses && s->t) {
+        r.ms_per_step = s->n_t ? median(s->t, s->n_t) / 1e6 : NAN;
+        r.ok = w2_check_ok(&r, strcmp(s->p->workload, "W2") == 0, s->steps) && r.deterministic;
+        if (dump && write_dump(dump, s->p, s->losses, s->steps, s->grads))
+            r.ok = 0;
+    }
+    free(s->losses);
+    free(s->again);
+    free(s->t);
+    if (s->ctx)
+        s->p->destroy(s->ctx);
     return r;
 }
 
-static w2_result print_w2(const w2_peer *p, int steps, const char *dump)
+static long clamp_runs(double runs)
 {
-    w2_result r = run_w2(p, steps, dump, 1);
+    return runs < W2_MIN_RUNS ? W2_MIN_RUNS : runs > W2_MAX_RUNS ? W2_MAX_RUNS : (long)runs;
+}
+
+static w2_result run_w2(const w2_peer *p, int steps, const char *dump, int timed)
+{
+    static w2_run s;
+    if (w2_start(&s, p, steps) && timed) {
+        const long runs = clamp_runs(ceil(W2_WINDOW_NS / (s.run_ns > 1 ? s.run_ns : 1)));
+        for (long i = 0; i < runs; i++)
+            w2_time_run(&s);
+    }
+    return w2_finish(&s, dump);
+}
+
+/* tapegrad and hand-C in turn: each round is one tapegrad run and as many hand-C runs as take
+ * about as long; the ratio is the median over the rounds of their median steps. */
+static double run_w2_pair(const w2_peer *tg, const w2_peer *hand, int steps, w2_result *rt,
+                          w2_result *rh)
+{
+    static w2_run a, b;
+    double ratio[W2_MAX_RUNS];
+    long rounds = 0;
+    if (w2_start(&a, tg, steps) && w2_start(&b, hand, steps)) {
+        rounds = clamp_runs(ceil(W2_WINDOW_NS / (a.run_ns > 1 ? a.run_ns : 1)));
+        const long per_round = (long)ceil(a.run_ns / (b.run_ns > 1 ? b.run_ns : 1));
+        const long hand_runs = per_round < 1 ? 1 : per_round;
+        for (long i = 0; i < rounds; i++) {
+            const double ta = w2_time_run(&a);
+            double th[W2_MAX_RUNS];
+            long m = 0;
+            for (; m < hand_runs && m < W2_MAX_RUNS && b.n_t + (size_t)steps <= b.cap_t; m++)
+                th[m] = w2_time_run(&b);
+            ratio[i] = m ? ta / median(th, (size_t)m) : NAN;
+        }
+    }
+    *rt = w2_finish(&a, NULL);
+    *rh = w2_finish(&b, NULL);
+    return rounds ? median(ratio, (size_t)rounds) : NAN;
+}
+
+static void print_w2_result(const w2_peer *p, int steps, w2_result r)
+{
     long peak;
     const double rss = rss_growth(p->peer, p->workload, 0, &peak);
     const double nodes = (double)r.op_nodes;
@@ -385,6 +517,12 @@ static w2_result print_w2(const w2_peer *p, int steps, const char *dump)
            r.allocs_first, r.allocs_later, r.loss0, r.loss9, r.losses_sum[0], r.losses_sum[1],
            r.losses_sum[2], r.ok ? "true" : "false");
     fflush(stdout);
+}
+
+static w2_result print_w2(const w2_peer *p, int steps, const char *dump)
+{
+    w2_result r = run_w2(p, steps, dump, 1);
+    print_w2_result(p, steps, r);
     return r;
 }
 
@@ -509,11 +647,14 @@ static int run_all(void)
     double w1_total[4];
     for (int i = 0; i < 4; i++) {
         const size_t n = w1_sizes[i];
-        scalar_result a = print_scalar(&tg_w1_peer, n, default_samples(n));
-        scalar_result b = print_scalar(&hand_w1_peer, n, default_samples(n));
+        scalar_result a, b;
+        const double ratio =
+            run_scalar_pair(&tg_w1_peer, &hand_w1_peer, n, default_samples(n), &a, &b);
+        print_scalar_result(&tg_w1_peer, n, a);
+        print_scalar_result(&hand_w1_peer, n, b);
         bad += !a.ok + !b.ok;
         w1_total[i] = a.record_ns + a.backward_ns;
-        print_ratio("W1", n, w1_total[i], b.record_ns + b.backward_ns, 2.0);
+        print_ratio("W1", n, ratio, 2.0);
     }
     double lo = w1_total[0], hi = w1_total[0];
     for (int i = 1; i < 4; i++)
@@ -523,18 +664,25 @@ static int run_all(void)
            hi / lo, hi / lo <= 1.3 ? "true" : "false");
     for (int i = 0; i < 3; i++) {
         const size_t n = w3_sizes[i];
-        scalar_result a = print_scalar(&tg_w3_peer, n, default_samples(n));
-        scalar_result b = print_scalar(&hand_w3_peer, n, default_samples(n));
+        scalar_result a, b;
+        const double ratio =
+            run_scalar_pair(&tg_w3_peer, &hand_w3_peer, n, default_samples(n), &a, &b);
+        print_scalar_result(&tg_w3_peer, n, a);
+        print_scalar_result(&hand_w3_peer, n, b);
         bad += !a.ok + !b.ok;
-        print_ratio("W3", n, a.record_ns + a.backward_ns, b.record_ns + b.backward_ns, 8.0);
+        print_ratio("W3", n, ratio, 8.0);
     }
-    w2_result a = print_w2(&tg_w2_peer, 100, NULL);
-    w2_result h = print_w2(&hand_w2_peer, 100, NULL);
-    w2_result nat = print_w2(&tg_w2_native_peer, 100, NULL);
-    w2_result dot = print_w2(&tg_w2_dot_peer, 100, NULL);
-    bad += !a.ok + !h.ok + !nat.ok + !dot.ok;
-    print_ratio("W2", 100, a.ms_per_step, h.ms_per_step, 12.0);
-    print_ratio("W2-native", 100, nat.ms_per_step, h.ms_per_step, 3.0);
+    const w2_peer *tg[2] = {&tg_w2_peer, &tg_w2_native_peer};
+    const double target[2] = {12.0, 3.0};
+    for (int i = 0; i < 2; i++) {
+        w2_result a, h;
+        const double ratio = run_w2_pair(tg[i], &hand_w2_peer, 100, &a, &h);
+        print_w2_result(tg[i], 100, a);
+        print_w2_result(&hand_w2_peer, 100, h);
+        bad += !a.ok + !h.ok;
+        print_ratio(tg[i]->workload, 100, ratio, target[i]);
+    }
+    bad += !print_w2(&tg_w2_dot_peer, 100, NULL).ok;
     return bad != 0;
 }
 

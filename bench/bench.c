@@ -575,8 +575,12 @@ static int run_check(void)
         }
     /* W2 has exactly WORKLOADS.md's nodes; the n-ary versions have fewer, larger ones. */
     const w2_peer *wp[4] = {&tg_w2_peer, &hand_w2_peer, &tg_w2_native_peer, &tg_w2_dot_peer};
+    static double grads[4][MLP_N_PARAMS];
     for (int i = 0; i < 4; i++) {
-        w2_result r = run_w2(wp[i], 10, NULL, 0);
+        static w2_run s;
+        if (w2_start(&s, wp[i], 10))
+            memcpy(grads[i], s.grads, sizeof grads[i]);
+        w2_result r = w2_finish(&s, NULL);
         /* The counter works if the tape's first step was seen allocating. */
         const int counted = bench_n_allocs() >= 0 && (i == 1 || r.allocs_first > 0);
         const int nodes_ok = i < 2 ? r.op_nodes == W2_OP_NODES : r.op_nodes < W2_OP_NODES;
@@ -584,6 +588,19 @@ static int run_check(void)
         fprintf(stderr, "%s %s %s: nodes %zu loss0 %.17g loss9 %.17g allocs after step 0: %lld\n",
                 ok ? "ok  " : "FAIL", wp[i]->peer, wp[i]->workload, r.op_nodes, r.loss0, r.loss9,
                 r.allocs_later);
+        failed += !ok;
+    }
+    /* Every step-0 gradient against the hand-derived backward of hand.c, to 1e-12 relative
+     * (WORKLOADS.md's agreement rule; orders of accumulation may differ in the last bits). */
+    for (int i = 0; i < 4; i++) {
+        double worst = 0.0;
+        for (int k = 0; k < MLP_N_PARAMS; k++) {
+            const double h = grads[1][k], d = fabs(grads[i][k] - h);
+            worst = fmax(worst, h != 0.0 ? d / fabs(h) : d);
+        }
+        const int ok = worst <= 1e-12;
+        fprintf(stderr, "%s %s %s: step-0 gradients vs hand-C, max relative difference %.3g\n",
+                ok ? "ok  " : "FAIL", wp[i]->peer, wp[i]->workload, worst);
         failed += !ok;
     }
     /* The data and the initial parameters, as WORKLOADS.md checks them. */

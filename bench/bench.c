@@ -657,14 +657,17 @@ static int run_profile(int argc, char **argv)
     return 0;
 }
 
-static int run_all(void)
+/* The whole set; quick: the same code at small sizes (a smoke test of the driver). */
+static int run_all(int quick)
 {
     int bad = 0;
     const size_t w1_sizes[4] = {1000, 100000, 1000000, 10000000};
     const size_t w3_sizes[3] = {100000, 1000000, 10000000};
+    const size_t div = quick ? 100 : 1;
+    const int steps = quick ? 10 : 100;
     double w1_total[4];
     for (int i = 0; i < 4; i++) {
-        const size_t n = w1_sizes[i];
+        const size_t n = w1_sizes[i] / div / 8 * 8;
         scalar_result a, b;
         const double ratio =
             run_scalar_pair(&tg_w1_peer, &hand_w1_peer, n, default_samples(n), &a, &b);
@@ -681,7 +684,7 @@ static int run_all(void)
            "\"value\": %.3g, \"target\": 1.3, \"met\": %s}\n",
            hi / lo, hi / lo <= 1.3 ? "true" : "false");
     for (int i = 0; i < 3; i++) {
-        const size_t n = w3_sizes[i];
+        const size_t n = w3_sizes[i] / div;
         scalar_result a, b;
         const double ratio =
             run_scalar_pair(&tg_w3_peer, &hand_w3_peer, n, default_samples(n), &a, &b);
@@ -694,20 +697,22 @@ static int run_all(void)
     const double target[2] = {12.0, 3.0};
     for (int i = 0; i < 2; i++) {
         w2_result a, h;
-        const double ratio = run_w2_pair(tg[i], &hand_w2_peer, 100, &a, &h);
-        print_w2_result(tg[i], 100, a);
-        print_w2_result(&hand_w2_peer, 100, h);
+        const double ratio = run_w2_pair(tg[i], &hand_w2_peer, steps, &a, &h);
+        print_w2_result(tg[i], steps, a);
+        print_w2_result(&hand_w2_peer, steps, h);
         bad += !a.ok + !h.ok;
         print_ratio(tg[i]->workload, 100, ratio, target[i]);
     }
-    bad += !print_w2(&tg_w2_dot_peer, 100, NULL).ok;
+    bad += !print_w2(&tg_w2_dot_peer, steps, NULL).ok;
     return bad != 0;
 }
 
 int main(int argc, char **argv)
 {
     if (argc == 1)
-        return run_all();
+        return run_all(0);
+    if (strcmp(argv[1], "quick") == 0)
+        return run_all(1);
     if (strcmp(argv[1], "check") == 0)
         return run_check();
     if (strcmp(argv[1], "profile") == 0)

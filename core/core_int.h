@@ -67,16 +67,18 @@ TGI_FUNC tg_status tgi_fail(tg_tape *t, tg_status code, const char *fmt, ...)
 #endif
     ;
 
-/* tgi_append when the node arrays are full: grows them, then appends. */
-TGI_FUNC tg_var tgi_append_grow(tg_tape *t, uint64_t code, double value);
+/* tgi_append's slow path, out of line: grows the node arrays, then appends. A check that only
+ * some appends need (e.g. anomaly detection) belongs here too, with its flag added to the
+ * inline test below. */
+TGI_FUNC tg_var tgi_append_slow(tg_tape *t, uint64_t code, double value);
 
 /* Appends one node with its value already computed. Invalid tg_var (error kept) when full.
  * Inline because every operation records through it: the common case is one compare and three
- * stores, and the growth is out of line. */
+ * stores. */
 static inline tg_var tgi_append(tg_tape *t, uint64_t code, double value)
 {
     if (TGI_UNLIKELY(t->n_nodes == t->cap_nodes))
-        return tgi_append_grow(t, code, value);
+        return tgi_append_slow(t, code, value);
     const uint32_t i = t->n_nodes++;
     t->value[i] = value;
     t->grad[i] = 0.0;

@@ -158,11 +158,16 @@ tg_status tg_tape_reserve(tg_tape *t, size_t n_nodes, size_t n_args)
     return TG_OK;
 }
 
-tg_var tgi_append_grow(tg_tape *t, uint64_t code, double value)
+tg_var tgi_append_slow(tg_tape *t, uint64_t code, double value)
 {
-    if (grow_nodes(t, (size_t)t->n_nodes + 1) != TG_OK)
+    if (t->n_nodes == t->cap_nodes && grow_nodes(t, (size_t)t->n_nodes + 1) != TG_OK)
         return tg_var_invalid();
-    return tgi_append(t, code, value);
+    const uint32_t i = t->n_nodes++;
+    t->value[i] = value;
+    t->grad[i] = 0.0;
+    t->code[i] = code;
+    tg_var v = {i};
+    return v;
 }
 
 uint32_t tgi_args_alloc(tg_tape *t, size_t n)

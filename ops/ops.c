@@ -218,7 +218,10 @@ static tg_var bad_input(tg_tape *t, tg_op op, tg_var v)
     return tg_var_invalid();
 }
 
-tg_var tgi_record1(tg_tape *t, tg_op op, tg_var a)
+/* record1/record2 are inlined into each constructor below, where op is a constant: the
+ * compiler then reads the row's forward from the const table at compile time and inlines it,
+ * so tg_add costs an add and an append rather than two calls through pointers. */
+TGI_INLINE tg_var record1(tg_tape *t, tg_op op, tg_var a)
 {
     if (TGI_UNLIKELY(!t))
         return tg_var_invalid();
@@ -227,7 +230,7 @@ tg_var tgi_record1(tg_tape *t, tg_op op, tg_var a)
     return tgi_append(t, tgi_code(op, a.id, 0), tgi_ops[op].forward1(t->value[a.id]));
 }
 
-tg_var tgi_record2(tg_tape *t, tg_op op, tg_var a, tg_var b)
+TGI_INLINE tg_var record2(tg_tape *t, tg_op op, tg_var a, tg_var b)
 {
     if (TGI_UNLIKELY(!t))
         return tg_var_invalid();
@@ -238,6 +241,9 @@ tg_var tgi_record2(tg_tape *t, tg_op op, tg_var a, tg_var b)
     return tgi_append(t, tgi_code(op, a.id, b.id),
                       tgi_ops[op].forward2(t->value[a.id], t->value[b.id]));
 }
+
+tg_var tgi_record1(tg_tape *t, tg_op op, tg_var a) { return record1(t, op, a); }
+tg_var tgi_record2(tg_tape *t, tg_op op, tg_var a, tg_var b) { return record2(t, op, a, b); }
 
 double tgi_eval_node(const tg_tape *t, uint32_t i)
 {
@@ -253,26 +259,27 @@ double tgi_eval_node(const tg_tape *t, uint32_t i)
     return t->value[i];
 }
 
-tg_var tg_add(tg_tape *t, tg_var a, tg_var b) { return tgi_record2(t, TG_OP_ADD, a, b); }
-tg_var tg_sub(tg_tape *t, tg_var a, tg_var b) { return tgi_record2(t, TG_OP_SUB, a, b); }
-tg_var tg_mul(tg_tape *t, tg_var a, tg_var b) { return tgi_record2(t, TG_OP_MUL, a, b); }
-tg_var tg_div(tg_tape *t, tg_var a, tg_var b) { return tgi_record2(t, TG_OP_DIV, a, b); }
+tg_var tg_add(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_ADD, a, b); }
+tg_var tg_sub(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_SUB, a, b); }
+tg_var tg_mul(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MUL, a, b); }
+tg_var tg_div(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_DIV, a, b); }
 tg_var tg_pow(tg_tape *t, tg_var a, tg_var b)
 {
-    const int b_const = t && tgi_valid(t, b) && tgi_code_op(t->code[b.id]) == TG_OP_CONST;
-    return tgi_record2(t, b_const ? TG_OP_POWC : TG_OP_POW, a, b);
+    if (t && tgi_valid(t, b) && tgi_code_op(t->code[b.id]) == TG_OP_CONST)
+        return record2(t, TG_OP_POWC, a, b);
+    return record2(t, TG_OP_POW, a, b);
 }
-tg_var tg_neg(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_NEG, a); }
-tg_var tg_exp(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_EXP, a); }
-tg_var tg_log(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_LOG, a); }
-tg_var tg_sqrt(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_SQRT, a); }
-tg_var tg_sin(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_SIN, a); }
-tg_var tg_cos(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_COS, a); }
-tg_var tg_tan(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_TAN, a); }
-tg_var tg_tanh(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_TANH, a); }
-tg_var tg_sigmoid(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_SIGMOID, a); }
-tg_var tg_relu(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_RELU, a); }
-tg_var tg_abs(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_ABS, a); }
+tg_var tg_neg(tg_tape *t, tg_var a) { return record1(t, TG_OP_NEG, a); }
+tg_var tg_exp(tg_tape *t, tg_var a) { return record1(t, TG_OP_EXP, a); }
+tg_var tg_log(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG, a); }
+tg_var tg_sqrt(tg_tape *t, tg_var a) { return record1(t, TG_OP_SQRT, a); }
+tg_var tg_sin(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIN, a); }
+tg_var tg_cos(tg_tape *t, tg_var a) { return record1(t, TG_OP_COS, a); }
+tg_var tg_tan(tg_tape *t, tg_var a) { return record1(t, TG_OP_TAN, a); }
+tg_var tg_tanh(tg_tape *t, tg_var a) { return record1(t, TG_OP_TANH, a); }
+tg_var tg_sigmoid(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIGMOID, a); }
+tg_var tg_relu(tg_tape *t, tg_var a) { return record1(t, TG_OP_RELU, a); }
+tg_var tg_abs(tg_tape *t, tg_var a) { return record1(t, TG_OP_ABS, a); }
 
 tg_var tg_addc(tg_tape *t, tg_var a, double c) { return tg_add(t, a, tg_const(t, c)); }
 tg_var tg_mulc(tg_tape *t, tg_var a, double c) { return tg_mul(t, a, tg_const(t, c)); }

@@ -9,18 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn_int.h"
 #include "tapegrad.h"
 
-static tg_status fail(char *err, size_t n_err, tg_status s, const char *fmt, ...)
-{
-    if (err && n_err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, n_err, fmt, ap);
-        va_end(ap);
-    }
-    return s;
-}
 
 /* Reads one line of any length into *buf (grown as needed), without its newline (\n or
  * \r\n). Returns 1, 0 at end of file, -1 out of memory. */
@@ -93,10 +84,10 @@ tg_status tg_csv_load(const char *path, const char *target, tg_dataset **out, ch
         return TG_ERR_ARG;
     *out = NULL;
     if (!path)
-        return fail(err, n_err, TG_ERR_ARG, "no file name");
+        return tgi_nn_fail(err, n_err, TG_ERR_ARG, "no file name");
     FILE *f = fopen(path, "r");
     if (!f)
-        return fail(err, n_err, TG_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        return tgi_nn_fail(err, n_err, TG_ERR_IO, "cannot open %s: %s", path, strerror(errno));
 
     char *line = NULL, **fields = NULL;
     double *rows = NULL;
@@ -107,20 +98,20 @@ tg_status tg_csv_load(const char *path, const char *target, tg_dataset **out, ch
     while ((r = read_line(f, &line, &cap)) == 1 && (lineno++, blank(line)))
         ;
     if (r != 1) {
-        st = r < 0 ? fail(err, n_err, TG_ERR_NOMEM, "out of memory")
-                   : fail(err, n_err, TG_ERR_FORMAT, "%s: empty file (no header row)", path);
+        st = r < 0 ? tgi_nn_fail(err, n_err, TG_ERR_NOMEM, "out of memory")
+                   : tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: empty file (no header row)", path);
         goto done;
     }
     n_cols = split(line, NULL, 0);
     if (n_cols < 2) {
-        st = fail(err, n_err, TG_ERR_FORMAT,
+        st = tgi_nn_fail(err, n_err, TG_ERR_FORMAT,
                   "%s:%zu: the header has %zu column; need features and a target", path, lineno,
                   n_cols);
         goto done;
     }
     fields = malloc(n_cols * sizeof *fields);
     if (!fields) {
-        st = fail(err, n_err, TG_ERR_NOMEM, "out of memory");
+        st = tgi_nn_fail(err, n_err, TG_ERR_NOMEM, "out of memory");
         goto done;
     }
     split(line, fields, n_cols);
@@ -129,7 +120,7 @@ tg_status tg_csv_load(const char *path, const char *target, tg_dataset **out, ch
         for (tcol = 0; tcol < n_cols && strcmp(fields[tcol], target) != 0; tcol++)
             ;
         if (tcol == n_cols) {
-            st = fail(err, n_err, TG_ERR_NAME, "%s:%zu: no column named \"%s\" in the header", path,
+            st = tgi_nn_fail(err, n_err, TG_ERR_NAME, "%s:%zu: no column named \"%s\" in the header", path,
                       lineno, target);
             goto done;
         }
@@ -140,7 +131,7 @@ tg_status tg_csv_load(const char *path, const char *target, tg_dataset **out, ch
             continue;
         const size_t got = split(line, fields, n_cols);
         if (got != n_cols) {
-            st = fail(err, n_err, TG_ERR_FORMAT, "%s:%zu: %zu fields, the header has %zu", path,
+            st = tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s:%zu: %zu fields, the header has %zu", path,
                       lineno, got, n_cols);
             goto done;
         }
@@ -150,7 +141,7 @@ tg_status tg_csv_load(const char *path, const char *target, tg_dataset **out, ch
                              ? realloc(rows, rows_cap * n_cols * sizeof *nr)
                              : NULL;
             if (!nr) {
-                st = fail(err, n_err, TG_ERR_NOMEM, "out of memory at line %zu", lineno);
+                st = tgi_nn_fail(err, n_err, TG_ERR_NOMEM, "out of memory at line %zu", lineno);
                 goto done;
             }
             rows = nr;
@@ -160,7 +151,7 @@ tg_status tg_csv_load(const char *path, const char *target, tg_dataset **out, ch
             errno = 0;
             const double v = strtod(fields[c], &end);
             if (end == fields[c] || *end != '\0' || !isfinite(v)) {
-                st = fail(err, n_err, TG_ERR_FORMAT,
+                st = tgi_nn_fail(err, n_err, TG_ERR_FORMAT,
                           "%s:%zu: column %zu: \"%s\" is not a finite number", path, lineno, c + 1,
                           fields[c]);
                 goto done;
@@ -170,16 +161,16 @@ tg_status tg_csv_load(const char *path, const char *target, tg_dataset **out, ch
         n_rows++;
     }
     if (r < 0) {
-        st = fail(err, n_err, TG_ERR_NOMEM, "out of memory at line %zu", lineno + 1);
+        st = tgi_nn_fail(err, n_err, TG_ERR_NOMEM, "out of memory at line %zu", lineno + 1);
         goto done;
     }
     if (ferror(f)) {
-        st = fail(err, n_err, TG_ERR_IO, "error reading %s", path);
+        st = tgi_nn_fail(err, n_err, TG_ERR_IO, "error reading %s", path);
         goto done;
     }
     tg_dataset *d = tg_dataset_new(n_rows, n_cols - 1, 1);
     if (!d) {
-        st = fail(err, n_err, TG_ERR_NOMEM, "out of memory");
+        st = tgi_nn_fail(err, n_err, TG_ERR_NOMEM, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < n_rows; i++)
@@ -190,7 +181,7 @@ tg_status tg_csv_load(const char *path, const char *target, tg_dataset **out, ch
                 d->x[i * (n_cols - 1) + j++] = rows[i * n_cols + c];
         }
     *out = d;
-    fail(err, n_err, TG_OK, "%zu rows, %zu features", n_rows, n_cols - 1);
+    tgi_nn_fail(err, n_err, TG_OK, "%zu rows, %zu features", n_rows, n_cols - 1);
 done:
     fclose(f);
     free(line);

@@ -51,16 +51,6 @@ static uint64_t get_u64(const unsigned char *p)
     return v;
 }
 
-static tg_status fail(char *err, size_t n_err, tg_status s, const char *fmt, ...)
-{
-    if (err && n_err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, n_err, fmt, ap);
-        va_end(ap);
-    }
-    return s;
-}
 
 /* The parsed contents of a file, checked for consistency but not against any model. */
 typedef struct saved {
@@ -73,12 +63,23 @@ typedef struct saved {
 
 /* Reads the whole file (up to MAX_FILE bytes) and checks size, magic, version, checksum and
  * that the shapes are a valid network with the stated number of parameters. */
+tg_status tgi_nn_fail(char *err, size_t n_err, tg_status s, const char *fmt, ...)
+{
+    if (err && n_err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, n_err, fmt, ap);
+        va_end(ap);
+    }
+    return s;
+}
+
 static tg_status parse(const char *path, saved *s, char *err, size_t n_err)
 {
     memset(s, 0, sizeof *s);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return fail(err, n_err, TG_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        return tgi_nn_fail(err, n_err, TG_ERR_IO, "cannot open %s: %s", path, strerror(errno));
     size_t cap = 4096, n = 0;
     unsigned char *b = malloc(cap);
     while (b) {
@@ -94,38 +95,38 @@ static tg_status parse(const char *path, saved *s, char *err, size_t n_err)
     const int read_error = ferror(f);
     fclose(f);
     if (!b)
-        return fail(err, n_err, TG_ERR_NOMEM, "out of memory reading %s", path);
+        return tgi_nn_fail(err, n_err, TG_ERR_NOMEM, "out of memory reading %s", path);
     s->bytes = b;
     if (read_error)
-        return fail(err, n_err, TG_ERR_IO, "error reading %s", path);
+        return tgi_nn_fail(err, n_err, TG_ERR_IO, "error reading %s", path);
     if (n > MAX_FILE)
-        return fail(err, n_err, TG_ERR_FORMAT, "%s: larger than any model file", path);
+        return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: larger than any model file", path);
     if (n < HEADER + 8 + 4 || memcmp(b, magic, sizeof magic) != 0)
-        return fail(err, n_err, TG_ERR_FORMAT, "%s: not a tapegrad model file", path);
+        return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: not a tapegrad model file", path);
     if (get_u32(b + 8) != VERSION)
-        return fail(err, n_err, TG_ERR_FORMAT, "%s: format version %u, expected %u", path,
+        return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: format version %u, expected %u", path,
                     (unsigned)get_u32(b + 8), (unsigned)VERSION);
     if (tg_crc32(b, n - 4) != get_u32(b + n - 4))
-        return fail(err, n_err, TG_ERR_FORMAT, "%s: checksum mismatch (damaged file)", path);
+        return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: checksum mismatch (damaged file)", path);
     s->n_in = get_u32(b + 12);
     s->n_layers = get_u32(b + 16);
     if (s->n_in == 0 || s->n_in > TGI_MLP_MAX_PARAMS || s->n_layers == 0 ||
         s->n_layers > TGI_MLP_MAX_LAYERS || n < HEADER + 8 * s->n_layers + 8 + 4)
-        return fail(err, n_err, TG_ERR_FORMAT, "%s: bad shape header", path);
+        return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: bad shape header", path);
     size_t n_params = 0;
     for (size_t l = 0, fan_in = s->n_in; l < s->n_layers; fan_in = s->sizes[l++]) {
         s->sizes[l] = get_u32(b + HEADER + 8 * l);
         const uint32_t act = get_u32(b + HEADER + 8 * l + 4);
         if (s->sizes[l] == 0 || s->sizes[l] > TGI_MLP_MAX_PARAMS || act >= TG_N_ACTS)
-            return fail(err, n_err, TG_ERR_FORMAT, "%s: bad layer %zu", path, l);
+            return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: bad layer %zu", path, l);
         s->acts[l] = (tg_act)act;
         n_params += s->sizes[l] * (fan_in + 1);
         if (n_params > TGI_MLP_MAX_PARAMS)
-            return fail(err, n_err, TG_ERR_FORMAT, "%s: too many parameters", path);
+            return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: too many parameters", path);
     }
     const size_t off = HEADER + 8 * s->n_layers;
     if (get_u64(b + off) != n_params || n != off + 8 + 8 * n_params + 4)
-        return fail(err, n_err, TG_ERR_FORMAT, "%s: parameter count does not match the shapes",
+        return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: parameter count does not match the shapes",
                     path);
     s->n_params = n_params;
     s->values = b + off + 8;
@@ -146,19 +147,19 @@ tg_status tg_mlp_load(tg_mlp *m, const char *path)
         return TG_ERR_ARG;
     saved *s = malloc(sizeof *s);
     if (!s)
-        return fail(m->errmsg, sizeof m->errmsg, TG_ERR_NOMEM, "out of memory");
+        return tgi_nn_fail(m->errmsg, sizeof m->errmsg, TG_ERR_NOMEM, "out of memory");
     tg_status st = parse(path, s, m->errmsg, sizeof m->errmsg);
     if (st == TG_OK) {
         int same = s->n_in == m->n_in && s->n_layers == m->n_layers;
         for (size_t l = 0; same && l < m->n_layers; l++)
             same = s->sizes[l] == m->sizes[l] && s->acts[l] == m->acts[l];
         if (!same)
-            st = fail(m->errmsg, sizeof m->errmsg, TG_ERR_ARG,
+            st = tgi_nn_fail(m->errmsg, sizeof m->errmsg, TG_ERR_ARG,
                       "%s: saved for another network shape", path);
     }
     for (size_t i = 0; st == TG_OK && i < m->n_params; i++)
         if (!tg_is_input(m->t, m->params[i]))
-            st = fail(m->errmsg, sizeof m->errmsg, TG_ERR_BADVAR,
+            st = tgi_nn_fail(m->errmsg, sizeof m->errmsg, TG_ERR_BADVAR,
                       "parameter %zu is no longer on the tape", i);
     /* Everything is checked: from here on the writes cannot fail. */
     for (size_t i = 0; st == TG_OK && i < m->n_params; i++)
@@ -176,10 +177,10 @@ tg_status tg_mlp_load_new(tg_tape *t, const char *path, tg_mlp **out, char *err,
         return TG_ERR_ARG;
     *out = NULL;
     if (!t || !path)
-        return fail(err, n_err, TG_ERR_ARG, "no tape or no path");
+        return tgi_nn_fail(err, n_err, TG_ERR_ARG, "no tape or no path");
     saved *s = malloc(sizeof *s);
     if (!s)
-        return fail(err, n_err, TG_ERR_NOMEM, "out of memory");
+        return tgi_nn_fail(err, n_err, TG_ERR_NOMEM, "out of memory");
     tg_status st = parse(path, s, err, n_err);
     if (st == TG_OK) {
         double *vals = malloc(s->n_params * sizeof *vals);
@@ -194,10 +195,10 @@ tg_status tg_mlp_load_new(tg_tape *t, const char *path, tg_mlp **out, char *err,
         free(vals);
         if (st != TG_OK) {
             tg_mlp_free(m);
-            fail(err, n_err, st, "cannot create the network: %s", tg_strerror(st));
+            tgi_nn_fail(err, n_err, st, "cannot create the network: %s", tg_strerror(st));
         } else {
             *out = m;
-            fail(err, n_err, TG_OK, "no error");
+            tgi_nn_fail(err, n_err, TG_OK, "no error");
         }
     }
     free(s->bytes);
@@ -216,7 +217,7 @@ tg_status tg_mlp_save(tg_mlp *m, const char *path)
     if (!b || !tmp) {
         free(b);
         free(tmp);
-        return fail(m->errmsg, sizeof m->errmsg, TG_ERR_NOMEM, "out of memory saving %s", path);
+        return tgi_nn_fail(m->errmsg, sizeof m->errmsg, TG_ERR_NOMEM, "out of memory saving %s", path);
     }
     memcpy(b, magic, sizeof magic);
     put_u32(b + 8, VERSION);
@@ -242,7 +243,7 @@ tg_status tg_mlp_save(tg_mlp *m, const char *path)
     const int fd = mkstemp(tmp);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f) {
-        st = fail(m->errmsg, sizeof m->errmsg, TG_ERR_IO, "cannot create a file beside %s: %s",
+        st = tgi_nn_fail(m->errmsg, sizeof m->errmsg, TG_ERR_IO, "cannot create a file beside %s: %s",
                   path, strerror(errno));
         if (fd >= 0) {
             close(fd);
@@ -253,7 +254,7 @@ tg_status tg_mlp_save(tg_mlp *m, const char *path)
         const int saved_errno = errno;
         ok = (fclose(f) == 0) && ok;
         if (!ok || rename(tmp, path) != 0) {
-            st = fail(m->errmsg, sizeof m->errmsg, TG_ERR_IO, "cannot write %s: %s", path,
+            st = tgi_nn_fail(m->errmsg, sizeof m->errmsg, TG_ERR_IO, "cannot write %s: %s", path,
                       strerror(ok ? errno : saved_errno));
             remove(tmp);
         }

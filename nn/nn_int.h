@@ -12,6 +12,14 @@
 #endif
 
 /* Limits that keep every count of a saved file in a u32 and every name short. */
+/* Writes a printf-style message into err[0..n_err) (when err is not NULL) and returns s: how
+ * the CSV loader and the model files report what went wrong and where. */
+TGI_NN_FUNC tg_status tgi_nn_fail(char *err, size_t n_err, tg_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
 #define TGI_MLP_MAX_LAYERS 1024
 #define TGI_MLP_MAX_PARAMS ((size_t)1 << 24)
 

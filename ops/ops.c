@@ -159,42 +159,187 @@ static void dot_backward(double *grad, const double *value, const uint32_t *arg,
     }
 }
 
+/* y = step(a) = (a > 0 ? 1 : 0), exactly relu_local (NaN gives 0):  dy/da = 0, at the jump too
+ * (the convention that makes relu'' = 0, as PyTorch). */
+static double step_fwd(double a) { return a > 0.0 ? 1.0 : 0.0; }
+/* y = sign(a), exactly abs_local (NaN gives 0):  dy/da = 0 (abs'' = 0) */
+static double sign_fwd(double a) { return a > 0.0 ? 1.0 : (a < 0.0 ? -1.0 : 0.0); }
+static double zero_local(double a, double y) { (void)a, (void)y; return 0.0; }
+
+/* ---- Recorded derivatives (the vjp column) -----------------------------------------------
+ * For a backward that builds a graph (core/higher.c): each returns the node g * dy/dx_k, built
+ * with public ops from the same formula and in the same floating-point order as the numeric
+ * local derivative above, so its value is the number backward computes, and it can be
+ * differentiated again. Where the numeric rule branches on a value (pow's conventions at 0)
+ * the branch is taken at recording time, as PyTorch's masked_fill does. */
+
+#define IN(k) tg_input_of(t, y, (k))
+
+/* dy/dx = 1 (add, sum): g * 1 is g exactly, no node. */
+static tg_var one_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)t, (void)y, (void)k;
+    return g;
+}
+/* dy/dx = 0 (step, sign; powc's exponent): g * 0, as backward computes it. */
+static tg_var zero_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)y, (void)k;
+    return tg_mul(t, g, tg_const(t, 0.0));
+}
+/* y = a - b:  g * 1 = g,  g * -1 = -g */
+static tg_var sub_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)y;
+    return k == 0 ? g : tg_neg(t, g);
+}
+/* y = a * b:  g b,  g a */
+static tg_var mul_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, IN(1 - k));
+}
+/* y = a / b:  g (1/b),  g (-y/b) */
+static tg_var div_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    if (k == 0)
+        return tg_mul(t, g, tg_rdivc(t, 1.0, IN(1)));
+    return tg_mul(t, g, tg_div(t, tg_neg(t, y), IN(1)));
+}
+/* y = a^b:  g (b * a^(b + -1)) [0 where b = 0],  g (y ln a) [0 where a = 0, b >= 0]. The
+ * exponent b - 1 is a node computed from b, so a^(b-1) is a pow node, differentiable in b. */
+static tg_var pow_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(0), b = IN(1);
+    const double va = tg_value(t, a), vb = tg_value(t, b);
+    if (k == 0) {
+        if (vb == 0.0)
+            return zero_vjp(t, y, g, k);
+        return tg_mul(t, g, tg_mul(t, b, tg_pow(t, a, tg_addc(t, b, -1.0))));
+    }
+    if (va == 0.0 && vb >= 0.0)
+        return zero_vjp(t, y, g, k);
+    return tg_mul(t, g, tg_mul(t, y, tg_log(t, a)));
+}
+/* y = a^p, p constant:  g (p * a^(p-1)) [0 where p = 0], p - 1 a new constant;  p: g * 0 */
+static tg_var powc_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(0), p = IN(1);
+    const double vp = tg_value(t, p);
+    if (k == 1 || vp == 0.0)
+        return zero_vjp(t, y, g, k);
+    return tg_mul(t, g, tg_mul(t, p, tg_pow(t, a, tg_const(t, vp - 1.0))));
+}
+/* y = -a:  g * -1 = -g */
+static tg_var neg_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)y, (void)k;
+    return tg_neg(t, g);
+}
+/* y = e^a:  g y */
+static tg_var exp_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)k;
+    return tg_mul(t, g, y);
+}
+/* y = ln a:  g (1/a) */
+static tg_var log_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_rdivc(t, 1.0, IN(k)));
+}
+/* y = sqrt(a):  g (0.5 / y) */
+static tg_var sqrt_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)k;
+    return tg_mul(t, g, tg_rdivc(t, 0.5, y));
+}
+/* y = sin a:  g cos a */
+static tg_var sin_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_cos(t, IN(k)));
+}
+/* y = cos a:  g (-sin a) */
+static tg_var cos_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_neg(t, tg_sin(t, IN(k))));
+}
+/* y = tan a:  g (y*y + 1) */
+static tg_var tan_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)k;
+    return tg_mul(t, g, tg_addc(t, tg_mul(t, y, y), 1.0));
+}
+/* y = tanh a:  g (1 - y*y) */
+static tg_var tanh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)k;
+    return tg_mul(t, g, tg_rsubc(t, 1.0, tg_mul(t, y, y)));
+}
+/* y = sigmoid a:  g (y (1 - y)) */
+static tg_var sigmoid_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)k;
+    return tg_mul(t, g, tg_mul(t, y, tg_rsubc(t, 1.0, y)));
+}
+/* y = relu a:  g step(a) */
+static tg_var relu_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_step(t, IN(k)));
+}
+/* y = |a|:  g sign(a) */
+static tg_var abs_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_sign(t, IN(k)));
+}
+/* y = sum_j w_j x_j over slots w_0..w_{m-1}, x_0..x_{m-1}:  g x_j for w_j,  g w_j for x_j */
+static tg_var dot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const uint32_t m = (uint32_t)(tg_n_inputs(t, y) / 2);
+    return tg_mul(t, g, IN(k < m ? m + k : k - m));
+}
+
+#undef IN
+
 /* ---- The table ------------------------------------------------------------------------- */
 
 #define LEAF(nm) {.name = nm, .symbol = nm, .arity = 0, .flags = TGI_LEAF}
-#define BINARY(nm, sym, fl, fwd, loc, ra, rb)                                                 \
+#define BINARY(nm, sym, fl, fwd, loc, vj, ra, rb)                                             \
     {.name = nm, .symbol = sym, .arity = 2, .flags = fl, .forward2 = fwd, .local2 = loc,      \
-     .rule = {ra, rb}}
-#define UNARY(nm, sym, fl, fwd, loc, ra)                                                      \
+     .vjp = vj, .rule = {ra, rb}}
+#define UNARY(nm, sym, fl, fwd, loc, vj, ra)                                                  \
     {.name = nm, .symbol = sym, .arity = 1, .flags = fl, .forward1 = fwd, .local1 = loc,      \
-     .rule = {ra, NULL}}
-#define NARY(nm, sym, fwd, loc, bwd, ra, rb)                                                  \
+     .vjp = vj, .rule = {ra, NULL}}
+#define NARY(nm, sym, fwd, loc, bwd, vj, ra, rb)                                              \
     {.name = nm, .symbol = sym, .arity = TGI_NARY, .forwardn = fwd, .localn = loc,           \
-     .backwardn = bwd, .rule = {ra, rb}}
+     .backwardn = bwd, .vjp = vj, .rule = {ra, rb}}
 
-/* name, symbol, flags, forward, local derivative, rule for each input (a, b inputs; y output) */
+/* name, symbol, flags, forward, local derivative, recorded derivative (vjp), rule for each
+ * input (a, b inputs; y output) */
 const tgi_op_row tgi_ops[TG_N_OPS] = {
     [TG_OP_INPUT] = LEAF("input"),
     [TG_OP_CONST] = LEAF("const"),
-    [TG_OP_ADD] = BINARY("add", "+", TGI_INFIX, add_fwd, add_local, "1", "1"),
-    [TG_OP_SUB] = BINARY("sub", "-", TGI_INFIX, sub_fwd, sub_local, "1", "-1"),
-    [TG_OP_MUL] = BINARY("mul", "*", TGI_INFIX, mul_fwd, mul_local, "b", "a"),
-    [TG_OP_DIV] = BINARY("div", "/", TGI_INFIX, div_fwd, div_local, "1/b", "-a/b^2"),
-    [TG_OP_POW] = BINARY("pow", "^", TGI_INFIX, pow_fwd, pow_local, "b*a^(b-1)", "a^b*log(a)"),
-    [TG_OP_POWC] = BINARY("powc", "^", TGI_INFIX, pow_fwd, powc_local, "b*a^(b-1)", "0"),
-    [TG_OP_NEG] = UNARY("neg", "-", TGI_PREFIX, neg_fwd, neg_local, "-1"),
-    [TG_OP_EXP] = UNARY("exp", "exp", 0, exp, exp_local, "exp(a)"),
-    [TG_OP_LOG] = UNARY("log", "log", 0, log, log_local, "1/a"),
-    [TG_OP_SQRT] = UNARY("sqrt", "sqrt", 0, sqrt, sqrt_local, "1/(2*sqrt(a))"),
-    [TG_OP_SIN] = UNARY("sin", "sin", 0, sin, sin_local, "cos(a)"),
-    [TG_OP_COS] = UNARY("cos", "cos", 0, cos, cos_local, "-sin(a)"),
-    [TG_OP_TAN] = UNARY("tan", "tan", 0, tan, tan_local, "1+tan(a)^2"),
-    [TG_OP_TANH] = UNARY("tanh", "tanh", 0, tanh, tanh_local, "1-tanh(a)^2"),
-    [TG_OP_SIGMOID] = UNARY("sigmoid", "sigmoid", 0, sigmoid_fwd, sigmoid_local, "y*(1-y)"),
-    [TG_OP_RELU] = UNARY("relu", "relu", 0, relu_fwd, relu_local, "(a>0 ? 1 : 0)"),
-    [TG_OP_ABS] = UNARY("abs", "abs", 0, fabs, abs_local, "sign(a)"),
-    [TG_OP_SUM] = NARY("sum", "sum", sum_fwd, sum_local, sum_backward, "1", "1"),
-    [TG_OP_DOT] = NARY("dot", "dot", dot_fwd, dot_local, dot_backward, "x_j", "w_j"),
+    [TG_OP_ADD] = BINARY("add", "+", TGI_INFIX, add_fwd, add_local, one_vjp, "1", "1"),
+    [TG_OP_SUB] = BINARY("sub", "-", TGI_INFIX, sub_fwd, sub_local, sub_vjp, "1", "-1"),
+    [TG_OP_MUL] = BINARY("mul", "*", TGI_INFIX, mul_fwd, mul_local, mul_vjp, "b", "a"),
+    [TG_OP_DIV] = BINARY("div", "/", TGI_INFIX, div_fwd, div_local, div_vjp, "1/b", "-a/b^2"),
+    [TG_OP_POW] = BINARY("pow", "^", TGI_INFIX, pow_fwd, pow_local, pow_vjp, "b*a^(b-1)",
+                         "a^b*log(a)"),
+    [TG_OP_POWC] = BINARY("powc", "^", TGI_INFIX, pow_fwd, powc_local, powc_vjp, "b*a^(b-1)", "0"),
+    [TG_OP_NEG] = UNARY("neg", "-", TGI_PREFIX, neg_fwd, neg_local, neg_vjp, "-1"),
+    [TG_OP_EXP] = UNARY("exp", "exp", 0, exp, exp_local, exp_vjp, "exp(a)"),
+    [TG_OP_LOG] = UNARY("log", "log", 0, log, log_local, log_vjp, "1/a"),
+    [TG_OP_SQRT] = UNARY("sqrt", "sqrt", 0, sqrt, sqrt_local, sqrt_vjp, "1/(2*sqrt(a))"),
+    [TG_OP_SIN] = UNARY("sin", "sin", 0, sin, sin_local, sin_vjp, "cos(a)"),
+    [TG_OP_COS] = UNARY("cos", "cos", 0, cos, cos_local, cos_vjp, "-sin(a)"),
+    [TG_OP_TAN] = UNARY("tan", "tan", 0, tan, tan_local, tan_vjp, "1+tan(a)^2"),
+    [TG_OP_TANH] = UNARY("tanh", "tanh", 0, tanh, tanh_local, tanh_vjp, "1-tanh(a)^2"),
+    [TG_OP_SIGMOID] = UNARY("sigmoid", "sigmoid", 0, sigmoid_fwd, sigmoid_local, sigmoid_vjp,
+                            "y*(1-y)"),
+    [TG_OP_RELU] = UNARY("relu", "relu", 0, relu_fwd, relu_local, relu_vjp, "(a>0 ? 1 : 0)"),
+    [TG_OP_ABS] = UNARY("abs", "abs", 0, fabs, abs_local, abs_vjp, "sign(a)"),
+    [TG_OP_SUM] = NARY("sum", "sum", sum_fwd, sum_local, sum_backward, one_vjp, "1", "1"),
+    [TG_OP_DOT] = NARY("dot", "dot", dot_fwd, dot_local, dot_backward, dot_vjp, "x_j", "w_j"),
+    [TG_OP_STEP] = UNARY("step", "step", 0, step_fwd, zero_local, zero_vjp, "0"),
+    [TG_OP_SIGN] = UNARY("sign", "sign", 0, sign_fwd, zero_local, zero_vjp, "0"),
 };
 
 /* ---- Recording --------------------------------------------------------------------------- */
@@ -261,6 +406,8 @@ tg_var tg_tanh(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_TANH, a); }
 tg_var tg_sigmoid(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_SIGMOID, a); }
 tg_var tg_relu(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_RELU, a); }
 tg_var tg_abs(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_ABS, a); }
+tg_var tg_step(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_STEP, a); }
+tg_var tg_sign(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_SIGN, a); }
 
 tg_var tg_addc(tg_tape *t, tg_var a, double c) { return tg_add(t, a, tg_const(t, c)); }
 tg_var tg_mulc(tg_tape *t, tg_var a, double c) { return tg_mul(t, a, tg_const(t, c)); }

@@ -27,6 +27,9 @@ static tg_status record_sweep(tg_tape *t, uint32_t out, uint32_t *acc)
         const tgi_op_row *row = &tgi_ops[tgi_code_op(t->code[i])];
         if (row->flags & TGI_LEAF)
             continue;
+        if (!row->vjp)
+            return tgi_fail(t, TG_ERR_ARG, "tg_grad_graph: op %s has no recorded derivative",
+                            row->name);
         const tg_var y = {i}, g = {acc[i]};
         const size_t n_in = tg_n_inputs(t, y);
         for (size_t k = 0; k < n_in; k++) {
@@ -75,14 +78,15 @@ tg_status tg_grad_graph(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, tg_
         grads_out[j] = zero;
     }
     free(acc);
-    if (s != TG_OK) {
+    if (s == TG_ERR_NOMEM) {
         /* the node that failed has kept its reason (NOMEM or CAPACITY) unless an older error
          * was already on the tape */
-        const tg_status why = t->status == TG_ERR_CAPACITY ? TG_ERR_CAPACITY : TG_ERR_NOMEM;
-        tg_tape_rewind(t, start);
-        return tgi_fail(t, why, "tg_grad_graph: the tape could not hold the gradient graph");
+        s = t->status == TG_ERR_CAPACITY ? TG_ERR_CAPACITY : TG_ERR_NOMEM;
+        tgi_fail(t, s, "tg_grad_graph: the tape could not hold the gradient graph");
     }
-    return TG_OK;
+    if (s != TG_OK)
+        tg_tape_rewind(t, start);
+    return s;
 }
 
 /* Reverse-over-reverse: d/dx_i of sum_j g_j(x) v_j is (H v)_i, H being symmetric. */

@@ -302,6 +302,25 @@ static void third_derivatives_match_closed_forms(void **state)
     }
 }
 
+/* Every operation can be differentiated again: its row has a recorded derivative, and step and
+ * sign (the recorded relu' and abs') are public ops with derivative 0. */
+static void every_op_row_has_a_recorded_derivative(void **state)
+{
+    (void)state;
+    for (unsigned op = 0; op < TG_N_OPS; op++)
+        if (!(tgi_ops[op].flags & TGI_LEAF) && !tgi_ops[op].vjp)
+            fail_msg("op %s has no vjp column in ops/ops.c", tgi_ops[op].name);
+    tg_tape *t = tg_tape_new();
+    const tg_var x = tg_input(t, -0.5);
+    const tg_var s[2] = {tg_step(t, x), tg_sign(t, x)};
+    assert_int_equal(tg_op_of(t, s[0]), TG_OP_STEP);
+    assert_int_equal(tg_op_of(t, s[1]), TG_OP_SIGN);
+    assert_true(tg_value(t, s[0]) == 0.0 && tg_value(t, s[1]) == -1.0);
+    assert_int_equal(tg_backward(t, tg_add(t, s[0], s[1])), TG_OK);
+    assert_true(tg_grad(t, x) == 0.0);
+    tg_tape_free(t);
+}
+
 /* A gradient w.r.t. a node out does not depend on is a constant 0; n = 0 is allowed. */
 static void unreached_nodes_get_constant_zero(void **state)
 {
@@ -379,6 +398,7 @@ int main(void)
         cmocka_unit_test(every_op_second_derivative_matches_fd_and_closed_form),
         cmocka_unit_test(graph_gradient_equals_backward_bit_for_bit),
         cmocka_unit_test(third_derivatives_match_closed_forms),
+        cmocka_unit_test(every_op_row_has_a_recorded_derivative),
         cmocka_unit_test(unreached_nodes_get_constant_zero),
         cmocka_unit_test(grad_graph_errors_leave_tape_unchanged),
         cmocka_unit_test(long_chain_second_derivative_without_recursion),

@@ -59,8 +59,8 @@ static tg_status check_vars(tg_tape *t, size_t n, const tg_var *v, const char *w
         return tgi_fail(t, TG_ERR_ARG, "%s: NULL array of %zu %s", who, n, what);
     for (size_t k = 0; k < n; k++)
         if (!tgi_valid(t, v[k]))
-            return tgi_fail(t, TG_ERR_BADVAR, "%s: invalid %s variable %u (tape has %u nodes)",
-                            who, what, (unsigned)v[k].id, (unsigned)t->n_nodes);
+            return tgi_fail(t, TG_ERR_BADVAR, "%s: invalid %s variable %u (tape has %u nodes)", who,
+                            what, (unsigned)v[k].id, (unsigned)t->n_nodes);
     return TG_OK;
 }
 
@@ -90,8 +90,7 @@ tg_status tg_jvp(tg_tape *t, size_t n_out, const tg_var *outs, size_t n_in, cons
     const uint32_t hi = max_id(n_out, outs);
     double *tan = calloc((size_t)hi + 1, sizeof *tan);
     if (!tan)
-        return tgi_fail(t, TG_ERR_NOMEM, "tg_jvp: out of memory for %u tangents",
-                        (unsigned)hi + 1);
+        return tgi_fail(t, TG_ERR_NOMEM, "tg_jvp: out of memory for %u tangents", (unsigned)hi + 1);
     uint32_t lo = hi + 1;
     for (size_t k = 0; k < n_in; k++)
         if (in[k].id <= hi) {

@@ -108,8 +108,8 @@ static tg_status hvp_reverse(tg_tape *t, size_t n, const tg_var *wrt, const tg_v
     return st;
 }
 
-tg_status tg_hvp(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, const double *v,
-                 tg_mode mode, double *hv)
+tg_status tg_hvp(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, const double *v, tg_mode mode,
+                 double *hv)
 {
     if (!t)
         return TG_ERR_ARG;

@@ -41,15 +41,15 @@ TG_API tg_status tg_grad_graph(tg_tape *t, tg_var out, size_t n, const tg_var *w
  * node off the direction's path with an infinite local derivative (sqrt at 0) adds nothing.
  * Allocates a scratch of one double per node; touches no value or gradient of the tape.
  * Errors: TG_ERR_ARG, TG_ERR_BADVAR, TG_ERR_NOMEM. */
-TG_API tg_status tg_jvp(tg_tape *t, size_t n_out, const tg_var *outs, size_t n_in,
-                        const tg_var *in, const double *dir, double *jvp_out);
+TG_API tg_status tg_jvp(tg_tape *t, size_t n_out, const tg_var *outs, size_t n_in, const tg_var *in,
+                        const double *dir, double *jvp_out);
 
 /* The m x n Jacobian J[i*n + j] = d(outs[i])/d(wrt[j]), row-major, caller-provided. Reverse:
  * one tg_backward per output (the tape's gradients are left as after the last one); forward:
  * one tangent sweep per input (the tape's gradients are untouched). TG_MODE_AUTO takes forward
  * when n <= m, reverse otherwise. Both agree to rounding. Errors: as tg_jvp. */
-TG_API tg_status tg_jacobian(tg_tape *t, size_t m, const tg_var *outs, size_t n,
-                             const tg_var *wrt, tg_mode mode, double *jac);
+TG_API tg_status tg_jacobian(tg_tape *t, size_t m, const tg_var *outs, size_t n, const tg_var *wrt,
+                             tg_mode mode, double *jac);
 
 /* Hessian-vector product: hv[i] = sum_j d2(out)/d(wrt[i])d(wrt[j]) v[j]. Records the gradient
  * graph (tg_grad_graph), then either sweeps tangents over it in the direction v

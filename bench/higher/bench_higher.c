@@ -150,7 +150,10 @@ static double time_op(ctx *c, op_fn op)
     return best;
 }
 
-static void op_plain(ctx *c) { c->sink = c->f->plain(c->f->n, c->x0); }
+static void op_plain(ctx *c)
+{
+    c->sink = c->f->plain(c->f->n, c->x0);
+}
 static void op_record(ctx *c)
 {
     c->sink = tg_value(c->t, c->f->record(c->t, c->f->n, c->x));
@@ -178,8 +181,14 @@ static void hvp_mode(ctx *c, tg_mode mode)
     c->sink = c->hv[0];
     tg_tape_rewind(c->t, c->mark);
 }
-static void op_hvp_fwd(ctx *c) { hvp_mode(c, TG_MODE_FORWARD); }
-static void op_hvp_rev(ctx *c) { hvp_mode(c, TG_MODE_REVERSE); }
+static void op_hvp_fwd(ctx *c)
+{
+    hvp_mode(c, TG_MODE_FORWARD);
+}
+static void op_hvp_rev(ctx *c)
+{
+    hvp_mode(c, TG_MODE_REVERSE);
+}
 /* The replayed ones work on a tape already holding f (and its gradient graph). */
 static void set_inputs(ctx *c)
 {
@@ -224,9 +233,12 @@ int main(void)
         op_fn op;
         int replay; /* 0: records each time; 1: replays f; 2: replays f and its gradient graph */
     } ops[] = {
-        {"eval_plain_c", op_plain, 0},         {"eval_record", op_record, 0},
-        {"eval_replay", op_replay, 1},         {"gradient", op_grad, 0},
-        {"gradient_replay", op_grad_replay, 1}, {"jvp", op_jvp, 0},
+        {"eval_plain_c", op_plain, 0},
+        {"eval_record", op_record, 0},
+        {"eval_replay", op_replay, 1},
+        {"gradient", op_grad, 0},
+        {"gradient_replay", op_grad_replay, 1},
+        {"jvp", op_jvp, 0},
         {"hvp_forward_over_reverse", op_hvp_fwd, 0},
         {"hvp_reverse_over_reverse", op_hvp_rev, 0},
         {"hvp_replay", op_hvp_replay, 2},
@@ -249,8 +261,7 @@ int main(void)
             tg_tape_rewind(c.t, c.mark);
             if (ops[o].replay)
                 c.out = c.f->record(c.t, c.f->n, c.x);
-            if (ops[o].replay == 2 &&
-                tg_grad_graph(c.t, c.out, c.f->n, c.x, c.g) != TG_OK) {
+            if (ops[o].replay == 2 && tg_grad_graph(c.t, c.out, c.f->n, c.x, c.g) != TG_OK) {
                 fprintf(stderr, "bench_higher: %s\n", tg_tape_errmsg(c.t));
                 return 1;
             }

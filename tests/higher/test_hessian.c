@@ -55,8 +55,7 @@ static void check_hessian(const char *what, tg_tape *t, tg_var f, size_t n, cons
                 scale += fabs(want[i * n + j] * v[j]);
             }
             if (!(fabs(hv[i] - s) <= 1e-12 * fmax(1.0, scale)))
-                fail_msg("%s: (Hv)[%zu] = %.17g by mode %d, H v = %.17g", what, i, hv[i], mode,
-                         s);
+                fail_msg("%s: (Hv)[%zu] = %.17g by mode %d, H v = %.17g", what, i, hv[i], mode, s);
         }
     }
     assert_int_equal(tg_tape_size(t), size);
@@ -72,8 +71,8 @@ static void rosenbrock_2d_hessian_matches_hand_derived(void **state)
         tg_tape *t = tg_tape_new();
         const tg_var x[2] = {tg_input(t, x0), tg_input(t, y0)};
         const tg_var d = tg_sub(t, x[1], tg_mul(t, x[0], x[0]));
-        const tg_var f = tg_add(t, tg_powc(t, tg_rsubc(t, 1, x[0]), 2),
-                                tg_mulc(t, tg_mul(t, d, d), 100));
+        const tg_var f =
+            tg_add(t, tg_powc(t, tg_rsubc(t, 1, x[0]), 2), tg_mulc(t, tg_mul(t, d, d), 100));
         const double want[4] = {2 - 400 * (y0 - x0 * x0) + 800 * x0 * x0, -400 * x0, -400 * x0,
                                 200};
         check_hessian("rosenbrock 2-D", t, f, 2, x, want);
@@ -210,8 +209,8 @@ static void vector_function(tg_tape *t, size_t n, const tg_var *x, size_t m, tg_
         const tg_var a = x[i % n], b = x[(i + 1) % n], c = x[(i + 2) % n];
         const tg_var u = tg_tanh(t, tg_mul(t, a, b));
         const tg_var v = tg_mul(t, tg_exp(t, tg_mulc(t, c, 0.3)), tg_sin(t, a));
-        const tg_var w = tg_div(t, tg_sqrt(t, tg_addc(t, tg_mul(t, b, b), 1)),
-                                tg_addc(t, tg_cos(t, c), 2));
+        const tg_var w =
+            tg_div(t, tg_sqrt(t, tg_addc(t, tg_mul(t, b, b), 1)), tg_addc(t, tg_cos(t, c), 2));
         const tg_var s = tg_dot(t, n, x, x);
         out[i] = TG_SUM(t, u, v, w, tg_mulc(t, s, 0.01 * (double)(i + 1)),
                         tg_powc(t, tg_sigmoid(t, b), 1.5));
@@ -254,14 +253,15 @@ static void forward_and_reverse_jacobians_agree(void **state)
                     memcpy(xm, x0, sizeof xm);
                     xp[j] += h;
                     xm[j] -= h;
-                    const double fd = (vector_function_at(n, xp, m, i) -
-                                       vector_function_at(n, xm, m, i)) / (2 * h);
+                    const double fd =
+                        (vector_function_at(n, xp, m, i) - vector_function_at(n, xm, m, i)) /
+                        (2 * h);
                     const double f = jf[i * n + j], r = jr[i * n + j];
                     if (!close_to(f, r, 1e-12) || !close_to(r, fd, 1e-6) ||
                         !(ja[i * n + j] == (n <= m ? f : r)))
                         fail_msg("%zux%zu J[%zu][%zu]: forward %.17g, reverse %.17g, auto "
-                                 "%.17g, finite difference %.17g", m, n, i, j, f, r,
-                                 ja[i * n + j], fd);
+                                 "%.17g, finite difference %.17g",
+                                 m, n, i, j, f, r, ja[i * n + j], fd);
                 }
             tg_tape_free(t);
         }

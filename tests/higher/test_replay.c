@@ -68,8 +68,9 @@ static void replay_equals_rerecording_bit_for_bit(void **state)
             if (!same_bits(tg_value(t, v), tg_value(fresh, v)) ||
                 !same_bits(tg_grad(t, v), tg_grad(fresh, v)))
                 fail_msg("point %d node %u: replay %.17g (grad %.17g), re-recorded %.17g "
-                         "(grad %.17g)", point, (unsigned)i, tg_value(t, v), tg_grad(t, v),
-                         tg_value(fresh, v), tg_grad(fresh, v));
+                         "(grad %.17g)",
+                         point, (unsigned)i, tg_value(t, v), tg_grad(t, v), tg_value(fresh, v),
+                         tg_grad(fresh, v));
         }
         tg_tape_free(fresh);
     }
@@ -126,7 +127,10 @@ static void c_branch_is_not_retaken_on_replay(void **state)
 
 /* Equal as numbers (0 == -0; NaN matches NaN): the recorded first contribution into a node is
  * c itself where backward computes 0 + c, which differs only in the sign of a zero. */
-static int same_number(double a, double b) { return a == b || (isnan(a) && isnan(b)); }
+static int same_number(double a, double b)
+{
+    return a == b || (isnan(a) && isnan(b));
+}
 
 /* A gradient graph recorded once is replayed with the function: at new inputs its nodes hold
  * the new gradient (no backward runs), and a tangent sweep over it the new Hessian. */
@@ -156,8 +160,8 @@ static void replayed_gradient_graph_gives_new_gradient_and_hessian(void **state)
         assert_int_equal(tg_backward(fresh, f2), TG_OK);
         for (int k = 0; k < N; k++)
             if (!same_number(tg_value(t, g[k]), tg_grad(fresh, y[k])))
-                fail_msg("point %d: replayed gradient node %d = %.17g, backward %.17g", point,
-                         k, tg_value(t, g[k]), tg_grad(fresh, y[k]));
+                fail_msg("point %d: replayed gradient node %d = %.17g, backward %.17g", point, k,
+                         tg_value(t, g[k]), tg_grad(fresh, y[k]));
         for (int k = 0; k < N * N; k++)
             if (!same_number(h_replay[k], h_fresh[k]))
                 fail_msg("point %d: replayed H[%d] = %.17g, re-recorded %.17g", point, k,

@@ -21,13 +21,13 @@ typedef struct domain {
     double min_abs;
 } domain;
 static const domain domains[TG_N_OPS] = {
-    [TG_OP_ADD] = {-10, 10, 0},   [TG_OP_SUB] = {-10, 10, 0},      [TG_OP_MUL] = {-10, 10, 0},
-    [TG_OP_DIV] = {-10, 10, 0.3}, [TG_OP_POW] = {0.2, 3, 0},       [TG_OP_POWC] = {0.2, 3, 0},
-    [TG_OP_NEG] = {-10, 10, 0},   [TG_OP_EXP] = {-5, 5, 0},        [TG_OP_LOG] = {0.1, 20, 0},
-    [TG_OP_SQRT] = {0.1, 20, 0},  [TG_OP_SIN] = {-7, 7, 0},        [TG_OP_COS] = {-7, 7, 0},
-    [TG_OP_TAN] = {-1.2, 1.2, 0}, [TG_OP_TANH] = {-4, 4, 0},       [TG_OP_SIGMOID] = {-10, 10, 0},
-    [TG_OP_RELU] = {-5, 5, 0.01}, [TG_OP_ABS] = {-5, 5, 0.01},     [TG_OP_SUM] = {-10, 10, 0},
-    [TG_OP_DOT] = {-10, 10, 0},   [TG_OP_STEP] = {-5, 5, 0.01},    [TG_OP_SIGN] = {-5, 5, 0.01},
+    [TG_OP_ADD] = {-10, 10, 0},   [TG_OP_SUB] = {-10, 10, 0},   [TG_OP_MUL] = {-10, 10, 0},
+    [TG_OP_DIV] = {-10, 10, 0.3}, [TG_OP_POW] = {0.2, 3, 0},    [TG_OP_POWC] = {0.2, 3, 0},
+    [TG_OP_NEG] = {-10, 10, 0},   [TG_OP_EXP] = {-5, 5, 0},     [TG_OP_LOG] = {0.1, 20, 0},
+    [TG_OP_SQRT] = {0.1, 20, 0},  [TG_OP_SIN] = {-7, 7, 0},     [TG_OP_COS] = {-7, 7, 0},
+    [TG_OP_TAN] = {-1.2, 1.2, 0}, [TG_OP_TANH] = {-4, 4, 0},    [TG_OP_SIGMOID] = {-10, 10, 0},
+    [TG_OP_RELU] = {-5, 5, 0.01}, [TG_OP_ABS] = {-5, 5, 0.01},  [TG_OP_SUM] = {-10, 10, 0},
+    [TG_OP_DOT] = {-10, 10, 0},   [TG_OP_STEP] = {-5, 5, 0.01}, [TG_OP_SIGN] = {-5, 5, 0.01},
 };
 
 enum { N_NARY = 3, MAX_IN = 2 * N_NARY };
@@ -156,7 +156,7 @@ static void every_op_second_derivative_matches_fd_and_closed_form(void **state)
             assert_int_equal(tg_hessian(t, y, n, in, TG_MODE_FORWARD, hess), TG_OK);
             for (size_t k = 0; k < n; k++) {
                 if (op == TG_OP_POWC && k == 1)
-                    continue; /* the constant exponent */
+                    continue;                                  /* the constant exponent */
                 assert_int_equal(tg_backward(t, g[k]), TG_OK); /* row k of the Hessian */
                 for (size_t j = 0; j < n; j++) {
                     if (op == TG_OP_POWC && j == 1)
@@ -195,10 +195,10 @@ static void graph_gradient_equals_backward_bit_for_bit(void **state)
         tg_op op;
         double a, b;
     } special[] = {
-        {TG_OP_POW, 0, 0},  {TG_OP_POW, 0, 2},  {TG_OP_POW, 0, -1}, {TG_OP_POW, -2, 3},
+        {TG_OP_POW, 0, 0},    {TG_OP_POW, 0, 2},  {TG_OP_POW, 0, -1}, {TG_OP_POW, -2, 3},
         {TG_OP_POW, -2, 0.5}, {TG_OP_POWC, 0, 0}, {TG_OP_POWC, 3, 0}, {TG_OP_POWC, 0, 0.5},
-        {TG_OP_RELU, 0, 0}, {TG_OP_ABS, 0, 0},  {TG_OP_STEP, 0, 0}, {TG_OP_SIGN, 0, 0},
-        {TG_OP_SQRT, 0, 0}, {TG_OP_LOG, 0, 0},  {TG_OP_DIV, 1, 0},  {TG_OP_SIGMOID, 800, 0},
+        {TG_OP_RELU, 0, 0},   {TG_OP_ABS, 0, 0},  {TG_OP_STEP, 0, 0}, {TG_OP_SIGN, 0, 0},
+        {TG_OP_SQRT, 0, 0},   {TG_OP_LOG, 0, 0},  {TG_OP_DIV, 1, 0},  {TG_OP_SIGMOID, 800, 0},
     };
     const size_t n_special = sizeof special / sizeof special[0];
     int n_checked = 0;
@@ -224,8 +224,7 @@ static void graph_gradient_equals_backward_bit_for_bit(void **state)
             for (size_t k = 0; k < n; k++) {
                 if (!same_bits(tg_value(t, g[k]), tg_grad(t, in[k])))
                     fail_msg("%s input %zu at %g, %g: graph %.17g, backward %.17g",
-                             tgi_ops[op].name, k, x[0], x[1], tg_value(t, g[k]),
-                             tg_grad(t, in[k]));
+                             tgi_ops[op].name, k, x[0], x[1], tg_value(t, g[k]), tg_grad(t, in[k]));
                 n_checked++;
             }
             tg_tape_free(t);
@@ -236,10 +235,22 @@ static void graph_gradient_equals_backward_bit_for_bit(void **state)
 
 /* Third derivatives by three gradient graphs. Columns: what, x, closed-form d3/dx3. */
 typedef tg_var (*unary_fn)(tg_tape *t, tg_var x);
-static tg_var cube_powc(tg_tape *t, tg_var x) { return tg_powc(t, x, 3.0); }
-static tg_var cube_mul(tg_tape *t, tg_var x) { return tg_mul(t, tg_mul(t, x, x), x); }
-static tg_var cube_pow(tg_tape *t, tg_var x) { return tg_pow(t, x, tg_input(t, 3.0)); }
-static tg_var tanh_of_sin(tg_tape *t, tg_var x) { return tg_tanh(t, tg_sin(t, x)); }
+static tg_var cube_powc(tg_tape *t, tg_var x)
+{
+    return tg_powc(t, x, 3.0);
+}
+static tg_var cube_mul(tg_tape *t, tg_var x)
+{
+    return tg_mul(t, tg_mul(t, x, x), x);
+}
+static tg_var cube_pow(tg_tape *t, tg_var x)
+{
+    return tg_pow(t, x, tg_input(t, 3.0));
+}
+static tg_var tanh_of_sin(tg_tape *t, tg_var x)
+{
+    return tg_tanh(t, tg_sin(t, x));
+}
 
 static double tanh3(double x) /* tanh''' = -2 sech^2 (1 - 3 tanh^2) */
 {
@@ -387,8 +398,8 @@ static void long_chain_second_derivative_without_recursion(void **state)
     assert_int_equal(tg_backward(t, g), TG_OK);
     const double fd = (d1[1] - d1[0]) / (2 * h);
     if (!close_to(tg_grad(t, x), fd, 1e-4))
-        fail_msg("(sin^N)'' at %g: graph %.17g, difference of gradients %.17g", x0,
-                 tg_grad(t, x), fd);
+        fail_msg("(sin^N)'' at %g: graph %.17g, difference of gradients %.17g", x0, tg_grad(t, x),
+                 fd);
     tg_tape_free(t);
 }
 

@@ -31,10 +31,14 @@ static tg_status record_sweep(tg_tape *t, uint32_t out, uint32_t *acc)
             return tgi_fail(t, TG_ERR_ARG, "tg_grad_graph: op %s has no recorded derivative",
                             row->name);
         const tg_var y = {i}, g = {acc[i]};
-        const size_t n_in = tg_n_inputs(t, y);
-        for (size_t k = 0; k < n_in; k++) {
-            const uint32_t x = tg_input_of(t, y, k).id;
-            tg_var c = row->vjp(t, y, g, (uint32_t)k);
+        const uint64_t code = t->code[i];
+        const uint32_t n_in = row->arity == TGI_NARY ? tgi_code_b(code) : (uint32_t)row->arity;
+        for (uint32_t k = 0; k < n_in; k++) {
+            /* t->args is read afresh: recording may move it */
+            const uint32_t x = row->arity == TGI_NARY ? t->args[tgi_code_a(code) + k]
+                               : k == 0               ? tgi_code_a(code)
+                                                      : tgi_code_b(code);
+            tg_var c = row->vjp(t, y, g, k);
             if (tg_var_ok(c) && acc[x] != TG_INVALID_ID) {
                 const tg_var sofar = {acc[x]};
                 c = tg_add(t, sofar, c);

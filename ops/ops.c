@@ -173,7 +173,18 @@ static double zero_local(double a, double y) { (void)a, (void)y; return 0.0; }
  * differentiated again. Where the numeric rule branches on a value (pow's conventions at 0)
  * the branch is taken at recording time, as PyTorch's masked_fill does. */
 
-#define IN(k) tg_input_of(t, y, (k))
+/* Input k of node y, decoded without tg_input_of's checks (y is a node being swept). */
+static inline tg_var input_k(const tg_tape *t, tg_var y, uint32_t k)
+{
+    const uint64_t c = t->code[y.id];
+    tg_var in;
+    if (tgi_ops[tgi_code_op(c)].arity == TGI_NARY)
+        in.id = t->args[tgi_code_a(c) + k];
+    else
+        in.id = k == 0 ? tgi_code_a(c) : tgi_code_b(c);
+    return in;
+}
+#define IN(k) input_k(t, y, (k))
 
 /* dy/dx = 1 (add, sum): g * 1 is g exactly, no node. */
 static tg_var one_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -293,7 +304,7 @@ static tg_var abs_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 /* y = sum_j w_j x_j over slots w_0..w_{m-1}, x_0..x_{m-1}:  g x_j for w_j,  g w_j for x_j */
 static tg_var dot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
-    const uint32_t m = (uint32_t)(tg_n_inputs(t, y) / 2);
+    const uint32_t m = tgi_code_b(t->code[y.id]) / 2;
     return tg_mul(t, g, IN(k < m ? m + k : k - m));
 }
 

@@ -171,12 +171,40 @@ static void replayed_gradient_graph_gives_new_gradient_and_hessian(void **state)
     tg_tape_free(t);
 }
 
+/* pow's convention d(a^b)/da = 0 where b = 0 is a branch taken when the gradient graph is
+ * recorded (as PyTorch's masked_fill): recorded at b = 0, the gradient node is g * 0 and stays 0
+ * when replay moves b to 2, where backward (which re-decides at every sweep) gives 2a. Recorded
+ * at b != 0 the node is b a^(b-1), which replays to the right value for any b != 0. */
+static void pow_convention_is_decided_when_the_graph_is_recorded(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    const tg_var a = tg_input(t, 3.0), b = tg_input(t, 0.0);
+    const tg_var y = tg_pow(t, a, b);
+    tg_var g;
+    assert_int_equal(tg_grad_graph(t, y, 1, &a, &g), TG_OK);
+    assert_true(tg_value(t, g) == 0.0);
+    assert_int_equal(tg_set_value(t, b, 2.0), TG_OK);
+    tg_tape_forward(t);
+    assert_int_equal(tg_backward(t, y), TG_OK);
+    assert_true(tg_value(t, y) == 9.0 && tg_grad(t, a) == 6.0); /* 2 * 3 */
+    assert_true(tg_value(t, g) == 0.0);                         /* the branch recorded at b = 0 */
+
+    tg_var g2;
+    assert_int_equal(tg_grad_graph(t, y, 1, &a, &g2), TG_OK); /* recorded at b = 2 */
+    assert_int_equal(tg_set_value(t, b, 0.5), TG_OK);
+    tg_tape_forward(t);
+    assert_true(close_to(tg_value(t, g2), 0.5 / sqrt(3.0), 1e-15)); /* b a^(b-1) = 0.5 / sqrt 3 */
+    tg_tape_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(replay_equals_rerecording_bit_for_bit),
         cmocka_unit_test(c_branch_is_not_retaken_on_replay),
         cmocka_unit_test(replayed_gradient_graph_gives_new_gradient_and_hessian),
+        cmocka_unit_test(pow_convention_is_decided_when_the_graph_is_recorded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -320,6 +320,32 @@ static void jvp_ignores_infinite_local_derivatives_off_the_path(void **state)
     tg_tape_free(t);
 }
 
+/* Columns for a node recorded after every output are 0 in both modes; repeated and non-leaf
+ * columns agree too (d/du of y = u^2 + x, u = 3x: 2u; d/dx: 2u * 3 + 1). */
+static void jacobian_edge_columns_agree(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    const tg_var x = tg_input(t, 0.5);
+    const tg_var u = tg_mulc(t, x, 3.0);
+    const tg_var y = tg_add(t, tg_mul(t, u, u), x);
+    const tg_var later = tg_input(t, 7.0);
+    const tg_var wrt[4] = {x, u, later, x};
+    const double want[4] = {2 * 1.5 * 3 + 1, 2 * 1.5, 0, 2 * 1.5 * 3 + 1};
+    for (int mode = TG_MODE_AUTO; mode <= TG_MODE_REVERSE; mode++) {
+        double jac[4];
+        assert_int_equal(tg_jacobian(t, 1, &y, 4, wrt, (tg_mode)mode, jac), TG_OK);
+        for (int j = 0; j < 4; j++)
+            if (!(jac[j] == want[j]))
+                fail_msg("mode %d: J[0][%d] = %.17g, expected %g", mode, j, jac[j], want[j]);
+    }
+    double h[16];
+    assert_int_equal(tg_hessian(t, y, 4, wrt, TG_MODE_AUTO, h), TG_OK);
+    assert_true(h[0] == 18.0 && h[1] == 6.0 && h[5] == 2.0 && h[15] == 18.0); /* d2y/dx2 = 18 */
+    assert_true(h[2] == 0.0 && h[10] == 0.0);
+    tg_tape_free(t);
+}
+
 static void forward_mode_errors_are_reported(void **state)
 {
     (void)state;
@@ -352,6 +378,7 @@ int main(void)
         cmocka_unit_test(forward_and_reverse_jacobians_agree),
         cmocka_unit_test(jvp_equals_jacobian_times_direction),
         cmocka_unit_test(jvp_ignores_infinite_local_derivatives_off_the_path),
+        cmocka_unit_test(jacobian_edge_columns_agree),
         cmocka_unit_test(forward_mode_errors_are_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,8 +21,9 @@ typedef enum tg_mode {
 /* PyTorch's create_graph: sweeps out's cone in reverse order as tg_backward does, but records
  * every product (upstream gradient x local derivative) and every sum of a fan-out as nodes on
  * the tape, with the ops of tg_ops.h. grads_out[j] receives a node whose value is
- * d(out)/d(wrt[j]) (the number tg_backward gives) and which can itself be differentiated
- * (tg_backward, tg_grad_graph again, tg_jvp). A wrt node out does not depend on gets a
+ * d(out)/d(wrt[j]), the number tg_backward gives (bit for bit, but for the sign of a zero:
+ * the first contribution c is recorded as c, where backward computes 0 + c), and which can be
+ * differentiated again (tg_backward, tg_grad_graph, tg_jvp). A wrt node out does not depend on gets a
  * constant 0. wrt may hold any nodes, also non-leaves and repeats. The gradients held by the
  * tape are not touched. Kinks: relu' is recorded as step(a), abs' as sign(a), whose own
  * derivative is 0; pow's conventions at 0 (see ops.c) are taken at recording time, so a replay

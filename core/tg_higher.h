@@ -23,8 +23,8 @@ typedef enum tg_mode {
  * the tape, with the ops of tg_ops.h. grads_out[j] receives a node whose value is
  * d(out)/d(wrt[j]), the number tg_backward gives (bit for bit, but for the sign of a zero:
  * the first contribution c is recorded as c, where backward computes 0 + c), and which can be
- * differentiated again (tg_backward, tg_grad_graph, tg_jvp). A wrt node out does not depend on gets a
- * constant 0. wrt may hold any nodes, also non-leaves and repeats. The gradients held by the
+ * differentiated again (tg_backward, tg_grad_graph, tg_jvp). A wrt node that out does not
+ * depend on gets a constant 0. wrt may hold any nodes, also non-leaves and repeats. The gradients held by the
  * tape are not touched. Kinks: relu' is recorded as step(a), abs' as sign(a), whose own
  * derivative is 0; pow's conventions at 0 (see ops.c) are taken at recording time, so a replay
  * (tg_tape_forward) that moves an exponent to or from 0 keeps the recorded branch.

@@ -16,6 +16,7 @@
 
 #include "tg_core.h"
 #include "tg_ops.h"
+#include "tg_nn.h"
 #include "tg_higher.h"
 
 #endif

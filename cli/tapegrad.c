@@ -631,7 +631,7 @@ static void report_nonfinite_grad(const tg_tape *t, tg_var out, const unsigned c
             for (size_t k = 0; k < tg_n_inputs(t, v); k++) {
                 const tg_var in = tg_input_of(t, v, k);
                 const double local = tg_local_grad(t, v, k);
-                if (!dep[in.id] || isfinite(g * local))
+                if (!dep[in.id] || isfinite(tg_backward_step(t, v, k, g)))
                     continue;
                 char where[160], b1[48], b2[32], b3[32], ins[256];
                 describe_inputs(t, v, ins, sizeof ins);

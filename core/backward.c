@@ -32,8 +32,20 @@ static tg_status reset_reached(tg_tape *t, uint32_t out)
     return TG_OK;
 }
 
+/* Marks x as reached when a contribution has left its gradient at exactly 0 (see sweep). */
+static inline void note_zero(uint8_t *reached, const double *grad, uint32_t x)
+{
+    if (TGI_UNLIKELY(grad[x] == 0.0))
+        mark_reached(reached, x);
+}
+
 /* The sweep proper: grad[out] already holds the seed. For node i with upstream gradient
- * g = dL/dy_i and inputs x_k:  dL/dx_k += g * dy_i/dx_k. */
+ * g = dL/dy_i and inputs x_k:  dL/dx_k += g * dy_i/dx_k.
+ * Which nodes are in out's cone, without a bit per edge: every gradient below out starts at 0
+ * and only a node of the cone adds into its inputs, so a nonzero gradient means "reached".
+ * A reached node whose gradient is exactly 0 (relu'(x) = 0, or contributions that cancel) is
+ * told apart by its bit, set whenever a contribution leaves a gradient at 0. So the bitset is
+ * written rarely and read only for zero gradients, instead of once per edge and per node. */
 static void sweep(tg_tape *t, uint32_t out)
 {
     double *restrict grad = t->grad;
@@ -44,33 +56,26 @@ static void sweep(tg_tape *t, uint32_t out)
 
     mark_reached(reached, out);
     for (uint32_t i = out + 1; i-- > 0;) {
-        if (!is_reached(reached, i))
+        const double g = grad[i];
+        if (g == 0.0 && !is_reached(reached, i))
             continue;
         const uint64_t c = code[i];
         const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
-        const double g = grad[i];
         const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
-        switch (row->arity) {
-        case 0:
-            break;
-        case 1:
-            grad[a] += g * row->local1(value[a], value[i]);
-            mark_reached(reached, a);
-            break;
-        case 2: {
+        if (TGI_LIKELY(row->arity == 2)) {
             double da, db;
             row->local2(value[a], value[b], value[i], &da, &db);
-            grad[a] += g * da;
-            grad[b] += g * db;
-            mark_reached(reached, a);
-            mark_reached(reached, b);
-            break;
-        }
-        default: /* TGI_NARY: a = first argument slot, b = number of slots */
+            grad[a] += tgi_contribution(row, g, da, value[a], value[b], 0);
+            grad[b] += tgi_contribution(row, g, db, value[a], value[b], 1);
+            note_zero(reached, grad, a);
+            note_zero(reached, grad, b);
+        } else if (row->arity == 1) {
+            grad[a] += tgi_contribution(row, g, row->local1(value[a], value[i]), value[a], 0.0, 0);
+            note_zero(reached, grad, a);
+        } else if (row->arity == TGI_NARY) { /* a = first argument slot, b = number of slots */
             row->backwardn(grad, value, args + a, b, g);
             for (uint32_t k = 0; k < b; k++)
-                mark_reached(reached, args[a + k]);
-            break;
+                note_zero(reached, grad, args[a + k]);
         }
     }
 }

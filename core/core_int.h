@@ -11,10 +11,12 @@
 
 #if defined(__GNUC__)
 #define TGI_FUNC __attribute__((visibility("hidden")))
+#define TGI_INLINE static inline __attribute__((always_inline))
 #define TGI_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TGI_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define TGI_FUNC
+#define TGI_INLINE static inline
 #define TGI_LIKELY(x) (x)
 #define TGI_UNLIKELY(x) (x)
 #endif
@@ -65,8 +67,25 @@ TGI_FUNC tg_status tgi_fail(tg_tape *t, tg_status code, const char *fmt, ...)
 #endif
     ;
 
-/* Appends one node with its value already computed. Invalid tg_var (error kept) when full. */
-TGI_FUNC tg_var tgi_append(tg_tape *t, uint64_t code, double value);
+/* tgi_append's slow path, out of line: grows the node arrays, then appends. A check that only
+ * some appends need (e.g. anomaly detection) belongs here too, with its flag added to the
+ * inline test below. */
+TGI_FUNC tg_var tgi_append_slow(tg_tape *t, uint64_t code, double value);
+
+/* Appends one node with its value already computed. Invalid tg_var (error kept) when full.
+ * Inline because every operation records through it: the common case is one compare and three
+ * stores. */
+static inline tg_var tgi_append(tg_tape *t, uint64_t code, double value)
+{
+    if (TGI_UNLIKELY(t->n_nodes == t->cap_nodes))
+        return tgi_append_slow(t, code, value);
+    const uint32_t i = t->n_nodes++;
+    t->value[i] = value;
+    t->grad[i] = 0.0;
+    t->code[i] = code;
+    tg_var v = {i};
+    return v;
+}
 
 /* Reserves n argument slots in args[] and returns the index of the first, or UINT32_MAX. */
 TGI_FUNC uint32_t tgi_args_alloc(tg_tape *t, size_t n);

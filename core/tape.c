@@ -158,12 +158,11 @@ tg_status tg_tape_reserve(tg_tape *t, size_t n_nodes, size_t n_args)
     return TG_OK;
 }
 
-tg_var tgi_append(tg_tape *t, uint64_t code, double value)
+tg_var tgi_append_slow(tg_tape *t, uint64_t code, double value)
 {
-    if (TGI_UNLIKELY(t->n_nodes == t->cap_nodes) &&
-        grow_nodes(t, (size_t)t->n_nodes + 1) != TG_OK)
+    if (t->n_nodes == t->cap_nodes && grow_nodes(t, (size_t)t->n_nodes + 1) != TG_OK)
         return tg_var_invalid();
-    uint32_t i = t->n_nodes++;
+    const uint32_t i = t->n_nodes++;
     t->value[i] = value;
     t->grad[i] = 0.0;
     t->code[i] = code;

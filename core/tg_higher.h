@@ -25,10 +25,11 @@ typedef enum tg_mode {
  * the first contribution c is recorded as c, where backward computes 0 + c), and which can be
  * differentiated again (tg_backward, tg_grad_graph, tg_jvp). A wrt node that out does not
  * depend on gets a constant 0. wrt may hold any nodes, also non-leaves and repeats. The
- * gradients held by the tape are not touched. Kinks: relu' is recorded as step(a), abs' as
- * sign(a), whose own derivative is 0; pow's conventions at 0 (see ops.c) are taken at
- * recording time, so a replay (tg_tape_forward) that moves an exponent to or from 0 keeps the
- * recorded branch. Errors: TG_ERR_ARG (NULL tape, or NULL arrays with n > 0), TG_ERR_BADVAR,
+ * gradients held by the tape are not touched. Kinks, as PyTorch: relu's g * relu'(a) is
+ * recorded as gate(g, a) = (a > 0 ? g : 0), abs' as sign(a), both with derivative 0 in a;
+ * where()-masked zeros stay 0 under an infinite upstream, as in backward; pow's conventions at
+ * 0 (ops.c) are decided at recording time, so a replay (tg_tape_forward) that moves an
+ * exponent to or from 0 keeps the recorded branch. Errors: TG_ERR_ARG (NULL tape, or NULL arrays with n > 0), TG_ERR_BADVAR,
  * TG_ERR_NOMEM / TG_ERR_CAPACITY; on error the tape is rewound to where it was and grads_out
  * is unspecified. */
 TG_API tg_status tg_grad_graph(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,

@@ -244,7 +244,7 @@ tg_status tgi_view_init(tgi_view *v, const tg_tape *t, tg_var out)
             tgi_step s = {.at = i, .to = to, .k = (uint32_t)k, .next = TGI_NO_STEP};
             s.upstream = t->grad[i];
             s.local = tg_local_grad(t, vi, k);
-            s.contribution = s.upstream * s.local;
+            s.contribution = tg_backward_step(t, vi, k, s.upstream);
             s.acc = last_into[to] == TGI_NO_STEP ? s.contribution
                                                  : v->steps[last_into[to]].acc + s.contribution;
             if (!push_step(v, &s))

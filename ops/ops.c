@@ -51,6 +51,10 @@ static void div_local(double a, double b, double y, double *da, double *db)
  * As PyTorch: dy/da = 0 where b = 0 (so 0^0 does not give 0 * inf), and dy/db = 0 where
  * a = 0 and b >= 0 (the limit of y ln a). ln(a) is NaN for a < 0: no real derivative in b. */
 static double pow_fwd(double a, double b) { return pow(a, b); }
+static int pow_masked(double a, double b, unsigned k)
+{
+    return k == 0 ? b == 0.0 : (a == 0.0 && b >= 0.0);
+}
 static void pow_local(double a, double b, double y, double *da, double *db)
 {
     *da = b == 0.0 ? 0.0 : b * pow(a, b - 1.0);
@@ -104,6 +108,12 @@ static double sigmoid_local(double a, double y) { (void)a; return y * (1.0 - y);
 /* y = max(a, 0) (NaN stays NaN):  dy/da = 1 if a > 0, else 0 (relu'(0) = 0) */
 static double relu_fwd(double a) { return a > 0.0 ? a : (a != a ? a : 0.0); }
 static double relu_local(double a, double y) { (void)y; return a > 0.0 ? 1.0 : 0.0; }
+/* PyTorch's threshold_backward: where(a <= 0, 0, g), so relu passes no NaN from above. */
+static int relu_masked(double a, double b, unsigned k)
+{
+    (void)b, (void)k;
+    return a <= 0.0;
+}
 
 /* y = |a|:  dy/da = sign(a), with abs'(0) = 0 */
 static double abs_local(double a, double y)
@@ -165,6 +175,28 @@ static double step_fwd(double a) { return a > 0.0 ? 1.0 : 0.0; }
 /* y = sign(a), exactly abs_local (NaN gives 0):  dy/da = 0 (abs'' = 0) */
 static double sign_fwd(double a) { return a > 0.0 ? 1.0 : (a < 0.0 ? -1.0 : 0.0); }
 static double zero_local(double a, double y) { (void)a, (void)y; return 0.0; }
+/* As PyTorch's sign backward (zeros_like): the contribution is 0 whatever the upstream. */
+static int zero_masked(double a, double b, unsigned k)
+{
+    (void)a, (void)b, (void)k;
+    return 1;
+}
+
+/* y = gate(a, b) = (b > 0 ? a : 0), PyTorch's threshold_backward where(b <= 0, 0, a): relu's
+ * recorded derivative g * relu'(b) as one node that stays 0 for b <= 0 even when a is
+ * infinite.  dy/da = (b > 0 ? 1 : 0) [where()-masked],  dy/db = 0 [masked]. */
+static double gate_fwd(double a, double b) { return b > 0.0 ? a : 0.0; }
+static void gate_local(double a, double b, double y, double *da, double *db)
+{
+    (void)a, (void)y;
+    *da = b > 0.0 ? 1.0 : 0.0;
+    *db = 0.0;
+}
+static int gate_masked(double a, double b, unsigned k)
+{
+    (void)a;
+    return k == 1 || !(b > 0.0);
+}
 
 /* ---- Recorded derivatives (the vjp column) -----------------------------------------------
  * For a backward that builds a graph (core/higher.c): each returns the node g * dy/dx_k, built
@@ -192,11 +224,12 @@ static tg_var one_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     (void)t, (void)y, (void)k;
     return g;
 }
-/* dy/dx = 0 (step, sign; powc's exponent): g * 0, as backward computes it. */
+/* A where()-masked zero (step, sign, gate's b, pow at its conventions): a constant 0, which
+ * backward's contribution is too, whatever g is. */
 static tg_var zero_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
-    (void)y, (void)k;
-    return tg_mul(t, g, tg_const(t, 0.0));
+    (void)y, (void)g, (void)k;
+    return tg_const(t, 0.0);
 }
 /* y = a - b:  g * 1 = g,  g * -1 = -g */
 static tg_var sub_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -231,11 +264,14 @@ static tg_var pow_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
         return zero_vjp(t, y, g, k);
     return tg_mul(t, g, tg_mul(t, y, tg_log(t, a)));
 }
-/* y = a^p, p constant:  g (p * a^(p-1)) [0 where p = 0], p - 1 a new constant;  p: g * 0 */
+/* y = a^p, p constant:  g (p * a^(p-1)) [0 where p = 0], p - 1 a new constant;
+ * p: g * 0 [0 where a = 0, p >= 0] */
 static tg_var powc_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     const tg_var a = IN(0), p = IN(1);
-    const double vp = tg_value(t, p);
+    const double va = tg_value(t, a), vp = tg_value(t, p);
+    if (k == 1 && !(va == 0.0 && vp >= 0.0))
+        return tg_mul(t, g, tg_const(t, 0.0)); /* the constant's unmasked 0: g * 0 */
     if (k == 1 || vp == 0.0)
         return zero_vjp(t, y, g, k);
     return tg_mul(t, g, tg_mul(t, p, tg_pow(t, a, tg_const(t, vp - 1.0))));
@@ -291,12 +327,16 @@ static tg_var sigmoid_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     (void)k;
     return tg_mul(t, g, tg_mul(t, y, tg_rsubc(t, 1.0, y)));
 }
-/* y = relu a:  g step(a) */
+/* y = relu a:  gate(g, a) = (a > 0 ? g : 0) */
 static tg_var relu_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
-    return tg_mul(t, g, tg_step(t, IN(k)));
+    return tgi_record2(t, TG_OP_GATE, g, IN(k));
 }
-/* y = |a|:  g sign(a) */
+/* y = gate(a, b):  gate(g, b) for a;  0 for b */
+static tg_var gate_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return k == 0 ? tgi_record2(t, TG_OP_GATE, g, IN(1)) : zero_vjp(t, y, g, k);
+}/* y = |a|:  g sign(a) */
 static tg_var abs_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, tg_sign(t, IN(k)));
@@ -313,44 +353,49 @@ static tg_var dot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 /* ---- The table ------------------------------------------------------------------------- */
 
 #define LEAF(nm) {.name = nm, .symbol = nm, .arity = 0, .flags = TGI_LEAF}
-#define BINARY(nm, sym, fl, fwd, loc, vj, ra, rb)                                             \
+#define BINARY(nm, sym, fl, fwd, loc, vj, ra, rb, mask)                                       \
     {.name = nm, .symbol = sym, .arity = 2, .flags = fl, .forward2 = fwd, .local2 = loc,      \
-     .vjp = vj, .rule = {ra, rb}}
-#define UNARY(nm, sym, fl, fwd, loc, vj, ra)                                                  \
+     .vjp = vj, .rule = {ra, rb}, .masked = mask}
+#define UNARY(nm, sym, fl, fwd, loc, vj, ra, mask)                                            \
     {.name = nm, .symbol = sym, .arity = 1, .flags = fl, .forward1 = fwd, .local1 = loc,      \
-     .vjp = vj, .rule = {ra, NULL}}
+     .vjp = vj, .rule = {ra, NULL}, .masked = mask}
 #define NARY(nm, sym, fwd, loc, bwd, vj, ra, rb)                                              \
     {.name = nm, .symbol = sym, .arity = TGI_NARY, .forwardn = fwd, .localn = loc,           \
      .backwardn = bwd, .vjp = vj, .rule = {ra, rb}}
 
 /* name, symbol, flags, forward, local derivative, recorded derivative (vjp), rule for each
- * input (a, b inputs; y output) */
+ * input (a, b inputs; y output), where()-masked zeros */
 const tgi_op_row tgi_ops[TG_N_OPS] = {
     [TG_OP_INPUT] = LEAF("input"),
     [TG_OP_CONST] = LEAF("const"),
-    [TG_OP_ADD] = BINARY("add", "+", TGI_INFIX, add_fwd, add_local, one_vjp, "1", "1"),
-    [TG_OP_SUB] = BINARY("sub", "-", TGI_INFIX, sub_fwd, sub_local, sub_vjp, "1", "-1"),
-    [TG_OP_MUL] = BINARY("mul", "*", TGI_INFIX, mul_fwd, mul_local, mul_vjp, "b", "a"),
-    [TG_OP_DIV] = BINARY("div", "/", TGI_INFIX, div_fwd, div_local, div_vjp, "1/b", "-a/b^2"),
+    [TG_OP_ADD] = BINARY("add", "+", TGI_INFIX, add_fwd, add_local, one_vjp, "1", "1", NULL),
+    [TG_OP_SUB] = BINARY("sub", "-", TGI_INFIX, sub_fwd, sub_local, sub_vjp, "1", "-1", NULL),
+    [TG_OP_MUL] = BINARY("mul", "*", TGI_INFIX, mul_fwd, mul_local, mul_vjp, "b", "a", NULL),
+    [TG_OP_DIV] = BINARY("div", "/", TGI_INFIX, div_fwd, div_local, div_vjp, "1/b", "-a/b^2",
+                         NULL),
     [TG_OP_POW] = BINARY("pow", "^", TGI_INFIX, pow_fwd, pow_local, pow_vjp, "b*a^(b-1)",
-                         "a^b*log(a)"),
-    [TG_OP_POWC] = BINARY("powc", "^", TGI_INFIX, pow_fwd, powc_local, powc_vjp, "b*a^(b-1)", "0"),
-    [TG_OP_NEG] = UNARY("neg", "-", TGI_PREFIX, neg_fwd, neg_local, neg_vjp, "-1"),
-    [TG_OP_EXP] = UNARY("exp", "exp", 0, exp, exp_local, exp_vjp, "exp(a)"),
-    [TG_OP_LOG] = UNARY("log", "log", 0, log, log_local, log_vjp, "1/a"),
-    [TG_OP_SQRT] = UNARY("sqrt", "sqrt", 0, sqrt, sqrt_local, sqrt_vjp, "1/(2*sqrt(a))"),
-    [TG_OP_SIN] = UNARY("sin", "sin", 0, sin, sin_local, sin_vjp, "cos(a)"),
-    [TG_OP_COS] = UNARY("cos", "cos", 0, cos, cos_local, cos_vjp, "-sin(a)"),
-    [TG_OP_TAN] = UNARY("tan", "tan", 0, tan, tan_local, tan_vjp, "1+tan(a)^2"),
-    [TG_OP_TANH] = UNARY("tanh", "tanh", 0, tanh, tanh_local, tanh_vjp, "1-tanh(a)^2"),
+                         "a^b*log(a)", pow_masked),
+    [TG_OP_POWC] = BINARY("powc", "^", TGI_INFIX, pow_fwd, powc_local, powc_vjp, "b*a^(b-1)", "0",
+                          pow_masked),
+    [TG_OP_NEG] = UNARY("neg", "-", TGI_PREFIX, neg_fwd, neg_local, neg_vjp, "-1", NULL),
+    [TG_OP_EXP] = UNARY("exp", "exp", 0, exp, exp_local, exp_vjp, "exp(a)", NULL),
+    [TG_OP_LOG] = UNARY("log", "log", 0, log, log_local, log_vjp, "1/a", NULL),
+    [TG_OP_SQRT] = UNARY("sqrt", "sqrt", 0, sqrt, sqrt_local, sqrt_vjp, "1/(2*sqrt(a))", NULL),
+    [TG_OP_SIN] = UNARY("sin", "sin", 0, sin, sin_local, sin_vjp, "cos(a)", NULL),
+    [TG_OP_COS] = UNARY("cos", "cos", 0, cos, cos_local, cos_vjp, "-sin(a)", NULL),
+    [TG_OP_TAN] = UNARY("tan", "tan", 0, tan, tan_local, tan_vjp, "1+tan(a)^2", NULL),
+    [TG_OP_TANH] = UNARY("tanh", "tanh", 0, tanh, tanh_local, tanh_vjp, "1-tanh(a)^2", NULL),
     [TG_OP_SIGMOID] = UNARY("sigmoid", "sigmoid", 0, sigmoid_fwd, sigmoid_local, sigmoid_vjp,
-                            "y*(1-y)"),
-    [TG_OP_RELU] = UNARY("relu", "relu", 0, relu_fwd, relu_local, relu_vjp, "(a>0 ? 1 : 0)"),
-    [TG_OP_ABS] = UNARY("abs", "abs", 0, fabs, abs_local, abs_vjp, "sign(a)"),
+                            "y*(1-y)", NULL),
+    [TG_OP_RELU] = UNARY("relu", "relu", 0, relu_fwd, relu_local, relu_vjp, "(a>0 ? 1 : 0)",
+                         relu_masked),
+    [TG_OP_ABS] = UNARY("abs", "abs", 0, fabs, abs_local, abs_vjp, "sign(a)", NULL),
     [TG_OP_SUM] = NARY("sum", "sum", sum_fwd, sum_local, sum_backward, one_vjp, "1", "1"),
     [TG_OP_DOT] = NARY("dot", "dot", dot_fwd, dot_local, dot_backward, dot_vjp, "x_j", "w_j"),
-    [TG_OP_STEP] = UNARY("step", "step", 0, step_fwd, zero_local, zero_vjp, "0"),
-    [TG_OP_SIGN] = UNARY("sign", "sign", 0, sign_fwd, zero_local, zero_vjp, "0"),
+    [TG_OP_STEP] = UNARY("step", "step", 0, step_fwd, zero_local, zero_vjp, "0", zero_masked),
+    [TG_OP_SIGN] = UNARY("sign", "sign", 0, sign_fwd, zero_local, zero_vjp, "0", zero_masked),
+    [TG_OP_GATE] = BINARY("gate", "gate", 0, gate_fwd, gate_local, gate_vjp, "(b>0 ? 1 : 0)", "0",
+                          gate_masked),
 };
 
 /* ---- Recording --------------------------------------------------------------------------- */
@@ -362,7 +407,10 @@ static tg_var bad_input(tg_tape *t, tg_op op, tg_var v)
     return tg_var_invalid();
 }
 
-tg_var tgi_record1(tg_tape *t, tg_op op, tg_var a)
+/* record1/record2 are inlined into each constructor below, where op is a constant: the
+ * compiler then reads the row's forward from the const table at compile time and inlines it,
+ * so tg_add costs an add and an append rather than two calls through pointers. */
+TGI_INLINE tg_var record1(tg_tape *t, tg_op op, tg_var a)
 {
     if (TGI_UNLIKELY(!t))
         return tg_var_invalid();
@@ -371,7 +419,7 @@ tg_var tgi_record1(tg_tape *t, tg_op op, tg_var a)
     return tgi_append(t, tgi_code(op, a.id, 0), tgi_ops[op].forward1(t->value[a.id]));
 }
 
-tg_var tgi_record2(tg_tape *t, tg_op op, tg_var a, tg_var b)
+TGI_INLINE tg_var record2(tg_tape *t, tg_op op, tg_var a, tg_var b)
 {
     if (TGI_UNLIKELY(!t))
         return tg_var_invalid();
@@ -382,6 +430,9 @@ tg_var tgi_record2(tg_tape *t, tg_op op, tg_var a, tg_var b)
     return tgi_append(t, tgi_code(op, a.id, b.id),
                       tgi_ops[op].forward2(t->value[a.id], t->value[b.id]));
 }
+
+tg_var tgi_record1(tg_tape *t, tg_op op, tg_var a) { return record1(t, op, a); }
+tg_var tgi_record2(tg_tape *t, tg_op op, tg_var a, tg_var b) { return record2(t, op, a, b); }
 
 double tgi_eval_node(const tg_tape *t, uint32_t i)
 {
@@ -397,28 +448,29 @@ double tgi_eval_node(const tg_tape *t, uint32_t i)
     return t->value[i];
 }
 
-tg_var tg_add(tg_tape *t, tg_var a, tg_var b) { return tgi_record2(t, TG_OP_ADD, a, b); }
-tg_var tg_sub(tg_tape *t, tg_var a, tg_var b) { return tgi_record2(t, TG_OP_SUB, a, b); }
-tg_var tg_mul(tg_tape *t, tg_var a, tg_var b) { return tgi_record2(t, TG_OP_MUL, a, b); }
-tg_var tg_div(tg_tape *t, tg_var a, tg_var b) { return tgi_record2(t, TG_OP_DIV, a, b); }
+tg_var tg_add(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_ADD, a, b); }
+tg_var tg_sub(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_SUB, a, b); }
+tg_var tg_mul(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MUL, a, b); }
+tg_var tg_div(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_DIV, a, b); }
 tg_var tg_pow(tg_tape *t, tg_var a, tg_var b)
 {
-    const int b_const = t && tgi_valid(t, b) && tgi_code_op(t->code[b.id]) == TG_OP_CONST;
-    return tgi_record2(t, b_const ? TG_OP_POWC : TG_OP_POW, a, b);
+    if (t && tgi_valid(t, b) && tgi_code_op(t->code[b.id]) == TG_OP_CONST)
+        return record2(t, TG_OP_POWC, a, b);
+    return record2(t, TG_OP_POW, a, b);
 }
-tg_var tg_neg(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_NEG, a); }
-tg_var tg_exp(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_EXP, a); }
-tg_var tg_log(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_LOG, a); }
-tg_var tg_sqrt(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_SQRT, a); }
-tg_var tg_sin(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_SIN, a); }
-tg_var tg_cos(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_COS, a); }
-tg_var tg_tan(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_TAN, a); }
-tg_var tg_tanh(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_TANH, a); }
-tg_var tg_sigmoid(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_SIGMOID, a); }
-tg_var tg_relu(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_RELU, a); }
-tg_var tg_abs(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_ABS, a); }
-tg_var tg_step(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_STEP, a); }
-tg_var tg_sign(tg_tape *t, tg_var a) { return tgi_record1(t, TG_OP_SIGN, a); }
+tg_var tg_neg(tg_tape *t, tg_var a) { return record1(t, TG_OP_NEG, a); }
+tg_var tg_exp(tg_tape *t, tg_var a) { return record1(t, TG_OP_EXP, a); }
+tg_var tg_log(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG, a); }
+tg_var tg_sqrt(tg_tape *t, tg_var a) { return record1(t, TG_OP_SQRT, a); }
+tg_var tg_sin(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIN, a); }
+tg_var tg_cos(tg_tape *t, tg_var a) { return record1(t, TG_OP_COS, a); }
+tg_var tg_tan(tg_tape *t, tg_var a) { return record1(t, TG_OP_TAN, a); }
+tg_var tg_tanh(tg_tape *t, tg_var a) { return record1(t, TG_OP_TANH, a); }
+tg_var tg_sigmoid(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIGMOID, a); }
+tg_var tg_relu(tg_tape *t, tg_var a) { return record1(t, TG_OP_RELU, a); }
+tg_var tg_abs(tg_tape *t, tg_var a) { return record1(t, TG_OP_ABS, a); }
+tg_var tg_step(tg_tape *t, tg_var a) { return record1(t, TG_OP_STEP, a); }
+tg_var tg_sign(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIGN, a); }
 
 tg_var tg_addc(tg_tape *t, tg_var a, double c) { return tg_add(t, a, tg_const(t, c)); }
 tg_var tg_mulc(tg_tape *t, tg_var a, double c) { return tg_mul(t, a, tg_const(t, c)); }
@@ -516,6 +568,20 @@ tg_op tg_op_find(const char *name)
         if (!(tgi_ops[op].flags & TGI_LEAF) && strcmp(tgi_ops[op].name, name) == 0)
             return (tg_op)op;
     return TG_N_OPS;
+}
+
+double tg_backward_step(const tg_tape *t, tg_var v, size_t k, double upstream)
+{
+    const double local = tg_local_grad(t, v, k);
+    if (local != local)
+        return local;
+    const uint64_t c = t->code[v.id];
+    const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
+    const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
+    if (row->arity == TGI_NARY)
+        return upstream * local;
+    return tgi_contribution(row, upstream, local, t->value[a], row->arity == 2 ? t->value[b] : 0.0,
+                            (unsigned)k);
 }
 
 double tg_local_grad(const tg_tape *t, tg_var v, size_t k)

@@ -35,6 +35,7 @@ typedef enum tg_op {
     TG_OP_DOT,     /* w0*x0 + w1*x1 + ... (n-ary, one node) */
     TG_OP_STEP,    /* a > 0 ? 1 : 0: relu'(a) as a node (higher-order derivatives of relu) */
     TG_OP_SIGN,    /* a > 0 ? 1 : a < 0 ? -1 : 0: abs'(a) as a node */
+    TG_OP_GATE,    /* b > 0 ? a : 0: relu's recorded derivative (PyTorch's threshold_backward) */
     TG_N_OPS
 } tg_op;
 
@@ -61,8 +62,8 @@ TG_API tg_var tg_relu(tg_tape *t, tg_var a);
 TG_API tg_var tg_abs(tg_tape *t, tg_var a);
 /* step(a) = (a > 0 ? 1 : 0) and sign(a) = (a > 0 ? 1 : a < 0 ? -1 : 0), exactly relu'(a) and
  * abs'(a) (NaN gives 0 for both, as those derivatives do). Their own derivative is 0 everywhere
- * (at the jump too). They exist so that a gradient graph (core/tg_higher.h) can record relu'
- * and abs'; they are not functions of the expression language. */
+ * (at the jump too). A gradient graph (core/tg_higher.h) records abs' as sign and relu's
+ * g * relu'(a) as TG_OP_GATE; none of the three is a function of the expression language. */
 TG_API tg_var tg_step(tg_tape *t, tg_var a);
 TG_API tg_var tg_sign(tg_tape *t, tg_var a);
 
@@ -162,6 +163,12 @@ TG_API int tg_parse_is_name(const char *s);
 
 /* 1 if s is one of the language's (reserved) function names, else 0. */
 TG_API int tg_parse_is_function(const char *s);
+
+/* What backward adds into v's input k when v's gradient is `upstream`: upstream times the local
+ * derivative, except where the op's zero derivative is a convention that PyTorch applies as a
+ * mask (relu at a <= 0; pow's base when b = 0, its exponent when a = 0 and b >= 0): there it is
+ * exactly 0 even for an infinite or NaN upstream. NaN if v or k is invalid. */
+TG_API double tg_backward_step(const tg_tape *t, tg_var v, size_t k, double upstream);
 
 #ifdef __cplusplus
 }

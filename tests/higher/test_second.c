@@ -28,6 +28,7 @@ static const domain domains[TG_N_OPS] = {
     [TG_OP_TAN] = {-1.2, 1.2, 0}, [TG_OP_TANH] = {-4, 4, 0},    [TG_OP_SIGMOID] = {-10, 10, 0},
     [TG_OP_RELU] = {-5, 5, 0.01}, [TG_OP_ABS] = {-5, 5, 0.01},  [TG_OP_SUM] = {-10, 10, 0},
     [TG_OP_DOT] = {-10, 10, 0},   [TG_OP_STEP] = {-5, 5, 0.01}, [TG_OP_SIGN] = {-5, 5, 0.01},
+    [TG_OP_GATE] = {-5, 5, 0.01},
 };
 
 enum { N_NARY = 3, MAX_IN = 2 * N_NARY };
@@ -125,7 +126,7 @@ static void closed_form(tg_op op, const double *x, size_t n, double *h)
         for (size_t j = 0; j < n / 2; j++)
             h[j * n + n / 2 + j] = h[(n / 2 + j) * n + j] = 1.0;
         break;
-    default: /* add, sub, neg, relu, abs, step, sign, sum: linear or piecewise constant */
+    default: /* add, sub, neg, relu, abs, step, sign, gate, sum: linear or piecewise linear */
         break;
     }
 }
@@ -195,10 +196,11 @@ static void graph_gradient_equals_backward_bit_for_bit(void **state)
         tg_op op;
         double a, b;
     } special[] = {
-        {TG_OP_POW, 0, 0},    {TG_OP_POW, 0, 2},  {TG_OP_POW, 0, -1}, {TG_OP_POW, -2, 3},
-        {TG_OP_POW, -2, 0.5}, {TG_OP_POWC, 0, 0}, {TG_OP_POWC, 3, 0}, {TG_OP_POWC, 0, 0.5},
-        {TG_OP_RELU, 0, 0},   {TG_OP_ABS, 0, 0},  {TG_OP_STEP, 0, 0}, {TG_OP_SIGN, 0, 0},
-        {TG_OP_SQRT, 0, 0},   {TG_OP_LOG, 0, 0},  {TG_OP_DIV, 1, 0},  {TG_OP_SIGMOID, 800, 0},
+        {TG_OP_POW, 0, 0},    {TG_OP_POW, 0, 2},   {TG_OP_POW, 0, -1}, {TG_OP_POW, -2, 3},
+        {TG_OP_POW, -2, 0.5}, {TG_OP_POWC, 0, 0},  {TG_OP_POWC, 3, 0}, {TG_OP_POWC, 0, 0.5},
+        {TG_OP_RELU, 0, 0},   {TG_OP_ABS, 0, 0},   {TG_OP_STEP, 0, 0}, {TG_OP_SIGN, 0, 0},
+        {TG_OP_SQRT, 0, 0},   {TG_OP_LOG, 0, 0},   {TG_OP_DIV, 1, 0},  {TG_OP_SIGMOID, 800, 0},
+        {TG_OP_GATE, 2, 0},   {TG_OP_GATE, 2, -1},
     };
     const size_t n_special = sizeof special / sizeof special[0];
     int n_checked = 0;
@@ -231,6 +233,42 @@ static void graph_gradient_equals_backward_bit_for_bit(void **state)
         }
     }
     assert_true(n_checked > 1000);
+}
+
+/* PyTorch's where()-masked zeros (relu at a <= 0, pow at b = 0 and a = 0, step, sign, gate)
+ * stay 0 in the recorded gradient when the upstream gradient is infinite, as in backward;
+ * an unmasked zero (abs at 0: grad * sgn) gives inf * 0 = NaN in both. */
+static void masked_zeros_stay_zero_under_infinite_upstream(void **state)
+{
+    (void)state;
+    static const struct {
+        tg_op op;
+        double a, b;
+        double want; /* d(inf * y)/da, by hand */
+    } cases[] = {
+        {TG_OP_RELU, -1, 0, 0}, {TG_OP_RELU, 0, 0, 0},  {TG_OP_POW, 2, 0, 0},
+        {TG_OP_POWC, 2, 0, 0},  {TG_OP_STEP, 1, 0, 0},  {TG_OP_SIGN, 1, 0, 0},
+        {TG_OP_GATE, 1, -1, 0}, {TG_OP_ABS, 0, 0, NAN}, {TG_OP_RELU, 1, 0, INFINITY},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        tg_tape *t = tg_tape_new();
+        const double x[MAX_IN] = {cases[c].a, cases[c].b};
+        tg_var in[MAX_IN], g;
+        size_t n;
+        const tg_var y = record(t, cases[c].op, x, in, &n);
+        const tg_var out = tg_mul(t, tg_const(t, INFINITY), y);
+        assert_int_equal(tg_grad_graph(t, out, 1, in, &g), TG_OK);
+        assert_int_equal(tg_backward(t, out), TG_OK);
+        const double want = cases[c].want;
+        if (!same_bits(tg_grad(t, in[0]) + 0.0, want + 0.0) &&
+            !(isnan(want) && isnan(tg_grad(t, in[0]))))
+            fail_msg("%s at %g, %g: backward %g, expected %g", tgi_ops[cases[c].op].name,
+                     cases[c].a, cases[c].b, tg_grad(t, in[0]), want);
+        if (!(tg_value(t, g) == want) && !(isnan(want) && isnan(tg_value(t, g))))
+            fail_msg("%s at %g, %g: graph %g, expected %g", tgi_ops[cases[c].op].name, cases[c].a,
+                     cases[c].b, tg_value(t, g), want);
+        tg_tape_free(t);
+    }
 }
 
 /* Third derivatives by three gradient graphs. Columns: what, x, closed-form d3/dx3. */
@@ -408,6 +446,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_op_second_derivative_matches_fd_and_closed_form),
         cmocka_unit_test(graph_gradient_equals_backward_bit_for_bit),
+        cmocka_unit_test(masked_zeros_stay_zero_under_infinite_upstream),
         cmocka_unit_test(third_derivatives_match_closed_forms),
         cmocka_unit_test(every_op_row_has_a_recorded_derivative),
         cmocka_unit_test(unreached_nodes_get_constant_zero),

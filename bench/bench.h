@@ -1,0 +1,67 @@
+/* bench.h: what the benchmark's files share: the peers of each workload (tapegrad in
+ * tape_peers.c, hand-written C in hand.c), the moons data and initial parameters (moons.c), and
+ * the allocation counter (count_alloc.c). The workloads are those of WORKLOADS.md, bit for bit;
+ * timing, medians and JSON output are bench.c's. */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A peer of W1 or W3: reset (untimed: fresh graph, fresh leaves), record and backward (timed
+ * apart), then check fills {L, grad of leaf 1, 2, 3} (W3 has two leaves; the third is 0) and
+ * bytes gives the bytes the recorded graph holds right after record. */
+typedef struct bench_peer {
+    const char *peer;
+    const char *workload;
+    void *(*make)(size_t n);
+    void (*reset)(void *ctx);
+    void (*record)(void *ctx);
+    void (*backward)(void *ctx);
+    void (*check)(void *ctx, double out[4]);
+    double (*bytes)(void *ctx);
+    void (*destroy)(void *ctx);
+} bench_peer;
+
+/* A peer of W2: one training step k (build, backward, SGD update with lr_k, zero grad), which
+ * returns the loss before the update and, if grads is not NULL, copies the 337 gradients
+ * before the update. init puts the initial parameters back (untimed). */
+#define MOONS_N 100
+#define MLP_N_PARAMS 337
+#define W2_OP_NODES 65077
+
+typedef struct w2_peer {
+    const char *peer;
+    const char *workload;
+    void *(*make)(void);
+    void (*init)(void *ctx);
+    double (*step)(void *ctx, int k, double *grads);
+    size_t (*op_nodes)(void *ctx); /* op nodes of the last step's graph */
+    double (*bytes)(void *ctx);    /* bytes of the last step's graph */
+    size_t (*args)(void *ctx);     /* n-ary argument slots of that graph (0 if none) */
+    void (*destroy)(void *ctx);
+} w2_peer;
+
+/* tape_peers.c */
+extern const bench_peer tg_w1_peer, tg_w3_peer;
+extern const w2_peer tg_w2_peer, tg_w2_native_peer, tg_w2_dot_peer;
+/* hand.c */
+extern const bench_peer hand_w1_peer, hand_w3_peer;
+extern const w2_peer hand_w2_peer;
+
+/* moons.c: the data set (x0, x1, label of each point) and the initial parameters. */
+typedef struct moons {
+    double x[MOONS_N][2];
+    double y[MOONS_N];
+} moons;
+void moons_make(moons *m);
+void mlp_init_params(double p[MLP_N_PARAMS]);
+/* lr_k = 1.0 - 0.9 * k / 100, as (0.9 * k) / 100 */
+double w2_learning_rate(int k);
+/* The layers of MLP(2, [16, 16, 1]): inputs per neuron and neurons per layer. */
+extern const int mlp_nin[3], mlp_nout[3];
+
+/* count_alloc.c: malloc, calloc and realloc calls so far (-1 if the build cannot count). */
+long long bench_n_allocs(void);
+
+#endif /* BENCH_H */

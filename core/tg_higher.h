@@ -29,9 +29,9 @@ typedef enum tg_mode {
  * recorded as gate(g, a) = (a > 0 ? g : 0), abs' as sign(a), both with derivative 0 in a;
  * where()-masked zeros stay 0 under an infinite upstream, as in backward; pow's conventions at
  * 0 (ops.c) are decided at recording time, so a replay (tg_tape_forward) that moves an
- * exponent to or from 0 keeps the recorded branch. Errors: TG_ERR_ARG (NULL tape, or NULL arrays with n > 0), TG_ERR_BADVAR,
- * TG_ERR_NOMEM / TG_ERR_CAPACITY; on error the tape is rewound to where it was and grads_out
- * is unspecified. */
+ * exponent to or from 0 keeps the recorded branch. Errors: TG_ERR_ARG (NULL tape, or NULL
+ * arrays with n > 0), TG_ERR_BADVAR, TG_ERR_NOMEM / TG_ERR_CAPACITY; on error the tape is
+ * rewound to where it was and grads_out is unspecified. */
 TG_API tg_status tg_grad_graph(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
                                tg_var *grads_out);
 

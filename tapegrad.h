@@ -9,12 +9,14 @@
  *            tg_value(t, price), tg_grad(t, apple), tg_grad(t, tax));
  *     tg_tape_free(t);
  *
- * core/tg_core.h: the tape, leaves, backward.  ops/tg_ops.h: the operations. */
+ * core/tg_core.h: the tape, leaves, backward.  ops/tg_ops.h: the operations.
+ * core/tg_higher.h: gradient graphs, forward mode, Jacobians, Hessians. */
 #ifndef TAPEGRAD_H
 #define TAPEGRAD_H
 
 #include "tg_core.h"
 #include "tg_ops.h"
 #include "tg_nn.h"
+#include "tg_higher.h"
 
 #endif

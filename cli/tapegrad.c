@@ -57,6 +57,10 @@ static const char usage_text[] =
     "                     difference (repeatable)\n"
     "    --tol TOL        tolerance of --check and --expect (default 1e-6): G and\n"
     "                     N agree when |G - N| <= TOL * max(1, |N|)\n"
+    "    --hessian        also print the Hessian, d2(value)/d(row)d(column) over\n"
+    "                     the inputs (JSON: \"hessian\": [[...], ...])\n"
+    "    --jvp NAME=V,... also print the directional derivative along V (inputs\n"
+    "                     not named move by 0) (JSON: \"jvp\": D)\n"
     "    -h, --help       show this text\n"
     "    --version        show the version\n"
     "    --               end of options (for a PROGRAM that starts with '-')\n"
@@ -265,6 +269,10 @@ typedef struct options {
     size_t n_inputs;
     expect_arg *expects;
     size_t n_expects;
+    int hessian;         /* --hessian */
+    const char *jvp_arg; /* --jvp NAME=V,... */
+    double *hess;        /* n_inputs^2, row-major, owned (compute_higher) */
+    double jvp;
 } options;
 
 static void options_free(options *o)
@@ -275,6 +283,7 @@ static void options_free(options *o)
         free(o->expects[i].name);
     free(o->inputs);
     free(o->expects);
+    free(o->hess);
 }
 
 static char *copy_n(const char *s, size_t n)
@@ -386,6 +395,14 @@ static int parse_args(int argc, char **argv, options *o)
                 o->json = 1;
             } else if (strcmp(a, "--check") == 0) {
                 o->check = 1;
+            } else if (strcmp(a, "--hessian") == 0) {
+                o->hessian = 1;
+            } else if (is_option(a, "--jvp")) {
+                if (o->jvp_arg)
+                    return usage_error("%s", "--jvp given twice");
+                if (!(val = option_value(argc, argv, &i, "--jvp")))
+                    return usage_error("%s needs NAME=VALUE,...", a);
+                o->jvp_arg = val;
             } else if (strcmp(a, "--trace") == 0 || strcmp(a, "--trace=text") == 0) {
                 o->trace = 1;
                 o->trace_fmt = TG_TRACE_TEXT;
@@ -676,6 +693,134 @@ static void print_expects(FILE *f, const options *o)
     }
 }
 
+/* ---- --hessian and --jvp (core/tg_higher.h) ------------------------------------------------ */
+
+/* Reads the --jvp direction "NAME=V,NAME=V,..." over the inputs into dir (inputs not named
+ * move by 0). Exit code 2 for an unknown or repeated name, a bad number or an empty item. */
+static int parse_jvp(const options *o, double *dir)
+{
+    const char *s = o->jvp_arg;
+    unsigned char *seen = calloc(o->n_inputs + 1, 1);
+    if (!seen) {
+        error("out of memory");
+        return EXIT_USAGE;
+    }
+    int rc = EXIT_OK;
+    while (rc == EXIT_OK) {
+        const char *comma = strchr(s, ','), *end = comma ? comma : s + strlen(s);
+        const char *eq = memchr(s, '=', (size_t)(end - s));
+        char *item = copy_n(s, (size_t)(end - s));
+        size_t k = 0;
+        if (!item) {
+            error("out of memory");
+            rc = EXIT_USAGE;
+            break;
+        }
+        if (eq) {
+            item[eq - s] = 0;
+            while (k < o->n_inputs && strcmp(o->inputs[k].name, item) != 0)
+                k++;
+        }
+        if (!eq)
+            rc = usage_error("--jvp: '%s' is not NAME=VALUE", item);
+        else if (k == o->n_inputs)
+            rc = usage_error("--jvp: '%s' is not one of the inputs", item);
+        else if (seen[k])
+            rc = usage_error("--jvp: '%s' is given twice", item);
+        else if (!parse_number(item + (eq - s) + 1, &dir[k]))
+            rc = usage_error("--jvp: the value of '%s' is not a finite decimal number", item);
+        seen[k] = 1;
+        free(item);
+        if (!comma)
+            break;
+        s = comma + 1;
+    }
+    free(seen);
+    return rc;
+}
+
+/* Computes what --hessian and --jvp ask for, after backward (the tape's gradients are kept:
+ * both use forward sweeps, and tg_hessian rewinds the gradient graph it records). */
+static int compute_higher(options *o, tg_tape *t, tg_var out)
+{
+    const size_t n = o->n_inputs;
+    tg_var *in = malloc((n + 1) * sizeof *in);
+    double *dir = calloc(n + 1, sizeof *dir);
+    int rc = in && dir ? EXIT_OK : EXIT_USAGE;
+    if (rc != EXIT_OK)
+        error("out of memory");
+    for (size_t i = 0; rc == EXIT_OK && i < n; i++)
+        in[i] = o->inputs[i].v;
+    if (rc == EXIT_OK && o->hessian) {
+        o->hess = malloc((n * n + 1) * sizeof *o->hess);
+        if (!o->hess || tg_hessian(t, out, n, in, TG_MODE_FORWARD, o->hess) != TG_OK) {
+            error("--hessian failed: %s", o->hess ? tg_tape_errmsg(t) : "out of memory");
+            rc = EXIT_USAGE;
+        }
+    }
+    if (rc == EXIT_OK && o->jvp_arg && (rc = parse_jvp(o, dir)) == EXIT_OK &&
+        tg_jvp(t, 1, &out, n, in, dir, &o->jvp) != TG_OK) {
+        error("--jvp failed: %s", tg_tape_errmsg(t));
+        rc = EXIT_USAGE;
+    }
+    free(in);
+    free(dir);
+    return rc;
+}
+
+/* Text: the Hessian as a matrix with the inputs' names on its rows and columns, and the
+ * directional derivative. */
+static void print_higher_text(FILE *f, const options *o)
+{
+    char b[40];
+    const size_t n = o->n_inputs;
+    if (o->hess) {
+        int w = 1, wv = 1;
+        for (size_t i = 0; i < n; i++)
+            if ((int)strlen(o->inputs[i].name) > w)
+                w = (int)strlen(o->inputs[i].name);
+        for (size_t k = 0; k < n * n; k++)
+            if ((int)strlen(fmt_text(o->hess[k], b, sizeof b)) > wv)
+                wv = (int)strlen(b);
+        if (wv < w)
+            wv = w;
+        fprintf(f, "hessian d2/d(row)d(column):\n%*s", w, "");
+        for (size_t j = 0; j < n; j++)
+            fprintf(f, "  %*s", wv, o->inputs[j].name);
+        fputc('\n', f);
+        for (size_t i = 0; i < n; i++) {
+            fprintf(f, "%-*s", w, o->inputs[i].name);
+            for (size_t j = 0; j < n; j++)
+                fprintf(f, "  %*s", wv, fmt_text(o->hess[i * n + j], b, sizeof b));
+            fputc('\n', f);
+        }
+    }
+    if (o->jvp_arg)
+        fprintf(f, "jvp = %s\n", fmt_text(o->jvp, b, sizeof b));
+}
+
+/* JSON: , "hessian": [[...], ...] and , "jvp": V (17 digits; non-finite as null). */
+static void print_higher_json(const options *o)
+{
+    const size_t n = o->n_inputs;
+    if (o->hess) {
+        printf(", \"hessian\": [");
+        for (size_t i = 0; i < n; i++) {
+            printf("%s[", i ? ", " : "");
+            for (size_t j = 0; j < n; j++) {
+                printf("%s", j ? ", " : "");
+                json_number(stdout, o->hess[i * n + j]);
+            }
+            printf("]");
+        }
+        printf("]");
+    }
+    if (o->jvp_arg) {
+        printf(", \"jvp\": ");
+        json_number(stdout, o->jvp);
+    }
+}
+
 static void print_json(const options *o, const tg_tape *t, tg_var out,
                        const tg_gradcheck_result *res, int check_ok)
 {
@@ -720,6 +865,7 @@ static void print_json(const options *o, const tg_tape *t, tg_var out,
         }
         printf("]");
     }
+    print_higher_json(o);
     printf("}\n");
 }
 
@@ -810,6 +956,8 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
     free(cone);
 
     int rc = eval_expects(o, t);
+    if (rc == EXIT_OK)
+        rc = compute_higher(o, t, out);
     if (rc != EXIT_OK)
         return rc;
 
@@ -845,6 +993,7 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
         for (size_t i = 0; i < o->n_inputs; i++)
             fprintf(f, "d/d%s = %s\n", o->inputs[i].name,
                     fmt_text(tg_grad(t, o->inputs[i].v), b, sizeof b));
+        print_higher_text(f, o);
         if (o->check)
             print_check(f, o, res);
         print_expects(f, o);

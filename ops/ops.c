@@ -169,44 +169,233 @@ static void dot_backward(double *grad, const double *value, const uint32_t *arg,
     }
 }
 
+/* y = step(a) = (a > 0 ? 1 : 0), exactly relu_local (NaN gives 0):  dy/da = 0, at the jump too
+ * (the convention that makes relu'' = 0, as PyTorch). */
+static double step_fwd(double a) { return a > 0.0 ? 1.0 : 0.0; }
+/* y = sign(a), exactly abs_local (NaN gives 0):  dy/da = 0 (abs'' = 0) */
+static double sign_fwd(double a) { return a > 0.0 ? 1.0 : (a < 0.0 ? -1.0 : 0.0); }
+static double zero_local(double a, double y) { (void)a, (void)y; return 0.0; }
+/* As PyTorch's sign backward (zeros_like): the contribution is 0 whatever the upstream. */
+static int zero_masked(double a, double b, unsigned k)
+{
+    (void)a, (void)b, (void)k;
+    return 1;
+}
+
+/* y = gate(a, b) = (b > 0 ? a : 0), PyTorch's threshold_backward where(b <= 0, 0, a): relu's
+ * recorded derivative g * relu'(b) as one node that stays 0 for b <= 0 even when a is
+ * infinite.  dy/da = (b > 0 ? 1 : 0) [where()-masked],  dy/db = 0 [masked]. */
+static double gate_fwd(double a, double b) { return b > 0.0 ? a : 0.0; }
+static void gate_local(double a, double b, double y, double *da, double *db)
+{
+    (void)a, (void)y;
+    *da = b > 0.0 ? 1.0 : 0.0;
+    *db = 0.0;
+}
+static int gate_masked(double a, double b, unsigned k)
+{
+    (void)a;
+    return k == 1 || !(b > 0.0);
+}
+
+/* ---- Recorded derivatives (the vjp column) -----------------------------------------------
+ * For a backward that builds a graph (core/higher.c): each returns the node g * dy/dx_k, built
+ * with public ops from the same formula and in the same floating-point order as the numeric
+ * local derivative above, so its value is the number backward computes, and it can be
+ * differentiated again. Where the numeric rule branches on a value (pow's conventions at 0)
+ * the branch is taken at recording time, as PyTorch's masked_fill does. */
+
+/* Input k of node y, decoded without tg_input_of's checks (y is a node being swept). */
+static inline tg_var input_k(const tg_tape *t, tg_var y, uint32_t k)
+{
+    const uint64_t c = t->code[y.id];
+    tg_var in;
+    if (tgi_ops[tgi_code_op(c)].arity == TGI_NARY)
+        in.id = t->args[tgi_code_a(c) + k];
+    else
+        in.id = k == 0 ? tgi_code_a(c) : tgi_code_b(c);
+    return in;
+}
+#define IN(k) input_k(t, y, (k))
+
+/* dy/dx = 1 (add, sum): g * 1 is g exactly, no node. */
+static tg_var one_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)t, (void)y, (void)k;
+    return g;
+}
+/* A where()-masked zero (step, sign, gate's b, pow at its conventions): a constant 0, which
+ * backward's contribution is too, whatever g is. */
+static tg_var zero_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)y, (void)g, (void)k;
+    return tg_const(t, 0.0);
+}
+/* y = a - b:  g * 1 = g,  g * -1 = -g */
+static tg_var sub_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)y;
+    return k == 0 ? g : tg_neg(t, g);
+}
+/* y = a * b:  g b,  g a */
+static tg_var mul_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, IN(1 - k));
+}
+/* y = a / b:  g (1/b),  g (-y/b) */
+static tg_var div_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    if (k == 0)
+        return tg_mul(t, g, tg_rdivc(t, 1.0, IN(1)));
+    return tg_mul(t, g, tg_div(t, tg_neg(t, y), IN(1)));
+}
+/* y = a^b:  g (b * a^(b + -1)) [0 where b = 0],  g (y ln a) [0 where a = 0, b >= 0]. The
+ * exponent b - 1 is a node computed from b, so a^(b-1) is a pow node, differentiable in b. */
+static tg_var pow_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(0), b = IN(1);
+    const double va = tg_value(t, a), vb = tg_value(t, b);
+    if (k == 0) {
+        if (vb == 0.0)
+            return zero_vjp(t, y, g, k);
+        return tg_mul(t, g, tg_mul(t, b, tg_pow(t, a, tg_addc(t, b, -1.0))));
+    }
+    if (va == 0.0 && vb >= 0.0)
+        return zero_vjp(t, y, g, k);
+    return tg_mul(t, g, tg_mul(t, y, tg_log(t, a)));
+}
+/* y = a^p, p constant:  g (p * a^(p-1)) [0 where p = 0], p - 1 a new constant;
+ * p: g * 0 [0 where a = 0, p >= 0] */
+static tg_var powc_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(0), p = IN(1);
+    const double va = tg_value(t, a), vp = tg_value(t, p);
+    if (k == 1 && !(va == 0.0 && vp >= 0.0))
+        return tg_mul(t, g, tg_const(t, 0.0)); /* the constant's unmasked 0: g * 0 */
+    if (k == 1 || vp == 0.0)
+        return zero_vjp(t, y, g, k);
+    return tg_mul(t, g, tg_mul(t, p, tg_pow(t, a, tg_const(t, vp - 1.0))));
+}
+/* y = -a:  g * -1 = -g */
+static tg_var neg_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)y, (void)k;
+    return tg_neg(t, g);
+}
+/* y = e^a:  g y */
+static tg_var exp_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)k;
+    return tg_mul(t, g, y);
+}
+/* y = ln a:  g (1/a) */
+static tg_var log_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_rdivc(t, 1.0, IN(k)));
+}
+/* y = sqrt(a):  g (0.5 / y) */
+static tg_var sqrt_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)k;
+    return tg_mul(t, g, tg_rdivc(t, 0.5, y));
+}
+/* y = sin a:  g cos a */
+static tg_var sin_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_cos(t, IN(k)));
+}
+/* y = cos a:  g (-sin a) */
+static tg_var cos_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_neg(t, tg_sin(t, IN(k))));
+}
+/* y = tan a:  g (y*y + 1) */
+static tg_var tan_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)k;
+    return tg_mul(t, g, tg_addc(t, tg_mul(t, y, y), 1.0));
+}
+/* y = tanh a:  g (1 - y*y) */
+static tg_var tanh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)k;
+    return tg_mul(t, g, tg_rsubc(t, 1.0, tg_mul(t, y, y)));
+}
+/* y = sigmoid a:  g (y (1 - y)) */
+static tg_var sigmoid_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)k;
+    return tg_mul(t, g, tg_mul(t, y, tg_rsubc(t, 1.0, y)));
+}
+/* y = relu a:  gate(g, a) = (a > 0 ? g : 0) */
+static tg_var relu_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tgi_record2(t, TG_OP_GATE, g, IN(k));
+}
+/* y = gate(a, b):  gate(g, b) for a;  0 for b */
+static tg_var gate_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return k == 0 ? tgi_record2(t, TG_OP_GATE, g, IN(1)) : zero_vjp(t, y, g, k);
+}/* y = |a|:  g sign(a) */
+static tg_var abs_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_sign(t, IN(k)));
+}
+/* y = sum_j w_j x_j over slots w_0..w_{m-1}, x_0..x_{m-1}:  g x_j for w_j,  g w_j for x_j */
+static tg_var dot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const uint32_t m = tgi_code_b(t->code[y.id]) / 2;
+    return tg_mul(t, g, IN(k < m ? m + k : k - m));
+}
+
+#undef IN
+
 /* ---- The table ------------------------------------------------------------------------- */
 
 #define LEAF(nm) {.name = nm, .symbol = nm, .arity = 0, .flags = TGI_LEAF}
-#define BINARY(nm, sym, fl, fwd, loc, ra, rb, mask)                                           \
+#define BINARY(nm, sym, fl, fwd, loc, vj, ra, rb, mask)                                       \
     {.name = nm, .symbol = sym, .arity = 2, .flags = fl, .forward2 = fwd, .local2 = loc,      \
-     .rule = {ra, rb}, .masked = mask}
-#define UNARY(nm, sym, fl, fwd, loc, ra, mask)                                                \
+     .vjp = vj, .rule = {ra, rb}, .masked = mask}
+#define UNARY(nm, sym, fl, fwd, loc, vj, ra, mask)                                            \
     {.name = nm, .symbol = sym, .arity = 1, .flags = fl, .forward1 = fwd, .local1 = loc,      \
-     .rule = {ra, NULL}, .masked = mask}
-#define NARY(nm, sym, fwd, loc, bwd, ra, rb)                                                  \
+     .vjp = vj, .rule = {ra, NULL}, .masked = mask}
+#define NARY(nm, sym, fwd, loc, bwd, vj, ra, rb)                                              \
     {.name = nm, .symbol = sym, .arity = TGI_NARY, .forwardn = fwd, .localn = loc,           \
-     .backwardn = bwd, .rule = {ra, rb}}
+     .backwardn = bwd, .vjp = vj, .rule = {ra, rb}}
 
-/* name, symbol, flags, forward, local derivative, rule for each input (a, b inputs; y output),
- * where()-masked zeros */
+/* name, symbol, flags, forward, local derivative, recorded derivative (vjp), rule for each
+ * input (a, b inputs; y output), where()-masked zeros */
 const tgi_op_row tgi_ops[TG_N_OPS] = {
     [TG_OP_INPUT] = LEAF("input"),
     [TG_OP_CONST] = LEAF("const"),
-    [TG_OP_ADD] = BINARY("add", "+", TGI_INFIX, add_fwd, add_local, "1", "1", NULL),
-    [TG_OP_SUB] = BINARY("sub", "-", TGI_INFIX, sub_fwd, sub_local, "1", "-1", NULL),
-    [TG_OP_MUL] = BINARY("mul", "*", TGI_INFIX, mul_fwd, mul_local, "b", "a", NULL),
-    [TG_OP_DIV] = BINARY("div", "/", TGI_INFIX, div_fwd, div_local, "1/b", "-a/b^2", NULL),
-    [TG_OP_POW] = BINARY("pow", "^", TGI_INFIX, pow_fwd, pow_local, "b*a^(b-1)", "a^b*log(a)",
-                         pow_masked),
-    [TG_OP_POWC] = BINARY("powc", "^", TGI_INFIX, pow_fwd, powc_local, "b*a^(b-1)", "0", pow_masked),
-    [TG_OP_NEG] = UNARY("neg", "-", TGI_PREFIX, neg_fwd, neg_local, "-1", NULL),
-    [TG_OP_EXP] = UNARY("exp", "exp", 0, exp, exp_local, "exp(a)", NULL),
-    [TG_OP_LOG] = UNARY("log", "log", 0, log, log_local, "1/a", NULL),
-    [TG_OP_SQRT] = UNARY("sqrt", "sqrt", 0, sqrt, sqrt_local, "1/(2*sqrt(a))", NULL),
-    [TG_OP_SIN] = UNARY("sin", "sin", 0, sin, sin_local, "cos(a)", NULL),
-    [TG_OP_COS] = UNARY("cos", "cos", 0, cos, cos_local, "-sin(a)", NULL),
-    [TG_OP_TAN] = UNARY("tan", "tan", 0, tan, tan_local, "1+tan(a)^2", NULL),
-    [TG_OP_TANH] = UNARY("tanh", "tanh", 0, tanh, tanh_local, "1-tanh(a)^2", NULL),
-    [TG_OP_SIGMOID] = UNARY("sigmoid", "sigmoid", 0, sigmoid_fwd, sigmoid_local, "y*(1-y)", NULL),
-    [TG_OP_RELU] = UNARY("relu", "relu", 0, relu_fwd, relu_local, "(a>0 ? 1 : 0)", relu_masked),
-    [TG_OP_ABS] = UNARY("abs", "abs", 0, fabs, abs_local, "sign(a)", NULL),
-    [TG_OP_SUM] = NARY("sum", "sum", sum_fwd, sum_local, sum_backward, "1", "1"),
-    [TG_OP_DOT] = NARY("dot", "dot", dot_fwd, dot_local, dot_backward, "x_j", "w_j"),
+    [TG_OP_ADD] = BINARY("add", "+", TGI_INFIX, add_fwd, add_local, one_vjp, "1", "1", NULL),
+    [TG_OP_SUB] = BINARY("sub", "-", TGI_INFIX, sub_fwd, sub_local, sub_vjp, "1", "-1", NULL),
+    [TG_OP_MUL] = BINARY("mul", "*", TGI_INFIX, mul_fwd, mul_local, mul_vjp, "b", "a", NULL),
+    [TG_OP_DIV] = BINARY("div", "/", TGI_INFIX, div_fwd, div_local, div_vjp, "1/b", "-a/b^2",
+                         NULL),
+    [TG_OP_POW] = BINARY("pow", "^", TGI_INFIX, pow_fwd, pow_local, pow_vjp, "b*a^(b-1)",
+                         "a^b*log(a)", pow_masked),
+    [TG_OP_POWC] = BINARY("powc", "^", TGI_INFIX, pow_fwd, powc_local, powc_vjp, "b*a^(b-1)", "0",
+                          pow_masked),
+    [TG_OP_NEG] = UNARY("neg", "-", TGI_PREFIX, neg_fwd, neg_local, neg_vjp, "-1", NULL),
+    [TG_OP_EXP] = UNARY("exp", "exp", 0, exp, exp_local, exp_vjp, "exp(a)", NULL),
+    [TG_OP_LOG] = UNARY("log", "log", 0, log, log_local, log_vjp, "1/a", NULL),
+    [TG_OP_SQRT] = UNARY("sqrt", "sqrt", 0, sqrt, sqrt_local, sqrt_vjp, "1/(2*sqrt(a))", NULL),
+    [TG_OP_SIN] = UNARY("sin", "sin", 0, sin, sin_local, sin_vjp, "cos(a)", NULL),
+    [TG_OP_COS] = UNARY("cos", "cos", 0, cos, cos_local, cos_vjp, "-sin(a)", NULL),
+    [TG_OP_TAN] = UNARY("tan", "tan", 0, tan, tan_local, tan_vjp, "1+tan(a)^2", NULL),
+    [TG_OP_TANH] = UNARY("tanh", "tanh", 0, tanh, tanh_local, tanh_vjp, "1-tanh(a)^2", NULL),
+    [TG_OP_SIGMOID] = UNARY("sigmoid", "sigmoid", 0, sigmoid_fwd, sigmoid_local, sigmoid_vjp,
+                            "y*(1-y)", NULL),
+    [TG_OP_RELU] = UNARY("relu", "relu", 0, relu_fwd, relu_local, relu_vjp, "(a>0 ? 1 : 0)",
+                         relu_masked),
+    [TG_OP_ABS] = UNARY("abs", "abs", 0, fabs, abs_local, abs_vjp, "sign(a)", NULL),
+    [TG_OP_SUM] = NARY("sum", "sum", sum_fwd, sum_local, sum_backward, one_vjp, "1", "1"),
+    [TG_OP_DOT] = NARY("dot", "dot", dot_fwd, dot_local, dot_backward, dot_vjp, "x_j", "w_j"),
+    [TG_OP_STEP] = UNARY("step", "step", 0, step_fwd, zero_local, zero_vjp, "0", zero_masked),
+    [TG_OP_SIGN] = UNARY("sign", "sign", 0, sign_fwd, zero_local, zero_vjp, "0", zero_masked),
+    [TG_OP_GATE] = BINARY("gate", "gate", 0, gate_fwd, gate_local, gate_vjp, "(b>0 ? 1 : 0)", "0",
+                          gate_masked),
 };
 
 /* ---- Recording --------------------------------------------------------------------------- */
@@ -280,6 +469,8 @@ tg_var tg_tanh(tg_tape *t, tg_var a) { return record1(t, TG_OP_TANH, a); }
 tg_var tg_sigmoid(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIGMOID, a); }
 tg_var tg_relu(tg_tape *t, tg_var a) { return record1(t, TG_OP_RELU, a); }
 tg_var tg_abs(tg_tape *t, tg_var a) { return record1(t, TG_OP_ABS, a); }
+tg_var tg_step(tg_tape *t, tg_var a) { return record1(t, TG_OP_STEP, a); }
+tg_var tg_sign(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIGN, a); }
 
 tg_var tg_addc(tg_tape *t, tg_var a, double c) { return tg_add(t, a, tg_const(t, c)); }
 tg_var tg_mulc(tg_tape *t, tg_var a, double c) { return tg_mul(t, a, tg_const(t, c)); }

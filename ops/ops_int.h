@@ -23,6 +23,9 @@
  *   forwardn   y over inputs value[arg[0..n-1]]
  *   localn     dy/d(input k) of an n-ary node
  *   backwardn  grad[arg[k]] += g * dy/d(input k) for every k, as one loop
+ *   vjp        records g * dy/d(input k) with public ops and returns that node (invalid on
+ *              failure): the same number backward computes, as a graph that can be
+ *              differentiated again (core/higher.c); y is the node, g the node of dL/dy
  *   rule       the local derivative of each input, written out for a trace ("b", "1 - y^2"),
  *              in terms of a, b (inputs) and y (output)
  *   masked     NULL, or says whether input k's local derivative at (a, b) is a convention-zero
@@ -41,6 +44,7 @@ typedef struct tgi_op_row {
     double (*localn)(const double *value, const uint32_t *arg, uint32_t n, uint32_t k);
     void (*backwardn)(double *grad, const double *value, const uint32_t *arg, uint32_t n,
                       double g);
+    tg_var (*vjp)(tg_tape *t, tg_var y, tg_var g, uint32_t k);
     const char *rule[2];
     int (*masked)(double a, double b, unsigned k);
 } tgi_op_row;

@@ -33,6 +33,9 @@ typedef enum tg_op {
     TG_OP_ABS,     /* |a|; abs'(0) = 0 */
     TG_OP_SUM,     /* x0 + x1 + ... (n-ary, one node) */
     TG_OP_DOT,     /* w0*x0 + w1*x1 + ... (n-ary, one node) */
+    TG_OP_STEP,    /* a > 0 ? 1 : 0: relu'(a) as a node (higher-order derivatives of relu) */
+    TG_OP_SIGN,    /* a > 0 ? 1 : a < 0 ? -1 : 0: abs'(a) as a node */
+    TG_OP_GATE,    /* b > 0 ? a : 0: relu's recorded derivative (PyTorch's threshold_backward) */
     TG_N_OPS
 } tg_op;
 
@@ -57,6 +60,12 @@ TG_API tg_var tg_tanh(tg_tape *t, tg_var a);
 TG_API tg_var tg_sigmoid(tg_tape *t, tg_var a);
 TG_API tg_var tg_relu(tg_tape *t, tg_var a);
 TG_API tg_var tg_abs(tg_tape *t, tg_var a);
+/* step(a) = (a > 0 ? 1 : 0) and sign(a) = (a > 0 ? 1 : a < 0 ? -1 : 0), exactly relu'(a) and
+ * abs'(a) (NaN gives 0 for both, as those derivatives do). Their own derivative is 0 everywhere
+ * (at the jump too). A gradient graph (core/tg_higher.h) records abs' as sign and relu's
+ * g * relu'(a) as TG_OP_GATE; none of the three is a function of the expression language. */
+TG_API tg_var tg_step(tg_tape *t, tg_var a);
+TG_API tg_var tg_sign(tg_tape *t, tg_var a);
 
 /* ---- With a plain number on one side (the number becomes a constant node) ---------------- */
 TG_API tg_var tg_addc(tg_tape *t, tg_var a, double c); /* a + c */

@@ -37,6 +37,7 @@ static const domain domains[TG_N_OPS] = {
     [TG_OP_TAN] = {-1.3, 1.3, 0},    [TG_OP_TANH] = {-4, 4, 0},    [TG_OP_SIGMOID] = {-10, 10, 0},
     [TG_OP_RELU] = {-5, 5, 1e-3},    [TG_OP_ABS] = {-5, 5, 1e-3},  [TG_OP_SUM] = {-10, 10, 0},
     [TG_OP_DOT] = {-10, 10, 0},
+    [TG_OP_STEP] = {-5, 5, 1e-3},    [TG_OP_SIGN] = {-5, 5, 1e-3},  [TG_OP_GATE] = {-5, 5, 1e-3},
 };
 
 enum { N_NARY = 4, MAX_IN = 2 * N_NARY };
@@ -161,6 +162,15 @@ static const hand_case hand_cases[] = {
     {TG_OP_ABS, -3, 0, 3, -1, 0},
     {TG_OP_ABS, 2, 0, 2, 1, 0},
     {TG_OP_ABS, 0, 0, 0, 0, 0},                         /* abs'(0) = 0 */
+    {TG_OP_STEP, 2, 0, 1, 0, 0},                        /* step = relu', its derivative 0 */
+    {TG_OP_STEP, -2, 0, 0, 0, 0},
+    {TG_OP_STEP, 0, 0, 0, 0, 0},                        /* step(0) = relu'(0) = 0 */
+    {TG_OP_SIGN, -3, 0, -1, 0, 0},                      /* sign = abs', its derivative 0 */
+    {TG_OP_SIGN, 2, 0, 1, 0, 0},
+    {TG_OP_SIGN, 0, 0, 0, 0, 0},                        /* sign(0) = abs'(0) = 0 */
+    {TG_OP_GATE, 3, 2, 3, 1, 0},                        /* b > 0 ? a : 0 */
+    {TG_OP_GATE, 3, -2, 0, 0, 0},
+    {TG_OP_GATE, 3, 0, 0, 0, 0},                        /* as relu'(0) = 0 */
 };
 
 static void ops_match_hand_derived_values(void **state)

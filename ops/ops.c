@@ -172,29 +172,40 @@ static void dot_backward(double *grad, const double *value, const uint32_t *arg,
 /* ---- The table ------------------------------------------------------------------------- */
 
 #define LEAF(nm) {.name = nm, .symbol = nm, .arity = 0, .flags = TGI_LEAF}
-#define BINARY(nm, sym, fl, fwd, loc, ra, rb, mask)                                           \
-    {.name = nm, .symbol = sym, .arity = 2, .flags = fl, .forward2 = fwd, .local2 = loc,      \
-     .rule = {ra, rb}, .masked = mask}
-#define UNARY(nm, sym, fl, fwd, loc, ra, mask)                                                \
-    {.name = nm, .symbol = sym, .arity = 1, .flags = fl, .forward1 = fwd, .local1 = loc,      \
-     .rule = {ra, NULL}, .masked = mask}
+#define BINARY_COLS(nm, sym, fl, fwd, loc, ra, rb, mask)                                      \
+    .name = nm, .symbol = sym, .arity = 2, .flags = fl, .forward2 = fwd, .local2 = loc,       \
+    .rule = {ra, rb}, .masked = mask
+#define UNARY_COLS(nm, sym, fl, fwd, loc, ra, mask)                                           \
+    .name = nm, .symbol = sym, .arity = 1, .flags = fl, .forward1 = fwd, .local1 = loc,       \
+    .rule = {ra, NULL}, .masked = mask
+#define BINARY(nm, sym, fl, fwd, loc, ra, rb, mask) {BINARY_COLS(nm, sym, fl, fwd, loc, ra, rb, mask)}
+#define UNARY(nm, sym, fl, fwd, loc, ra, mask) {UNARY_COLS(nm, sym, fl, fwd, loc, ra, mask)}
+/* The same rows with the derivative also as data: shape, and the constants of TGI_D_CONST
+ * (ops_int.h). The function in loc stays the reference, and must agree (test_ops). */
+#define BINARY_D(nm, sym, fl, fwd, loc, ra, rb, mask, shp, da, db)                            \
+    {BINARY_COLS(nm, sym, fl, fwd, loc, ra, rb, mask), .shape = shp, .dconst = {da, db}}
+#define UNARY_D(nm, sym, fl, fwd, loc, ra, mask, shp, da)                                     \
+    {UNARY_COLS(nm, sym, fl, fwd, loc, ra, mask), .shape = shp, .dconst = {da, 0.0}}
 #define NARY(nm, sym, fwd, loc, bwd, ra, rb)                                                  \
     {.name = nm, .symbol = sym, .arity = TGI_NARY, .forwardn = fwd, .localn = loc,           \
      .backwardn = bwd, .rule = {ra, rb}}
 
 /* name, symbol, flags, forward, local derivative, rule for each input (a, b inputs; y output),
- * where()-masked zeros */
+ * where()-masked zeros; the _D rows add the derivative's shape and constants (ops_int.h) */
 const tgi_op_row tgi_ops[TG_N_OPS] = {
     [TG_OP_INPUT] = LEAF("input"),
     [TG_OP_CONST] = LEAF("const"),
-    [TG_OP_ADD] = BINARY("add", "+", TGI_INFIX, add_fwd, add_local, "1", "1", NULL),
-    [TG_OP_SUB] = BINARY("sub", "-", TGI_INFIX, sub_fwd, sub_local, "1", "-1", NULL),
-    [TG_OP_MUL] = BINARY("mul", "*", TGI_INFIX, mul_fwd, mul_local, "b", "a", NULL),
+    [TG_OP_ADD] = BINARY_D("add", "+", TGI_INFIX, add_fwd, add_local, "1", "1", NULL, TGI_D_CONST,
+                           1.0, 1.0),
+    [TG_OP_SUB] = BINARY_D("sub", "-", TGI_INFIX, sub_fwd, sub_local, "1", "-1", NULL, TGI_D_CONST,
+                           1.0, -1.0),
+    [TG_OP_MUL] = BINARY_D("mul", "*", TGI_INFIX, mul_fwd, mul_local, "b", "a", NULL, TGI_D_SWAP,
+                           0.0, 0.0),
     [TG_OP_DIV] = BINARY("div", "/", TGI_INFIX, div_fwd, div_local, "1/b", "-a/b^2", NULL),
     [TG_OP_POW] = BINARY("pow", "^", TGI_INFIX, pow_fwd, pow_local, "b*a^(b-1)", "a^b*log(a)",
                          pow_masked),
     [TG_OP_POWC] = BINARY("powc", "^", TGI_INFIX, pow_fwd, powc_local, "b*a^(b-1)", "0", pow_masked),
-    [TG_OP_NEG] = UNARY("neg", "-", TGI_PREFIX, neg_fwd, neg_local, "-1", NULL),
+    [TG_OP_NEG] = UNARY_D("neg", "-", TGI_PREFIX, neg_fwd, neg_local, "-1", NULL, TGI_D_CONST, -1.0),
     [TG_OP_EXP] = UNARY("exp", "exp", 0, exp, exp_local, "exp(a)", NULL),
     [TG_OP_LOG] = UNARY("log", "log", 0, log, log_local, "1/a", NULL),
     [TG_OP_SQRT] = UNARY("sqrt", "sqrt", 0, sqrt, sqrt_local, "1/(2*sqrt(a))", NULL),
@@ -203,7 +214,8 @@ const tgi_op_row tgi_ops[TG_N_OPS] = {
     [TG_OP_TAN] = UNARY("tan", "tan", 0, tan, tan_local, "1+tan(a)^2", NULL),
     [TG_OP_TANH] = UNARY("tanh", "tanh", 0, tanh, tanh_local, "1-tanh(a)^2", NULL),
     [TG_OP_SIGMOID] = UNARY("sigmoid", "sigmoid", 0, sigmoid_fwd, sigmoid_local, "y*(1-y)", NULL),
-    [TG_OP_RELU] = UNARY("relu", "relu", 0, relu_fwd, relu_local, "(a>0 ? 1 : 0)", relu_masked),
+    [TG_OP_RELU] = UNARY_D("relu", "relu", 0, relu_fwd, relu_local, "(a>0 ? 1 : 0)", relu_masked,
+                           TGI_D_STEP, 0.0),
     [TG_OP_ABS] = UNARY("abs", "abs", 0, fabs, abs_local, "sign(a)", NULL),
     [TG_OP_SUM] = NARY("sum", "sum", sum_fwd, sum_local, sum_backward, "1", "1"),
     [TG_OP_DOT] = NARY("dot", "dot", dot_fwd, dot_local, dot_backward, "x_j", "w_j"),

@@ -178,7 +178,8 @@ static void dot_backward(double *grad, const double *value, const uint32_t *arg,
 #define UNARY_COLS(nm, sym, fl, fwd, loc, ra, mask)                                           \
     .name = nm, .symbol = sym, .arity = 1, .flags = fl, .forward1 = fwd, .local1 = loc,       \
     .rule = {ra, NULL}, .masked = mask
-#define BINARY(nm, sym, fl, fwd, loc, ra, rb, mask) {BINARY_COLS(nm, sym, fl, fwd, loc, ra, rb, mask)}
+#define BINARY(nm, sym, fl, fwd, loc, ra, rb, mask)                                           \
+    {BINARY_COLS(nm, sym, fl, fwd, loc, ra, rb, mask)}
 #define UNARY(nm, sym, fl, fwd, loc, ra, mask) {UNARY_COLS(nm, sym, fl, fwd, loc, ra, mask)}
 /* The same rows with the derivative also as data: shape, and the constants of TGI_D_CONST
  * (ops_int.h). The function in loc stays the reference, and must agree (test_ops). */
@@ -205,7 +206,8 @@ const tgi_op_row tgi_ops[TG_N_OPS] = {
     [TG_OP_POW] = BINARY("pow", "^", TGI_INFIX, pow_fwd, pow_local, "b*a^(b-1)", "a^b*log(a)",
                          pow_masked),
     [TG_OP_POWC] = BINARY("powc", "^", TGI_INFIX, pow_fwd, powc_local, "b*a^(b-1)", "0", pow_masked),
-    [TG_OP_NEG] = UNARY_D("neg", "-", TGI_PREFIX, neg_fwd, neg_local, "-1", NULL, TGI_D_CONST, -1.0),
+    [TG_OP_NEG] = UNARY_D("neg", "-", TGI_PREFIX, neg_fwd, neg_local, "-1", NULL, TGI_D_CONST,
+                          -1.0),
     [TG_OP_EXP] = UNARY("exp", "exp", 0, exp, exp_local, "exp(a)", NULL),
     [TG_OP_LOG] = UNARY("log", "log", 0, log, log_local, "1/a", NULL),
     [TG_OP_SQRT] = UNARY("sqrt", "sqrt", 0, sqrt, sqrt_local, "1/(2*sqrt(a))", NULL),

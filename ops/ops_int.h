@@ -98,7 +98,10 @@ static inline void tgi_local2(const tgi_op_row *row, double a, double b, double 
         *da = row->dconst[0];
         *db = row->dconst[1];
     } else {
-        row->local2(a, b, y, da, db);
+        double ca, cb; /* through locals, so that da and db need not live in memory */
+        row->local2(a, b, y, &ca, &cb);
+        *da = ca;
+        *db = cb;
     }
 }
 

@@ -3,7 +3,8 @@
  * topological order because every node was appended after its inputs. Only nodes in out's cone
  * (those out depends on) propagate, so an unused node with an infinite local derivative
  * (sqrt at 0, say) cannot pour 0 * inf = NaN into an input that out does use. What each op
- * contributes is its row in ops/ops.c. */
+ * contributes is its row in ops/ops.c: the hot ops' derivatives as data (their shape), the
+ * others through the row's functions. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,14 +64,16 @@ static void sweep(tg_tape *t, uint32_t out)
         const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
         const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
         if (TGI_LIKELY(row->arity == 2)) {
+            const double va = value[a], vb = value[b];
             double da, db;
-            row->local2(value[a], value[b], value[i], &da, &db);
-            grad[a] += tgi_contribution(row, g, da, value[a], value[b], 0);
-            grad[b] += tgi_contribution(row, g, db, value[a], value[b], 1);
+            tgi_local2(row, va, vb, value[i], &da, &db);
+            grad[a] += tgi_contribution(row, g, da, va, vb, 0);
+            grad[b] += tgi_contribution(row, g, db, va, vb, 1);
             note_zero(reached, grad, a);
             note_zero(reached, grad, b);
         } else if (row->arity == 1) {
-            grad[a] += tgi_contribution(row, g, row->local1(value[a], value[i]), value[a], 0.0, 0);
+            const double va = value[a];
+            grad[a] += tgi_contribution(row, g, tgi_local1(row, va, value[i]), va, 0.0, 0);
             note_zero(reached, grad, a);
         } else if (row->arity == TGI_NARY) { /* a = first argument slot, b = number of slots */
             row->backwardn(grad, value, args + a, b, g);

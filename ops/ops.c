@@ -353,31 +353,45 @@ static tg_var dot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 /* ---- The table ------------------------------------------------------------------------- */
 
 #define LEAF(nm) {.name = nm, .symbol = nm, .arity = 0, .flags = TGI_LEAF}
+#define BINARY_COLS(nm, sym, fl, fwd, loc, vj, ra, rb, mask)                                  \
+    .name = nm, .symbol = sym, .arity = 2, .flags = fl, .forward2 = fwd, .local2 = loc,       \
+    .vjp = vj, .rule = {ra, rb}, .masked = mask
+#define UNARY_COLS(nm, sym, fl, fwd, loc, vj, ra, mask)                                       \
+    .name = nm, .symbol = sym, .arity = 1, .flags = fl, .forward1 = fwd, .local1 = loc,       \
+    .vjp = vj, .rule = {ra, NULL}, .masked = mask
 #define BINARY(nm, sym, fl, fwd, loc, vj, ra, rb, mask)                                       \
-    {.name = nm, .symbol = sym, .arity = 2, .flags = fl, .forward2 = fwd, .local2 = loc,      \
-     .vjp = vj, .rule = {ra, rb}, .masked = mask}
-#define UNARY(nm, sym, fl, fwd, loc, vj, ra, mask)                                            \
-    {.name = nm, .symbol = sym, .arity = 1, .flags = fl, .forward1 = fwd, .local1 = loc,      \
-     .vjp = vj, .rule = {ra, NULL}, .masked = mask}
+    {BINARY_COLS(nm, sym, fl, fwd, loc, vj, ra, rb, mask)}
+#define UNARY(nm, sym, fl, fwd, loc, vj, ra, mask) {UNARY_COLS(nm, sym, fl, fwd, loc, vj, ra, mask)}
+/* The same rows with the derivative also as data: shape, and the constants of TGI_D_CONST
+ * (ops_int.h). The function in loc stays the reference, and must agree (test_ops). */
+#define BINARY_D(nm, sym, fl, fwd, loc, vj, ra, rb, mask, shp, da, db)                        \
+    {BINARY_COLS(nm, sym, fl, fwd, loc, vj, ra, rb, mask), .shape = shp, .dconst = {da, db}}
+#define UNARY_D(nm, sym, fl, fwd, loc, vj, ra, mask, shp, da)                                 \
+    {UNARY_COLS(nm, sym, fl, fwd, loc, vj, ra, mask), .shape = shp, .dconst = {da, 0.0}}
 #define NARY(nm, sym, fwd, loc, bwd, vj, ra, rb)                                              \
     {.name = nm, .symbol = sym, .arity = TGI_NARY, .forwardn = fwd, .localn = loc,           \
      .backwardn = bwd, .vjp = vj, .rule = {ra, rb}}
 
 /* name, symbol, flags, forward, local derivative, recorded derivative (vjp), rule for each
- * input (a, b inputs; y output), where()-masked zeros */
+ * input (a, b inputs; y output), where()-masked zeros; the _D rows add the derivative's shape
+ * and constants (ops_int.h) */
 const tgi_op_row tgi_ops[TG_N_OPS] = {
     [TG_OP_INPUT] = LEAF("input"),
     [TG_OP_CONST] = LEAF("const"),
-    [TG_OP_ADD] = BINARY("add", "+", TGI_INFIX, add_fwd, add_local, one_vjp, "1", "1", NULL),
-    [TG_OP_SUB] = BINARY("sub", "-", TGI_INFIX, sub_fwd, sub_local, sub_vjp, "1", "-1", NULL),
-    [TG_OP_MUL] = BINARY("mul", "*", TGI_INFIX, mul_fwd, mul_local, mul_vjp, "b", "a", NULL),
+    [TG_OP_ADD] = BINARY_D("add", "+", TGI_INFIX, add_fwd, add_local, one_vjp, "1", "1", NULL,
+                           TGI_D_CONST, 1.0, 1.0),
+    [TG_OP_SUB] = BINARY_D("sub", "-", TGI_INFIX, sub_fwd, sub_local, sub_vjp, "1", "-1", NULL,
+                           TGI_D_CONST, 1.0, -1.0),
+    [TG_OP_MUL] = BINARY_D("mul", "*", TGI_INFIX, mul_fwd, mul_local, mul_vjp, "b", "a", NULL,
+                           TGI_D_SWAP, 0.0, 0.0),
     [TG_OP_DIV] = BINARY("div", "/", TGI_INFIX, div_fwd, div_local, div_vjp, "1/b", "-a/b^2",
                          NULL),
     [TG_OP_POW] = BINARY("pow", "^", TGI_INFIX, pow_fwd, pow_local, pow_vjp, "b*a^(b-1)",
                          "a^b*log(a)", pow_masked),
     [TG_OP_POWC] = BINARY("powc", "^", TGI_INFIX, pow_fwd, powc_local, powc_vjp, "b*a^(b-1)", "0",
                           pow_masked),
-    [TG_OP_NEG] = UNARY("neg", "-", TGI_PREFIX, neg_fwd, neg_local, neg_vjp, "-1", NULL),
+    [TG_OP_NEG] = UNARY_D("neg", "-", TGI_PREFIX, neg_fwd, neg_local, neg_vjp, "-1", NULL,
+                          TGI_D_CONST, -1.0),
     [TG_OP_EXP] = UNARY("exp", "exp", 0, exp, exp_local, exp_vjp, "exp(a)", NULL),
     [TG_OP_LOG] = UNARY("log", "log", 0, log, log_local, log_vjp, "1/a", NULL),
     [TG_OP_SQRT] = UNARY("sqrt", "sqrt", 0, sqrt, sqrt_local, sqrt_vjp, "1/(2*sqrt(a))", NULL),
@@ -387,8 +401,8 @@ const tgi_op_row tgi_ops[TG_N_OPS] = {
     [TG_OP_TANH] = UNARY("tanh", "tanh", 0, tanh, tanh_local, tanh_vjp, "1-tanh(a)^2", NULL),
     [TG_OP_SIGMOID] = UNARY("sigmoid", "sigmoid", 0, sigmoid_fwd, sigmoid_local, sigmoid_vjp,
                             "y*(1-y)", NULL),
-    [TG_OP_RELU] = UNARY("relu", "relu", 0, relu_fwd, relu_local, relu_vjp, "(a>0 ? 1 : 0)",
-                         relu_masked),
+    [TG_OP_RELU] = UNARY_D("relu", "relu", 0, relu_fwd, relu_local, relu_vjp, "(a>0 ? 1 : 0)",
+                           relu_masked, TGI_D_STEP, 0.0),
     [TG_OP_ABS] = UNARY("abs", "abs", 0, fabs, abs_local, abs_vjp, "sign(a)", NULL),
     [TG_OP_SUM] = NARY("sum", "sum", sum_fwd, sum_local, sum_backward, one_vjp, "1", "1"),
     [TG_OP_DOT] = NARY("dot", "dot", dot_fwd, dot_local, dot_backward, dot_vjp, "x_j", "w_j"),

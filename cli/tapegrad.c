@@ -26,49 +26,57 @@ enum { EXIT_OK = 0, EXIT_MISMATCH = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
     "NAME\n"
-    "    tapegrad - differentiate an expression by reverse-mode automatic differentiation\n"
+    "    tapegrad - differentiate an expression (reverse-mode autodiff)\n"
     "\n"
     "SYNOPSIS\n"
     "    tapegrad [OPTIONS] [--] PROGRAM [NAME=VALUE ...]\n"
-    "    tapegrad [OPTIONS] -f FILE [NAME=VALUE ...]      (FILE may be - for standard input)\n"
+    "    tapegrad [OPTIONS] -f FILE [NAME=VALUE ...]    (FILE - is standard input)\n"
     "\n"
     "DESCRIPTION\n"
-    "    Records PROGRAM on a tape with the given inputs, runs backward once, and prints the\n"
-    "    value of its last statement, then d(value)/d(NAME) for every input, in the order the\n"
-    "    inputs were given. Options may come anywhere before `--`; the first other argument is\n"
-    "    the PROGRAM (even if it contains '='), and every later one must be NAME=VALUE.\n"
+    "    Records PROGRAM on a tape with the given inputs, runs backward once and\n"
+    "    prints the value of its last statement, then d(value)/d(NAME) for every\n"
+    "    input, in the order given. Options may come anywhere before `--`; the\n"
+    "    first other argument is the PROGRAM (even if it contains '='), every\n"
+    "    later one must be NAME=VALUE (VALUE a finite decimal number).\n"
     "\n"
     "OPTIONS\n"
-    "    -f FILE             read the program from FILE (- is standard input)\n"
-    "    --json              print one JSON object {\"value\": V, \"grad\": {\"NAME\": G, ...}}\n"
-    "                        with 17 significant digits\n"
-    "    --trace[=text|markdown]\n"
-    "                        write the chain rule step by step: the forward table, then every\n"
-    "                        backward step as upstream x local derivative = contribution\n"
-    "    --dot FILE          write the graph in Graphviz DOT (- for standard output)\n"
-    "    --svg FILE, --png FILE, --html FILE\n"
-    "                        draw the graph (when built with Graphviz), or an HTML page\n"
-    "    --check             compare every gradient with a central finite difference\n"
-    "    --tol TOL           tolerance of --check and --expect (default 1e-6): a gradient G\n"
-    "                        matches N when |G - N| <= TOL * max(1, |N|)\n"
+    "    -f FILE          read the program from FILE (- for standard input)\n"
+    "    --json           print one JSON object\n"
+    "                     {\"value\": V, \"grad\": {\"NAME\": G, ...}}, 17 digits\n"
+    "    --trace, --trace=markdown\n"
+    "                     write the chain rule step by step: the forward table,\n"
+    "                     then each backward step as upstream x local = contribution\n"
+    "    --dot FILE       write the graph in Graphviz DOT (- for standard output)\n"
+    "    --svg FILE, --png FILE\n"
+    "                     draw the graph (when built with Graphviz's libgvc)\n"
+    "    --html FILE      write a page that steps through the backward pass\n"
+    "    --check          compare every gradient with a central finite difference\n"
     "    --expect NAME=FORMULA\n"
-    "                        compare FORMULA, a hand-derived d(value)/d(NAME) over the inputs,\n"
-    "                        with the engine's gradient and a finite difference (repeatable)\n"
-    "    -h, --help          show this text;  --version  show the version\n"
-    "    --                  end of options (for a PROGRAM that starts with '-')\n"
+    "                     compare FORMULA, a hand-derived d(value)/d(NAME) written\n"
+    "                     over the inputs, with the engine's gradient and a finite\n"
+    "                     difference (repeatable)\n"
+    "    --tol TOL        tolerance of --check and --expect (default 1e-6): G and\n"
+    "                     N agree when |G - N| <= TOL * max(1, |N|)\n"
+    "    -h, --help       show this text\n"
+    "    --version        show the version\n"
+    "    --               end of options (for a PROGRAM that starts with '-')\n"
     "\n"
     "LANGUAGE\n"
-    "    Statements `name = expr` or `expr`, separated by ';' or newlines; '#' comments; the last\n"
-    "    statement is the output; a name may be assigned again; inputs cannot be assigned.\n"
-    "    Precedence, lowest first: + - (left), * / (left), unary - +, ^ (right; ** is the same).\n"
-    "    Functions: exp log sqrt sin cos tan tanh sigmoid relu abs, and pow(a, b).\n"
-    "    Numbers: 1 2.5 .5 5. 1e-3 6.02E23; number literals are constants (no gradient).\n"
-    "    Names: [A-Za-z_][A-Za-z0-9_]*, case-sensitive; function names are reserved.\n"
-    "    Nesting (parentheses, signs, ^ chains, calls) is limited to 5000 levels.\n"
+    "    Statements `name = expr` or `expr`, separated by ';' or newlines; '#'\n"
+    "    starts a comment; the last statement is the output. A name may be\n"
+    "    assigned again; inputs may not be assigned.\n"
+    "    Precedence, lowest first: + - (left), * / (left), unary - +,\n"
+    "    ^ (right-associative; ** is the same). So -x^2 is -(x^2).\n"
+    "    Functions: exp log sqrt sin cos tan tanh sigmoid relu abs, pow(a, b).\n"
+    "    Numbers: 1 2.5 .5 5. 1e-3 6.02E23 (constants: no gradient).\n"
+    "    Names: [A-Za-z_][A-Za-z0-9_]*, case-sensitive; function names are\n"
+    "    reserved. Nesting (parentheses, signs, ^ chains, calls) is limited to\n"
+    "    5000 levels.\n"
     "\n"
     "EXIT STATUS\n"
-    "    0 success; 1 --check or --expect found a mismatch; 2 bad usage, a syntax or name\n"
-    "    error, a bad input, an unreadable file, or a value or gradient that is not finite.\n"
+    "    0 success; 1 --check or --expect found a mismatch; 2 bad usage, a syntax\n"
+    "    or name error, a bad input, an unreadable file, or a value or gradient\n"
+    "    that is not finite.\n"
     "\n"
     "EXAMPLES\n"
     "    tapegrad 'price = (apple*apple_num + orange*orange_num)*tax' \\\n"
@@ -638,18 +646,22 @@ static void print_check(FILE *f, const options *o, const tg_gradcheck_result *re
         if ((int)strlen(o->inputs[i].name) > w)
             w = (int)strlen(o->inputs[i].name);
     fprintf(f, "\ncheck: central finite differences, tol %g\n", o->tol);
-    fprintf(f, "%-*s  %22s  %22s  %9s  %9s\n", w, "input", "engine", "finite diff", "abs err",
+    fprintf(f, "%-*s  %20s  %20s  %8s  %8s\n", w, "input", "engine", "finite diff", "abs err",
             "rel err");
+    int kinks = 0;
     for (size_t i = 0; i < o->n_inputs; i++) {
         char b1[32], b2[32];
-        fprintf(f, "%-*s  %22s  %22s  %9.2e  %9.2e  %s\n", w, o->inputs[i].name,
+        fprintf(f, "%-*s  %20s  %20s  %8.1e  %8.1e  %s\n", w, o->inputs[i].name,
                 fmt_short(res[i].expected, b1, sizeof b1), fmt_short(res[i].numeric, b2, sizeof b2),
                 res[i].abs_err, res[i].rel_err,
-                res[i].ok ? "ok"
-                : res[i].kink
-                    ? "MISMATCH (a kink: the engine's value lies between the one-sided slopes)"
-                    : "MISMATCH");
+                res[i].ok     ? "ok"
+                : res[i].kink ? "MISMATCH (kink)"
+                              : "MISMATCH");
+        kinks |= !res[i].ok && res[i].kink;
     }
+    if (kinks)
+        fprintf(f, "kink: the output is not differentiable there; the engine's value lies between "
+                   "the\none-sided slopes, but no central difference confirms it\n");
 }
 
 static void print_expects(FILE *f, const options *o)

@@ -314,6 +314,12 @@ CASES = [
          "--expect", "x=2*x"], exit=0, out=J(9.0, x=6.0), extra_ok=True),
     dict(id="trace_runs", argv=["--trace", "a = x*y; a + x", "x=2", "y=3"], exit=0,
          stdout_has="x", feature=True),
+    dict(id="trace_product_upstream_times_local", argv=["--trace", "a = x*y; a + x", "x=2",
+         "y=3"], exit=0, stdout_re=r"1 (\*|x|\u00d7) 3 = 3", feature=True),
+    dict(id="trace_sum_where_node_feeds_two", argv=["--trace", "a = x*y; a + x", "x=2",
+         "y=3"], exit=0, stdout_re=r"(1 \+ 3|3 \+ 1) = 4", feature=True),
+    dict(id="trace_markdown_runs", argv=["--trace=markdown", "a = x*y; a + x", "x=2", "y=3"],
+         exit=0, stdout_has="|", feature=True),
     dict(id="dot_stdout", argv=["--dot", "-", "x*y", "x=2", "y=3"], exit=0,
          stdout_has="digraph", feature=True),
     dict(id="dot_file", argv=["--dot", "{D}/g.dot", "x*y", "x=2", "y=3"], exit=0,
@@ -413,6 +419,9 @@ def run_case(exe, c, tmp):
         errs.append("stderr does not name %r: %r" % (c["err_has"], serr[:200]))
     if code == 0 and "stdout_has" in c and c["stdout_has"] not in out.decode(errors="replace"):
         errs.append("stdout lacks %r" % c["stdout_has"])
+    if code == 0 and "stdout_re" in c and not re.search(c["stdout_re"],
+                                                         out.decode(errors="replace")):
+        errs.append("stdout does not match %r" % c["stdout_re"])
     if code == 0 and "file_has" in c:
         p = os.path.join(tmp, c["file_has"][0])
         if not os.path.exists(p) or c["file_has"][1] not in open(p).read():

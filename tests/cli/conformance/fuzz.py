@@ -233,6 +233,8 @@ def normalize(e):
 
 def gen_value(rng):
     k = rng.random()
+    if k < 0.03:  # signed zero, subnormal and huge inputs
+        return rng.choice(["-0", "-0.0", "+0", "5e-324", "1e-300", "-1e300", "1.5e200", "-3e-200"])
     if k < 0.08:
         v = 0.0
     elif k < 0.2:
@@ -383,7 +385,7 @@ def rel_err(got, exp, scale):
         return 0.0
     if not (math.isfinite(got) and math.isfinite(exp)):
         return math.inf
-    denom = max(abs(exp), 1e-3 * scale, 1e-300)
+    denom = max(abs(exp), 1e-3 * scale, 1e-280)  # below 1e-280 counts as zero (subnormals)
     return abs(got - exp) / denom
 
 

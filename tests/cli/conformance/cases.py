@@ -351,6 +351,14 @@ CASES = [
          file="-" * 100000 + "x", any_exit={0, 2}, out_if_0=J(3.0, x=1.0)),
     dict(id="power_chain_100000_no_crash", argv=["--json", "-f", "{F}", "x=3"],
          file="1^" * 100000 + "x", any_exit={0, 2}, out_if_0=J(1.0, x=0.0)),
+    dict(id="inputs_3000", argv=["--json", "+".join("x%d*x%d" % (i, i) for i in range(3000))]
+         + ["x%d=%d" % (i, i % 7) for i in range(3000)], exit=0,
+         out=JG(float(sum((i % 7) ** 2 for i in range(3000))),
+                [("x%d" % i, 2.0 * (i % 7)) for i in range(3000)])),
+    dict(id="fan_out_doubling_50", argv=["--json", "t = x\n" + "t = t + t\n" * 50, "x=1"],
+         exit=0, out=J(2.0 ** 50, x=2.0 ** 50), exact=True),
+    dict(id="fan_out_doubling_overflow", argv=["--json", "t = x\n" + "t = t + t\n" * 1100,
+         "x=1"], exit=2),
     dict(id="statements_20000", argv=["--json", "-f", "{F}", "x=1"],
          file="c = x\n" + "c = c + x\n" * 20000, exit=0, out=J(20001.0, x=20001.0)),
 ]

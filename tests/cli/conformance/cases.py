@@ -11,7 +11,6 @@ XFAIL and not counted as failures. Ends with 'N passed, N failed'; exit 1 on any
 import math
 import os
 import re
-import subprocess
 import sys
 import tempfile
 

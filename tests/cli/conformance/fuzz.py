@@ -5,8 +5,10 @@ python3-torch is installed. Covers statements, reassignment, fan-out, every func
 comments and odd spacing, unused inputs, and non-finite results (exit 2). Fixed cases live in
 cases.py.
 
-usage: fuzz.py TAPEGRAD [--count N] [--seed S] [--torch|--no-torch] [-v]
+usage: fuzz.py TAPEGRAD [--count N] [--seed S] [--torch|--no-torch] [--mutate] [-v]
        fuzz.py --oracle-only [--count N]     (generator + reference + finite differences only)
+--mutate runs randomly edited programs (syntax and name errors must agree with the reference);
+--torch needs Debian's python3-torch (run with /usr/bin/python3 if another python3 is first).
 Ends with 'N passed, N failed'; exit 1 on any deviation."""
 
 import argparse
@@ -218,7 +220,7 @@ def print_expr(rng, e):
 
 
 def normalize(e):
-    """AST as the parser returns it: 'powf' -> 'pow', 'pos' dropped? no: kept."""
+    """AST as tgoracle's parser returns it ('powf', the pow(a, b) spelling, becomes 'pow')."""
     k = e[0]
     if k == "num":
         return ("num", e[1])
@@ -648,8 +650,6 @@ def main():
         prog, inputs, stmts = gen_program(rng, want_ast=True)
         if a.mutate:
             prog = mutate(rng, prog)
-            if prog.startswith("-") or not prog:
-                pass
             r = O.run(prog, float_inputs(inputs))
             stats["exit0" if r.exit_code == 0 else "exit2"] += 1
             kind, detail, info = classify(a.tapegrad, prog, inputs, rng, a.tol)

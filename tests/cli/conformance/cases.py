@@ -25,6 +25,7 @@ KNOWN = {
     "pow_zero_exponent_absorbs_infinite_upstream",
     "pow_zero_exponent_absorbs_nan_exponent_grad",
     "relu_absorbs_nan_exponent_grad",
+    "literal_overflow_in_dead_statement_ok",
 }
 
 
@@ -258,6 +259,8 @@ CASES = [
          exit=2),
     dict(id="nonfinite_in_dead_statement_ok", argv=["--json", "t = log(-1); x*2", "x=1"],
          exit=0, out=J(2.0, x=2.0)),
+    dict(id="literal_overflow_in_dead_statement_ok", argv=["--json", "t = 1e999; x", "x=1"],
+         exit=0, out=J(1.0, x=1.0)),
     dict(id="nonfinite_text_mode_too", argv=["log(x)", "x=-1"], exit=2),
     # ---- -f FILE
     dict(id="file_program", argv=["--json", "-f", "{F}", "x=3"], file="a = x*2\n# c\na^2\n",

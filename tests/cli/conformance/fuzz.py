@@ -480,6 +480,9 @@ def classify(exe, prog, inputs, rng=None, tol=1e-9):
         return "want-exit0-absorb", "reference (PyTorch's where() zero absorbs a non-finite " \
             "upstream gradient) value %r grads %r; tapegrad exit %d: %s" % (
                 r.value, r.grads, code, first), info
+    if code != 0 and "out of range" in first:
+        return "want-exit0-literal-range", "reference value %r (the overflowing literal is " \
+            "not read by the output); tapegrad exit %d: %s" % (r.value, code, first), info
     if code != 0:
         return "want-exit0", "reference value %r grads %r; tapegrad exit %d: %s" % (
             r.value, r.grads, code, first), info

@@ -11,7 +11,6 @@ XFAIL and not counted as failures. Ends with 'N passed, N failed'; exit 1 on any
 import math
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
@@ -26,6 +25,7 @@ KNOWN = {
     "pow_zero_exponent_absorbs_infinite_upstream",
     "pow_zero_exponent_absorbs_nan_exponent_grad",
     "relu_absorbs_nan_exponent_grad",
+    "literal_overflow_in_dead_statement_ok",
 }
 
 
@@ -259,6 +259,8 @@ CASES = [
          exit=2),
     dict(id="nonfinite_in_dead_statement_ok", argv=["--json", "t = log(-1); x*2", "x=1"],
          exit=0, out=J(2.0, x=2.0)),
+    dict(id="literal_overflow_in_dead_statement_ok", argv=["--json", "t = 1e999; x", "x=1"],
+         exit=0, out=J(1.0, x=1.0)),
     dict(id="nonfinite_text_mode_too", argv=["log(x)", "x=-1"], exit=2),
     # ---- -f FILE
     dict(id="file_program", argv=["--json", "-f", "{F}", "x=3"], file="a = x*2\n# c\na^2\n",
@@ -314,6 +316,12 @@ CASES = [
          "--expect", "x=2*x"], exit=0, out=J(9.0, x=6.0), extra_ok=True),
     dict(id="trace_runs", argv=["--trace", "a = x*y; a + x", "x=2", "y=3"], exit=0,
          stdout_has="x", feature=True),
+    dict(id="trace_product_upstream_times_local", argv=["--trace", "a = x*y; a + x", "x=2",
+         "y=3"], exit=0, stdout_re=r"1 (\*|x|\u00d7) 3 = 3", feature=True),
+    dict(id="trace_sum_where_node_feeds_two", argv=["--trace", "a = x*y; a + x", "x=2",
+         "y=3"], exit=0, stdout_re=r"(1 \+ 3|3 \+ 1) = 4", feature=True),
+    dict(id="trace_markdown_runs", argv=["--trace=markdown", "a = x*y; a + x", "x=2", "y=3"],
+         exit=0, stdout_has="|", feature=True),
     dict(id="dot_stdout", argv=["--dot", "-", "x*y", "x=2", "y=3"], exit=0,
          stdout_has="digraph", feature=True),
     dict(id="dot_file", argv=["--dot", "{D}/g.dot", "x*y", "x=2", "y=3"], exit=0,
@@ -345,6 +353,14 @@ CASES = [
          file="-" * 100000 + "x", any_exit={0, 2}, out_if_0=J(3.0, x=1.0)),
     dict(id="power_chain_100000_no_crash", argv=["--json", "-f", "{F}", "x=3"],
          file="1^" * 100000 + "x", any_exit={0, 2}, out_if_0=J(1.0, x=0.0)),
+    dict(id="inputs_3000", argv=["--json", "+".join("x%d*x%d" % (i, i) for i in range(3000))]
+         + ["x%d=%d" % (i, i % 7) for i in range(3000)], exit=0,
+         out=JG(float(sum((i % 7) ** 2 for i in range(3000))),
+                [("x%d" % i, 2.0 * (i % 7)) for i in range(3000)])),
+    dict(id="fan_out_doubling_50", argv=["--json", "t = x\n" + "t = t + t\n" * 50, "x=1"],
+         exit=0, out=J(2.0 ** 50, x=2.0 ** 50), exact=True),
+    dict(id="fan_out_doubling_overflow", argv=["--json", "t = x\n" + "t = t + t\n" * 1100,
+         "x=1"], exit=2),
     dict(id="statements_20000", argv=["--json", "-f", "{F}", "x=1"],
          file="c = x\n" + "c = c + x\n" * 20000, exit=0, out=J(20001.0, x=20001.0)),
 ]
@@ -413,6 +429,9 @@ def run_case(exe, c, tmp):
         errs.append("stderr does not name %r: %r" % (c["err_has"], serr[:200]))
     if code == 0 and "stdout_has" in c and c["stdout_has"] not in out.decode(errors="replace"):
         errs.append("stdout lacks %r" % c["stdout_has"])
+    if code == 0 and "stdout_re" in c and not re.search(c["stdout_re"],
+                                                         out.decode(errors="replace")):
+        errs.append("stdout does not match %r" % c["stdout_re"])
     if code == 0 and "file_has" in c:
         p = os.path.join(tmp, c["file_has"][0])
         if not os.path.exists(p) or c["file_has"][1] not in open(p).read():

@@ -185,14 +185,14 @@ static void error_at(tg_parser *p, const token *k, const char *what)
     set_error(p, TG_ERR_SYNTAX, k->line, k->col, "%s %s", what, quote(p, k, q, sizeof q));
 }
 
-/* Reports a T_BAD token: a malformed or out-of-range number, or a stray byte. */
+/* Reports a T_BAD token: a malformed number, or a stray byte. */
 static void bad_token(tg_parser *p, const token *k)
 {
     if (is_digit((unsigned char)p->src[k->start]) ||
         (p->src[k->start] == '.' && k->end > k->start + 1)) {
         char q[64];
         set_error(p, TG_ERR_SYNTAX, k->line, k->col,
-                  isinf(k->num) ? "number %s is out of range" : "malformed number %s",
+                  "malformed number %s",
                   quote(p, k, q, sizeof q));
         return;
     }
@@ -273,8 +273,8 @@ static void lex(tg_parser *p, token *k)
         k->num = strtod(text, NULL);
         if (text != buf)
             free(text);
-        if (isinf(k->num))
-            return; /* out of range: reported as a bad number */
+        /* A literal past the largest double (1e999) reads as inf, as in C and Python: it is an
+         * error only if the output depends on it (the command checks non-finite values). */
         k->kind = T_NUM;
         return;
     }
@@ -459,6 +459,8 @@ static NOINLINE int prefix_number(tg_parser *p, token *k, expr *out)
         set_error(p, TG_ERR_NOMEM, out->line, out->col, "%s", tg_tape_errmsg(p->t));
         return 0;
     }
+    if (!isfinite(num)) /* so that an error can point at the literal */
+        note_origin(p, out->v, out);
     return 1;
 }
 
@@ -542,6 +544,8 @@ static NOINLINE int prefix_sign(tg_parser *p, token *k, expr *out)
             set_error(p, TG_ERR_NOMEM, out->line, out->col, "%s", tg_tape_errmsg(p->t));
             return 0;
         }
+        if (!isfinite(tg_value(p->t, out->v)))
+            note_origin(p, out->v, out);
         return 1;
     }
     out->v = tg_neg(p->t, operand.v);

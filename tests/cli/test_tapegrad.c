@@ -311,6 +311,9 @@ static void every_error_exits_2_with_a_first_line_that_says_why(void **state)
         {ARGS("x", "x="), NULL, 2, "not a finite decimal number"},
         {ARGS("x", "x=1e309"), NULL, 2, "not a finite decimal number"},
         {ARGS("x", "x=-1e309"), NULL, 2, "not a finite decimal number"},
+        /* A literal past the largest double is inf: an error only where the output reads it. */
+        {ARGS("x*1e999", "x=1"), NULL, 2, "1e999 at 1:3 gives inf"},
+        {ARGS("x*-1e999", "x=1"), NULL, 2, "-1e999 at 1:3 gives -inf"},
         {ARGS("x", "x=1x"), NULL, 2, "not a finite decimal number"},
         {ARGS("x", "x= 1"), NULL, 2, "not a finite decimal number"},
         {ARGS("x", "x=1 "), NULL, 2, "not a finite decimal number"},

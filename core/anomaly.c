@@ -47,7 +47,7 @@ static void append_inputs(tg_tape *t, uint32_t i)
     }
     size_t len = strlen(t->errmsg);
     for (uint32_t k = 0; k < n && len < sizeof t->errmsg; k++) {
-        snprintf(t->errmsg + len, sizeof t->errmsg - len, "%s node %u = %.17g",
+        snprintf(t->errmsg + len, sizeof t->errmsg - len, "%s node %u = %.10g",
                  k == 0 ? "; inputs:" : ",", (unsigned)ids[k], t->value[ids[k]]);
         len = strlen(t->errmsg);
     }
@@ -60,7 +60,7 @@ static void fail_value(tg_tape *t, uint32_t i, const char *when)
 {
     if (t->status != TG_OK)
         return;
-    tgi_fail(t, TG_ERR_NONFINITE, "anomaly %s: node %u (%s) = %.17g", when, (unsigned)i,
+    tgi_fail(t, TG_ERR_NONFINITE, "anomaly %s: node %u (%s) = %.10g", when, (unsigned)i,
              tgi_ops[tgi_code_op(t->code[i])].name, t->value[i]);
     t->anomaly_node = i;
     append_inputs(t, i);
@@ -108,8 +108,8 @@ static tg_status fail_grad(tg_tape *t, uint32_t i, uint32_t k, uint32_t to, doub
     if (t->status != TG_OK)
         return TG_ERR_NONFINITE;
     tgi_fail(t, TG_ERR_NONFINITE,
-             "anomaly in backward: node %u (%s) = %.17g sent gradient %.17g (upstream %.17g x "
-             "local %.17g) to its input %u, node %u, which then holds %.17g",
+             "anomaly in backward: node %u (%s) = %.10g sent gradient %.10g (upstream %.10g x "
+             "local %.10g) to its input %u, node %u, which then holds %.10g",
              (unsigned)i, tgi_ops[tgi_code_op(t->code[i])].name, t->value[i], g * local, g, local,
              (unsigned)k, (unsigned)to, t->grad[to]);
     t->anomaly_node = i;
@@ -145,7 +145,7 @@ static inline int is_marked(const uint8_t *reached, uint32_t i)
 tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out)
 {
     if (!isfinite(t->grad[out])) {
-        tgi_fail(t, TG_ERR_NONFINITE, "anomaly in backward: seed gradient of node %u is %.17g",
+        tgi_fail(t, TG_ERR_NONFINITE, "anomaly in backward: seed gradient of node %u is %.10g",
                  (unsigned)out, t->grad[out]);
         return TG_ERR_NONFINITE;
     }

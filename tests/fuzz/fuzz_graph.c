@@ -223,17 +223,31 @@ static void dump_graph(const tg_tape *t)
     }
 }
 
-/* f(x) by replay, NAN when it is not a moderate number. */
-static double replay_at(tg_tape *t, tg_var x, double xv, tg_var out)
+/* f(x) by replay, NAN when it is not a moderate number or when a node's sign differs from
+ * sign[] (which the first call, with record set, fills): a node crossing zero within the
+ * window may be a kink (relu, abs), a pole (1/x) or a branch (sqrt), which finite differences
+ * cannot see through. */
+static double replay_at(tg_tape *t, tg_var x, double xv, tg_var out, signed char *sign, int record)
 {
     tg_set_value(t, x, xv);
     tg_tape_forward(t);
+    int crossed = 0;
+    for (size_t i = 0; i < tg_tape_size(t); i++) {
+        const double v = tg_value(t, (tg_var){(uint32_t)i});
+        const signed char sg = (signed char)((v > 0) - (v < 0));
+        if (record)
+            sign[i] = sg;
+        else if (sg != sign[i])
+            crossed = 1;
+    }
     const double f = tg_value(t, out);
-    return (isfinite(f) && fabs(f) < 1e6) ? f : NAN;
+    return (!crossed && isfinite(f) && fabs(f) < 1e6) ? f : NAN;
 }
 
 /* d out / d x against a central difference where the graph looks smooth around x: the
- * one-sided differences agree (no kink, jump or pole within h). Replays and restores t. */
+ * one-sided differences agree (no kink, jump or pole within h) and so do the central ones at h
+ * and h/2 (no feature narrower than h that an odd function would hide). Replays and restores
+ * t. */
 static void check_finite_difference(tg_tape *t, tg_var x, tg_var out, double g)
 {
     const double x0 = tg_value(t, x);
@@ -243,12 +257,18 @@ static void check_finite_difference(tg_tape *t, tg_var x, tg_var out, double g)
         if (fabs(tg_value(t, (tg_var){(uint32_t)i})) > 1e6)
             return; /* x +- h may vanish below the rounding of a huge intermediate value */
     const double h = 1e-5 * (1.0 + fabs(x0));
-    const double f0 = replay_at(t, x, x0, out), fp = replay_at(t, x, x0 + h, out);
-    const double fm = replay_at(t, x, x0 - h, out);
-    replay_at(t, x, x0, out);
+    static signed char sign[MAX_NODES];
+    const double f0 = replay_at(t, x, x0, out, sign, 1);
+    const double fp = replay_at(t, x, x0 + h, out, sign, 0);
+    const double fm = replay_at(t, x, x0 - h, out, sign, 0);
+    const double fp2 = replay_at(t, x, x0 + h / 2, out, sign, 0);
+    const double fm2 = replay_at(t, x, x0 - h / 2, out, sign, 0);
+    replay_at(t, x, x0, out, sign, 1);
     const double right = (fp - f0) / h, left = (f0 - fm) / h, central = (fp - fm) / (2 * h);
-    if (isnan(right) || isnan(left) || fabs(right - left) > 1e-4 * (1.0 + fabs(central)))
-        return; /* a kink, a pole, a jump or cancellation within h: no verdict */
+    const double central2 = (fp2 - fm2) / h, tol = 1e-4 * (1.0 + fabs(central));
+    if (isnan(right) || isnan(left) || isnan(central2) || fabs(right - left) > tol ||
+        fabs(central - central2) > tol)
+        return; /* a kink, a pole, a jump or a feature narrower than h: no verdict */
     if (fabs(central - g) > 1e-3 * (1.0 + fabs(g))) {
         fprintf(stderr, "fuzz_graph: d out/d x = %.17g at x = %.17g, differences %.17g %.17g\n", g,
                 x0, left, right);

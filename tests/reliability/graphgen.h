@@ -67,24 +67,24 @@ typedef struct gg_graph {
 } gg_graph;
 
 /* splitmix64 (as bench/WORKLOADS.md): all arithmetic modulo 2^64. */
-static uint64_t gg_next(uint64_t *s)
+static inline uint64_t gg_next(uint64_t *s)
 {
     uint64_t z = (*s += 0x9E3779B97F4A7C15u);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
     return z ^ (z >> 31);
 }
-static double gg_unit(uint64_t *s)
+static inline double gg_unit(uint64_t *s)
 {
     return (double)(gg_next(s) >> 11) * 0x1.0p-53;
 }
-static int gg_below(uint64_t *s, int n)
+static inline int gg_below(uint64_t *s, int n)
 {
     return (int)(gg_next(s) % (uint64_t)n);
 }
 
 /* Records step k of g on t, given the nodes of the earlier steps. */
-static tg_var gg_record(tg_tape *t, const gg_step *st, const tg_var *node)
+static inline tg_var gg_record(tg_tape *t, const gg_step *st, const tg_var *node)
 {
     tg_var a = st->n_args > 0 ? node[st->arg[0]] : tg_var_invalid();
     tg_var b = st->n_args > 1 ? node[st->arg[1]] : tg_var_invalid();
@@ -148,7 +148,7 @@ static tg_var gg_record(tg_tape *t, const gg_step *st, const tg_var *node)
 }
 
 /* Records the whole graph; node[k] receives step k's node. Returns the output node. */
-static tg_var gg_build(tg_tape *t, const gg_graph *g, tg_var *node)
+static inline tg_var gg_build(tg_tape *t, const gg_graph *g, tg_var *node)
 {
     for (int k = 0; k < g->n_steps; k++)
         node[k] = gg_record(t, &g->step[k], node);
@@ -158,7 +158,7 @@ static tg_var gg_build(tg_tape *t, const gg_graph *g, tg_var *node)
 /* Is step st, with operand values v[], inside the domain the generator keeps to: finite,
  * moderate, and away from poles and branch points (kinks of relu/abs are allowed: the
  * finite-difference check detects them)? */
-static int gg_domain_ok(const gg_step *st, const double *v, double y)
+static inline int gg_domain_ok(const gg_step *st, const double *v, double y)
 {
     const double a = st->n_args > 0 ? v[st->arg[0]] : 0.0;
     const double b = st->n_args > 1 ? v[st->arg[1]] : 0.0;
@@ -189,7 +189,7 @@ static int gg_domain_ok(const gg_step *st, const double *v, double y)
  * chains) and sometimes any earlier node (shared subexpressions, fan-out); a step whose
  * values would leave the domain is drawn again. The output sums the last few nodes, so that
  * several paths reach it. Values are evaluated on scratch tape t (cleared). */
-static void gg_generate(gg_graph *g, uint64_t seed, int n_ops, tg_tape *t)
+static inline void gg_generate(gg_graph *g, uint64_t seed, int n_ops, tg_tape *t)
 {
     static const double powers[] = {2.0, 3.0, 0.5, -1.0, 1.5, -0.5};
     uint64_t s = seed;
@@ -249,7 +249,7 @@ static void gg_generate(gg_graph *g, uint64_t seed, int n_ops, tg_tape *t)
 }
 
 /* Writes the steps out's value depends on, as a program one can rebuild by hand. */
-static void gg_print(const gg_graph *g, FILE *f)
+static inline void gg_print(const gg_graph *g, FILE *f)
 {
     char need[GG_MAX_NODES] = {0};
     need[g->out] = 1;

@@ -162,30 +162,6 @@ tg_status tg_tape_reserve(tg_tape *t, size_t n_nodes, size_t n_args)
     return TG_OK;
 }
 
-tg_status tg_tape_set_capacity(tg_tape *t, size_t max_nodes)
-{
-    if (!t)
-        return TG_ERR_ARG;
-    if (max_nodes == 0 || max_nodes > TG_MAX_NODES || max_nodes < t->n_nodes)
-        return tgi_fail(t, TG_ERR_ARG, "capacity %zu out of range (1..%u, and >= %u nodes held)",
-                        max_nodes, (unsigned)TG_MAX_NODES, (unsigned)t->n_nodes);
-    /* tgi_append only checks the limit when the arrays are full, so cap_nodes must not exceed
-     * it. Shrink the arrays; one whose shrinking realloc fails stays as it was, larger than
-     * cap_nodes, which is harmless. */
-    if (t->cap_nodes > max_nodes) {
-        double *value = realloc(t->value, max_nodes * sizeof *value);
-        double *grad = realloc(t->grad, max_nodes * sizeof *grad);
-        uint64_t *code = realloc(t->code, max_nodes * sizeof *code);
-        t->value = value ? value : t->value;
-        t->grad = grad ? grad : t->grad;
-        t->code = code ? code : t->code;
-        t->cap_nodes = (uint32_t)max_nodes;
-        t->n_grows++;
-    }
-    t->max_nodes = (uint32_t)max_nodes;
-    return TG_OK;
-}
-
 tg_var tgi_append(tg_tape *t, uint64_t code, double value)
 {
     if (TGI_UNLIKELY(t->anomaly))
@@ -440,4 +416,28 @@ int tg_get_origin(const tg_tape *t, tg_var v, tg_origin *origin)
         origin->text = e->origin_text;
     }
     return 1;
+}
+
+tg_status tg_tape_set_capacity(tg_tape *t, size_t max_nodes)
+{
+    if (!t)
+        return TG_ERR_ARG;
+    if (max_nodes == 0 || max_nodes > TG_MAX_NODES || max_nodes < t->n_nodes)
+        return tgi_fail(t, TG_ERR_ARG, "capacity %zu out of range (1..%u, and >= %u nodes held)",
+                        max_nodes, (unsigned)TG_MAX_NODES, (unsigned)t->n_nodes);
+    /* tgi_append only checks the limit when the arrays are full, so cap_nodes must not exceed
+     * it. Shrink the arrays; one whose shrinking realloc fails stays as it was, larger than
+     * cap_nodes, which is harmless. */
+    if (t->cap_nodes > max_nodes) {
+        double *value = realloc(t->value, max_nodes * sizeof *value);
+        double *grad = realloc(t->grad, max_nodes * sizeof *grad);
+        uint64_t *code = realloc(t->code, max_nodes * sizeof *code);
+        t->value = value ? value : t->value;
+        t->grad = grad ? grad : t->grad;
+        t->code = code ? code : t->code;
+        t->cap_nodes = (uint32_t)max_nodes;
+        t->n_grows++;
+    }
+    t->max_nodes = (uint32_t)max_nodes;
+    return TG_OK;
 }

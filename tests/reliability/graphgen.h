@@ -271,4 +271,75 @@ static inline void gg_print(const gg_graph *g, FILE *f)
     }
 }
 
+/* Writes g as a program of the expression language (cli spec): one statement "nK = ..." per
+ * step after the inputs n0..n{n_inputs-1}, ending with the output's. Plain numbers are written
+ * with 17 digits in parentheses, so they read back to the same double. Returns the length, or
+ * 0 if buf (of size cap) is too small. */
+static inline size_t gg_program(const gg_graph *g, char *buf, size_t cap)
+{
+    size_t len = 0;
+    for (int k = g->n_inputs; k < g->n_steps; k++) {
+        const gg_step *st = &g->step[k];
+        const int a = st->arg[0], b = st->arg[1], n = st->n_args;
+        char e[64 * GG_MAX_ARGS];
+        int w = 0;
+        switch (st->kind) {
+        case GG_CONST:
+            w = snprintf(e, sizeof e, "(%.17g)", st->c);
+            break;
+        case GG_ADD:
+            w = snprintf(e, sizeof e, "n%d + n%d", a, b);
+            break;
+        case GG_SUB:
+            w = snprintf(e, sizeof e, "n%d - n%d", a, b);
+            break;
+        case GG_MUL:
+            w = snprintf(e, sizeof e, "n%d * n%d", a, b);
+            break;
+        case GG_DIV:
+            w = snprintf(e, sizeof e, "n%d / n%d", a, b);
+            break;
+        case GG_POW:
+            w = snprintf(e, sizeof e, "pow(n%d, n%d)", a, b);
+            break;
+        case GG_NEG:
+            w = snprintf(e, sizeof e, "-n%d", a);
+            break;
+        case GG_ADDC:
+            w = snprintf(e, sizeof e, "n%d + (%.17g)", a, st->c);
+            break;
+        case GG_MULC:
+            w = snprintf(e, sizeof e, "n%d * (%.17g)", a, st->c);
+            break;
+        case GG_POWC:
+            w = snprintf(e, sizeof e, "n%d ^ (%.17g)", a, st->c);
+            break;
+        case GG_RSUBC:
+            w = snprintf(e, sizeof e, "(%.17g) - n%d", st->c, a);
+            break;
+        case GG_RDIVC:
+            w = snprintf(e, sizeof e, "(%.17g) / n%d", st->c, a);
+            break;
+        case GG_SUM:
+        case GG_DOT:
+            for (int j = 0; j < (st->kind == GG_SUM ? n : n / 2); j++) {
+                if (st->kind == GG_SUM)
+                    w += snprintf(e + w, sizeof e - (size_t)w, "%sn%d", j ? " + " : "", st->arg[j]);
+                else
+                    w += snprintf(e + w, sizeof e - (size_t)w, "%sn%d*n%d", j ? " + " : "",
+                                  st->arg[j], st->arg[n / 2 + j]);
+            }
+            break;
+        default: /* the functions of one argument */
+            w = snprintf(e, sizeof e, "%s(n%d)", gg_kind_name[st->kind], a);
+            break;
+        }
+        const int m = snprintf(buf + len, cap - len, "n%d = %s\n", k, e);
+        if (w < 0 || m < 0 || (size_t)m >= cap - len)
+            return 0;
+        len += (size_t)m;
+    }
+    return len;
+}
+
 #endif /* GRAPHGEN_H */

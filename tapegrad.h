@@ -15,5 +15,6 @@
 
 #include "tg_core.h"
 #include "tg_ops.h"
+#include "tg_nn.h"
 
 #endif

@@ -118,12 +118,15 @@ static tg_status fail_grad(tg_tape *t, uint32_t i, uint32_t k, uint32_t to, doub
     return TG_ERR_NONFINITE;
 }
 
-/* Adds g * local into input k (node to) of node i, checking the product and the sum. The
- * product is the same expression as in backward.c and ops.c, so the results are identical
- * bit for bit to the unchecked sweep's. */
-static int add_checked(tg_tape *t, uint32_t i, uint32_t k, uint32_t to, double g, double local)
+/* Adds the contribution of node i to its input k (node to), g * local except for PyTorch's
+ * masked zeros (tgi_contribution, the same call as in backward.c, so the results are identical
+ * bit for bit to the unchecked sweep's), and checks the contribution and the sum. a and b are
+ * the node's input values, for the mask. */
+static int add_checked(tg_tape *t, uint32_t i, uint32_t k, uint32_t to, double g, double local,
+                       double a, double b)
 {
-    const double d = g * local;
+    const tgi_op_row *row = &tgi_ops[tgi_code_op(t->code[i])];
+    const double d = tgi_contribution(row, g, local, a, b, k);
     t->grad[to] += d;
     if (isfinite(d) && isfinite(t->grad[to]))
         return 0;
@@ -160,14 +163,15 @@ tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out)
         const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
         if (row->arity == 1) {
             mark(reached, a);
-            if (add_checked(t, i, 0, a, g, row->local1(t->value[a], t->value[i])))
+            if (add_checked(t, i, 0, a, g, row->local1(t->value[a], t->value[i]), t->value[a], 0.0))
                 return TG_ERR_NONFINITE;
         } else if (row->arity == 2) {
             double da, db;
             row->local2(t->value[a], t->value[b], t->value[i], &da, &db);
             mark(reached, a);
             mark(reached, b);
-            if (add_checked(t, i, 0, a, g, da) || add_checked(t, i, 1, b, g, db))
+            if (add_checked(t, i, 0, a, g, da, t->value[a], t->value[b]) ||
+                add_checked(t, i, 1, b, g, db, t->value[a], t->value[b]))
                 return TG_ERR_NONFINITE;
         } else if (row->arity == TGI_NARY) {
             /* The row's own loop, so that the additions happen in the same order as in the

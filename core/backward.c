@@ -54,14 +54,14 @@ static void sweep(tg_tape *t, uint32_t out)
         case 0:
             break;
         case 1:
-            grad[a] += g * row->local1(value[a], value[i]);
+            grad[a] += tgi_contribution(row, g, row->local1(value[a], value[i]), value[a], 0.0, 0);
             mark_reached(reached, a);
             break;
         case 2: {
             double da, db;
             row->local2(value[a], value[b], value[i], &da, &db);
-            grad[a] += g * da;
-            grad[b] += g * db;
+            grad[a] += tgi_contribution(row, g, da, value[a], value[b], 0);
+            grad[b] += tgi_contribution(row, g, db, value[a], value[b], 1);
             mark_reached(reached, a);
             mark_reached(reached, b);
             break;

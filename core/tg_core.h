@@ -200,17 +200,51 @@ TG_API void tg_zero_grad(tg_tape *t);
  * exact for any input values, but a branch taken in C code while recording is not re-taken. */
 TG_API void tg_tape_forward(tg_tape *t);
 
+/* ---- Checking gradients against finite differences (core/gradcheck.c) -------------------- */
+
+/* The result of comparing one derivative with a finite difference. */
+typedef struct tg_gradcheck_result {
+    double expected; /* the derivative being checked (the engine's gradient, or a formula's) */
+    double numeric;  /* the finite-difference estimate with the smallest estimated error */
+    double abs_err;  /* |expected - numeric| */
+    double rel_err;  /* abs_err / max(|expected|, |numeric|), 0 when both are 0 */
+    double step;     /* the step h of that estimate */
+    int ok;          /* 1 if they agree within the tolerance */
+    int kink;        /* 1 when not ok because out is not differentiable at x (one-sided slopes
+                        differ) and expected lies between them: a subgradient such as
+                        relu'(0) = 0, which no central difference confirms */
+} tg_gradcheck_result;
+
+/* Checks `expected` as d(out)/d(x) by central differences over replays of the tape: x (a leaf)
+ * is set to x +- h and tg_tape_forward recomputes everything; nothing is recorded. Steps h run
+ * from 1e-1 to 1e-7 of max(|x|, 1) (and of |x| when 0 < |x| < 1); each central difference is
+ * refined by Richardson extrapolation and given an error estimate (extrapolation change plus
+ * rounding noise: eps times the largest |value| out depends on, over h). The estimate with the
+ * smallest error is reported, chosen without looking at expected; ok when
+ * |expected - numeric| <= tol * max(1, |numeric|) + that error. Steps where out is not finite
+ * (outside log's domain) are skipped; if none is finite, numeric is NaN and ok is 0. At a kink
+ * (relu at 0) the check fails; kink is set if expected lies between the one-sided slopes.
+ * x's value and every node's value are restored before returning; gradients are not touched.
+ * TG_ERR_BADVAR for invalid out or x, TG_ERR_NOTLEAF if x is computed, TG_ERR_ARG for a
+ * NULL tape or result or a tol that is not positive. */
+TG_API tg_status tg_gradcheck(tg_tape *t, tg_var out, tg_var x, double expected, double tol,
+                              tg_gradcheck_result *result);
+
 /* ---- Showing the chain rule (core/trace.c, core/export.c) -------------------------------- */
 
 typedef enum tg_trace_format {
     TG_TRACE_TEXT,     /* plain text that fits an 80-column terminal */
-    TG_TRACE_MARKDOWN  /* Markdown tables with LaTeX formulas, to paste into notes */
+    TG_TRACE_MARKDOWN, /* Markdown tables with LaTeX formulas, to paste into notes */
+    TG_TRACE_JSON      /* one JSON object {output, nodes, steps}: data for pictures and pages */
 } tg_trace_format;
 
 /* Runs tg_backward(t, out) and writes the chain rule step by step to f: the forward table
  * (node, operation, inputs, value), then every backward step as upstream x local = contribution,
  * with the sum written out where a node feeds several others. Nodes are shown by their names
- * (tg_set_name) where they have one. Returns what tg_backward returns, or TG_ERR_IO. */
+ * (tg_set_name) where they have one, else by their source text (tg_set_origin) or "n<id>";
+ * constants by their value. Only the nodes out depends on appear. Numbers are printed with 6
+ * significant digits (JSON also carries every number exactly). Returns what tg_backward
+ * returns, TG_ERR_ARG for a NULL f or unknown format, TG_ERR_NOMEM, or TG_ERR_IO. */
 TG_API tg_status tg_trace_backward(tg_tape *t, tg_var out, FILE *f, tg_trace_format fmt);
 
 /* Writes the graph of out (the nodes out depends on) as Graphviz DOT to f, each node with its

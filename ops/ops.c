@@ -51,6 +51,10 @@ static void div_local(double a, double b, double y, double *da, double *db)
  * As PyTorch: dy/da = 0 where b = 0 (so 0^0 does not give 0 * inf), and dy/db = 0 where
  * a = 0 and b >= 0 (the limit of y ln a). ln(a) is NaN for a < 0: no real derivative in b. */
 static double pow_fwd(double a, double b) { return pow(a, b); }
+static int pow_masked(double a, double b, unsigned k)
+{
+    return k == 0 ? b == 0.0 : (a == 0.0 && b >= 0.0);
+}
 static void pow_local(double a, double b, double y, double *da, double *db)
 {
     *da = b == 0.0 ? 0.0 : b * pow(a, b - 1.0);
@@ -104,6 +108,12 @@ static double sigmoid_local(double a, double y) { (void)a; return y * (1.0 - y);
 /* y = max(a, 0) (NaN stays NaN):  dy/da = 1 if a > 0, else 0 (relu'(0) = 0) */
 static double relu_fwd(double a) { return a > 0.0 ? a : (a != a ? a : 0.0); }
 static double relu_local(double a, double y) { (void)y; return a > 0.0 ? 1.0 : 0.0; }
+/* PyTorch's threshold_backward: where(a <= 0, 0, g), so relu passes no NaN from above. */
+static int relu_masked(double a, double b, unsigned k)
+{
+    (void)b, (void)k;
+    return a <= 0.0;
+}
 
 /* y = |a|:  dy/da = sign(a), with abs'(0) = 0 */
 static double abs_local(double a, double y)
@@ -162,37 +172,39 @@ static void dot_backward(double *grad, const double *value, const uint32_t *arg,
 /* ---- The table ------------------------------------------------------------------------- */
 
 #define LEAF(nm) {.name = nm, .symbol = nm, .arity = 0, .flags = TGI_LEAF}
-#define BINARY(nm, sym, fl, fwd, loc, ra, rb)                                                 \
+#define BINARY(nm, sym, fl, fwd, loc, ra, rb, mask)                                           \
     {.name = nm, .symbol = sym, .arity = 2, .flags = fl, .forward2 = fwd, .local2 = loc,      \
-     .rule = {ra, rb}}
-#define UNARY(nm, sym, fl, fwd, loc, ra)                                                      \
+     .rule = {ra, rb}, .masked = mask}
+#define UNARY(nm, sym, fl, fwd, loc, ra, mask)                                                \
     {.name = nm, .symbol = sym, .arity = 1, .flags = fl, .forward1 = fwd, .local1 = loc,      \
-     .rule = {ra, NULL}}
+     .rule = {ra, NULL}, .masked = mask}
 #define NARY(nm, sym, fwd, loc, bwd, ra, rb)                                                  \
     {.name = nm, .symbol = sym, .arity = TGI_NARY, .forwardn = fwd, .localn = loc,           \
      .backwardn = bwd, .rule = {ra, rb}}
 
-/* name, symbol, flags, forward, local derivative, rule for each input (a, b inputs; y output) */
+/* name, symbol, flags, forward, local derivative, rule for each input (a, b inputs; y output),
+ * where()-masked zeros */
 const tgi_op_row tgi_ops[TG_N_OPS] = {
     [TG_OP_INPUT] = LEAF("input"),
     [TG_OP_CONST] = LEAF("const"),
-    [TG_OP_ADD] = BINARY("add", "+", TGI_INFIX, add_fwd, add_local, "1", "1"),
-    [TG_OP_SUB] = BINARY("sub", "-", TGI_INFIX, sub_fwd, sub_local, "1", "-1"),
-    [TG_OP_MUL] = BINARY("mul", "*", TGI_INFIX, mul_fwd, mul_local, "b", "a"),
-    [TG_OP_DIV] = BINARY("div", "/", TGI_INFIX, div_fwd, div_local, "1/b", "-a/b^2"),
-    [TG_OP_POW] = BINARY("pow", "^", TGI_INFIX, pow_fwd, pow_local, "b*a^(b-1)", "a^b*log(a)"),
-    [TG_OP_POWC] = BINARY("powc", "^", TGI_INFIX, pow_fwd, powc_local, "b*a^(b-1)", "0"),
-    [TG_OP_NEG] = UNARY("neg", "-", TGI_PREFIX, neg_fwd, neg_local, "-1"),
-    [TG_OP_EXP] = UNARY("exp", "exp", 0, exp, exp_local, "exp(a)"),
-    [TG_OP_LOG] = UNARY("log", "log", 0, log, log_local, "1/a"),
-    [TG_OP_SQRT] = UNARY("sqrt", "sqrt", 0, sqrt, sqrt_local, "1/(2*sqrt(a))"),
-    [TG_OP_SIN] = UNARY("sin", "sin", 0, sin, sin_local, "cos(a)"),
-    [TG_OP_COS] = UNARY("cos", "cos", 0, cos, cos_local, "-sin(a)"),
-    [TG_OP_TAN] = UNARY("tan", "tan", 0, tan, tan_local, "1+tan(a)^2"),
-    [TG_OP_TANH] = UNARY("tanh", "tanh", 0, tanh, tanh_local, "1-tanh(a)^2"),
-    [TG_OP_SIGMOID] = UNARY("sigmoid", "sigmoid", 0, sigmoid_fwd, sigmoid_local, "y*(1-y)"),
-    [TG_OP_RELU] = UNARY("relu", "relu", 0, relu_fwd, relu_local, "(a>0 ? 1 : 0)"),
-    [TG_OP_ABS] = UNARY("abs", "abs", 0, fabs, abs_local, "sign(a)"),
+    [TG_OP_ADD] = BINARY("add", "+", TGI_INFIX, add_fwd, add_local, "1", "1", NULL),
+    [TG_OP_SUB] = BINARY("sub", "-", TGI_INFIX, sub_fwd, sub_local, "1", "-1", NULL),
+    [TG_OP_MUL] = BINARY("mul", "*", TGI_INFIX, mul_fwd, mul_local, "b", "a", NULL),
+    [TG_OP_DIV] = BINARY("div", "/", TGI_INFIX, div_fwd, div_local, "1/b", "-a/b^2", NULL),
+    [TG_OP_POW] = BINARY("pow", "^", TGI_INFIX, pow_fwd, pow_local, "b*a^(b-1)", "a^b*log(a)",
+                         pow_masked),
+    [TG_OP_POWC] = BINARY("powc", "^", TGI_INFIX, pow_fwd, powc_local, "b*a^(b-1)", "0", pow_masked),
+    [TG_OP_NEG] = UNARY("neg", "-", TGI_PREFIX, neg_fwd, neg_local, "-1", NULL),
+    [TG_OP_EXP] = UNARY("exp", "exp", 0, exp, exp_local, "exp(a)", NULL),
+    [TG_OP_LOG] = UNARY("log", "log", 0, log, log_local, "1/a", NULL),
+    [TG_OP_SQRT] = UNARY("sqrt", "sqrt", 0, sqrt, sqrt_local, "1/(2*sqrt(a))", NULL),
+    [TG_OP_SIN] = UNARY("sin", "sin", 0, sin, sin_local, "cos(a)", NULL),
+    [TG_OP_COS] = UNARY("cos", "cos", 0, cos, cos_local, "-sin(a)", NULL),
+    [TG_OP_TAN] = UNARY("tan", "tan", 0, tan, tan_local, "1+tan(a)^2", NULL),
+    [TG_OP_TANH] = UNARY("tanh", "tanh", 0, tanh, tanh_local, "1-tanh(a)^2", NULL),
+    [TG_OP_SIGMOID] = UNARY("sigmoid", "sigmoid", 0, sigmoid_fwd, sigmoid_local, "y*(1-y)", NULL),
+    [TG_OP_RELU] = UNARY("relu", "relu", 0, relu_fwd, relu_local, "(a>0 ? 1 : 0)", relu_masked),
+    [TG_OP_ABS] = UNARY("abs", "abs", 0, fabs, abs_local, "sign(a)", NULL),
     [TG_OP_SUM] = NARY("sum", "sum", sum_fwd, sum_local, sum_backward, "1", "1"),
     [TG_OP_DOT] = NARY("dot", "dot", dot_fwd, dot_local, dot_backward, "x_j", "w_j"),
 };
@@ -358,6 +370,20 @@ tg_op tg_op_find(const char *name)
         if (!(tgi_ops[op].flags & TGI_LEAF) && strcmp(tgi_ops[op].name, name) == 0)
             return (tg_op)op;
     return TG_N_OPS;
+}
+
+double tg_backward_step(const tg_tape *t, tg_var v, size_t k, double upstream)
+{
+    const double local = tg_local_grad(t, v, k);
+    if (local != local)
+        return local;
+    const uint64_t c = t->code[v.id];
+    const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
+    const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
+    if (row->arity == TGI_NARY)
+        return upstream * local;
+    return tgi_contribution(row, upstream, local, t->value[a], row->arity == 2 ? t->value[b] : 0.0,
+                            (unsigned)k);
 }
 
 double tg_local_grad(const tg_tape *t, tg_var v, size_t k)

@@ -24,7 +24,10 @@
  *   localn     dy/d(input k) of an n-ary node
  *   backwardn  grad[arg[k]] += g * dy/d(input k) for every k, as one loop
  *   rule       the local derivative of each input, written out for a trace ("b", "1 - y^2"),
- *              in terms of a, b (inputs) and y (output) */
+ *              in terms of a, b (inputs) and y (output)
+ *   masked     NULL, or says whether input k's local derivative at (a, b) is a convention-zero
+ *              that PyTorch applies with where(): the contribution is then exactly 0 even when
+ *              the upstream gradient is infinite or NaN (relu at a <= 0; pow at b = 0) */
 typedef struct tgi_op_row {
     const char *name;
     const char *symbol;
@@ -39,9 +42,22 @@ typedef struct tgi_op_row {
     void (*backwardn)(double *grad, const double *value, const uint32_t *arg, uint32_t n,
                       double g);
     const char *rule[2];
+    int (*masked)(double a, double b, unsigned k);
 } tgi_op_row;
 
 extern TGI_FUNC const tgi_op_row tgi_ops[TG_N_OPS];
+
+/* What the sweep adds into input k of a node of this row: dL/dx_k += g * dy/dx_k, except that
+ * a masked zero (see the masked column) stays 0 when g is infinite or NaN, as in PyTorch. Only a
+ * NaN product can differ, so the mask is consulted only then. */
+static inline double tgi_contribution(const tgi_op_row *row, double g, double local, double a,
+                                      double b, unsigned k)
+{
+    const double c = g * local;
+    if (TGI_UNLIKELY(c != c) && row->masked && row->masked(a, b, k))
+        return 0.0;
+    return c;
+}
 
 /* Records a unary or binary node of op, computing its value by the row's forward. */
 TGI_FUNC tg_var tgi_record1(tg_tape *t, tg_op op, tg_var a);

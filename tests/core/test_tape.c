@@ -179,6 +179,30 @@ static void in_cone_zero_times_infinity_is_nan(void **state)
     tg_tape_free(t);
 }
 
+/* PyTorch applies some zero derivatives with where(), not a product: an infinite upstream
+ * gradient through relu at x <= 0, or through pow's base where the exponent is 0, or its
+ * exponent where the base is 0, gives exactly 0 there (not inf * 0 = NaN). abs(0) multiplies. */
+static void masked_zero_derivatives_stop_infinite_upstream(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_var x = tg_input(t, -1.0), z = tg_input(t, 0.0), e = tg_input(t, 0.0);
+    tg_var through_relu = tg_sqrt(t, tg_relu(t, x)); /* d sqrt/d relu = inf at 0 */
+    assert_int_equal(tg_backward(t, through_relu), TG_OK);
+    assert_true(tg_grad(t, x) == 0.0);
+    tg_var y = tg_sqrt(t, tg_pow(t, z, tg_input(t, 2.0))); /* sqrt(0^2): upstream inf */
+    assert_int_equal(tg_backward(t, y), TG_OK);
+    assert_true(isnan(tg_grad(t, z))); /* base: 2 * 0^1 = 0 is a product, not a mask: NaN */
+    tg_var w = tg_sqrt(t, tg_mul(t, tg_pow(t, z, e), z)); /* 0^0 * 0 = 0, upstream inf */
+    assert_int_equal(tg_backward(t, w), TG_OK);
+    assert_true(tg_grad(t, e) == 0.0); /* exponent at base 0, e >= 0: masked */
+    tg_var v = tg_sqrt(t, tg_abs(t, z));
+    assert_int_equal(tg_backward(t, v), TG_OK);
+    assert_true(isnan(tg_grad(t, z))); /* abs'(0) = 0 multiplies inf, as torch's sgn does */
+    assert_true(tg_backward_step(t, tg_input_of(t, through_relu, 0), 0, INFINITY) == 0.0);
+    tg_tape_free(t);
+}
+
 /* A training-loop shape: parameters before the mark, a step's graph after it, rewind. After
  * the first step the tape never grows again. Gradient of (w*x - y)^2 is 2(w x - y) x. */
 static void mark_rewind_reuses_memory(void **state)
@@ -317,6 +341,7 @@ int main(void)
         cmocka_unit_test(backward_accumulate_sums_outputs),
         cmocka_unit_test(unused_nodes_do_not_propagate),
         cmocka_unit_test(in_cone_zero_times_infinity_is_nan),
+        cmocka_unit_test(masked_zero_derivatives_stop_infinite_upstream),
         cmocka_unit_test(mark_rewind_reuses_memory),
         cmocka_unit_test(errors_are_reported_not_crashed),
         cmocka_unit_test(replay_recomputes_values),

@@ -1,0 +1,68 @@
+/* html.c: `tapegrad --html FILE`: one self-contained page that steps through the backward pass.
+ * The page (page.html, embedded as page_html.h) lays the graph out and animates the steps in
+ * its own script; this file only fills in the title and the JSON of tg_trace_backward. The
+ * numbers are the library's. Uses only the public headers. */
+#include <string.h>
+
+#include "page_html.h"
+#include "show.h"
+
+/* Text for an HTML element or attribute: the five characters with a meaning there become
+ * entities; control characters become spaces. */
+static void html_escape(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*p < 0x20 || *p == 0x7F ? ' ' : *p, f);
+        }
+    }
+}
+
+tg_status tgi_show_html(tg_tape *t, tg_var out, FILE *f, const char *title)
+{
+    if (!t || !f)
+        return TG_ERR_ARG;
+    if (tg_op_of(t, out) == TG_N_OPS)
+        return TG_ERR_BADVAR;
+    char fallback[32];
+    if (!title)
+        title = tg_name(t, out);
+    if (!title) {
+        snprintf(fallback, sizeof fallback, "n%u", (unsigned)out.id);
+        title = fallback;
+    }
+    for (size_t i = 0; page_html[i]; i++) {
+        const char *line = page_html[i];
+        if (strcmp(line, "@DATA@\n") == 0) {
+            /* The JSON escapes <, > and &, so it cannot end the <script> element early. */
+            tg_status s = tg_trace_backward(t, out, f, TG_TRACE_JSON);
+            if (s != TG_OK)
+                return s;
+            continue;
+        }
+        for (const char *m; (m = strstr(line, "@TITLE@")) != NULL; line = m + 7) {
+            fwrite(line, 1, (size_t)(m - line), f);
+            html_escape(f, title);
+        }
+        fputs(line, f);
+    }
+    if (fflush(f) != 0 || ferror(f))
+        return TG_ERR_IO;
+    return TG_OK;
+}

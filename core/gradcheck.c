@@ -1,0 +1,133 @@
+/* gradcheck.c: checks a derivative against central finite differences, by replaying the tape
+ * (tg_set_value + tg_tape_forward) rather than recording anything again. Uses only the public
+ * API. Choosing what to check (every input, a hand-derived formula) and printing the table are
+ * left to the caller (cli/tapegrad.c, tests). */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "tg_core.h"
+#include "tg_ops.h"
+
+/* The largest |value| among the nodes out depends on: rounding in any of them (x + 1e10 - 1e10)
+ * shows up in out, so it sets the noise floor of a difference quotient. */
+static double cone_magnitude(const tg_tape *t, tg_var out)
+{
+    unsigned char *cone = calloc((size_t)out.id + 1, 1);
+    double m = fabs(tg_value(t, out));
+    if (!cone)
+        return m;
+    cone[out.id] = 1;
+    for (uint32_t i = out.id + 1; i-- > 0;) {
+        const tg_var v = {i};
+        if (!cone[i])
+            continue;
+        if (isfinite(tg_value(t, v)) && fabs(tg_value(t, v)) > m)
+            m = fabs(tg_value(t, v));
+        for (size_t k = 0; k < tg_n_inputs(t, v); k++)
+            cone[tg_input_of(t, v, k).id] = 1;
+    }
+    free(cone);
+    return m;
+}
+
+/* out's value with x set to xv (everything recomputed). */
+static double eval_at(tg_tape *t, tg_var out, tg_var x, double xv)
+{
+    tg_set_value(t, x, xv);
+    tg_tape_forward(t);
+    return tg_value(t, out);
+}
+
+/* Central difference over [x0 - h, x0 + h]; the divisor is the distance between the two points
+ * as doubles (x0 + h is rounded). *fmax grows to the largest |f| seen (for the noise bound). */
+static double central(tg_tape *t, tg_var out, tg_var x, double x0, double h, double *fmax)
+{
+    const double xp = x0 + h, xm = x0 - h;
+    const double fp = eval_at(t, out, x, xp), fm = eval_at(t, out, x, xm);
+    if (!isfinite(fp) || !isfinite(fm))
+        return NAN; /* outside the domain (log near 0): no estimate from this step */
+    if (fabs(fp) > *fmax)
+        *fmax = fabs(fp);
+    if (fabs(fm) > *fmax)
+        *fmax = fabs(fm);
+    return (fp - fm) / (xp - xm);
+}
+
+tg_status tg_gradcheck(tg_tape *t, tg_var out, tg_var x, double expected, double tol,
+                       tg_gradcheck_result *r)
+{
+    if (!t || !r || !(tol > 0.0))
+        return TG_ERR_ARG;
+    if (!tg_var_ok(out) || out.id >= tg_tape_size(t) || !tg_var_ok(x) || x.id >= tg_tape_size(t))
+        return TG_ERR_BADVAR;
+    const double x0 = tg_value(t, x);
+    tg_status s = tg_set_value(t, x, x0); /* TG_ERR_NOTLEAF for a computed node */
+    if (s != TG_OK)
+        return s;
+
+    r->expected = expected;
+    r->numeric = NAN;
+    r->step = 0.0;
+    r->ok = 0;
+    r->kink = 0;
+    const double magnitude = cone_magnitude(t, out);
+    double best_err = INFINITY; /* estimated error of r->numeric */
+
+    /* Steps from 1e-1 to 1e-7 of max(|x|, 1), and of |x| when it is below 1. Each gives a
+     * central difference D(h/2) and the Richardson extrapolation R = (4 D(h/2) - D(h)) / 3,
+     * whose truncation error is O(h^4). R's error is estimated as |R - D(h/2)| plus rounding
+     * noise (each f is off by about e = eps * the largest value out depends on, so R by about
+     * 3 e / h; twice that is counted). The estimate with the smallest error is kept: chosen
+     * without looking at expected, so a wrong derivative cannot pick a noisy step that suits it. */
+    const double scales[2] = {fmax(fabs(x0), 1.0), fabs(x0)};
+    for (int si = 0; si < 2; si++) {
+        if (si == 1 && !(scales[1] > 0.0 && scales[1] < 1.0))
+            break;
+        for (double rel = 1e-1; rel > 1e-8; rel /= 10) {
+            const double h = rel * scales[si];
+            double fmax_seen = magnitude;
+            const double d1 = central(t, out, x, x0, h, &fmax_seen);
+            const double d2 = central(t, out, x, x0, h / 2, &fmax_seen);
+            const double rich = (4.0 * d2 - d1) / 3.0;
+            const double err = fabs(rich - d2) + 6.0 * DBL_EPSILON * fmax_seen / h;
+            if (isfinite(rich) && err < best_err) {
+                best_err = err;
+                r->numeric = rich;
+                r->step = h;
+            }
+        }
+    }
+    r->ok = isfinite(r->numeric) &&
+            fabs(expected - r->numeric) <= tol * fmax(1.0, fabs(r->numeric)) + best_err;
+
+    /* A kink: one-sided slopes over a tiny step differ by much more than curvature explains,
+     * and expected lies between them (relu'(0) = 0 is such a subgradient). The central
+     * difference disagrees there and the check fails, as the contract says; kink tells why. */
+    if (!r->ok) {
+        const double h = x0 != 0.0 ? fmin(1e-8 * fmax(fabs(x0), 1.0), 1e-4 * fabs(x0)) : 1e-8;
+        const double f0 = eval_at(t, out, x, x0);
+        const double fp = eval_at(t, out, x, x0 + h), fm = eval_at(t, out, x, x0 - h);
+        const double right = (fp - f0) / ((x0 + h) - x0), left = (f0 - fm) / (x0 - (x0 - h));
+        if (isfinite(left) && isfinite(right)) {
+            const double lo = fmin(left, right), hi = fmax(left, right);
+            const double allowed = tol * fmax(1.0, fmax(fabs(lo), fabs(hi))) +
+                                   16.0 * DBL_EPSILON * fmax(magnitude, 1.0) / h;
+            r->kink = hi - lo > 1e-3 * fmax(1.0, fmax(fabs(lo), fabs(hi))) &&
+                      expected >= lo - allowed && expected <= hi + allowed;
+        }
+    }
+
+    if (isfinite(r->numeric)) {
+        r->abs_err = fabs(expected - r->numeric);
+        const double scale = fmax(fabs(expected), fabs(r->numeric));
+        r->rel_err = scale > 0.0 ? r->abs_err / scale : 0.0;
+    } else {
+        r->abs_err = r->rel_err = NAN;
+        r->ok = 0;
+    }
+    if (!isfinite(expected))
+        r->ok = 0;
+    eval_at(t, out, x, x0); /* restore every value */
+    return TG_OK;
+}

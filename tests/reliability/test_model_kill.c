@@ -69,17 +69,38 @@ static void save_killed_at_random_moments_leaves_old_or_new_file(void **state)
     params_of(t, new_m, p_new);
     assert_memory_not_equal(p_old, p_new, n * sizeof(double));
 
+    /* How long a save takes here (valgrind makes it much slower): the kills are spread over
+     * three saves' time, so that they land in every phase of a save. */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int k = 0; k < 5; k++)
+        assert_int_equal(tg_mlp_save(k & 1 ? new_m : old_m, path), TG_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    const long save_us =
+        ((t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000) / 5;
+
     srand(12345);
     int n_old = 0, n_new = 0;
     for (int r = 0; r < rounds; r++) {
         assert_int_equal(tg_mlp_save(old_m, path), TG_OK);
+        int ready[2];
+        assert_int_equal(pipe(ready), 0);
         pid_t child = fork();
         assert_true(child >= 0);
-        if (child == 0) { /* save new, old, new, ... until killed */
-            for (unsigned k = 0;; k++)
+        if (child == 0) { /* save new, old, new, ... until killed; say when the first is done */
+            close(ready[0]);
+            for (unsigned k = 0;; k++) {
                 tg_mlp_save(k & 1 ? old_m : new_m, path);
+                if (k == 0 && write(ready[1], "s", 1) != 1)
+                    _exit(1);
+            }
         }
-        const struct timespec delay = {0, (long)(rand() % 20000) * 1000L}; /* 0 - 20 ms */
+        close(ready[1]);
+        char c;
+        assert_int_equal(read(ready[0], &c, 1), 1); /* the child is in its loop */
+        close(ready[0]);
+        const long us = rand() % (3 * save_us + 1);
+        const struct timespec delay = {us / 1000000L, (us % 1000000L) * 1000L};
         nanosleep(&delay, NULL);
         kill(child, SIGKILL);
         int status;
@@ -100,8 +121,9 @@ static void save_killed_at_random_moments_leaves_old_or_new_file(void **state)
         tg_mlp_free(read);
         tg_tape_free(t2);
     }
-    print_message("%d kills: %d left the old model, %d the new one; %d temporary files left\n",
-                  rounds, n_old, n_new, count_files(dir) - 1);
+    print_message("%d kills (a save takes %ld us): %d left the old model, %d the new one; %d "
+                  "temporary files left behind\n",
+                  rounds, save_us, n_old, n_new, count_files(dir) - 1);
     /* the kills did land at different moments */
     assert_true(n_old > 0 && n_new > 0);
 

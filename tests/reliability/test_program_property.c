@@ -51,7 +51,7 @@ static void random_programs_match_c_built_graphs(void **state)
         tg_tape_clear(tp);
         tg_parser *p = tg_parser_new(tp);
         assert_non_null(p);
-        char name[8];
+        char name[16];
         for (int i = 0; i < g.n_inputs; i++) {
             snprintf(name, sizeof name, "n%d", i);
             in[i] = tg_input(tp, g.step[i].c);

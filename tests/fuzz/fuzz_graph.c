@@ -254,8 +254,11 @@ static void check_finite_difference(tg_tape *t, tg_var x, tg_var out, double g)
     if (!isfinite(g) || fabs(g) > 1e6)
         return;
     for (size_t i = 0; i < tg_tape_size(t); i++)
-        if (fabs(tg_value(t, (tg_var){(uint32_t)i})) > 1e6)
-            return; /* x +- h may vanish below the rounding of a huge intermediate value */
+        if (fabs(tg_value(t, (tg_var){(uint32_t)i})) > 1e6 ||
+            fabs(tg_grad(t, (tg_var){(uint32_t)i})) > 1e6)
+            return; /* x +- h may vanish below the rounding of a huge intermediate value, or a
+                     * huge gradient meet a value rounded to 1 (exp(1e-24) == 1 exactly): the
+                     * difference then sees a flatter function than the derivative's */
     const double h = 1e-5 * (1.0 + fabs(x0));
     static signed char sign[MAX_NODES];
     const double f0 = replay_at(t, x, x0, out, sign, 1);

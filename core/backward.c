@@ -100,6 +100,8 @@ tg_status tg_backward(tg_tape *t, tg_var out)
         return s;
     memset(t->grad, 0, (size_t)t->n_nodes * sizeof *t->grad);
     t->grad[out.id] = 1.0; /* dL/dL = 1 */
+    if (TGI_UNLIKELY(t->anomaly))
+        return tgi_anomaly_sweep(t, out.id);
     sweep(t, out.id);
     return TG_OK;
 }
@@ -113,6 +115,8 @@ tg_status tg_backward_accumulate(tg_tape *t, tg_var out)
         if (tgi_code_op(t->code[i]) != TG_OP_INPUT)
             t->grad[i] = 0.0;
     t->grad[out.id] += 1.0;
+    if (TGI_UNLIKELY(t->anomaly))
+        return tgi_anomaly_sweep(t, out.id);
     sweep(t, out.id);
     return TG_OK;
 }
@@ -127,6 +131,10 @@ void tg_tape_forward(tg_tape *t)
 {
     if (!t)
         return;
+    if (TGI_UNLIKELY(t->anomaly)) {
+        tgi_anomaly_forward(t);
+        return;
+    }
     for (uint32_t i = 0; i < t->n_nodes; i++)
         if (!(tgi_ops[tgi_code_op(t->code[i])].flags & TGI_LEAF))
             t->value[i] = tgi_eval_node(t, i);

@@ -58,6 +58,9 @@ struct tg_tape {
     struct tgi_name_entry *names;
     tg_status status;
     char errmsg[256];
+    uint32_t max_nodes;    /* tg_tape_set_capacity; TG_MAX_NODES by default; cap_nodes <= it */
+    int anomaly;           /* tg_tape_set_anomaly: check every value and gradient */
+    uint32_t anomaly_node; /* the node a TG_ERR_NONFINITE message names (core/anomaly.c) */
 };
 
 /* Records the first error on the tape (later ones are dropped) and returns code. */
@@ -77,7 +80,7 @@ TGI_FUNC tg_var tgi_append_slow(tg_tape *t, uint64_t code, double value);
  * stores. */
 static inline tg_var tgi_append(tg_tape *t, uint64_t code, double value)
 {
-    if (TGI_UNLIKELY(t->n_nodes == t->cap_nodes))
+    if (TGI_UNLIKELY((t->n_nodes == t->cap_nodes) | t->anomaly))
         return tgi_append_slow(t, code, value);
     const uint32_t i = t->n_nodes++;
     t->value[i] = value;
@@ -89,6 +92,16 @@ static inline tg_var tgi_append(tg_tape *t, uint64_t code, double value)
 
 /* Reserves n argument slots in args[] and returns the index of the first, or UINT32_MAX. */
 TGI_FUNC uint32_t tgi_args_alloc(tg_tape *t, size_t n);
+
+/* Anomaly detection (core/anomaly.c), reached only when t->anomaly is set, so that the fast
+ * paths pay one predictable branch at most. tgi_anomaly_append records like tgi_append but
+ * refuses a NaN or infinite value; tgi_anomaly_sweep is the backward sweep with every gradient
+ * contribution checked (grad[out] already seeded, reached-bits cleared); tgi_anomaly_forward
+ * is the checked replay; tgi_anomaly_origin adds v's origin to the message naming v. */
+TGI_FUNC tg_var tgi_anomaly_append(tg_tape *t, uint64_t code, double value);
+TGI_FUNC tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out);
+TGI_FUNC void tgi_anomaly_forward(tg_tape *t);
+TGI_FUNC void tgi_anomaly_origin(tg_tape *t, uint32_t id);
 
 static inline int tgi_valid(const tg_tape *t, tg_var v) { return v.id < t->n_nodes; }
 

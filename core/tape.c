@@ -65,6 +65,10 @@ tg_status tgi_fail(tg_tape *t, tg_status code, const char *fmt, ...)
 tg_tape *tg_tape_new(void)
 {
     tg_tape *t = calloc(1, sizeof *t);
+    if (t) {
+        t->max_nodes = TG_MAX_NODES;
+        t->anomaly_node = TG_INVALID_ID;
+    }
     return t;
 }
 
@@ -97,14 +101,14 @@ void tg_tape_free(tg_tape *t)
  * realloc succeeds, and cap_nodes only when all three did, so a failure leaves a usable tape. */
 static tg_status grow_nodes(tg_tape *t, size_t want)
 {
-    if (want > TG_MAX_NODES)
+    if (want > t->max_nodes)
         return tgi_fail(t, TG_ERR_CAPACITY, "tape capacity of %u nodes exceeded",
-                        (unsigned)TG_MAX_NODES);
+                        (unsigned)t->max_nodes);
     size_t cap = t->cap_nodes ? t->cap_nodes : 256;
     while (cap < want)
         cap *= 2;
-    if (cap > TG_MAX_NODES)
-        cap = TG_MAX_NODES;
+    if (cap > t->max_nodes)
+        cap = t->max_nodes;
     double *value = realloc(t->value, cap * sizeof *value);
     if (!value)
         return tgi_fail(t, TG_ERR_NOMEM, "out of memory growing the tape to %zu nodes", cap);
@@ -160,6 +164,8 @@ tg_status tg_tape_reserve(tg_tape *t, size_t n_nodes, size_t n_args)
 
 tg_var tgi_append_slow(tg_tape *t, uint64_t code, double value)
 {
+    if (TGI_UNLIKELY(t->anomaly))
+        return tgi_anomaly_append(t, code, value);
     if (t->n_nodes == t->cap_nodes && grow_nodes(t, (size_t)t->n_nodes + 1) != TG_OK)
         return tg_var_invalid();
     const uint32_t i = t->n_nodes++;
@@ -390,6 +396,8 @@ tg_status tg_set_origin(tg_tape *t, tg_var v, uint32_t line, uint32_t column, co
     e->line = line;
     e->column = column;
     note_prune(t, e);
+    if (TGI_UNLIKELY(t->status == TG_ERR_NONFINITE))
+        tgi_anomaly_origin(t, v.id);
     return TG_OK;
 }
 
@@ -407,4 +415,28 @@ int tg_get_origin(const tg_tape *t, tg_var v, tg_origin *origin)
         origin->text = e->origin_text;
     }
     return 1;
+}
+
+tg_status tg_tape_set_capacity(tg_tape *t, size_t max_nodes)
+{
+    if (!t)
+        return TG_ERR_ARG;
+    if (max_nodes == 0 || max_nodes > TG_MAX_NODES || max_nodes < t->n_nodes)
+        return tgi_fail(t, TG_ERR_ARG, "capacity %zu out of range (1..%u, and >= %u nodes held)",
+                        max_nodes, (unsigned)TG_MAX_NODES, (unsigned)t->n_nodes);
+    /* tgi_append only checks the limit when the arrays are full, so cap_nodes must not exceed
+     * it. Shrink the arrays; one whose shrinking realloc fails stays as it was, larger than
+     * cap_nodes, which is harmless. */
+    if (t->cap_nodes > max_nodes) {
+        double *value = realloc(t->value, max_nodes * sizeof *value);
+        double *grad = realloc(t->grad, max_nodes * sizeof *grad);
+        uint64_t *code = realloc(t->code, max_nodes * sizeof *code);
+        t->value = value ? value : t->value;
+        t->grad = grad ? grad : t->grad;
+        t->code = code ? code : t->code;
+        t->cap_nodes = (uint32_t)max_nodes;
+        t->n_grows++;
+    }
+    t->max_nodes = (uint32_t)max_nodes;
+    return TG_OK;
 }

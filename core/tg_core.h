@@ -41,7 +41,7 @@ static inline int tg_var_ok(tg_var v) { return v.id != TG_INVALID_ID; }
 typedef enum tg_status {
     TG_OK = 0,
     TG_ERR_NOMEM,     /* an allocation failed */
-    TG_ERR_CAPACITY,  /* the tape holds TG_MAX_NODES nodes already */
+    TG_ERR_CAPACITY,  /* the tape holds its capacity (TG_MAX_NODES by default) already */
     TG_ERR_BADVAR,    /* a tg_var that is invalid or not on this tape (e.g. rewound) */
     TG_ERR_ARG,       /* an argument out of range (NULL pointer, zero length, ...) */
     TG_ERR_NOTLEAF,   /* setting the value of a node that an operation computed */
@@ -68,6 +68,25 @@ TG_API void tg_tape_free(tg_tape *t);
 /* Makes room for n_nodes nodes and n_args n-ary arguments in total, so that recording up to
  * that size allocates nothing. TG_ERR_NOMEM or TG_ERR_CAPACITY on failure (tape unchanged). */
 TG_API tg_status tg_tape_reserve(tg_tape *t, size_t n_nodes, size_t n_args);
+
+/* Lowers (or restores) the most nodes this tape may hold, TG_MAX_NODES by default: recording
+ * past it fails with TG_ERR_CAPACITY, as at TG_MAX_NODES, so the limit can be tested, or a
+ * runaway loop stopped, without filling memory. Storage beyond the new limit is released.
+ * n-ary argument slots keep their own limit of TG_MAX_NODES. TG_ERR_ARG if max_nodes is 0,
+ * above TG_MAX_NODES, or below the nodes already recorded (nothing changes then). */
+TG_API tg_status tg_tape_set_capacity(tg_tape *t, size_t max_nodes);
+
+/* Turns anomaly detection on (on != 0) or off, like PyTorch's detect_anomaly. While it is on,
+ * every value recorded (leaves included), replayed by tg_tape_forward, or computed as a
+ * gradient contribution in tg_backward / tg_backward_accumulate is checked: the first NaN or
+ * infinity sets TG_ERR_NONFINITE, and tg_tape_errmsg names the node, its operation, its
+ * inputs' values and, once the node has an origin (tg_set_origin), its source line, column
+ * and text. Recording: the offending node is still appended and returned (so that it can be
+ * named and given an origin), and every later recording returns an invalid tg_var until
+ * tg_tape_clear_error. Backward stops at the offending contribution, leaving the gradients
+ * partial, and returns TG_ERR_NONFINITE; replay stops at the offending node. Off (the
+ * default) it costs one predictable branch per recorded node and per call. */
+TG_API void tg_tape_set_anomaly(tg_tape *t, int on);
 
 /* Number of nodes on the tape (leaves and operations). */
 TG_API size_t tg_tape_size(const tg_tape *t);

@@ -78,23 +78,36 @@ tg_status tg_gradcheck(tg_tape *t, tg_var out, tg_var x, double expected, double
      * central difference D(h/2) and the Richardson extrapolation R = (4 D(h/2) - D(h)) / 3,
      * whose truncation error is O(h^4). R's error is estimated as |R - D(h/2)| plus rounding
      * noise (each f is off by about e = eps * the largest value out depends on, so R by about
-     * 3 e / h; twice that is counted). The estimate with the smallest error is kept: chosen
-     * without looking at expected, so a wrong derivative cannot pick a noisy step that suits it. */
+     * 3 e / h; twice that is counted), and, as in Ridders' method, at least its distance to the
+     * R of the neighbouring steps: a large step whose four points all land on a flat side of a
+     * relu looks exact by itself but disagrees with the smaller steps. The estimate with the
+     * smallest error is kept, chosen without looking at expected, so a wrong derivative cannot
+     * pick a step that suits it. */
+    enum { N_STEPS = 7 };
     const double scales[2] = {fmax(fabs(x0), 1.0), fabs(x0)};
     for (int si = 0; si < 2; si++) {
         if (si == 1 && !(scales[1] > 0.0 && scales[1] < 1.0))
             break;
-        for (double rel = 1e-1; rel > 1e-8; rel /= 10) {
-            const double h = rel * scales[si];
+        double rich[N_STEPS], err[N_STEPS], h[N_STEPS];
+        double rel = 1e-1;
+        for (int i = 0; i < N_STEPS; i++, rel /= 10) {
+            h[i] = rel * scales[si];
             double fmax_seen = magnitude;
-            const double d1 = central(t, out, x, x0, h, &fmax_seen);
-            const double d2 = central(t, out, x, x0, h / 2, &fmax_seen);
-            const double rich = (4.0 * d2 - d1) / 3.0;
-            const double err = fabs(rich - d2) + 6.0 * DBL_EPSILON * fmax_seen / h;
-            if (isfinite(rich) && err < best_err) {
-                best_err = err;
-                r->numeric = rich;
-                r->step = h;
+            const double d1 = central(t, out, x, x0, h[i], &fmax_seen);
+            const double d2 = central(t, out, x, x0, h[i] / 2, &fmax_seen);
+            rich[i] = (4.0 * d2 - d1) / 3.0;
+            err[i] = fabs(rich[i] - d2) + 6.0 * DBL_EPSILON * fmax_seen / h[i];
+        }
+        for (int i = 0; i < N_STEPS; i++) {
+            double e = err[i];
+            if (i > 0 && isfinite(rich[i - 1]))
+                e = fmax(e, fabs(rich[i] - rich[i - 1]));
+            if (i + 1 < N_STEPS && isfinite(rich[i + 1]))
+                e = fmax(e, fabs(rich[i] - rich[i + 1]));
+            if (isfinite(rich[i]) && e < best_err) {
+                best_err = e;
+                r->numeric = rich[i];
+                r->step = h[i];
             }
         }
     }

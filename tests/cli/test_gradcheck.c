@@ -57,6 +57,10 @@ static const deriv_case right[] = {
     {"relu(x)", 2, 1},
     {"abs(x)", -2, -1},
     {"x", 1e300, 1},
+    /* Flat (0) at x0 +- 0.1 and +- 0.05: a large step alone looks exact, with slope 0; the
+     * smaller steps disagree with it, so it is not chosen. d/dx = -2 x0. */
+    {"relu(0.0001 - x^2)", 0.001, -0.002},
+    {"relu(0.0001 - x^2) + sin(x)", 0.001, -0.002 + 0.99999950000004167}, /* + cos(0.001) */
 };
 
 static void right_derivatives_pass(void **state)

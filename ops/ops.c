@@ -563,13 +563,7 @@ tg_var tg_input_of(const tg_tape *t, tg_var v, size_t k)
 {
     if (k >= tg_n_inputs(t, v))
         return tg_var_invalid();
-    const uint64_t c = t->code[v.id];
-    tg_var in;
-    if (tgi_ops[tgi_code_op(c)].arity == TGI_NARY)
-        in.id = t->args[tgi_code_a(c) + k];
-    else
-        in.id = k == 0 ? tgi_code_a(c) : tgi_code_b(c);
-    return in;
+    return input_k(t, v, (uint32_t)k);
 }
 
 const char *tg_op_name(tg_op op) { return (unsigned)op < TG_N_OPS ? tgi_ops[op].name : NULL; }

@@ -112,6 +112,34 @@ static tg_status hvp_reverse(tg_tape *t, size_t n, const tg_var *wrt, const tg_v
     return st;
 }
 
+/* What tg_hvp and tg_hessian do with the gradient nodes g[0..n) of out: H v, or H itself. */
+typedef struct second_order {
+    const double *v; /* tg_hvp's direction; NULL for the Hessian */
+    tg_mode mode;
+    double *result;
+} second_order;
+
+/* Records the gradient graph of out, applies job to it, and rewinds the tape to where it was,
+ * so a Hessian-vector product or a Hessian leaves no trace on the tape. */
+static tg_status with_grad_graph(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
+                                 const char *who, const second_order *job)
+{
+    const tg_mark start = tg_tape_mark(t);
+    tg_var *g = malloc((n ? n : 1) * sizeof *g);
+    if (!g)
+        return tgi_fail(t, TG_ERR_NOMEM, "%s: out of memory", who);
+    tg_status s = tg_grad_graph(t, out, n, wrt, g);
+    if (s == TG_OK && job->v) /* H v: reverse-over-reverse, or forward-over-reverse */
+        s = job->mode == TG_MODE_REVERSE ? hvp_reverse(t, n, wrt, g, job->v, job->result)
+                                         : tg_jvp(t, n, g, n, wrt, job->v, job->result);
+    else if (s == TG_OK) /* H is the Jacobian of the gradient nodes; square, so AUTO goes forward */
+        s = tg_jacobian(t, n, g, n, wrt,
+                        job->mode == TG_MODE_REVERSE ? job->mode : TG_MODE_FORWARD, job->result);
+    free(g);
+    tg_tape_rewind(t, start);
+    return s;
+}
+
 tg_status tg_hvp(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, const double *v, tg_mode mode,
                  double *hv)
 {
@@ -121,17 +149,9 @@ tg_status tg_hvp(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, const doub
         return tgi_fail(t, TG_ERR_ARG, "tg_hvp: NULL vector with n = %zu", n);
     if ((unsigned)mode > TG_MODE_REVERSE)
         return tgi_fail(t, TG_ERR_ARG, "tg_hvp: unknown mode %d", (int)mode);
-    const tg_mark start = tg_tape_mark(t);
-    tg_var *g = malloc((n ? n : 1) * sizeof *g);
-    if (!g)
-        return tgi_fail(t, TG_ERR_NOMEM, "tg_hvp: out of memory");
-    tg_status s = tg_grad_graph(t, out, n, wrt, g);
-    if (s == TG_OK)
-        s = mode == TG_MODE_REVERSE ? hvp_reverse(t, n, wrt, g, v, hv)
-                                    : tg_jvp(t, n, g, n, wrt, v, hv); /* forward-over-reverse */
-    free(g);
-    tg_tape_rewind(t, start);
-    return s;
+    static const double no_direction[1] = {0.0}; /* n = 0: an empty direction, not "Hessian" */
+    const second_order job = {v ? v : no_direction, mode, hv};
+    return with_grad_graph(t, out, n, wrt, "tg_hvp", &job);
 }
 
 tg_status tg_hessian(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, tg_mode mode,
@@ -143,15 +163,6 @@ tg_status tg_hessian(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, tg_mod
         return tgi_fail(t, TG_ERR_ARG, "tg_hessian: NULL result with n = %zu", n);
     if ((unsigned)mode > TG_MODE_REVERSE)
         return tgi_fail(t, TG_ERR_ARG, "tg_hessian: unknown mode %d", (int)mode);
-    const tg_mark start = tg_tape_mark(t);
-    tg_var *g = malloc((n ? n : 1) * sizeof *g);
-    if (!g)
-        return tgi_fail(t, TG_ERR_NOMEM, "tg_hessian: out of memory");
-    tg_status s = tg_grad_graph(t, out, n, wrt, g);
-    /* H is the Jacobian of the gradient nodes; square, so AUTO takes the forward sweeps */
-    if (s == TG_OK)
-        s = tg_jacobian(t, n, g, n, wrt, mode == TG_MODE_REVERSE ? mode : TG_MODE_FORWARD, hess);
-    free(g);
-    tg_tape_rewind(t, start);
-    return s;
+    const second_order job = {NULL, mode, hess};
+    return with_grad_graph(t, out, n, wrt, "tg_hessian", &job);
 }

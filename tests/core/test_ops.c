@@ -90,7 +90,7 @@ static void every_op_grad_matches_finite_difference(void **state)
             continue;
         const domain *d = &domains[op];
         if (!(d->hi > d->lo))
-            fail_msg("op %s has no domain row in test_ops.c", tgi_ops[op].name);
+            fail_msg("op %s has no domain row in test_ops.c", tgi_ops[op].info.id);
         for (int point = 0; point < 300; point++) {
             double x[MAX_IN];
             for (int k = 0; k < MAX_IN; k++)
@@ -115,7 +115,7 @@ static void every_op_grad_matches_finite_difference(void **state)
                 const double g = tg_grad(t, in[k]);
                 if (!(fabs(g - fd) <= 1e-6 * fmax(1.0, fabs(fd))))
                     fail_msg("%s input %zu at %.17g, %.17g: engine %.17g, finite difference %.17g",
-                             tgi_ops[op].name, k, x[0], x[1], g, fd);
+                             tgi_ops[op].info.id, k, x[0], x[1], g, fd);
                 n_checked++;
             }
             tg_tape_free(t);
@@ -192,7 +192,7 @@ static void ops_match_hand_derived_values(void **state)
                 continue;
             if (!(fabs(got[j] - want[j]) <= 1e-15 * (1 + fabs(want[j]))))
                 fail_msg("case %zu (%s at %g, %g): column %d is %.17g, expected %.17g", i,
-                         tgi_ops[c->op].name, c->a, c->b, j, got[j], want[j]);
+                         tgi_ops[c->op].info.id, c->a, c->b, j, got[j], want[j]);
         }
         tg_tape_free(t);
     }
@@ -225,21 +225,69 @@ static void op_table_is_complete_and_findable(void **state)
     (void)state;
     for (unsigned op = 0; op < TG_N_OPS; op++) {
         const tgi_op_row *r = &tgi_ops[op];
-        assert_non_null(r->name);
-        assert_non_null(r->symbol);
+        const tg_op_info *info = tg_op_info_of((tg_op)op);
+        assert_ptr_equal(info, &r->info);
+        assert_non_null(info->id);
+        assert_string_equal(tg_op_name((tg_op)op), info->id);
         if (r->arity == 1)
-            assert_true(r->forward1 && r->local1 && r->rule[0]);
+            assert_true(r->forward1 && r->local1 && info->rule[0] && info->n_args == 1);
         else if (r->arity == 2)
-            assert_true(r->forward2 && r->local2 && r->rule[0] && r->rule[1]);
+            assert_true(r->forward2 && r->local2 && info->rule[0] && info->rule[1]);
         else if (r->arity == TGI_NARY)
-            assert_true(r->forwardn && r->localn && r->backwardn);
+            assert_true(r->forwardn && r->localn && r->backwardn && info->rule[0]);
         else
-            assert_true(r->flags & TGI_LEAF);
-        if (!(r->flags & TGI_LEAF))
-            assert_int_equal(tg_op_find(r->name), op);
+            assert_true((r->flags & TGI_LEAF) && info->n_args == 0);
+        if (info->name)
+            assert_int_equal(tg_op_find(info->name), op);
+        if (info->symbol)
+            assert_true(info->precedence > TG_PREC_NONE);
+        for (int k = 0; k < 3 && k < info->n_args; k++)
+            assert_true(info->c_local[k] && info->rule_latex[k]);
     }
+    assert_null(tg_op_info_of(TG_N_OPS));
     assert_int_equal(tg_op_find("nosuch"), TG_N_OPS);
     assert_int_equal(tg_op_find("input"), TG_N_OPS);
+    assert_int_equal(tg_op_find("add"), TG_N_OPS); /* an operator, not a function */
+    assert_int_equal(tg_op_find("gate"), TG_N_OPS); /* internal */
+    assert_int_equal(tg_op_find("pow"), TG_OP_POW);
+    assert_int_equal(tg_op_find(NULL), TG_N_OPS);
+}
+
+/* tg_apply records the node the named constructor records, and refuses what it cannot. */
+static void apply_records_like_the_constructors(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    const tg_var x = tg_input(t, 0.5), w = tg_input(t, 3), p = tg_const(t, 2);
+    const tg_var xw[2] = {x, w}, xp[2] = {x, p};
+    const tg_var th = tg_apply(t, TG_OP_TANH, 1, &x);
+    assert_int_equal(tg_op_of(t, th), TG_OP_TANH);
+    assert_true(tg_value(t, th) == tanh(0.5));
+    const tg_var q = tg_apply(t, TG_OP_DIV, 2, xw);
+    assert_true(tg_value(t, q) == 0.5 / 3);
+    const tg_var sq = tg_apply(t, TG_OP_POWC, 2, xp);
+    assert_true(tg_value(t, sq) == 0.25 && tg_op_of(t, sq) == TG_OP_POWC);
+    const tg_var d = tg_apply(t, TG_OP_DOT, 2, xw); /* w_0 = x, x_0 = w */
+    assert_true(tg_value(t, d) == 1.5 && tg_n_inputs(t, d) == 2);
+    assert_int_equal(tg_tape_status(t), TG_OK);
+
+    const size_t before = tg_tape_size(t);
+    assert_false(tg_var_ok(tg_apply(t, TG_OP_TANH, 2, xw)));     /* wrong count */
+    assert_false(tg_var_ok(tg_apply(t, TG_OP_POWC, 2, xw)));     /* exponent not a constant */
+    assert_false(tg_var_ok(tg_apply(t, TG_OP_DOT, 1, xw)));      /* odd count */
+    assert_false(tg_var_ok(tg_apply(t, TG_OP_INPUT, 0, NULL)));  /* a leaf */
+    assert_false(tg_var_ok(tg_apply(t, TG_N_OPS, 1, &x)));       /* no such op */
+    assert_false(tg_var_ok(tg_apply(t, TG_OP_ADD, 2, NULL)));    /* NULL args */
+    assert_int_equal(tg_tape_size(t), before);
+    assert_int_equal(tg_tape_status(t), TG_ERR_ARG);
+    tg_tape_free(t);
+
+    t = tg_tape_new();
+    const tg_var bad = {12345};
+    assert_false(tg_var_ok(tg_apply(t, TG_OP_EXP, 1, &bad)));
+    assert_int_equal(tg_tape_status(t), TG_ERR_BADVAR);
+    tg_tape_free(t);
+    assert_false(tg_var_ok(tg_apply(NULL, TG_OP_EXP, 1, &bad)));
 }
 
 /* The rows whose derivative is also data (a shape other than TGI_D_CALL, read by the sweep)
@@ -269,14 +317,14 @@ static void derivative_shapes_match_row_functions(void **state)
                 const double y = r->forward1(a);
                 const double want = r->local1(a, y), got = tgi_local1(r, a, y);
                 if (memcmp(&want, &got, sizeof want) != 0)
-                    fail_msg("%s at a = %g: shape gives %g, local1 %g", r->name, a, got, want);
+                    fail_msg("%s at a = %g: shape gives %g, local1 %g", r->info.id, a, got, want);
             } else {
                 const double y = r->forward2(a, b);
                 double want[2], got[2];
                 r->local2(a, b, y, &want[0], &want[1]);
                 tgi_local2(r, a, b, y, &got[0], &got[1]);
                 if (memcmp(want, got, sizeof want) != 0)
-                    fail_msg("%s at (%g, %g): shape gives (%g, %g), local2 (%g, %g)", r->name,
+                    fail_msg("%s at (%g, %g): shape gives (%g, %g), local2 (%g, %g)", r->info.id,
                              a, b, got[0], got[1], want[0], want[1]);
             }
         }
@@ -305,6 +353,7 @@ int main(void)
         cmocka_unit_test(ops_match_hand_derived_values),
         cmocka_unit_test(nary_ops_match_hand_derived_values),
         cmocka_unit_test(op_table_is_complete_and_findable),
+        cmocka_unit_test(apply_records_like_the_constructors),
         cmocka_unit_test(derivative_shapes_match_row_functions),
         cmocka_unit_test(convenience_macros_build_expected_graph),
     };

@@ -140,7 +140,7 @@ static void every_op_second_derivative_matches_fd_and_closed_form(void **state)
             continue;
         const domain *d = &domains[op];
         if (!(d->hi > d->lo))
-            fail_msg("op %s has no domain row in test_second.c", tgi_ops[op].name);
+            fail_msg("op %s has no domain row in test_second.c", tgi_ops[op].info.id);
         for (int point = 0; point < 100; point++) {
             double x[MAX_IN];
             for (int k = 0; k < MAX_IN; k++)
@@ -176,7 +176,7 @@ static void every_op_second_derivative_matches_fd_and_closed_form(void **state)
                         !close_to(hess[k * n + j], got, 1e-12))
                         fail_msg("%s d2/dx%zu dx%zu at %.17g, %.17g: graph %.17g, finite "
                                  "difference %.17g, closed form %.17g, tg_hessian %.17g",
-                                 tgi_ops[op].name, k, j, x[0], x[1], got, fd, want[k * n + j],
+                                 tgi_ops[op].info.id, k, j, x[0], x[1], got, fd, want[k * n + j],
                                  hess[k * n + j]);
                     n_checked++;
                 }
@@ -226,7 +226,7 @@ static void graph_gradient_equals_backward_bit_for_bit(void **state)
             for (size_t k = 0; k < n; k++) {
                 if (!same_bits(tg_value(t, g[k]), tg_grad(t, in[k])))
                     fail_msg("%s input %zu at %g, %g: graph %.17g, backward %.17g",
-                             tgi_ops[op].name, k, x[0], x[1], tg_value(t, g[k]), tg_grad(t, in[k]));
+                             tgi_ops[op].info.id, k, x[0], x[1], tg_value(t, g[k]), tg_grad(t, in[k]));
                 n_checked++;
             }
             tg_tape_free(t);
@@ -262,10 +262,10 @@ static void masked_zeros_stay_zero_under_infinite_upstream(void **state)
         const double want = cases[c].want;
         if (!same_bits(tg_grad(t, in[0]) + 0.0, want + 0.0) &&
             !(isnan(want) && isnan(tg_grad(t, in[0]))))
-            fail_msg("%s at %g, %g: backward %g, expected %g", tgi_ops[cases[c].op].name,
+            fail_msg("%s at %g, %g: backward %g, expected %g", tgi_ops[cases[c].op].info.id,
                      cases[c].a, cases[c].b, tg_grad(t, in[0]), want);
         if (!(tg_value(t, g) == want) && !(isnan(want) && isnan(tg_value(t, g))))
-            fail_msg("%s at %g, %g: graph %g, expected %g", tgi_ops[cases[c].op].name, cases[c].a,
+            fail_msg("%s at %g, %g: graph %g, expected %g", tgi_ops[cases[c].op].info.id, cases[c].a,
                      cases[c].b, tg_value(t, g), want);
         tg_tape_free(t);
     }
@@ -358,7 +358,7 @@ static void every_op_row_has_a_recorded_derivative(void **state)
     (void)state;
     for (unsigned op = 0; op < TG_N_OPS; op++)
         if (!(tgi_ops[op].flags & TGI_LEAF) && !tgi_ops[op].vjp)
-            fail_msg("op %s has no vjp column in ops/ops.c", tgi_ops[op].name);
+            fail_msg("op %s has no vjp column in ops/ops.c", tgi_ops[op].info.id);
     tg_tape *t = tg_tape_new();
     const tg_var x = tg_input(t, -0.5);
     const tg_var s[2] = {tg_step(t, x), tg_sign(t, x)};

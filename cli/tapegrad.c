@@ -1,5 +1,5 @@
 /* tapegrad.c: the `tapegrad` command. Reads a program of the expression language and its
- * inputs (NAME=VALUE), records it on a tape (ops/parse.c), runs backward, and prints the value
+ * inputs (NAME=VALUE), records it on a tape (lang/parse.c), runs backward, and prints the value
  * and every input's gradient (text or JSON), checks them against finite differences
  * (core/gradcheck.c) or a hand-derived formula, and hands traces and pictures to core/trace.c,
  * core/export.c and cli/show/. The contract is the interface spec (README.md, --help). */

@@ -47,6 +47,8 @@ typedef struct options {
     const char *jvp_arg; /* --jvp NAME=V,... */
     double *hess;        /* n_inputs^2, row-major, owned (cli_compute_higher) */
     double jvp;
+    const char *emit;      /* --emit LANG ("c") */
+    const char *emit_name; /* --emit-name NAME */
 } options;
 
 /* ---- args.c: the command line -------------------------------------------------------------- */
@@ -117,5 +119,11 @@ int cli_compute_higher(options *o, tg_tape *t, tg_var out);
 int cli_check_available(const options *o);
 /* Writes the trace and the pictures that o asks for, after the report. EXIT_OK or EXIT_USAGE. */
 int cli_write_pictures(const options *o, tg_tape *t, tg_var out);
+
+/* ---- emit.c: --emit c ----------------------------------------------------------------------- */
+
+/* Checks the code's plan against the tape at the given inputs and writes the C function to
+ * standard output (in place of the report). EXIT_OK or EXIT_USAGE (with the message). */
+int cli_emit(const options *o, tg_tape *t, tg_var out, const char *src);
 
 #endif /* TG_CLI_H */

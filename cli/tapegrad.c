@@ -80,6 +80,8 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
             return EXIT_USAGE;
         }
     free(cone);
+    if (o->emit)
+        return cli_emit(o, t, out, src);
 
     int rc = cli_eval_expects(o, t);
     if (rc == EXIT_OK)

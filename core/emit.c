@@ -1,0 +1,662 @@
+/* emit.c: tg_emit_c, a tape written out as one C99 function (tg_emit.h), and the plan
+ * interpreter that checks it. Both walk the same plan: the forward statements of the nodes that
+ * depend on the inputs (the rest folded to their recorded values), then, per output, the reverse
+ * sweep's contributions in the order core/backward.c adds them. Every operation's C text comes
+ * from its row (tg_op_info.c_forward, c_local, c_masked); the n-ary rows (sum, dot) have no
+ * single expression and are written as the loops ops/ops.c runs, left to right. */
+#define _POSIX_C_SOURCE 200809L /* tmpfile is C; fileno-free: nothing else needed */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_int.h"
+#include "ops_int.h"
+#include "tg_emit.h"
+#include "tg_higher.h"
+
+#ifndef TAPEGRAD_VERSION
+#define TAPEGRAD_VERSION "0.1.0"
+#endif
+
+/* ---- The plan ----------------------------------------------------------------------------- */
+
+typedef struct plan {
+    const tg_tape *t;
+    uint32_t n_nodes;       /* nodes 0 .. max root */
+    size_t n;               /* inputs x[0..n-1] */
+    const tg_var *wrt;      /* their nodes */
+    int32_t *wrt_of;        /* node -> its (first) index in wrt, or -1 */
+    uint8_t *active;        /* the node depends on some wrt: it is computed, not folded */
+    uint8_t *used;          /* active and in the cone of a root: a forward statement */
+    size_t n_roots;         /* roots[0] is the output; then the gradient nodes (Hessian) */
+    const tg_var *roots;
+    uint8_t *cone;          /* scratch: the cone of one root */
+} plan;
+
+static uint32_t n_args_of(const tg_tape *t, uint32_t i)
+{
+    const uint64_t c = t->code[i];
+    const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
+    return row->arity == TGI_NARY ? tgi_code_b(c) : row->arity > 0 ? (uint32_t)row->arity : 0;
+}
+
+static uint32_t arg_of(const tg_tape *t, uint32_t i, uint32_t k)
+{
+    const uint64_t c = t->code[i];
+    if (tgi_ops[tgi_code_op(c)].arity == TGI_NARY)
+        return t->args[tgi_code_a(c) + k];
+    return k == 0 ? tgi_code_a(c) : tgi_code_b(c);
+}
+
+/* The idx-th contribution of node i goes to its argument k = contribution_arg(...): argument
+ * order, except dot's, whose backward loop adds into w_j then x_j, pair by pair. */
+static uint32_t contribution_arg(const tg_tape *t, uint32_t i, uint32_t idx)
+{
+    if (tgi_code_op(t->code[i]) == TG_OP_DOT) {
+        const uint32_t m = n_args_of(t, i) / 2;
+        return idx % 2 ? m + idx / 2 : idx / 2;
+    }
+    return idx;
+}
+
+static void plan_free(plan *p)
+{
+    free(p->wrt_of);
+    free(p->active);
+    free(p->used);
+    free(p->cone);
+    memset(p, 0, sizeof *p);
+}
+
+/* Marks the cone of root r among the active nodes into p->cone (cleared first). */
+static void mark_cone(plan *p, uint32_t r)
+{
+    memset(p->cone, 0, p->n_nodes);
+    if (!p->active[r])
+        return;
+    p->cone[r] = 1;
+    for (uint32_t i = r + 1; i-- > 0;) {
+        if (!p->cone[i])
+            continue;
+        const uint32_t na = n_args_of(p->t, i);
+        for (uint32_t k = 0; k < na; k++) {
+            const uint32_t a = arg_of(p->t, i, k);
+            if (p->active[a])
+                p->cone[a] = 1;
+        }
+    }
+}
+
+static tg_status plan_build(plan *p, const tg_tape *t, size_t n_roots, const tg_var *roots,
+                            size_t n, const tg_var *wrt)
+{
+    memset(p, 0, sizeof *p);
+    p->t = t;
+    p->n = n;
+    p->wrt = wrt;
+    p->n_roots = n_roots;
+    p->roots = roots;
+    uint32_t top = 0;
+    for (size_t r = 0; r < n_roots; r++)
+        top = roots[r].id > top ? roots[r].id : top;
+    p->n_nodes = top + 1;
+    p->wrt_of = malloc(p->n_nodes * sizeof *p->wrt_of);
+    p->active = calloc(p->n_nodes, 1);
+    p->used = calloc(p->n_nodes, 1);
+    p->cone = calloc(p->n_nodes, 1);
+    if (!p->wrt_of || !p->active || !p->used || !p->cone) {
+        plan_free(p);
+        return TG_ERR_NOMEM;
+    }
+    for (uint32_t i = 0; i < p->n_nodes; i++)
+        p->wrt_of[i] = -1;
+    for (size_t k = n; k-- > 0;)
+        if (wrt[k].id < p->n_nodes) {
+            p->wrt_of[wrt[k].id] = (int32_t)k;
+            p->active[wrt[k].id] = 1;
+        }
+    /* active: depends on a wrt (the tape is in topological order) */
+    for (uint32_t i = 0; i < p->n_nodes; i++) {
+        const uint32_t na = n_args_of(t, i);
+        for (uint32_t k = 0; k < na && !p->active[i]; k++)
+            p->active[i] = p->active[arg_of(t, i, k)];
+    }
+    for (size_t r = 0; r < n_roots; r++) {
+        mark_cone(p, roots[r].id);
+        for (uint32_t i = 0; i < p->n_nodes; i++)
+            p->used[i] |= p->cone[i];
+    }
+    return TG_OK;
+}
+
+/* ---- The interpreter: the plan run on doubles with the rows' own functions ---------------- */
+
+/* Runs the plan at x: value of the output, gradient (n), Hessian rows (n x n, when the roots
+ * hold the gradient nodes). val and gr are scratch of n_nodes doubles. */
+static void plan_run(const plan *p, const double *x, double *val, double *gr, uint8_t *seen,
+                     double *value, double *grad, double *hess)
+{
+    const tg_tape *t = p->t;
+    memcpy(val, t->value, p->n_nodes * sizeof *val);
+    for (uint32_t i = 0; i < p->n_nodes; i++)
+        if (p->wrt_of[i] >= 0)
+            val[i] = x[p->wrt_of[i]];
+    for (uint32_t i = 0; i < p->n_nodes; i++) {
+        if (!p->used[i] || p->wrt_of[i] >= 0)
+            continue;
+        const uint64_t c = t->code[i];
+        const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
+        const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
+        if (row->arity == 1)
+            val[i] = row->forward1(val[a]);
+        else if (row->arity == 2)
+            val[i] = row->forward2(val[a], val[b]);
+        else if (row->arity == TGI_NARY)
+            val[i] = row->forwardn(val, t->args + a, b);
+    }
+    *value = val[p->roots[0].id];
+    plan *q = (plan *)p; /* the cone scratch only */
+    for (size_t r = 0; r < p->n_roots; r++) {
+        const uint32_t root = p->roots[r].id;
+        double *out = r == 0 ? grad : hess + (r - 1) * p->n;
+        mark_cone(q, root);
+        memset(seen, 0, p->n_nodes);
+        gr[root] = 1.0;
+        seen[root] = 1;
+        for (uint32_t i = root + 1; i-- > 0;) {
+            if (!p->cone[i] || p->wrt_of[i] >= 0)
+                continue;
+            const uint64_t c = t->code[i];
+            const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
+            const uint32_t a = tgi_code_a(c), b = tgi_code_b(c), na = n_args_of(t, i);
+            double d[2] = {0.0, 0.0};
+            if (row->arity == 1)
+                d[0] = tgi_local1(row, val[a], val[i]);
+            else if (row->arity == 2)
+                tgi_local2(row, val[a], val[b], val[i], &d[0], &d[1]);
+            for (uint32_t idx = 0; idx < na; idx++) {
+                const uint32_t k = contribution_arg(t, i, idx), x_k = arg_of(t, i, k);
+                if (!p->active[x_k])
+                    continue;
+                double contrib;
+                if (row->arity == TGI_NARY)
+                    contrib = gr[i] * row->localn(val, t->args + a, na, k);
+                else
+                    contrib = tgi_contribution(row, gr[i], d[k], val[a],
+                                               row->arity == 2 ? val[b] : 0.0, k);
+                gr[x_k] = seen[x_k] ? gr[x_k] + contrib : 0.0 + contrib;
+                seen[x_k] = 1;
+            }
+        }
+        for (size_t j = 0; j < p->n; j++) /* a repeated input gets the same gradient */
+            out[j] = p->wrt[j].id < p->n_nodes && seen[p->wrt[j].id] ? gr[p->wrt[j].id] : 0.0;
+    }
+}
+
+/* ---- Writing C ------------------------------------------------------------------------------- */
+
+typedef struct writer {
+    const plan *p;
+    FILE *f;
+    const char *name; /* the function's name: its constants are name_k[] */
+    double *pool; /* constants read through a volatile array (see operand) */
+    size_t n_pool, cap_pool;
+    int nomem;
+} writer;
+
+/* A double as a C literal that reads back to the same double. */
+static void literal(char *buf, size_t size, double v)
+{
+    if (isnan(v)) {
+        snprintf(buf, size, "NAN");
+    } else if (isinf(v)) {
+        snprintf(buf, size, v > 0 ? "INFINITY" : "(-INFINITY)");
+    } else if (v == 0.0) {
+        snprintf(buf, size, signbit(v) ? "(-0.0)" : "0.0");
+    } else {
+        char num[40];
+        snprintf(num, sizeof num, "%.17g", v);
+        const int plain = strpbrk(num, ".e") != NULL;
+        snprintf(buf, size, v < 0 ? "(%s%s)" : "%s%s", num, plain ? "" : ".0");
+    }
+}
+
+/* How node id is read in an expression. A folded constant that is an argument of a function
+ * call in the row's text (pow(a, b - 1.0), log(a)) is read from a volatile array: a compiler
+ * would otherwise evaluate that call at compile time, correctly rounded, where the engine
+ * calls the C library at run time, and the two may differ in the last bit. */
+static void operand(writer *w, uint32_t id, int in_call, char *buf, size_t size)
+{
+    const plan *p = w->p;
+    if (p->wrt_of[id] >= 0) {
+        snprintf(buf, size, "x[%d]", (int)p->wrt_of[id]);
+    } else if (p->active[id]) {
+        snprintf(buf, size, "v%u", (unsigned)id);
+    } else if (in_call) {
+        const double v = p->t->value[id];
+        for (size_t k = 0; k < w->n_pool; k++)
+            if (memcmp(&w->pool[k], &v, sizeof v) == 0) {
+                snprintf(buf, size, "%s_k[%zu]", w->name, k);
+                return;
+            }
+        if (w->n_pool == w->cap_pool) {
+            const size_t nc = w->cap_pool ? 2 * w->cap_pool : 16;
+            double *np = realloc(w->pool, nc * sizeof *np);
+            if (!np) {
+                w->nomem = 1;
+                snprintf(buf, size, "0.0");
+                return;
+            }
+            w->pool = np;
+            w->cap_pool = nc;
+        }
+        w->pool[w->n_pool] = v;
+        snprintf(buf, size, "%s_k[%zu]", w->name, w->n_pool++);
+    } else {
+        literal(buf, size, p->t->value[id]);
+    }
+}
+
+/* Writes the row's C text tpl with the placeholders a, b, c (arguments) and y (the node's
+ * value) replaced; args[k] are node ids, self the node. Numbers and other names are copied. */
+static void substitute(writer *w, const char *tpl, const uint32_t *args, uint32_t n_args,
+                       uint32_t self)
+{
+    char stack[64]; /* per open parenthesis: 1 when it opens a function call */
+    int depth = 0, calls = 0;
+    const char *prev_ident = NULL;
+    for (const char *s = tpl; *s;) {
+        if (isdigit((unsigned char)*s) || (*s == '.' && isdigit((unsigned char)s[1]))) {
+            const char *e = s;
+            while (isalnum((unsigned char)*e) || *e == '.' ||
+                   ((*e == '+' || *e == '-') && (e[-1] == 'e' || e[-1] == 'E')))
+                e++;
+            fwrite(s, 1, (size_t)(e - s), w->f);
+            s = e;
+            prev_ident = NULL;
+        } else if (isalpha((unsigned char)*s) || *s == '_') {
+            const char *e = s;
+            while (isalnum((unsigned char)*e) || *e == '_')
+                e++;
+            const int len = (int)(e - s);
+            int k = -1;
+            if (len == 1 && (*s == 'a' || *s == 'b' || *s == 'c'))
+                k = *s - 'a';
+            if (len == 1 && *s == 'y') {
+                fprintf(w->f, "v%u", (unsigned)self);
+                prev_ident = NULL;
+            } else if (k >= 0 && (uint32_t)k < n_args) {
+                char buf[64];
+                operand(w, args[k], calls > 0, buf, sizeof buf);
+                fputs(buf, w->f);
+                prev_ident = NULL;
+            } else {
+                fwrite(s, 1, (size_t)len, w->f);
+                prev_ident = s;
+            }
+            s = e;
+        } else {
+            if (*s == '(') {
+                const int call = prev_ident != NULL;
+                if (depth < (int)sizeof stack)
+                    stack[depth] = (char)call;
+                depth++;
+                calls += call;
+            } else if (*s == ')' && depth > 0) {
+                depth--;
+                if (depth < (int)sizeof stack)
+                    calls -= stack[depth];
+            }
+            if (!isspace((unsigned char)*s))
+                prev_ident = NULL;
+            fputc(*s++, w->f);
+        }
+    }
+}
+
+/* The text of source line `line` (1-based) of the program, up to 120 characters, with any
+ * comment terminator defused; NULL if there is no such line. */
+static int source_line(const char *program, uint32_t line, char *buf, size_t size)
+{
+    if (!program || line == 0)
+        return 0;
+    const char *s = program;
+    for (uint32_t l = 1; l < line && s; l++) {
+        s = strchr(s, '\n');
+        if (s)
+            s++;
+    }
+    if (!s)
+        return 0;
+    size_t o = 0;
+    for (; *s && *s != '\n' && o + 2 < size && o < 120; s++) {
+        if (*s == '\r')
+            continue;
+        if (*s == '/' && o > 0 && buf[o - 1] == '*')
+            buf[o++] = ' '; /* never "*" "/" inside the comment */
+        buf[o++] = (unsigned char)*s < 0x80 && isprint((unsigned char)*s) ? *s : '?';
+    }
+    buf[o] = '\0';
+    return 1;
+}
+
+/* A comment naming the source line that produced node i, when it differs from the last one. */
+static void block_comment(writer *w, const tg_emit_options *opt, uint32_t i, uint32_t *last)
+{
+    tg_origin org;
+    if (!tg_get_origin(w->p->t, (tg_var){i}, &org) || org.line == *last)
+        return;
+    *last = org.line;
+    char text[128];
+    if (source_line(opt->program, org.line, text, sizeof text))
+        fprintf(w->f, "    /* line %u: %s */\n", (unsigned)org.line, text);
+    else
+        fprintf(w->f, "    /* line %u */\n", (unsigned)org.line);
+}
+
+static void write_forward(writer *w, const tg_emit_options *opt)
+{
+    const plan *p = w->p;
+    const tg_tape *t = p->t;
+    uint32_t last = 0;
+    uint32_t args_buf[2];
+    for (uint32_t i = 0; i < p->n_nodes; i++) {
+        if (!p->used[i] || p->wrt_of[i] >= 0)
+            continue;
+        block_comment(w, opt, i, &last);
+        const uint64_t c = t->code[i];
+        const tg_op op = (tg_op)tgi_code_op(c);
+        const tgi_op_row *row = &tgi_ops[op];
+        const uint32_t na = n_args_of(t, i);
+        if (row->arity == TGI_NARY) {
+            /* s = 0; s += term, left to right (ops.c's loop; dot's term is w_j * x_j) */
+            const int dot = op == TG_OP_DOT;
+            const uint32_t m = dot ? na / 2 : na;
+            fprintf(w->f, "    double v%u = 0.0;\n", (unsigned)i);
+            for (uint32_t j = 0; j < m; j++) {
+                char ba[64], bb[64];
+                operand(w, arg_of(t, i, j), 0, ba, sizeof ba);
+                if (dot) {
+                    operand(w, arg_of(t, i, m + j), 0, bb, sizeof bb);
+                    fprintf(w->f, "    v%u += %s * %s;\n", (unsigned)i, ba, bb);
+                } else {
+                    fprintf(w->f, "    v%u += %s;\n", (unsigned)i, ba);
+                }
+            }
+            continue;
+        }
+        for (uint32_t k = 0; k < na && k < 2; k++)
+            args_buf[k] = arg_of(t, i, k);
+        fprintf(w->f, "    const double v%u = ", (unsigned)i);
+        substitute(w, row->info.c_forward, args_buf, na, i);
+        fprintf(w->f, "; /* %s */\n", row->info.id);
+    }
+}
+
+/* The reverse sweep of root r: gradient variables g<id>, declared at their first contribution
+ * as 0.0 + c (the sweep starts every gradient at +0), then += c in the sweep's order. Writes
+ * the results into dest[j] (an expression prefix: "grad" or "hess + n*i"). */
+static void write_reverse(writer *w, uint32_t root, const char *dest, size_t offset)
+{
+    plan *p = (plan *)w->p;
+    const tg_tape *t = p->t;
+    mark_cone(p, root);
+    uint8_t *seen = calloc(p->n_nodes, 1);
+    if (!seen) {
+        w->nomem = 1;
+        return;
+    }
+    if (p->active[root]) {
+        fprintf(w->f, "    double g%u = 1.0;\n", (unsigned)root);
+        seen[root] = 1;
+    }
+    uint32_t args_buf[2];
+    for (uint32_t i = root + 1; p->active[root] && i-- > 0;) {
+        if (!p->cone[i] || p->wrt_of[i] >= 0)
+            continue;
+        const uint64_t c = t->code[i];
+        const tg_op op = (tg_op)tgi_code_op(c);
+        const tgi_op_row *row = &tgi_ops[op];
+        const uint32_t na = n_args_of(t, i);
+        for (uint32_t k = 0; k < na && k < 2; k++)
+            args_buf[k] = arg_of(t, i, k);
+        for (uint32_t idx = 0; idx < na; idx++) {
+            const uint32_t k = contribution_arg(t, i, idx), x_k = arg_of(t, i, k);
+            if (!p->active[x_k])
+                continue;
+            char target[32];
+            snprintf(target, sizeof target, "g%u", (unsigned)x_k);
+            const char *masked = row->arity == TGI_NARY ? NULL : row->info.c_masked[k];
+            /* c = g * local, as tgi_contribution: a masked zero stays 0 under a NaN product */
+            fprintf(w->f, "    c = g%u * ", (unsigned)i);
+            if (row->arity == TGI_NARY) {
+                char bp[64];
+                if (op == TG_OP_DOT) {
+                    const uint32_t m = na / 2;
+                    operand(w, arg_of(t, i, k < m ? m + k : k - m), 0, bp, sizeof bp);
+                    fputs(bp, w->f);
+                } else {
+                    fputs("1.0", w->f);
+                }
+            } else {
+                fputc('(', w->f);
+                substitute(w, row->info.c_local[k], args_buf, na, i);
+                fputc(')', w->f);
+            }
+            fputs(";\n", w->f);
+            if (masked) {
+                fputs("    if (c != c && (", w->f);
+                substitute(w, masked, args_buf, na, i);
+                fputs(")) c = 0.0;\n", w->f);
+            }
+            if (seen[x_k])
+                fprintf(w->f, "    %s += c;\n", target);
+            else
+                fprintf(w->f, "    double %s = 0.0 + c;\n", target);
+            seen[x_k] = 1;
+        }
+    }
+    for (size_t j = 0; j < p->n; j++) { /* a repeated input gets the same gradient */
+        const uint32_t id = p->wrt[j].id;
+        if (id < p->n_nodes && seen[id])
+            fprintf(w->f, "    %s[%zu] = g%u;\n", dest, offset + j, (unsigned)id);
+        else
+            fprintf(w->f, "    %s[%zu] = 0.0;\n", dest, offset + j);
+    }
+    free(seen);
+}
+
+static int c_identifier(const char *s)
+{
+    if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+        return 0;
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_'))
+            return 0;
+    return 1;
+}
+
+/* Copies the program into a comment, line by line, defusing comment terminators. */
+static void quote_program(FILE *f, const char *program)
+{
+    fputs(" * program:\n", f);
+    for (uint32_t line = 1;; line++) {
+        char text[128];
+        if (!source_line(program, line, text, sizeof text))
+            break;
+        fprintf(f, " *     %s\n", text);
+    }
+}
+
+static tg_status emit(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
+                      const tg_emit_options *opt, FILE *f)
+{
+    const char *name = opt && opt->name ? opt->name : "tapegrad_fn";
+    const tg_emit_options none = {0};
+    if (!opt)
+        opt = &none;
+    if (!t || !f || (n && !wrt) || !c_identifier(name))
+        return TG_ERR_ARG;
+    if (!tgi_valid(t, out))
+        return TG_ERR_BADVAR;
+    for (size_t k = 0; k < n; k++)
+        if (!tgi_valid(t, wrt[k]) || tgi_code_op(t->code[wrt[k].id]) != TG_OP_INPUT)
+            return TG_ERR_ARG;
+    const tg_mark mark = tg_tape_mark(t);
+    tg_var *roots = malloc((n + 1) * sizeof *roots);
+    if (!roots)
+        return TG_ERR_NOMEM;
+    roots[0] = out;
+    tg_status st = TG_OK;
+    if (opt->hessian && n) {
+        st = tg_grad_graph(t, out, n, wrt, roots + 1);
+        if (st != TG_OK) {
+            free(roots);
+            return st;
+        }
+    }
+    const size_t n_roots = opt->hessian ? n + 1 : 1;
+    plan p;
+    st = plan_build(&p, t, n_roots, roots, n, wrt);
+    FILE *body = st == TG_OK ? tmpfile() : NULL;
+    writer w = {&p, body, name, NULL, 0, 0, 0};
+    if (st == TG_OK && !body)
+        st = TG_ERR_IO;
+    if (st == TG_OK) {
+        write_forward(&w, opt);
+        /* the gradient nodes are swept, not read: their values may be unused */
+        for (size_t r = 1; r < n_roots; r++)
+            if (p.active[roots[r].id] && p.wrt_of[roots[r].id] < 0)
+                fprintf(body, "    (void)v%u;\n", (unsigned)roots[r].id);
+        fputs("    double c; /* one contribution: upstream gradient x local derivative */\n",
+              body);
+        fputs("    /* reverse: d out / d node, accumulated as the sweep does */\n", body);
+        fputs("    {\n", body);
+        write_reverse(&w, out.id, "grad", 0);
+        fputs("    }\n", body);
+        for (size_t i = 0; opt->hessian && i < n; i++) {
+            fprintf(body, "    { /* Hessian row %zu: reverse sweep of d out / d x[%zu] */\n",
+                    i, i);
+            write_reverse(&w, roots[1 + i].id, "hess", i * n);
+            fputs("    }\n", body);
+        }
+        char ret[64];
+        operand(&w, out.id, 0, ret, sizeof ret);
+        fprintf(body, "    (void)c;\n    return %s;\n}\n", ret);
+        if (w.nomem)
+            st = TG_ERR_NOMEM;
+        if (ferror(body))
+            st = TG_ERR_IO;
+    }
+    if (st == TG_OK) {
+        /* header comment, constants, signature, then the body */
+        fprintf(f, "/* %s: generated by tapegrad %s (tapegrad --emit c). Needs only <math.h>.\n",
+                name, TAPEGRAD_VERSION);
+        if (opt->program)
+            quote_program(f, opt->program);
+        fputs(" * inputs, in order:", f);
+        for (size_t k = 0; k < n; k++) {
+            if (opt->input_names && c_identifier(opt->input_names[k]))
+                fprintf(f, " x[%zu] = %s%s", k, opt->input_names[k], k + 1 < n ? "," : "");
+            else
+                fprintf(f, " x[%zu]%s", k, k + 1 < n ? "," : "");
+        }
+        fprintf(f, "%s\n", n ? "" : " none");
+        fprintf(f,
+                " * %s(x, grad%s) returns the value and writes grad[i] = d value / d x[i]%s.\n"
+                " * Compile with -ffp-contract=off (no fused multiply-add): the code then\n"
+                " * computes what the tape computes, bit for bit. */\n",
+                name, opt->hessian ? ", hess" : "",
+                opt->hessian ? "\n * and hess[i*n + j] = d2 value / d x[i] d x[j] (reverse over reverse)"
+                             : "");
+        fputs("#include <math.h>\n\n", f);
+        if (w.n_pool) {
+            fputs("/* constants that feed a library call, read at run time so that the call is\n"
+                  " * made at run time, as the tape made it */\n",
+                  f);
+            fprintf(f, "static volatile const double %s_k[%zu] = {", name, w.n_pool);
+            for (size_t k = 0; k < w.n_pool; k++) {
+                char lit[48];
+                literal(lit, sizeof lit, w.pool[k]);
+                fprintf(f, "%s%s", k ? ", " : "", lit);
+            }
+            fputs("};\n\n", f);
+        }
+        fprintf(f, "double %s(const double *x, double *grad%s);\n", name,
+                opt->hessian ? ", double *hess" : "");
+        fprintf(f, "double %s(const double *x, double *grad%s)\n{\n", name,
+                opt->hessian ? ", double *hess" : "");
+        /* an input the output does not read leaves x (or grad) unused */
+        fprintf(f, "    (void)x;\n    (void)grad;\n%s", opt->hessian ? "    (void)hess;\n" : "");
+        rewind(body);
+        char buf[8192];
+        size_t got;
+        while ((got = fread(buf, 1, sizeof buf, body)) > 0)
+            if (fwrite(buf, 1, got, f) != got)
+                break;
+        if (ferror(body) || ferror(f))
+            st = TG_ERR_IO;
+    }
+    if (body)
+        fclose(body);
+    free(w.pool);
+    plan_free(&p);
+    free(roots);
+    tg_tape_rewind(t, mark);
+    return st;
+}
+
+tg_status tg_emit_c(const tg_tape *t, tg_var out, size_t n, const tg_var *wrt, const char *name,
+                    FILE *f)
+{
+    const tg_emit_options opt = {.name = name};
+    /* without a Hessian nothing is recorded: the tape is only read */
+    return emit((tg_tape *)t, out, n, wrt, &opt, f);
+}
+
+tg_status tg_emit_c_opts(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
+                         const tg_emit_options *opts, FILE *f)
+{
+    return emit(t, out, n, wrt, opts, f);
+}
+
+tg_status tg_emit_check(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, int hessian,
+                        const double *x, double *value, double *grad, double *hess)
+{
+    if (!t || (n && (!wrt || !x || !grad)) || !value || (hessian && n && !hess))
+        return TG_ERR_ARG;
+    if (!tgi_valid(t, out))
+        return TG_ERR_BADVAR;
+    for (size_t k = 0; k < n; k++)
+        if (!tgi_valid(t, wrt[k]) || tgi_code_op(t->code[wrt[k].id]) != TG_OP_INPUT)
+            return TG_ERR_ARG;
+    const tg_mark mark = tg_tape_mark(t);
+    tg_var *roots = malloc((n + 1) * sizeof *roots);
+    if (!roots)
+        return TG_ERR_NOMEM;
+    roots[0] = out;
+    tg_status st = hessian && n ? tg_grad_graph(t, out, n, wrt, roots + 1) : TG_OK;
+    plan p = {0};
+    if (st == TG_OK)
+        st = plan_build(&p, t, hessian ? n + 1 : 1, roots, n, wrt);
+    double *val = NULL, *gr = NULL;
+    uint8_t *seen = NULL;
+    if (st == TG_OK) {
+        val = malloc(p.n_nodes * sizeof *val);
+        gr = malloc(p.n_nodes * sizeof *gr);
+        seen = malloc(p.n_nodes);
+        if (!val || !gr || !seen)
+            st = TG_ERR_NOMEM;
+    }
+    if (st == TG_OK)
+        plan_run(&p, x, val, gr, seen, value, grad, hess);
+    free(val);
+    free(gr);
+    free(seen);
+    plan_free(&p);
+    free(roots);
+    tg_tape_rewind(t, mark);
+    return st;
+}

@@ -197,10 +197,59 @@ static void plan_run(const plan *p, const double *x, double *val, double *gr, ui
 
 /* ---- Writing C ------------------------------------------------------------------------------- */
 
+/* The program's lines: where each starts (built once: a comment per block must not rescan the
+ * source, which would be quadratic in its length). */
+typedef struct lines {
+    const char *text;
+    size_t *start; /* start[l - 1] is line l's offset */
+    size_t n;
+} lines;
+
+static int lines_init(lines *ls, const char *program)
+{
+    memset(ls, 0, sizeof *ls);
+    if (!program)
+        return 1;
+    size_t n = 1;
+    for (const char *s = program; *s; s++)
+        n += *s == '\n';
+    ls->start = malloc(n * sizeof *ls->start);
+    if (!ls->start)
+        return 0;
+    ls->text = program;
+    ls->start[ls->n++] = 0;
+    for (const char *s = program; *s; s++)
+        if (*s == '\n')
+            ls->start[ls->n++] = (size_t)(s - program) + 1;
+    return 1;
+}
+
+/* The text of source line `line` (1-based), up to 120 characters, with any comment
+ * terminator defused and anything but printable ASCII shown as '?'; 0 if there is none. */
+static int source_line(const lines *ls, uint32_t line, char *buf, size_t size)
+{
+    if (!ls->text || line == 0 || line > ls->n)
+        return 0;
+    const char *s = ls->text + ls->start[line - 1];
+    if (!*s && line == ls->n && line > 1)
+        return 0; /* the empty tail after a final newline */
+    size_t o = 0;
+    for (; *s && *s != '\n' && o + 2 < size && o < 120; s++) {
+        if (*s == '\r')
+            continue;
+        if (*s == '/' && o > 0 && buf[o - 1] == '*')
+            buf[o++] = ' '; /* never "*" "/" inside the comment */
+        buf[o++] = (unsigned char)*s < 0x80 && isprint((unsigned char)*s) ? *s : '?';
+    }
+    buf[o] = '\0';
+    return 1;
+}
+
 typedef struct writer {
     const plan *p;
     FILE *f;
     const char *name; /* the function's name: its constants are name_k[] */
+    lines src;        /* the program's lines, for the comments */
     double *pool; /* constants read through a volatile array (see operand) */
     size_t n_pool, cap_pool;
     int nomem;
@@ -316,47 +365,21 @@ static void substitute(writer *w, const char *tpl, const uint32_t *args, uint32_
     }
 }
 
-/* The text of source line `line` (1-based) of the program, up to 120 characters, with any
- * comment terminator defused; NULL if there is no such line. */
-static int source_line(const char *program, uint32_t line, char *buf, size_t size)
-{
-    if (!program || line == 0)
-        return 0;
-    const char *s = program;
-    for (uint32_t l = 1; l < line && s; l++) {
-        s = strchr(s, '\n');
-        if (s)
-            s++;
-    }
-    if (!s)
-        return 0;
-    size_t o = 0;
-    for (; *s && *s != '\n' && o + 2 < size && o < 120; s++) {
-        if (*s == '\r')
-            continue;
-        if (*s == '/' && o > 0 && buf[o - 1] == '*')
-            buf[o++] = ' '; /* never "*" "/" inside the comment */
-        buf[o++] = (unsigned char)*s < 0x80 && isprint((unsigned char)*s) ? *s : '?';
-    }
-    buf[o] = '\0';
-    return 1;
-}
-
 /* A comment naming the source line that produced node i, when it differs from the last one. */
-static void block_comment(writer *w, const tg_emit_options *opt, uint32_t i, uint32_t *last)
+static void block_comment(writer *w, uint32_t i, uint32_t *last)
 {
     tg_origin org;
     if (!tg_get_origin(w->p->t, (tg_var){i}, &org) || org.line == *last)
         return;
     *last = org.line;
     char text[128];
-    if (source_line(opt->program, org.line, text, sizeof text))
+    if (source_line(&w->src, org.line, text, sizeof text))
         fprintf(w->f, "    /* line %u: %s */\n", (unsigned)org.line, text);
     else
         fprintf(w->f, "    /* line %u */\n", (unsigned)org.line);
 }
 
-static void write_forward(writer *w, const tg_emit_options *opt)
+static void write_forward(writer *w)
 {
     const plan *p = w->p;
     const tg_tape *t = p->t;
@@ -365,7 +388,7 @@ static void write_forward(writer *w, const tg_emit_options *opt)
     for (uint32_t i = 0; i < p->n_nodes; i++) {
         if (!p->used[i] || p->wrt_of[i] >= 0)
             continue;
-        block_comment(w, opt, i, &last);
+        block_comment(w, i, &last);
         const uint64_t c = t->code[i];
         const tg_op op = (tg_op)tgi_code_op(c);
         const tgi_op_row *row = &tgi_ops[op];
@@ -479,15 +502,17 @@ static int c_identifier(const char *s)
 }
 
 /* Copies the program into a comment, line by line, defusing comment terminators. */
-static void quote_program(FILE *f, const char *program)
+static void quote_program(FILE *f, const lines *ls)
 {
     fputs(" * program:\n", f);
-    for (uint32_t line = 1;; line++) {
+    for (uint32_t line = 1; line <= 40; line++) {
         char text[128];
-        if (!source_line(program, line, text, sizeof text))
-            break;
+        if (!source_line(ls, line, text, sizeof text))
+            return;
         fprintf(f, " *     %s\n", text);
     }
+    if (ls->n > 40)
+        fprintf(f, " *     ... (%zu lines in all)\n", ls->n);
 }
 
 static tg_status emit(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
@@ -521,11 +546,13 @@ static tg_status emit(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
     plan p;
     st = plan_build(&p, t, n_roots, roots, n, wrt);
     FILE *body = st == TG_OK ? tmpfile() : NULL;
-    writer w = {&p, body, name, NULL, 0, 0, 0};
+    writer w = {&p, body, name, {NULL, NULL, 0}, NULL, 0, 0, 0};
     if (st == TG_OK && !body)
         st = TG_ERR_IO;
+    if (st == TG_OK && !lines_init(&w.src, opt->program))
+        st = TG_ERR_NOMEM;
     if (st == TG_OK) {
-        write_forward(&w, opt);
+        write_forward(&w);
         /* the gradient nodes are swept, not read: their values may be unused */
         for (size_t r = 1; r < n_roots; r++)
             if (p.active[roots[r].id] && p.wrt_of[roots[r].id] < 0)
@@ -555,7 +582,7 @@ static tg_status emit(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
         fprintf(f, "/* %s: generated by tapegrad %s (tapegrad --emit c). Needs only <math.h>.\n",
                 name, TAPEGRAD_VERSION);
         if (opt->program)
-            quote_program(f, opt->program);
+            quote_program(f, &w.src);
         fputs(" * inputs, in order:", f);
         for (size_t k = 0; k < n; k++) {
             if (opt->input_names && c_identifier(opt->input_names[k]))
@@ -602,6 +629,7 @@ static tg_status emit(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
     if (body)
         fclose(body);
     free(w.pool);
+    free(w.src.start);
     plan_free(&p);
     free(roots);
     tg_tape_rewind(t, mark);

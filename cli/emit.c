@@ -12,6 +12,7 @@
 /* Past this many recorded nodes the code would take the compiler minutes and the file hundreds
  * of megabytes (bench/README.md: compile time by size), so the command refuses cleanly. */
 #define EMIT_MAX_NODES 1000000u
+#define EMIT_WARN_NODES 100000u
 
 /* a and b are the same double (NaNs count as equal; +0 and -0 do not). */
 static int same_double(double a, double b)
@@ -48,6 +49,11 @@ int cli_emit(const options *o, tg_tape *t, tg_var out, const char *src)
                   tg_tape_size(t), EMIT_MAX_NODES);
         return EXIT_USAGE;
     }
+    if (tg_tape_size(t) > EMIT_WARN_NODES)
+        fprintf(stderr,
+                "tapegrad: warning: %zu nodes: the C file will be some %zu MB, and compilers "
+                "take minutes on functions this long (bench/README.md)\n",
+                tg_tape_size(t), tg_tape_size(t) * 250 / 1000000 + 1);
     tg_var *wrt = malloc((n + 1) * sizeof *wrt);
     double *x = malloc((n + 1) * sizeof *x), *grad = malloc((n + 1) * sizeof *grad);
     double *hess = malloc((n * n + 1) * sizeof *hess), *want = malloc((n * n + 1) * sizeof *want);

@@ -515,6 +515,23 @@ static void quote_program(FILE *f, const lines *ls)
         fprintf(f, " *     ... (%zu lines in all)\n", ls->n);
 }
 
+/* What emit and check share: the checks of out and wrt, and the roots: out, then (hessian)
+ * the gradient graph's nodes, recorded after the current end of t. *roots is malloc'ed. */
+static tg_status make_roots(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, int hessian,
+                            tg_var **roots)
+{
+    *roots = NULL;
+    if (!tgi_valid(t, out))
+        return TG_ERR_BADVAR;
+    for (size_t k = 0; k < n; k++)
+        if (!tgi_valid(t, wrt[k]) || tgi_code_op(t->code[wrt[k].id]) != TG_OP_INPUT)
+            return TG_ERR_ARG;
+    if (!(*roots = malloc((n + 1) * sizeof **roots)))
+        return TG_ERR_NOMEM;
+    (*roots)[0] = out;
+    return hessian && n ? tg_grad_graph(t, out, n, wrt, *roots + 1) : TG_OK;
+}
+
 static tg_status emit(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
                       const tg_emit_options *opt, FILE *f)
 {
@@ -524,23 +541,13 @@ static tg_status emit(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
         opt = &none;
     if (!t || !f || (n && !wrt) || !c_identifier(name))
         return TG_ERR_ARG;
-    if (!tgi_valid(t, out))
-        return TG_ERR_BADVAR;
-    for (size_t k = 0; k < n; k++)
-        if (!tgi_valid(t, wrt[k]) || tgi_code_op(t->code[wrt[k].id]) != TG_OP_INPUT)
-            return TG_ERR_ARG;
     const tg_mark mark = tg_tape_mark(t);
-    tg_var *roots = malloc((n + 1) * sizeof *roots);
-    if (!roots)
-        return TG_ERR_NOMEM;
-    roots[0] = out;
-    tg_status st = TG_OK;
-    if (opt->hessian && n) {
-        st = tg_grad_graph(t, out, n, wrt, roots + 1);
-        if (st != TG_OK) {
-            free(roots);
-            return st;
-        }
+    tg_var *roots;
+    tg_status st = make_roots(t, out, n, wrt, opt->hessian, &roots);
+    if (st != TG_OK) {
+        free(roots);
+        tg_tape_rewind(t, mark);
+        return st;
     }
     const size_t n_roots = opt->hessian ? n + 1 : 1;
     plan p;
@@ -655,17 +662,9 @@ tg_status tg_emit_check(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, int
 {
     if (!t || (n && (!wrt || !x || !grad)) || !value || (hessian && n && !hess))
         return TG_ERR_ARG;
-    if (!tgi_valid(t, out))
-        return TG_ERR_BADVAR;
-    for (size_t k = 0; k < n; k++)
-        if (!tgi_valid(t, wrt[k]) || tgi_code_op(t->code[wrt[k].id]) != TG_OP_INPUT)
-            return TG_ERR_ARG;
     const tg_mark mark = tg_tape_mark(t);
-    tg_var *roots = malloc((n + 1) * sizeof *roots);
-    if (!roots)
-        return TG_ERR_NOMEM;
-    roots[0] = out;
-    tg_status st = hessian && n ? tg_grad_graph(t, out, n, wrt, roots + 1) : TG_OK;
+    tg_var *roots;
+    tg_status st = make_roots(t, out, n, wrt, hessian, &roots);
     plan p = {0};
     if (st == TG_OK)
         st = plan_build(&p, t, hessian ? n + 1 : 1, roots, n, wrt);

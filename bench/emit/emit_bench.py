@@ -143,6 +143,9 @@ def main():
     ap.add_argument("--samples", type=int, default=11)
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
     ap.add_argument("--sizes", default="1e3,1e4,1e5")
+    ap.add_argument("--levels", default="-O0,-O1,-O2")
+    ap.add_argument("--timeout", type=float, default=600,
+                    help="seconds one compile may take before it is reported as '> T'")
     a = ap.parse_args()
     if not shutil.which(a.cc):
         print("emit_bench: no C compiler; skipped")
@@ -173,26 +176,34 @@ def main():
             w, n, te, th, r, rlo, rhi, same = line.split()
             nodes = 2 * int(n) - 1 if w == "W3" else int(n)
             print("| %s | %d | %s | %s | %sx (%s-%s) | %s |" % (w, nodes, te, th, r, rlo, rhi, same))
-        print("\nCompile time of the emitted code (%s %s -c, one run each):\n" % (a.cc,
-                                                                              " ".join(CFLAGS)))
-        print("| workload | op nodes | tapegrad --emit c (s) | C file (MB) | compile (s) |")
-        print("|---|---|---|---|---|")
+        levels = a.levels.split(",")
+        print("\nCompile time of the emitted code (%s -ffp-contract=off -c LEVEL, wall seconds of "
+              "one run each on this shared machine; user CPU in parentheses):\n" % a.cc)
+        print("| workload | op nodes | tapegrad --emit c (s) | C file (MB) | %s |"
+              % " | ".join(levels))
+        print("|---|---|---|---|%s" % ("---|" * len(levels)))
         for size in a.sizes.split(","):
             n = int(float(size))
             for name, gen in (("W1", w1_program), ("W3", w3_program)):
                 path = os.path.join(work, "%s_%d.c" % (name, n))
                 t_emit = emit(exe, *gen(n), "f", path)
-                t0 = time.perf_counter()
-                try:
-                    p = subprocess.run([a.cc] + CFLAGS + ["-c", path, "-o", path + ".o"],
-                                       capture_output=True, timeout=900)
-                    t_cc = "%.2f" % (time.perf_counter() - t0) if p.returncode == 0 else "failed"
-                except subprocess.TimeoutExpired:
-                    t_cc = "> 900"
+                cells = []
+                for level in levels:
+                    t0 = time.perf_counter()
+                    r0 = os.times()
+                    try:
+                        p = subprocess.run([a.cc, level, "-ffp-contract=off", "-c", path, "-o",
+                                            path + ".o"], capture_output=True, timeout=a.timeout)
+                        r1 = os.times()
+                        cpu = (r1.children_user - r0.children_user)
+                        cells.append("%.1f (%.1f)" % (time.perf_counter() - t0, cpu)
+                                     if p.returncode == 0 else "failed")
+                    except subprocess.TimeoutExpired:
+                        cells.append("> %.0f" % a.timeout)
                 nodes = 2 * n - 1 if name == "W3" else n
                 print("| %s | %d | %.2f | %.1f | %s |" % (name, nodes, t_emit,
-                                                         os.path.getsize(path) / 1e6, t_cc),
-                      flush=True)
+                                                         os.path.getsize(path) / 1e6,
+                                                         " | ".join(cells)), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return rc

@@ -2,7 +2,7 @@
 # test_emit_cli.sh TAPEGRAD: --emit c's refusals (exit 2, "tapegrad: error:" first, nothing on
 # stdout) and its header, as a user meets them.
 set -u
-T=$1
+T=$(realpath "$1")
 fail() { echo "FAIL: $*" >&2; exit 1; }
 refuses() { # refuses TEXT-IN-MESSAGE ARGS...
     local want=$1; shift

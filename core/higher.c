@@ -39,6 +39,8 @@ static tg_status record_sweep(tg_tape *t, uint32_t out, uint32_t *acc)
                                : k == 0               ? tgi_code_a(code)
                                                       : tgi_code_b(code);
             tg_var c = row->vjp(t, y, g, k);
+            if (c.id == TGI_NO_FLOW_ID)
+                continue; /* where's untaken branch, a comparison's operands */
             if (tg_var_ok(c) && acc[x] != TG_INVALID_ID) {
                 const tg_var sofar = {acc[x]};
                 c = tg_add(t, sofar, c);

@@ -391,12 +391,14 @@ static double sum_local(const double *value, const uint32_t *arg, uint32_t n, ui
     (void)value, (void)arg, (void)n, (void)k;
     return 1.0;
 }
-static void sum_backward(double *grad, const double *value, const uint32_t *arg, uint32_t n,
-                         double g)
+static void sum_backward(double *grad, uint8_t *reached, const double *value,
+                         const uint32_t *arg, uint32_t n, double g)
 {
     (void)value;
-    for (uint32_t k = 0; k < n; k++)
+    for (uint32_t k = 0; k < n; k++) {
         grad[arg[k]] += g;
+        tgi_note_zero(reached, grad, arg[k]);
+    }
 }
 #define sum_vjp one_vjp /* g * 1 = g */
 #define ROW_SUM                                                                               \
@@ -417,8 +419,8 @@ static double dot_local(const double *value, const uint32_t *arg, uint32_t n, ui
     const uint32_t m = n / 2;
     return k < m ? value[arg[m + k]] : value[arg[k - m]];
 }
-static void dot_backward(double *grad, const double *value, const uint32_t *arg, uint32_t n,
-                         double g)
+static void dot_backward(double *grad, uint8_t *reached, const double *value,
+                         const uint32_t *arg, uint32_t n, double g)
 {
     const uint32_t m = n / 2;
     for (uint32_t j = 0; j < m; j++) {
@@ -426,6 +428,8 @@ static void dot_backward(double *grad, const double *value, const uint32_t *arg,
         grad[w] += g * value[x];
         grad[x] += g * value[w];
     }
+    for (uint32_t k = 0; k < n; k++) /* after the sums: w_j may be x_j */
+        tgi_note_zero(reached, grad, arg[k]);
 }
 /* recorded: g x_j for w_j,  g w_j for x_j */
 static tg_var dot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -483,6 +487,412 @@ static tg_var gate_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     [TG_OP_GATE] = {BINARY(gate, GATE_Y, GATE_DA, GATE_DB), .masked = gate_masked,            \
                     .info.c_masked = {STR(GATE_MASK_A), STR(ALWAYS_MASKED)}, INTERNAL("gate"), \
                     RULE2("b > 0", "[b > 0]", "0", "0")}
+
+/* ---- asin:  y = asin a,  dy/da = 1 / sqrt(1 - a^2) (infinite at |a| = 1) ------------------- */
+#define ASIN_Y asin(a)
+#define ASIN_DA (1.0 / sqrt(1.0 - a * a))
+UNARY_FNS(asin, ASIN_Y, ASIN_DA)
+/* recorded: g (1 / sqrt(1 - a*a)) */
+static tg_var asin_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_sqrt(t, tg_rsubc(t, 1.0, tg_mul(t, a, a)))));
+}
+#define ROW_ASIN                                                                              \
+    [TG_OP_ASIN] = {UNARY(asin, ASIN_Y, ASIN_DA), FUNC("asin"),                               \
+                    RULE1("1/sqrt(1 - a^2)", "\\frac{1}{\\sqrt{1 - a^{2}}}")}
+
+/* ---- acos:  y = acos a,  dy/da = -1 / sqrt(1 - a^2) --------------------------------------- */
+#define ACOS_Y acos(a)
+#define ACOS_DA (-1.0 / sqrt(1.0 - a * a))
+UNARY_FNS(acos, ACOS_Y, ACOS_DA)
+/* recorded: g (-1 / sqrt(1 - a*a)) */
+static tg_var acos_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_rdivc(t, -1.0, tg_sqrt(t, tg_rsubc(t, 1.0, tg_mul(t, a, a)))));
+}
+#define ROW_ACOS                                                                              \
+    [TG_OP_ACOS] = {UNARY(acos, ACOS_Y, ACOS_DA), FUNC("acos"),                               \
+                    RULE1("-1/sqrt(1 - a^2)", "-\\frac{1}{\\sqrt{1 - a^{2}}}")}
+
+/* ---- atan:  y = atan a,  dy/da = 1 / (1 + a^2) -------------------------------------------- */
+#define ATAN_Y atan(a)
+#define ATAN_DA (1.0 / (1.0 + a * a))
+UNARY_FNS(atan, ATAN_Y, ATAN_DA)
+/* recorded: g (1 / (a*a + 1)), the same sum (addition commutes exactly) */
+static tg_var atan_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_addc(t, tg_mul(t, a, a), 1.0)));
+}
+#define ROW_ATAN                                                                              \
+    [TG_OP_ATAN] = {UNARY(atan, ATAN_Y, ATAN_DA), FUNC("atan"),                               \
+                    RULE1("1/(1 + a^2)", "\\frac{1}{1 + a^{2}}")}
+
+/* ---- sinh:  y = sinh a,  dy/da = cosh a --------------------------------------------------- */
+#define SINH_Y sinh(a)
+#define SINH_DA cosh(a)
+UNARY_FNS(sinh, SINH_Y, SINH_DA)
+/* recorded: g cosh a */
+static tg_var sinh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_cosh(t, IN(k)));
+}
+#define ROW_SINH                                                                              \
+    [TG_OP_SINH] = {UNARY(sinh, SINH_Y, SINH_DA), FUNC("sinh"), RULE1("cosh(a)", "\\cosh a")}
+
+/* ---- cosh:  y = cosh a,  dy/da = sinh a --------------------------------------------------- */
+#define COSH_Y cosh(a)
+#define COSH_DA sinh(a)
+UNARY_FNS(cosh, COSH_Y, COSH_DA)
+/* recorded: g sinh a */
+static tg_var cosh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_sinh(t, IN(k)));
+}
+#define ROW_COSH                                                                              \
+    [TG_OP_COSH] = {UNARY(cosh, COSH_Y, COSH_DA), FUNC("cosh"), RULE1("sinh(a)", "\\sinh a")}
+
+/* ---- asinh:  y = asinh a,  dy/da = 1 / sqrt(a^2 + 1) --------------------------------------- */
+#define ASINH_Y asinh(a)
+#define ASINH_DA (1.0 / sqrt(a * a + 1.0))
+UNARY_FNS(asinh, ASINH_Y, ASINH_DA)
+/* recorded: g (1 / sqrt(a*a + 1)) */
+static tg_var asinh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_sqrt(t, tg_addc(t, tg_mul(t, a, a), 1.0))));
+}
+#define ROW_ASINH                                                                             \
+    [TG_OP_ASINH] = {UNARY(asinh, ASINH_Y, ASINH_DA), FUNC("asinh"),                          \
+                     RULE1("1/sqrt(a^2 + 1)", "\\frac{1}{\\sqrt{a^{2} + 1}}")}
+
+/* ---- acosh:  y = acosh a (a >= 1),  dy/da = 1 / sqrt(a^2 - 1) (infinite at a = 1) ----------- */
+#define ACOSH_Y acosh(a)
+#define ACOSH_DA (1.0 / sqrt(a * a - 1.0))
+UNARY_FNS(acosh, ACOSH_Y, ACOSH_DA)
+/* recorded: g (1 / sqrt(a*a + -1)): x + (-1) is x - 1 exactly */
+static tg_var acosh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_sqrt(t, tg_addc(t, tg_mul(t, a, a), -1.0))));
+}
+#define ROW_ACOSH                                                                             \
+    [TG_OP_ACOSH] = {UNARY(acosh, ACOSH_Y, ACOSH_DA), FUNC("acosh"),                          \
+                     RULE1("1/sqrt(a^2 - 1)", "\\frac{1}{\\sqrt{a^{2} - 1}}")}
+
+/* ---- atanh:  y = atanh a (|a| < 1),  dy/da = 1 / (1 - a^2) -------------------------------- */
+#define ATANH_Y atanh(a)
+#define ATANH_DA (1.0 / (1.0 - a * a))
+UNARY_FNS(atanh, ATANH_Y, ATANH_DA)
+/* recorded: g (1 / (1 - a*a)) */
+static tg_var atanh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_rsubc(t, 1.0, tg_mul(t, a, a))));
+}
+#define ROW_ATANH                                                                             \
+    [TG_OP_ATANH] = {UNARY(atanh, ATANH_Y, ATANH_DA), FUNC("atanh"),                          \
+                     RULE1("1/(1 - a^2)", "\\frac{1}{1 - a^{2}}")}
+
+/* ---- log1p:  y = ln(1 + a), accurate for tiny a,  dy/da = 1 / (1 + a) ---------------------- */
+#define LOG1P_Y log1p(a)
+#define LOG1P_DA (1.0 / (1.0 + a))
+UNARY_FNS(log1p, LOG1P_Y, LOG1P_DA)
+/* recorded: g (1 / (a + 1)) */
+static tg_var log1p_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_addc(t, IN(k), 1.0)));
+}
+#define ROW_LOG1P                                                                             \
+    [TG_OP_LOG1P] = {UNARY(log1p, LOG1P_Y, LOG1P_DA), FUNC("log1p"),                          \
+                     RULE1("1/(1 + a)", "\\frac{1}{1 + a}")}
+
+/* ---- expm1:  y = e^a - 1, accurate for tiny a,  dy/da = e^a = y + 1 ------------------------- */
+#define EXPM1_Y expm1(a)
+#define EXPM1_DA (y + 1.0)
+UNARY_FNS(expm1, EXPM1_Y, EXPM1_DA)
+/* recorded: g (y + 1) */
+static tg_var expm1_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)k;
+    return tg_mul(t, g, tg_addc(t, y, 1.0));
+}
+#define ROW_EXPM1                                                                             \
+    [TG_OP_EXPM1] = {UNARY(expm1, EXPM1_Y, EXPM1_DA), FUNC("expm1"), RULE1("y + 1", "y + 1")}
+
+/* ---- log2:  y = log2 a,  dy/da = 1 / (a ln 2) --------------------------------------------- */
+#define LN2 0.693147180559945309417232121458176568
+#define LOG2_Y log2(a)
+#define LOG2_DA (1.0 / (a * LN2))
+UNARY_FNS(log2, LOG2_Y, LOG2_DA)
+/* recorded: g (1 / (a ln 2)) */
+static tg_var log2_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_mulc(t, IN(k), LN2)));
+}
+#define ROW_LOG2                                                                              \
+    [TG_OP_LOG2] = {UNARY(log2, LOG2_Y, LOG2_DA), FUNC("log2"),                               \
+                    RULE1("1/(a*log(2))", "\\frac{1}{a \\ln 2}")}
+
+/* ---- log10:  y = log10 a,  dy/da = 1 / (a ln 10) ------------------------------------------ */
+#define LN10 2.302585092994045684017991454684364208
+#define LOG10_Y log10(a)
+#define LOG10_DA (1.0 / (a * LN10))
+UNARY_FNS(log10, LOG10_Y, LOG10_DA)
+/* recorded: g (1 / (a ln 10)) */
+static tg_var log10_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_mulc(t, IN(k), LN10)));
+}
+#define ROW_LOG10                                                                             \
+    [TG_OP_LOG10] = {UNARY(log10, LOG10_Y, LOG10_DA), FUNC("log10"),                          \
+                     RULE1("1/(a*log(10))", "\\frac{1}{a \\ln 10}")}
+
+/* ---- erf:  y = erf a,  dy/da = (2 / sqrt(pi)) e^(-a^2) ------------------------------------- */
+#define TWO_OVER_SQRT_PI 1.128379167095512573896158903121545172
+#define ERF_Y erf(a)
+#define ERF_DA (TWO_OVER_SQRT_PI * exp(-(a * a)))
+UNARY_FNS(erf, ERF_Y, ERF_DA)
+/* recorded: g (e^(-(a*a)) * 2/sqrt(pi)), the same product (multiplication commutes exactly) */
+static tg_var erf_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_mulc(t, tg_exp(t, tg_neg(t, tg_mul(t, a, a))), TWO_OVER_SQRT_PI));
+}
+#define ROW_ERF                                                                               \
+    [TG_OP_ERF] = {UNARY(erf, ERF_Y, ERF_DA), FUNC("erf"),                                    \
+                   RULE1("2/sqrt(pi)*exp(-a^2)", "\\frac{2}{\\sqrt{\\pi}} e^{-a^{2}}")}
+
+/* ---- erfc:  y = 1 - erf a, accurate in the right tail,  dy/da = -(2 / sqrt(pi)) e^(-a^2) ---- */
+#define ERFC_Y erfc(a)
+#define ERFC_DA (-TWO_OVER_SQRT_PI * exp(-(a * a)))
+UNARY_FNS(erfc, ERFC_Y, ERFC_DA)
+/* recorded: g (e^(-(a*a)) * -2/sqrt(pi)) */
+static tg_var erfc_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_mulc(t, tg_exp(t, tg_neg(t, tg_mul(t, a, a))), -TWO_OVER_SQRT_PI));
+}
+#define ROW_ERFC                                                                              \
+    [TG_OP_ERFC] = {UNARY(erfc, ERFC_Y, ERFC_DA), FUNC("erfc"),                               \
+                    RULE1("-2/sqrt(pi)*exp(-a^2)", "-\\frac{2}{\\sqrt{\\pi}} e^{-a^{2}}")}
+
+/* ---- softplus:  y = ln(1 + e^a),  dy/da = sigmoid(a) ----------------------------------------
+ * Without overflow or cancellation: a + ln(1 + e^-a) for a > 0 (e^-a <= 1), else ln(1 + e^a),
+ * both through log1p so that softplus(-700) = e^-700 and softplus(700) = 700 exactly. */
+#define SOFTPLUS_Y (a > 0.0 ? a + log1p(exp(-a)) : log1p(exp(a)))
+#define SOFTPLUS_DA SIGMOID_OF(a)
+UNARY_FNS(softplus, SOFTPLUS_Y, SOFTPLUS_DA)
+/* recorded: g sigmoid(a) */
+static tg_var softplus_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_sigmoid(t, IN(k)));
+}
+#define ROW_SOFTPLUS                                                                          \
+    [TG_OP_SOFTPLUS] = {UNARY(softplus, SOFTPLUS_Y, SOFTPLUS_DA), FUNC("softplus"),           \
+                        RULE1("sigmoid(a)", "\\sigma(a)")}
+
+/* ---- atan2:  y = atan2(a, b), the angle of the point (b, a) ---------------------------------
+ * dy/da = b / (a^2 + b^2),  dy/db = -a / (a^2 + b^2); at (0, 0) both are 0/0 = NaN (atan2 has
+ * no derivative there; its value is 0, as C's). */
+#define ATAN2_Y atan2(a, b)
+#define ATAN2_DA (b / (a * a + b * b))
+#define ATAN2_DB (-a / (a * a + b * b))
+BINARY_FNS(atan2, ATAN2_Y, ATAN2_DA, ATAN2_DB)
+/* recorded: g (b / (a*a + b*b)),  g (-a / (a*a + b*b)) */
+static tg_var atan2_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(0), b = IN(1);
+    const tg_var r2 = tg_add(t, tg_mul(t, a, a), tg_mul(t, b, b));
+    return tg_mul(t, g, tg_div(t, k == 0 ? b : tg_neg(t, a), r2));
+}
+#define ROW_ATAN2                                                                             \
+    [TG_OP_ATAN2] = {BINARY(atan2, ATAN2_Y, ATAN2_DA, ATAN2_DB), FUNC("atan2"),              \
+                     RULE2("b/(a^2 + b^2)", "\\frac{b}{a^{2} + b^{2}}", "-a/(a^2 + b^2)",     \
+                           "-\\frac{a}{a^{2} + b^{2}}")}
+
+/* ---- hypot:  y = sqrt(a^2 + b^2) without overflow,  dy/da = a / y,  dy/db = b / y ------------
+ * At (0, 0), where a / y is 0/0, both are 0 (a subgradient; PyTorch gives NaN), as a mask. */
+#define HYPOT_Y hypot(a, b)
+#define HYPOT_MASK (a == 0.0 && b == 0.0)
+#define HYPOT_DA (HYPOT_MASK ? 0.0 : a / y)
+#define HYPOT_DB (HYPOT_MASK ? 0.0 : b / y)
+BINARY_FNS(hypot, HYPOT_Y, HYPOT_DA, HYPOT_DB)
+static int hypot_masked(double a, double b, unsigned k)
+{
+    (void)k;
+    return HYPOT_MASK;
+}
+/* recorded: g (a / y),  g (b / y);  0 at (0, 0) */
+static tg_var hypot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const double a = tg_value(t, IN(0)), b = tg_value(t, IN(1));
+    if (HYPOT_MASK)
+        return zero_vjp(t, y, g, k);
+    return tg_mul(t, g, tg_div(t, IN(k), y));
+}
+#define ROW_HYPOT                                                                             \
+    [TG_OP_HYPOT] = {BINARY(hypot, HYPOT_Y, HYPOT_DA, HYPOT_DB), .masked = hypot_masked,      \
+                     .info.c_masked = {STR(HYPOT_MASK), STR(HYPOT_MASK)}, FUNC("hypot"),      \
+                     RULE2("a/y", "\\frac{a}{y}", "b/y", "\\frac{b}{y}")}
+
+/* ---- min, max:  at a tie each argument gets half the upstream gradient (PyTorch) ------------
+ * min(a, b): dy/da = 1 if a < b, 1/2 if a = b, else 0 (masked where a > b); dy/db likewise.
+ * A NaN argument gives NaN (as PyTorch's minimum), and no gradient. */
+#define MIN_Y ((a < b || a != a) ? a : b)
+#define MIN_DA (a < b ? 1.0 : (a == b ? 0.5 : 0.0))
+#define MIN_DB (b < a ? 1.0 : (a == b ? 0.5 : 0.0))
+#define MIN_MASK_A (a > b)
+#define MIN_MASK_B (b > a)
+BINARY_FNS(min, MIN_Y, MIN_DA, MIN_DB)
+static int min_masked(double a, double b, unsigned k) { return k == 0 ? MIN_MASK_A : MIN_MASK_B; }
+/* The recorded derivative of min and max: the local derivative is piecewise constant, so
+ * g * (1, 1/2 or 0) with the constant as a node; 0 where masked. */
+static tg_var select_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tgi_op_row *row = &tgi_ops[tgi_code_op(t->code[y.id])];
+    const double a = tg_value(t, IN(0)), b = tg_value(t, IN(1));
+    if (row->masked(a, b, k))
+        return zero_vjp(t, y, g, k);
+    double da, db;
+    row->local2(a, b, tg_value(t, y), &da, &db);
+    return tg_mul(t, g, tg_const(t, k == 0 ? da : db));
+}
+#define min_vjp select_vjp
+#define ROW_MIN                                                                               \
+    [TG_OP_MIN] = {BINARY(min, MIN_Y, MIN_DA, MIN_DB), .masked = min_masked,                  \
+                   .info.c_masked = {STR(MIN_MASK_A), STR(MIN_MASK_B)}, FUNC("min"),          \
+                   RULE2("(a < b) + (a == b)/2", "[a < b] + \\frac{1}{2}[a = b]",             \
+                         "(b < a) + (a == b)/2", "[b < a] + \\frac{1}{2}[a = b]")}
+
+/* max(a, b): dy/da = 1 if a > b, 1/2 if a = b, else 0 (masked where a < b); dy/db likewise. */
+#define MAX_Y ((a > b || a != a) ? a : b)
+#define MAX_DA (a > b ? 1.0 : (a == b ? 0.5 : 0.0))
+#define MAX_DB (b > a ? 1.0 : (a == b ? 0.5 : 0.0))
+#define MAX_MASK_A (a < b)
+#define MAX_MASK_B (b < a)
+BINARY_FNS(max, MAX_Y, MAX_DA, MAX_DB)
+static int max_masked(double a, double b, unsigned k) { return k == 0 ? MAX_MASK_A : MAX_MASK_B; }
+#define max_vjp select_vjp
+#define ROW_MAX                                                                               \
+    [TG_OP_MAX] = {BINARY(max, MAX_Y, MAX_DA, MAX_DB), .masked = max_masked,                  \
+                   .info.c_masked = {STR(MAX_MASK_A), STR(MAX_MASK_B)}, FUNC("max"),          \
+                   RULE2("(a > b) + (a == b)/2", "[a > b] + \\frac{1}{2}[a = b]",             \
+                         "(b > a) + (a == b)/2", "[b > a] + \\frac{1}{2}[a = b]")}
+
+/* ---- Comparisons lt le gt ge eq ne:  y = 1 if it holds, else 0 (IEEE: false with a NaN,
+ * except !=). They pass no gradient at all: their operands get nothing and are not reached
+ * through them, so (sqrt(x) > 0)*3 at x = 0 has derivative 0 rather than 0 * inf. Recorded
+ * with their two operands in argument slots, like the n-ary ops, so the sweep's n-ary branch
+ * runs their (empty) backward and never notes the operands. */
+#define COMPARISON_FNS(nm, Y)                                                                 \
+    static double nm##_fwd(const double *value, const uint32_t *arg, uint32_t n)              \
+    {                                                                                         \
+        (void)n;                                                                              \
+        const double a = value[arg[0]], b = value[arg[1]];                                    \
+        return Y;                                                                             \
+    }
+#define COMPARISON(nm, sym, Y)                                                                \
+    .arity = TGI_NARY, .forwardn = nm##_fwd, .localn = zero_localn,                           \
+    .backwardn = no_backwardn, .maskedn = always_maskedn, .vjp = no_flow_vjp,                 \
+    .bad_args = NULL, OPERATOR(#nm, sym, TG_PREC_COMPARE), .info.n_args = 2,                  \
+    .info.c_forward = STR(Y), .info.c_local = {"0.0", "0.0"},                                 \
+    .info.c_masked = {STR(ALWAYS_MASKED), STR(ALWAYS_MASKED)}, RULE2("0", "0", "0", "0")
+static double zero_localn(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
+{
+    (void)value, (void)arg, (void)n, (void)k;
+    return 0.0;
+}
+static void no_backwardn(double *grad, uint8_t *reached, const double *value,
+                         const uint32_t *arg, uint32_t n, double g)
+{
+    (void)grad, (void)reached, (void)value, (void)arg, (void)n, (void)g;
+}
+static int always_maskedn(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
+{
+    (void)value, (void)arg, (void)n, (void)k;
+    return ALWAYS_MASKED;
+}
+static tg_var no_flow_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)t, (void)y, (void)g, (void)k;
+    return tgi_no_flow();
+}
+#define LT_Y (a < b ? 1.0 : 0.0)
+#define LE_Y (a <= b ? 1.0 : 0.0)
+#define GT_Y (a > b ? 1.0 : 0.0)
+#define GE_Y (a >= b ? 1.0 : 0.0)
+#define EQ_Y (a == b ? 1.0 : 0.0)
+#define NE_Y (a != b ? 1.0 : 0.0)
+COMPARISON_FNS(lt, LT_Y)
+COMPARISON_FNS(le, LE_Y)
+COMPARISON_FNS(gt, GT_Y)
+COMPARISON_FNS(ge, GE_Y)
+COMPARISON_FNS(eq, EQ_Y)
+COMPARISON_FNS(ne, NE_Y)
+#define ROW_LT [TG_OP_LT] = {COMPARISON(lt, "<", LT_Y)}
+#define ROW_LE [TG_OP_LE] = {COMPARISON(le, "<=", LE_Y)}
+#define ROW_GT [TG_OP_GT] = {COMPARISON(gt, ">", GT_Y)}
+#define ROW_GE [TG_OP_GE] = {COMPARISON(ge, ">=", GE_Y)}
+#define ROW_EQ [TG_OP_EQ] = {COMPARISON(eq, "==", EQ_Y)}
+#define ROW_NE [TG_OP_NE] = {COMPARISON(ne, "!=", NE_Y)}
+
+/* ---- where:  y = where(a, b, c) = (a != 0 ? b : c); a NaN condition picks b ------------------
+ * The gradient goes to the branch taken only: dy/db = [a != 0], dy/dc = [a = 0], the condition
+ * gets none. The branch not taken is not reached at all (nothing flows through it, even where
+ * its own values or derivatives are infinite or NaN): where(x > 0, sqrt(x), 0) at x = 0 has
+ * derivative 0 (PyTorch gives NaN). Its three arguments live in argument slots. */
+#define WHERE_TAKES_B (a != 0.0)
+#define WHERE_Y (WHERE_TAKES_B ? b : c)
+#define WHERE_DA 0.0
+#define WHERE_DB (WHERE_TAKES_B ? 1.0 : 0.0)
+#define WHERE_DC (WHERE_TAKES_B ? 0.0 : 1.0)
+static double where_fwd(const double *value, const uint32_t *arg, uint32_t n)
+{
+    (void)n;
+    const double a = value[arg[0]], b = value[arg[1]], c = value[arg[2]];
+    return WHERE_Y;
+}
+static double where_local(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
+{
+    (void)n;
+    const double a = value[arg[0]];
+    return k == 0 ? WHERE_DA : k == 1 ? WHERE_DB : WHERE_DC;
+}
+static int where_maskedn(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
+{
+    (void)n;
+    const double a = value[arg[0]];
+    return k == 0 || (k == 1) != WHERE_TAKES_B;
+}
+/* dL/d(branch taken) += g, noted; the other two arguments are left alone. */
+static void where_backward(double *grad, uint8_t *reached, const double *value,
+                           const uint32_t *arg, uint32_t n, double g)
+{
+    (void)n;
+    const double a = value[arg[0]];
+    const uint32_t taken = WHERE_TAKES_B ? arg[1] : arg[2];
+    grad[taken] += g;
+    tgi_note_zero(reached, grad, taken);
+}
+/* recorded: g for the branch taken at recording time, nothing for the others */
+static tg_var where_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const double a = tg_value(t, IN(0));
+    return k != 0 && (k == 1) == WHERE_TAKES_B ? g : tgi_no_flow();
+}
+#define ROW_WHERE                                                                             \
+    [TG_OP_WHERE] = {.arity = TGI_NARY, .forwardn = where_fwd, .localn = where_local,         \
+                     .backwardn = where_backward, .maskedn = where_maskedn,                   \
+                     .vjp = where_vjp, FUNC("where"), .info.n_args = 3,                       \
+                     .info.c_forward = STR(WHERE_Y),                                          \
+                     .info.c_local = {STR(WHERE_DA), STR(WHERE_DB), STR(WHERE_DC)},           \
+                     .info.c_masked = {STR(ALWAYS_MASKED), "!" STR(WHERE_TAKES_B),            \
+                                       STR(WHERE_TAKES_B)},                                   \
+                     .info.rule = {"0", "a != 0", "a == 0"},                                  \
+                     .info.rule_latex = {"0", "[a \\ne 0]", "[a = 0]"}}
 
 #undef IN
 
@@ -566,6 +976,25 @@ tg_var tg_relu(tg_tape *t, tg_var a) { return record1(t, TG_OP_RELU, a); }
 tg_var tg_abs(tg_tape *t, tg_var a) { return record1(t, TG_OP_ABS, a); }
 tg_var tg_step(tg_tape *t, tg_var a) { return record1(t, TG_OP_STEP, a); }
 tg_var tg_sign(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIGN, a); }
+tg_var tg_asin(tg_tape *t, tg_var a) { return record1(t, TG_OP_ASIN, a); }
+tg_var tg_acos(tg_tape *t, tg_var a) { return record1(t, TG_OP_ACOS, a); }
+tg_var tg_atan(tg_tape *t, tg_var a) { return record1(t, TG_OP_ATAN, a); }
+tg_var tg_sinh(tg_tape *t, tg_var a) { return record1(t, TG_OP_SINH, a); }
+tg_var tg_cosh(tg_tape *t, tg_var a) { return record1(t, TG_OP_COSH, a); }
+tg_var tg_asinh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ASINH, a); }
+tg_var tg_acosh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ACOSH, a); }
+tg_var tg_atanh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ATANH, a); }
+tg_var tg_log1p(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG1P, a); }
+tg_var tg_expm1(tg_tape *t, tg_var a) { return record1(t, TG_OP_EXPM1, a); }
+tg_var tg_log2(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG2, a); }
+tg_var tg_log10(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG10, a); }
+tg_var tg_erf(tg_tape *t, tg_var a) { return record1(t, TG_OP_ERF, a); }
+tg_var tg_erfc(tg_tape *t, tg_var a) { return record1(t, TG_OP_ERFC, a); }
+tg_var tg_softplus(tg_tape *t, tg_var a) { return record1(t, TG_OP_SOFTPLUS, a); }
+tg_var tg_atan2(tg_tape *t, tg_var y, tg_var x) { return record2(t, TG_OP_ATAN2, y, x); }
+tg_var tg_hypot(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_HYPOT, a, b); }
+tg_var tg_min(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MIN, a, b); }
+tg_var tg_max(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MAX, a, b); }
 
 tg_var tg_addc(tg_tape *t, tg_var a, double c) { return tg_add(t, a, tg_const(t, c)); }
 tg_var tg_mulc(tg_tape *t, tg_var a, double c) { return tg_mul(t, a, tg_const(t, c)); }
@@ -625,6 +1054,22 @@ tg_var tg_dot(tg_tape *t, size_t n, const tg_var *w, const tg_var *x)
     return record_nary(t, TG_OP_DOT, 2, lens, parts);
 }
 
+/* The comparisons and where: fixed arity, arguments in slots (see their blocks). */
+static tg_var record_slots(tg_tape *t, tg_op op, size_t n, const tg_var *args)
+{
+    return record_nary(t, op, 1, &n, &args);
+}
+tg_var tg_lt(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_LT, 2, (tg_var[]){a, b}); }
+tg_var tg_le(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_LE, 2, (tg_var[]){a, b}); }
+tg_var tg_gt(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_GT, 2, (tg_var[]){a, b}); }
+tg_var tg_ge(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_GE, 2, (tg_var[]){a, b}); }
+tg_var tg_eq(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_EQ, 2, (tg_var[]){a, b}); }
+tg_var tg_ne(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_NE, 2, (tg_var[]){a, b}); }
+tg_var tg_where(tg_tape *t, tg_var c, tg_var a, tg_var b)
+{
+    return record_slots(t, TG_OP_WHERE, 3, (tg_var[]){c, a, b});
+}
+
 tg_var tg_apply(tg_tape *t, tg_op op, size_t n, const tg_var *args)
 {
     if (!t)
@@ -659,7 +1104,7 @@ tg_var tg_apply(tg_tape *t, tg_op op, size_t n, const tg_var *args)
         return record1(t, op, args[0]);
     if (row->arity == 2)
         return record2(t, op, args[0], args[1]);
-    return record_nary(t, op, 1, &n, &args);
+    return record_slots(t, op, n, args);
 }
 
 /* ---- Introspection ----------------------------------------------------------------------- */
@@ -711,7 +1156,8 @@ double tg_backward_step(const tg_tape *t, tg_var v, size_t k, double upstream)
     const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
     const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
     if (row->arity == TGI_NARY)
-        return upstream * local;
+        return row->maskedn && row->maskedn(t->value, t->args + a, b, (uint32_t)k) ? 0.0
+                                                                                  : upstream * local;
     return tgi_contribution(row, upstream, local, t->value[a], row->arity == 2 ? t->value[b] : 0.0,
                             (unsigned)k);
 }

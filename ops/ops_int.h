@@ -34,10 +34,15 @@ typedef enum tgi_dshape { TGI_D_CALL = 0, TGI_D_CONST, TGI_D_SWAP, TGI_D_STEP } 
  *   local2     dy/da and dy/db given a, b and y
  *   forwardn   y over inputs value[arg[0..n-1]]
  *   localn     dy/d(input k) of an n-ary node
- *   backwardn  grad[arg[k]] += g * dy/d(input k) for every k, as one loop
+ *   backwardn  grad[arg[k]] += g * dy/d(input k) for every k it reaches, as one loop, noting
+ *              each input it adds into (tgi_note_zero): an input it leaves alone (where's
+ *              untaken branch, a comparison's operands) is then outside the cone
+ *   maskedn    NULL, or the n-ary masked column: 1 when input k gets exactly nothing (forward
+ *              mode then skips it even for an infinite tangent)
  *   vjp        records g * dy/d(input k) with public ops and returns that node (invalid on
  *              failure): the same number backward computes, as a graph that can be
- *              differentiated again (core/higher.c); y is the node, g the node of dL/dy
+ *              differentiated again (core/higher.c); y is the node, g the node of dL/dy;
+ *              tgi_no_flow() where backward adds nothing at all (see backwardn)
  *   masked     NULL, or says whether input k's local derivative at (a, b) is a convention-zero
  *              that PyTorch applies with where(): the contribution is then exactly 0 even when
  *              the upstream gradient is infinite or NaN (relu at a <= 0; pow at b = 0); the
@@ -60,12 +65,21 @@ typedef struct tgi_op_row {
     int (*masked)(double a, double b, unsigned k);
     double (*forwardn)(const double *value, const uint32_t *arg, uint32_t n);
     double (*localn)(const double *value, const uint32_t *arg, uint32_t n, uint32_t k);
-    void (*backwardn)(double *grad, const double *value, const uint32_t *arg, uint32_t n,
-                      double g);
+    void (*backwardn)(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
+                      uint32_t n, double g);
+    int (*maskedn)(const double *value, const uint32_t *arg, uint32_t n, uint32_t k);
     tg_var (*vjp)(tg_tape *t, tg_var y, tg_var g, uint32_t k);
     const char *(*bad_args)(const tg_tape *t, size_t n, const tg_var *args);
     tg_op_info info;
 } tgi_op_row;
+
+/* What a vjp returns for an input that backward leaves alone (not a node: above every id). */
+#define TGI_NO_FLOW_ID (TG_INVALID_ID - 1u)
+static inline tg_var tgi_no_flow(void)
+{
+    tg_var v = {TGI_NO_FLOW_ID};
+    return v;
+}
 
 /* What a trace or graph draws for the op: its symbol ("*"), else its language name ("tanh"),
  * else its identifier ("gate"). */

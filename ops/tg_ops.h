@@ -37,7 +37,33 @@ extern "C" {
     X(DOT)     /* w0*x0 + w1*x1 + ... (n-ary, one node) */                                    \
     X(STEP)    /* a > 0 ? 1 : 0: relu'(a) as a node (higher-order derivatives of relu) */     \
     X(SIGN)    /* a > 0 ? 1 : a < 0 ? -1 : 0: abs'(a) as a node */                            \
-    X(GATE)    /* b > 0 ? a : 0: relu's recorded derivative (PyTorch's threshold_backward) */
+    X(GATE)    /* b > 0 ? a : 0: relu's recorded derivative (PyTorch's threshold_backward) */ \
+    X(ASIN)                                                                                   \
+    X(ACOS)                                                                                   \
+    X(ATAN)                                                                                   \
+    X(SINH)                                                                                   \
+    X(COSH)                                                                                   \
+    X(ASINH)                                                                                  \
+    X(ACOSH)                                                                                  \
+    X(ATANH)                                                                                  \
+    X(LOG1P)   /* ln(1 + a), accurate for tiny a */                                           \
+    X(EXPM1)   /* e^a - 1, accurate for tiny a */                                             \
+    X(LOG2)                                                                                   \
+    X(LOG10)                                                                                  \
+    X(ERF)                                                                                    \
+    X(ERFC)                                                                                   \
+    X(SOFTPLUS) /* ln(1 + e^a), without overflow or cancellation */                           \
+    X(ATAN2)   /* atan2(a, b): the angle of the point (b, a) */                               \
+    X(HYPOT)   /* sqrt(a^2 + b^2) without overflow */                                         \
+    X(MIN)     /* ties send half the gradient to each side */                                 \
+    X(MAX)                                                                                    \
+    X(LT)      /* a < b: 1 or 0, no gradient (so are le gt ge eq ne) */                       \
+    X(LE)                                                                                     \
+    X(GT)                                                                                     \
+    X(GE)                                                                                     \
+    X(EQ)                                                                                     \
+    X(NE)                                                                                     \
+    X(WHERE)   /* where(c, a, b) = c != 0 ? a : b, gradient into the branch taken only */
 
 typedef enum tg_op {
 #define TG_OP_ENUM_(x) TG_OP_##x,
@@ -73,6 +99,51 @@ TG_API tg_var tg_abs(tg_tape *t, tg_var a);
  * g * relu'(a) as TG_OP_GATE; none of the three is a function of the expression language. */
 TG_API tg_var tg_step(tg_tape *t, tg_var a);
 TG_API tg_var tg_sign(tg_tape *t, tg_var a);
+
+/* One argument: asin acos atan sinh cosh asinh acosh atanh log1p expm1 log2 log10 erf erfc,
+ * with C's functions of the same names (log1p and expm1 accurate at |a| ~ 1e-12, erfc in the
+ * right tail), and softplus(a) = ln(1 + e^a), computed without overflow or cancellation
+ * (softplus(700) = 700, softplus(-700) = e^-700), whose derivative is sigmoid(a). Outside a
+ * function's domain (asin(2), acosh(0)) the value is NaN, as in C. */
+TG_API tg_var tg_asin(tg_tape *t, tg_var a);
+TG_API tg_var tg_acos(tg_tape *t, tg_var a);
+TG_API tg_var tg_atan(tg_tape *t, tg_var a);
+TG_API tg_var tg_sinh(tg_tape *t, tg_var a);
+TG_API tg_var tg_cosh(tg_tape *t, tg_var a);
+TG_API tg_var tg_asinh(tg_tape *t, tg_var a);
+TG_API tg_var tg_acosh(tg_tape *t, tg_var a);
+TG_API tg_var tg_atanh(tg_tape *t, tg_var a);
+TG_API tg_var tg_log1p(tg_tape *t, tg_var a);
+TG_API tg_var tg_expm1(tg_tape *t, tg_var a);
+TG_API tg_var tg_log2(tg_tape *t, tg_var a);
+TG_API tg_var tg_log10(tg_tape *t, tg_var a);
+TG_API tg_var tg_erf(tg_tape *t, tg_var a);
+TG_API tg_var tg_erfc(tg_tape *t, tg_var a);
+TG_API tg_var tg_softplus(tg_tape *t, tg_var a);
+/* atan2(y, x), the angle of the point (x, y), as C's (atan2(0, 0) = 0, where its derivative is
+ * not finite); hypot(a, b) = sqrt(a^2 + b^2) without overflow, derivative 0 at (0, 0) (PyTorch
+ * gives NaN); min and max, NaN if either argument is NaN, and at a tie (a == b) half of the
+ * upstream gradient to each argument (PyTorch's convention: max(x, x) has derivative 1). */
+TG_API tg_var tg_atan2(tg_tape *t, tg_var y, tg_var x);
+TG_API tg_var tg_hypot(tg_tape *t, tg_var a, tg_var b);
+TG_API tg_var tg_min(tg_tape *t, tg_var a, tg_var b);
+TG_API tg_var tg_max(tg_tape *t, tg_var a, tg_var b);
+/* Comparisons a < b, a <= b, a > b, a >= b, a == b, a != b: 1 when it holds, else 0 (a NaN
+ * makes all false but !=). They pass no gradient: nothing flows back into a or b through them,
+ * not even 0 * inf. Each records one node with its two operands in argument slots (8 bytes
+ * more than a binary op). */
+TG_API tg_var tg_lt(tg_tape *t, tg_var a, tg_var b);
+TG_API tg_var tg_le(tg_tape *t, tg_var a, tg_var b);
+TG_API tg_var tg_gt(tg_tape *t, tg_var a, tg_var b);
+TG_API tg_var tg_ge(tg_tape *t, tg_var a, tg_var b);
+TG_API tg_var tg_eq(tg_tape *t, tg_var a, tg_var b);
+TG_API tg_var tg_ne(tg_tape *t, tg_var a, tg_var b);
+/* where(c, a, b): a's value where c != 0 (a NaN c too), else b's. The gradient flows into the
+ * branch taken only; the branch not taken gets nothing and passes nothing on, even where its
+ * values or local derivatives are infinite or NaN (where(x > 0, sqrt(x), 0) at x = 0 has
+ * derivative 0); c gets no gradient. The branch is the one taken when the node was recorded or
+ * last replayed; a gradient graph (tg_grad_graph) keeps the one taken when it was recorded. */
+TG_API tg_var tg_where(tg_tape *t, tg_var c, tg_var a, tg_var b);
 
 /* ---- With a plain number on one side (the number becomes a constant node) ---------------- */
 TG_API tg_var tg_addc(tg_tape *t, tg_var a, double c); /* a + c */

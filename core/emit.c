@@ -70,21 +70,44 @@ static void plan_free(plan *p)
     memset(p, 0, sizeof *p);
 }
 
-/* Marks the cone of root r among the active nodes into p->cone (cleared first). */
+/* How the sweep treats the edge from node i to its argument k:
+ *   EDGE_ALWAYS  it adds a contribution (possibly a masked 0) and notes the argument reached
+ *   EDGE_NEVER   it leaves the argument alone (a comparison's operands, where's condition)
+ *   EDGE_IF      it adds only when the row's n-ary masked condition c_masked[k] is false at
+ *                run time (where's branches: the one taken)
+ * For unary and binary rows c_masked only zeroes a NaN contribution (EDGE_ALWAYS); for n-ary
+ * rows it says that the input gets nothing at all (ops_int.h, maskedn), "1" meaning never. */
+enum { EDGE_NEVER, EDGE_ALWAYS, EDGE_IF };
+
+static int edge_kind(const tg_tape *t, uint32_t i, uint32_t k)
+{
+    const tgi_op_row *row = &tgi_ops[tgi_code_op(t->code[i])];
+    if (row->arity != TGI_NARY || !row->info.c_forward || k >= 3 || !row->info.c_masked[k])
+        return EDGE_ALWAYS;
+    return strcmp(row->info.c_masked[k], "1") == 0 ? EDGE_NEVER : EDGE_IF;
+}
+
+/* The reverse sweep of root r over the active nodes: cone[i] = 2 when node i is reached
+ * whatever the values (an EDGE_ALWAYS path from r), 1 when it may be (through an EDGE_IF),
+ * 0 when never. Cleared first. */
 static void mark_cone(plan *p, uint32_t r)
 {
     memset(p->cone, 0, p->n_nodes);
     if (!p->active[r])
         return;
-    p->cone[r] = 1;
+    p->cone[r] = 2;
     for (uint32_t i = r + 1; i-- > 0;) {
-        if (!p->cone[i])
+        if (!p->cone[i] || p->wrt_of[i] >= 0)
             continue;
         const uint32_t na = n_args_of(p->t, i);
         for (uint32_t k = 0; k < na; k++) {
             const uint32_t a = arg_of(p->t, i, k);
-            if (p->active[a])
-                p->cone[a] = 1;
+            const int kind = edge_kind(p->t, i, k);
+            if (!p->active[a] || kind == EDGE_NEVER)
+                continue;
+            const uint8_t reach = kind == EDGE_ALWAYS && p->cone[i] == 2 ? 2 : 1;
+            if (reach > p->cone[a])
+                p->cone[a] = reach;
         }
     }
 }
@@ -123,10 +146,18 @@ static tg_status plan_build(plan *p, const tg_tape *t, size_t n_roots, const tg_
         for (uint32_t k = 0; k < na && !p->active[i]; k++)
             p->active[i] = p->active[arg_of(t, i, k)];
     }
-    for (size_t r = 0; r < n_roots; r++) {
-        mark_cone(p, roots[r].id);
-        for (uint32_t i = 0; i < p->n_nodes; i++)
-            p->used[i] |= p->cone[i];
+    /* used: the active nodes the roots' values read, through every argument (a where's
+     * condition and both branches, a comparison's operands) */
+    for (size_t r = 0; r < n_roots; r++)
+        if (p->active[roots[r].id])
+            p->used[roots[r].id] = 1;
+    for (uint32_t i = p->n_nodes; i-- > 0;) {
+        if (!p->used[i])
+            continue;
+        const uint32_t na = n_args_of(t, i);
+        for (uint32_t k = 0; k < na; k++)
+            if (p->active[arg_of(t, i, k)])
+                p->used[arg_of(t, i, k)] = 1;
     }
     return TG_OK;
 }
@@ -157,16 +188,14 @@ static void plan_run(const plan *p, const double *x, double *val, double *gr, ui
             val[i] = row->forwardn(val, t->args + a, b);
     }
     *value = val[p->roots[0].id];
-    plan *q = (plan *)p; /* the cone scratch only */
     for (size_t r = 0; r < p->n_roots; r++) {
         const uint32_t root = p->roots[r].id;
         double *out = r == 0 ? grad : hess + (r - 1) * p->n;
-        mark_cone(q, root);
         memset(seen, 0, p->n_nodes);
         gr[root] = 1.0;
         seen[root] = 1;
-        for (uint32_t i = root + 1; i-- > 0;) {
-            if (!p->cone[i] || p->wrt_of[i] >= 0)
+        for (uint32_t i = root + 1; p->active[root] && i-- > 0;) {
+            if (!seen[i] || p->wrt_of[i] >= 0) /* the sweep skips what nothing reached */
                 continue;
             const uint64_t c = t->code[i];
             const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
@@ -181,6 +210,8 @@ static void plan_run(const plan *p, const double *x, double *val, double *gr, ui
                 if (!p->active[x_k])
                     continue;
                 double contrib;
+                if (row->arity == TGI_NARY && row->maskedn && row->maskedn(val, t->args + a, na, k))
+                    continue; /* the n-ary row leaves this input alone */
                 if (row->arity == TGI_NARY)
                     contrib = gr[i] * row->localn(val, t->args + a, na, k);
                 else
@@ -384,7 +415,7 @@ static void write_forward(writer *w)
     const plan *p = w->p;
     const tg_tape *t = p->t;
     uint32_t last = 0;
-    uint32_t args_buf[2];
+    uint32_t args_buf[3];
     for (uint32_t i = 0; i < p->n_nodes; i++) {
         if (!p->used[i] || p->wrt_of[i] >= 0)
             continue;
@@ -393,7 +424,7 @@ static void write_forward(writer *w)
         const tg_op op = (tg_op)tgi_code_op(c);
         const tgi_op_row *row = &tgi_ops[op];
         const uint32_t na = n_args_of(t, i);
-        if (row->arity == TGI_NARY) {
+        if (!row->info.c_forward) {
             /* s = 0; s += term, left to right (ops.c's loop; dot's term is w_j * x_j) */
             const int dot = op == TG_OP_DOT;
             const uint32_t m = dot ? na / 2 : na;
@@ -410,7 +441,7 @@ static void write_forward(writer *w)
             }
             continue;
         }
-        for (uint32_t k = 0; k < na && k < 2; k++)
+        for (uint32_t k = 0; k < na && k < 3; k++)
             args_buf[k] = arg_of(t, i, k);
         fprintf(w->f, "    const double v%u = ", (unsigned)i);
         substitute(w, row->info.c_forward, args_buf, na, i);
@@ -418,24 +449,25 @@ static void write_forward(writer *w)
     }
 }
 
-/* The reverse sweep of root r: gradient variables g<id>, declared at their first contribution
- * as 0.0 + c (the sweep starts every gradient at +0), then += c in the sweep's order. Writes
- * the results into dest[j] (an expression prefix: "grad" or "hess + n*i"). */
+/* The reverse sweep of root r, as core/backward.c runs it: a gradient variable g<id> per
+ * node it may reach, starting at +0 (every contribution is then "g += c", so the first is
+ * 0 + c as in the sweep), the contributions in the sweep's order, a masked zero kept at 0 under
+ * a NaN product. A node that is reached only through where's branch taken at run time gets a
+ * flag r<id>, and its block runs only when something reached it, as the sweep skips what
+ * nothing reached. Writes the results into dest[offset + j]. */
 static void write_reverse(writer *w, uint32_t root, const char *dest, size_t offset)
 {
     plan *p = (plan *)w->p;
     const tg_tape *t = p->t;
     mark_cone(p, root);
-    uint8_t *seen = calloc(p->n_nodes, 1);
-    if (!seen) {
-        w->nomem = 1;
-        return;
+    for (uint32_t i = 0; i <= root; i++) {
+        if (!p->cone[i])
+            continue;
+        fprintf(w->f, "    double g%u = %s;\n", (unsigned)i, i == root ? "1.0" : "0.0");
+        if (p->cone[i] == 1)
+            fprintf(w->f, "    int r%u = 0; /* reached only through a where() */\n", (unsigned)i);
     }
-    if (p->active[root]) {
-        fprintf(w->f, "    double g%u = 1.0;\n", (unsigned)root);
-        seen[root] = 1;
-    }
-    uint32_t args_buf[2];
+    uint32_t args_buf[3];
     for (uint32_t i = root + 1; p->active[root] && i-- > 0;) {
         if (!p->cone[i] || p->wrt_of[i] >= 0)
             continue;
@@ -443,18 +475,26 @@ static void write_reverse(writer *w, uint32_t root, const char *dest, size_t off
         const tg_op op = (tg_op)tgi_code_op(c);
         const tgi_op_row *row = &tgi_ops[op];
         const uint32_t na = n_args_of(t, i);
-        for (uint32_t k = 0; k < na && k < 2; k++)
+        const char *indent = p->cone[i] == 1 ? "        " : "    ";
+        if (p->cone[i] == 1)
+            fprintf(w->f, "    if (r%u) {\n", (unsigned)i);
+        for (uint32_t k = 0; k < na && k < 3; k++)
             args_buf[k] = arg_of(t, i, k);
         for (uint32_t idx = 0; idx < na; idx++) {
             const uint32_t k = contribution_arg(t, i, idx), x_k = arg_of(t, i, k);
-            if (!p->active[x_k])
+            const int kind = edge_kind(t, i, k);
+            if (!p->active[x_k] || kind == EDGE_NEVER)
                 continue;
-            char target[32];
-            snprintf(target, sizeof target, "g%u", (unsigned)x_k);
-            const char *masked = row->arity == TGI_NARY ? NULL : row->info.c_masked[k];
+            const char *in = indent;
+            if (kind == EDGE_IF) { /* the row adds only when its n-ary mask is false */
+                fprintf(w->f, "%sif (!(", indent);
+                substitute(w, row->info.c_masked[k], args_buf, na, i);
+                fputs(")) {\n", w->f);
+                in = p->cone[i] == 1 ? "            " : "        ";
+            }
             /* c = g * local, as tgi_contribution: a masked zero stays 0 under a NaN product */
-            fprintf(w->f, "    c = g%u * ", (unsigned)i);
-            if (row->arity == TGI_NARY) {
+            fprintf(w->f, "%sc = g%u * ", in, (unsigned)i);
+            if (!row->info.c_forward) { /* sum: 1; dot: the partner of the pair */
                 char bp[64];
                 if (op == TG_OP_DOT) {
                     const uint32_t m = na / 2;
@@ -469,26 +509,31 @@ static void write_reverse(writer *w, uint32_t root, const char *dest, size_t off
                 fputc(')', w->f);
             }
             fputs(";\n", w->f);
+            const char *masked = row->arity == TGI_NARY ? NULL : row->info.c_masked[k];
             if (masked) {
-                fputs("    if (c != c && (", w->f);
+                fprintf(w->f, "%sif (c != c && (", in);
                 substitute(w, masked, args_buf, na, i);
                 fputs(")) c = 0.0;\n", w->f);
             }
-            if (seen[x_k])
-                fprintf(w->f, "    %s += c;\n", target);
-            else
-                fprintf(w->f, "    double %s = 0.0 + c;\n", target);
-            seen[x_k] = 1;
+            fprintf(w->f, "%sg%u += c;\n", in, (unsigned)x_k);
+            if (p->cone[x_k] == 1)
+                fprintf(w->f, "%sr%u = 1;\n", in, (unsigned)x_k);
+            if (kind == EDGE_IF)
+                fprintf(w->f, "%s}\n", indent);
         }
+        if (p->cone[i] == 1)
+            fputs("    }\n", w->f);
     }
+    for (uint32_t i = 0; i <= root; i++)
+        if (p->cone[i] == 1 && p->wrt_of[i] < 0)
+            fprintf(w->f, "    (void)r%u;\n", (unsigned)i);
     for (size_t j = 0; j < p->n; j++) { /* a repeated input gets the same gradient */
         const uint32_t id = p->wrt[j].id;
-        if (id < p->n_nodes && seen[id])
+        if (id < p->n_nodes && p->cone[id])
             fprintf(w->f, "    %s[%zu] = g%u;\n", dest, offset + j, (unsigned)id);
         else
             fprintf(w->f, "    %s[%zu] = 0.0;\n", dest, offset + j);
     }
-    free(seen);
 }
 
 static int c_identifier(const char *s)

@@ -31,10 +31,11 @@ static int same(double a, double b)
     return memcmp(&a, &b, sizeof a) == 0;
 }
 
-/* Emits (t, out, wrt), compiles it with a main that prints value, grad and hess at x as hex
- * floats, runs it and reads the numbers back into got (1 + n + n*n). Returns 0 if no compiler. */
-static int compile_and_run(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, int hessian,
-                           const double *x, double *got)
+/* Emits (t, out, wrt), compiles it with a main that prints value, grad and hess at each of
+ * the n_points points xs[p*n ..] as hex floats, runs it and reads the numbers back into got
+ * (per point 1 + n, + n*n with hessian). Returns 0 if no compiler. */
+static int compile_and_run_at(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, int hessian,
+                              size_t n_points, const double *xs, double *got)
 {
     static int have_cc = -1;
     char cmd[512];
@@ -53,19 +54,21 @@ static int compile_and_run(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, 
     assert_non_null(f);
     fprintf(f, "#include <stdio.h>\ndouble fn(const double *x, double *grad%s);\n",
             hessian ? ", double *hess" : "");
+    /* the inputs are read at run time, so that no library call is evaluated at compile time */
     fprintf(f, "static volatile const double xv[] = {");
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s%a", i ? ", " : "", x[i]);
+    for (size_t i = 0; i < n * n_points; i++)
+        fprintf(f, "%s%a", i ? ", " : "", xs[i]);
     fprintf(f, "%s};\nint main(void)\n{\n    double x[%zu], g[%zu];\n", n ? "" : "0.0", n + 1,
             n + 1);
     if (hessian)
         fprintf(f, "    double h[%zu];\n", n * n + 1);
-    fprintf(f, "    for (int i = 0; i < %zu; i++) x[i] = xv[i];\n", n);
-    fprintf(f, "    printf(\"%%a\\n\", fn(x, g%s));\n", hessian ? ", h" : "");
-    fprintf(f, "    for (int i = 0; i < %zu; i++) printf(\"%%a\\n\", g[i]);\n", n);
+    fprintf(f, "    for (int p = 0; p < %zu; p++) {\n", n_points);
+    fprintf(f, "        for (int i = 0; i < %zu; i++) x[i] = xv[p * %zu + i];\n", n, n);
+    fprintf(f, "        printf(\"%%a\\n\", fn(x, g%s));\n", hessian ? ", h" : "");
+    fprintf(f, "        for (int i = 0; i < %zu; i++) printf(\"%%a\\n\", g[i]);\n", n);
     if (hessian)
-        fprintf(f, "    for (int i = 0; i < %zu; i++) printf(\"%%a\\n\", h[i]);\n", n * n);
-    fprintf(f, "    return 0;\n}\n");
+        fprintf(f, "        for (int i = 0; i < %zu; i++) printf(\"%%a\\n\", h[i]);\n", n * n);
+    fprintf(f, "    }\n    return 0;\n}\n");
     fclose(f);
     snprintf(cmd, sizeof cmd,
              "%s -O2 -ffp-contract=off -std=c99 -pedantic -Wall -Wextra -Werror test_emit_fn.c "
@@ -75,7 +78,7 @@ static int compile_and_run(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, 
         fail_msg("the emitted code does not compile cleanly: %s", cmd);
     FILE *p = popen("./test_emit_prog", "r");
     assert_non_null(p);
-    const size_t want = 1 + n + (hessian ? n * n : 0);
+    const size_t want = n_points * (1 + n + (hessian ? n * n : 0));
     for (size_t k = 0; k < want; k++) {
         char line[64];
         assert_non_null(fgets(line, sizeof line, p));
@@ -86,6 +89,12 @@ static int compile_and_run(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, 
     remove("test_emit_main.c");
     remove("test_emit_prog");
     return 1;
+}
+
+static int compile_and_run(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, int hessian,
+                           const double *x, double *got)
+{
+    return compile_and_run_at(t, out, n, wrt, hessian, 1, x, got);
 }
 
 static void mlp_loss_emits_the_tapes_bits(void **state)
@@ -134,10 +143,15 @@ static tg_var every_op(tg_tape *t, tg_var a, tg_var b)
     for (int op = 0; op < TG_N_OPS; op++) {
         const tg_op_info *info = tg_op_info_of((tg_op)op);
         if (info->n_args == 1) {
-            const tg_var arg = op == TG_OP_LOG || op == TG_OP_SQRT ? tg_addc(t, tg_mul(t, a, a), 1.0)
-                                                                   : a;
-            s = tg_add(t, s, tg_apply(t, (tg_op)op, 1, &arg));
-        } else if (info->n_args == 2 && op != TG_OP_POWC) {
+            /* inside every domain: in (1.1, 1.9) (log, acosh), else in (-0.5, 0.5) (asin) */
+            tg_var arg = tg_addc(t, tg_mulc(t, tg_tanh(t, a), 0.4), 1.5);
+            tg_var y = tg_apply(t, (tg_op)op, 1, &arg);
+            if (!isfinite(tg_value(t, y))) {
+                arg = tg_mulc(t, tg_tanh(t, a), 0.5);
+                y = tg_apply(t, (tg_op)op, 1, &arg);
+            }
+            s = tg_add(t, s, y);
+        } else if (info->n_args == 2 && op != TG_OP_POWC && op != TG_OP_GATE) {
             const tg_var args[2] = {op == TG_OP_POW ? tg_exp(t, a) : a, b};
             s = tg_add(t, s, tg_apply(t, (tg_op)op, 2, args));
         }
@@ -176,6 +190,50 @@ static void every_op_value_gradient_and_hessian_match(void **state)
         for (int i = 0; i < 4; i++)
             if (!same(got[3 + i], hess[i]))
                 fail_msg("point %zu: hess[%d] emitted %a, tape %a", k, i, got[3 + i], hess[i]);
+        tg_tape_free(t);
+    }
+}
+
+/* where(x > 0, sqrt(x), y), min, max with ties, and a comparison over sqrt: the branch not
+ * taken and a comparison's operands are not reached, so sqrt's infinite slope at 0 never
+ * multiplies anything. */
+static tg_var selections(tg_tape *t, tg_var x, tg_var y)
+{
+    const tg_var w = tg_where(t, tg_gt(t, x, tg_const(t, 0.0)), tg_sqrt(t, x), tg_mul(t, y, y));
+    const tg_var m = tg_mul(t, tg_min(t, x, y), tg_max(t, x, y));
+    const tg_var k = tg_mulc(t, tg_gt(t, tg_sqrt(t, x), tg_const(t, 0.0)), 3.0);
+    return tg_add(t, tg_add(t, w, m), k);
+}
+
+static void where_min_max_and_comparisons_follow_the_sweep(void **state)
+{
+    (void)state;
+    /* points: the branch taken, not taken, x at 0 (sqrt' infinite, not taken), ties x = y */
+    static const double xs[] = {0.5, 2.0, -0.5, 1.0, 0.0, 1.0, 0.75, 0.75, 2.0, 2.0};
+    const size_t n_points = sizeof xs / sizeof xs[0] / 2;
+    for (size_t rec = 0; rec < n_points; rec++) {
+        /* recorded at one point, run at all: each compared with a tape recorded there */
+        tg_tape *t = tg_tape_new();
+        const tg_var wrt[2] = {tg_input(t, xs[2 * rec]), tg_input(t, xs[2 * rec + 1])};
+        const tg_var out = selections(t, wrt[0], wrt[1]);
+        double got[5 * 3];
+        if (!compile_and_run_at(t, out, 2, wrt, 0, n_points, xs, got)) {
+            tg_tape_free(t);
+            skip();
+        }
+        for (size_t p = 0; p < n_points; p++) {
+            tg_tape *u = tg_tape_new();
+            const tg_var in[2] = {tg_input(u, xs[2 * p]), tg_input(u, xs[2 * p + 1])};
+            const tg_var o = selections(u, in[0], in[1]);
+            assert_int_equal(tg_backward(u, o), TG_OK);
+            const double want[3] = {tg_value(u, o), tg_grad(u, in[0]), tg_grad(u, in[1])};
+            for (int k = 0; k < 3; k++)
+                if (!same(got[3 * p + (size_t)k], want[k]))
+                    fail_msg("recorded at %zu, run at %zu: item %d is %a, the tape %a", rec, p, k,
+                             got[3 * p + (size_t)k], want[k]);
+            assert_true(isfinite(want[1])); /* sqrt' at 0 never got in */
+            tg_tape_free(u);
+        }
         tg_tape_free(t);
     }
 }
@@ -233,6 +291,7 @@ int main(void)
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(interpreter_matches_hand_derivatives_elsewhere),
         cmocka_unit_test(every_op_value_gradient_and_hessian_match),
+        cmocka_unit_test(where_min_max_and_comparisons_follow_the_sweep),
         cmocka_unit_test(mlp_loss_emits_the_tapes_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -410,43 +410,200 @@ static void block_comment(writer *w, uint32_t i, uint32_t *last)
         fprintf(w->f, "    /* line %u */\n", (unsigned)org.line);
 }
 
-static void write_forward(writer *w)
+/* ---- where's branches, evaluated only when taken -------------------------------------------
+ * A node is owned by branch k of a where W when the forward reads it only there: as W's
+ * argument k (and no other of W's), or from nodes owned by that branch. Owned nodes are
+ * computed inside "if (branch k is taken) { ... }" just before W; the reverse sweep reaches
+ * them only through that branch, so it reads their values only when they were computed. */
+#define NO_OWNER UINT32_MAX
+
+typedef struct lazy {
+    uint32_t *owner;       /* node -> 2*W + k (the branch that owns it), or NO_OWNER */
+    uint32_t *head, *tail; /* per branch 2*W + k: its owned nodes, a list in tape order */
+    uint32_t *next;
+} lazy;
+
+static int is_branch_edge(const tg_tape *t, uint32_t w, uint32_t k)
+{
+    return edge_kind(t, w, k) == EDGE_IF;
+}
+
+/* Is reader r inside branch `branch` (r's owner chain passes through it)? */
+static int inside(const lazy *lz, uint32_t r, uint32_t branch)
+{
+    for (uint32_t o = lz->owner[r]; o != NO_OWNER; o = lz->owner[o / 2])
+        if (o == branch)
+            return 1;
+    return 0;
+}
+
+static int lazy_init(lazy *lz, const plan *p)
+{
+    const tg_tape *t = p->t;
+    const uint32_t n = p->n_nodes;
+    memset(lz, 0, sizeof *lz);
+    lz->owner = malloc(n * sizeof *lz->owner);
+    lz->head = malloc(2 * (size_t)n * sizeof *lz->head);
+    lz->tail = malloc(2 * (size_t)n * sizeof *lz->tail);
+    lz->next = malloc(n * sizeof *lz->next);
+    /* readers, as lists: first[x] and, per edge, the reader and the next edge */
+    uint32_t n_edges = 0;
+    for (uint32_t i = 0; i < n; i++)
+        n_edges += p->used[i] ? n_args_of(t, i) : 0;
+    uint32_t *first = malloc(n * sizeof *first), *rd = malloc((n_edges + 1) * sizeof *rd);
+    uint32_t *nx = malloc((n_edges + 1) * sizeof *nx), *slot = malloc((n_edges + 1) * sizeof *slot);
+    int ok = lz->owner && lz->head && lz->tail && lz->next && first && rd && nx && slot;
+    if (ok) {
+        for (uint32_t i = 0; i < n; i++)
+            lz->owner[i] = first[i] = lz->next[i] = NO_OWNER;
+        for (uint32_t i = 0; i < 2 * n; i++)
+            lz->head[i] = lz->tail[i] = NO_OWNER;
+        uint32_t e = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            const uint32_t na = p->used[i] && p->wrt_of[i] < 0 ? n_args_of(t, i) : 0;
+            for (uint32_t k = 0; k < na; k++, e++) {
+                const uint32_t x = arg_of(t, i, k);
+                rd[e] = i;
+                slot[e] = k;
+                nx[e] = first[x];
+                first[x] = e;
+            }
+        }
+        uint8_t *is_root = calloc(n, 1);
+        ok = is_root != NULL;
+        for (size_t r = 0; ok && r < p->n_roots; r++)
+            is_root[p->roots[r].id] = 1;
+        /* from the last node down: every reader of x is decided before x */
+        for (uint32_t x = n; ok && x-- > 0;) {
+            if (!p->used[x] || p->wrt_of[x] >= 0 || is_root[x] || first[x] == NO_OWNER)
+                continue;
+            /* the candidate: the branch of the first reader, then its enclosing ones */
+            const uint32_t r0 = rd[first[x]];
+            uint32_t cand = is_branch_edge(t, r0, slot[first[x]]) ? 2 * r0 + slot[first[x]]
+                                                                   : lz->owner[r0];
+            while (cand != NO_OWNER) {
+                int all = 1;
+                for (uint32_t e2 = first[x]; all && e2 != NO_OWNER; e2 = nx[e2]) {
+                    const uint32_t r = rd[e2];
+                    all = (2 * r + slot[e2] == cand) || inside(lz, r, cand);
+                }
+                if (all)
+                    break;
+                cand = lz->owner[cand / 2];
+            }
+            lz->owner[x] = cand;
+        }
+        free(is_root);
+        /* the lists, in tape order */
+        for (uint32_t x = 0; ok && x < n; x++) {
+            const uint32_t o = lz->owner[x];
+            if (o == NO_OWNER)
+                continue;
+            if (lz->tail[o] == NO_OWNER)
+                lz->head[o] = x;
+            else
+                lz->next[lz->tail[o]] = x;
+            lz->tail[o] = x;
+        }
+    }
+    free(first);
+    free(rd);
+    free(nx);
+    free(slot);
+    return ok;
+}
+
+static void lazy_free(lazy *lz)
+{
+    free(lz->owner);
+    free(lz->head);
+    free(lz->tail);
+    free(lz->next);
+}
+
+/* One forward statement (and, for a where, its branches first). An owned node is declared at
+ * the top of the function and only assigned here. */
+static void write_node(writer *w, const lazy *lz, uint32_t i, uint32_t *last, int depth)
 {
     const plan *p = w->p;
     const tg_tape *t = p->t;
-    uint32_t last = 0;
+    const uint64_t c = t->code[i];
+    const tg_op op = (tg_op)tgi_code_op(c);
+    const tgi_op_row *row = &tgi_ops[op];
+    const uint32_t na = n_args_of(t, i);
     uint32_t args_buf[3];
-    for (uint32_t i = 0; i < p->n_nodes; i++) {
-        if (!p->used[i] || p->wrt_of[i] >= 0)
+    for (uint32_t k = 0; k < na && k < 3; k++)
+        args_buf[k] = arg_of(t, i, k);
+    char pad[80];
+    snprintf(pad, sizeof pad, "%*s", 4 + 4 * (depth < 16 ? depth : 16), "");
+    for (uint32_t k = 0; lz && k < na && k < 3; k++) {
+        const uint32_t branch = 2 * i + k;
+        if (!is_branch_edge(t, i, k) || lz->head[branch] == NO_OWNER)
             continue;
-        block_comment(w, i, &last);
-        const uint64_t c = t->code[i];
-        const tg_op op = (tg_op)tgi_code_op(c);
-        const tgi_op_row *row = &tgi_ops[op];
-        const uint32_t na = n_args_of(t, i);
-        if (!row->info.c_forward) {
-            /* s = 0; s += term, left to right (ops.c's loop; dot's term is w_j * x_j) */
-            const int dot = op == TG_OP_DOT;
-            const uint32_t m = dot ? na / 2 : na;
-            fprintf(w->f, "    double v%u = 0.0;\n", (unsigned)i);
-            for (uint32_t j = 0; j < m; j++) {
-                char ba[64], bb[64];
-                operand(w, arg_of(t, i, j), 0, ba, sizeof ba);
-                if (dot) {
-                    operand(w, arg_of(t, i, m + j), 0, bb, sizeof bb);
-                    fprintf(w->f, "    v%u += %s * %s;\n", (unsigned)i, ba, bb);
-                } else {
-                    fprintf(w->f, "    v%u += %s;\n", (unsigned)i, ba);
-                }
-            }
-            continue;
+        /* evaluated only when taken: the row's condition for "arg k gets nothing" is false;
+         * "!(x)" negated is written "(x)" */
+        const char *m = row->info.c_masked[k];
+        const size_t len = strlen(m);
+        const int negated = m[0] == '!' && m[1] == '(' && m[len - 1] == ')';
+        fprintf(w->f, "%sif (%s", pad, negated ? "" : "!(");
+        if (negated) {
+            char inner[256];
+            snprintf(inner, sizeof inner, "%.*s", (int)(len - 1), m + 1);
+            substitute(w, inner, args_buf, na, i);
+            fputc(')', w->f);
+        } else {
+            substitute(w, m, args_buf, na, i);
         }
-        for (uint32_t k = 0; k < na && k < 3; k++)
-            args_buf[k] = arg_of(t, i, k);
-        fprintf(w->f, "    const double v%u = ", (unsigned)i);
-        substitute(w, row->info.c_forward, args_buf, na, i);
-        fprintf(w->f, "; /* %s */\n", row->info.id);
+        fprintf(w->f, "%s { /* only when %s's argument %u is the one taken */\n",
+                negated ? "" : "))", row->info.id, (unsigned)k + 1);
+        for (uint32_t x = lz->head[branch]; x != NO_OWNER; x = lz->next[x])
+            write_node(w, lz, x, last, depth + 1);
+        fprintf(w->f, "%s}\n", pad);
     }
+    if (depth == 0)
+        block_comment(w, i, last);
+    const int owned = lz && lz->owner[i] != NO_OWNER;
+    if (!row->info.c_forward) {
+        /* s = 0; s += term, left to right (ops.c's loop; dot's term is w_j * x_j) */
+        const int dot = op == TG_OP_DOT;
+        const uint32_t m = dot ? na / 2 : na;
+        fprintf(w->f, "%s%sv%u = 0.0;\n", pad, owned ? "" : "double ", (unsigned)i);
+        for (uint32_t j = 0; j < m; j++) {
+            char ba[64], bb[64];
+            operand(w, arg_of(t, i, j), 0, ba, sizeof ba);
+            if (dot) {
+                operand(w, arg_of(t, i, m + j), 0, bb, sizeof bb);
+                fprintf(w->f, "%sv%u += %s * %s;\n", pad, (unsigned)i, ba, bb);
+            } else {
+                fprintf(w->f, "%sv%u += %s;\n", pad, (unsigned)i, ba);
+            }
+        }
+        return;
+    }
+    fprintf(w->f, "%s%sv%u = ", pad, owned ? "" : "const double ", (unsigned)i);
+    substitute(w, row->info.c_forward, args_buf, na, i);
+    fprintf(w->f, "; /* %s */\n", row->info.id);
+}
+
+static void write_forward(writer *w)
+{
+    const plan *p = w->p;
+    uint32_t last = 0;
+    lazy lz;
+    const int have_lazy = lazy_init(&lz, p);
+    if (!have_lazy)
+        w->nomem = 1;
+    /* owned nodes first declared, then every node not owned in tape order */
+    for (uint32_t i = 0; have_lazy && i < p->n_nodes; i++)
+        if (lz.owner[i] != NO_OWNER)
+            fprintf(w->f, "    double v%u = 0.0; /* computed only in its where() branch */\n",
+                    (unsigned)i);
+    for (uint32_t i = 0; i < p->n_nodes; i++) {
+        if (!p->used[i] || p->wrt_of[i] >= 0 || (have_lazy && lz.owner[i] != NO_OWNER))
+            continue;
+        write_node(w, have_lazy ? &lz : NULL, i, &last, 0);
+    }
+    lazy_free(&lz);
 }
 
 /* The reverse sweep of root r, as core/backward.c runs it: a gradient variable g<id> per

@@ -171,7 +171,7 @@ def main():
                         failures.append("program %s at %r: %s is %r, the tape %r: %r"
                                         % (name, x, what, got[k], w, prog))
                         break
-                if hessian and hess is not None:
+                if hessian and hess is not None and all(v is not None for r in hess for v in r):
                     stats["hessians"] += 1
                     n = len(names)
                     hv = got[1 + n:]

@@ -11,6 +11,7 @@ workload's exact one."""
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -191,14 +192,19 @@ def main():
                 for level in levels:
                     t0 = time.perf_counter()
                     r0 = os.times()
+                    # its own process group, so that a timeout ends cc1 too, not only cc
+                    p = subprocess.Popen([a.cc, level, "-ffp-contract=off", "-c", path, "-o",
+                                          path + ".o"], stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, start_new_session=True)
                     try:
-                        p = subprocess.run([a.cc, level, "-ffp-contract=off", "-c", path, "-o",
-                                            path + ".o"], capture_output=True, timeout=a.timeout)
+                        p.wait(timeout=a.timeout)
                         r1 = os.times()
                         cpu = (r1.children_user - r0.children_user)
                         cells.append("%.1f (%.1f)" % (time.perf_counter() - t0, cpu)
                                      if p.returncode == 0 else "failed")
                     except subprocess.TimeoutExpired:
+                        os.killpg(p.pid, signal.SIGKILL)
+                        p.wait()
                         cells.append("> %.0f" % a.timeout)
                 nodes = 2 * n - 1 if name == "W3" else n
                 print("| %s | %d | %.2f | %.1f | %s |" % (name, nodes, t_emit,

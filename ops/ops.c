@@ -53,6 +53,82 @@
 #define RULE1(r, tex) .info.rule = {r}, .info.rule_latex = {tex}
 #define RULE2(ra, texa, rb, texb) .info.rule = {ra, rb}, .info.rule_latex = {texa, texb}
 
+/* ---- Recording --------------------------------------------------------------------------- */
+
+static tg_var bad_input(tg_tape *t, tg_op op, tg_var v)
+{
+    tgi_fail(t, TG_ERR_BADVAR, "%s: invalid input variable %u (tape has %u nodes)",
+             tgi_ops[op].info.id, (unsigned)v.id, (unsigned)t->n_nodes);
+    return tg_var_invalid();
+}
+
+/* record1/record2 are inlined into each constructor below, where op is a constant: the
+ * compiler then reads the row's forward from the const table at compile time and inlines it,
+ * so tg_add costs an add and an append rather than two calls through pointers. */
+TGI_INLINE tg_var record1(tg_tape *t, tg_op op, tg_var a)
+{
+    if (TGI_UNLIKELY(!t))
+        return tg_var_invalid();
+    if (TGI_UNLIKELY(!tgi_valid(t, a)))
+        return bad_input(t, op, a);
+    return tgi_append(t, tgi_code(op, a.id, 0), tgi_ops[op].forward1(t->value[a.id]));
+}
+
+TGI_INLINE tg_var record2(tg_tape *t, tg_op op, tg_var a, tg_var b)
+{
+    if (TGI_UNLIKELY(!t))
+        return tg_var_invalid();
+    if (TGI_UNLIKELY(!tgi_valid(t, a)))
+        return bad_input(t, op, a);
+    if (TGI_UNLIKELY(!tgi_valid(t, b)))
+        return bad_input(t, op, b);
+    return tgi_append(t, tgi_code(op, a.id, b.id),
+                      tgi_ops[op].forward2(t->value[a.id], t->value[b.id]));
+}
+
+/* Records an n-ary node over n_slots argument slots copied from parts[0..n_parts-1]. */
+static tg_var record_nary(tg_tape *t, tg_op op, size_t n_parts, const size_t *lens,
+                          const tg_var *const *parts)
+{
+    if (!t)
+        return tg_var_invalid();
+    size_t n_slots = 0;
+    for (size_t p = 0; p < n_parts; p++) {
+        if (lens[p] && !parts[p]) {
+            tgi_fail(t, TG_ERR_ARG, "%s: NULL array of %zu inputs", tgi_ops[op].info.id,
+                     lens[p]);
+            return tg_var_invalid();
+        }
+        for (size_t k = 0; k < lens[p]; k++)
+            if (!tgi_valid(t, parts[p][k]))
+                return bad_input(t, op, parts[p][k]);
+        n_slots += lens[p];
+    }
+    if (n_slots > TG_MAX_NODES) {
+        tgi_fail(t, TG_ERR_CAPACITY, "%s: %zu inputs exceed the tape's capacity",
+                 tgi_ops[op].info.id, n_slots);
+        return tg_var_invalid();
+    }
+    const tg_mark before = tg_tape_mark(t);
+    uint32_t first = tgi_args_alloc(t, n_slots);
+    if (first == UINT32_MAX)
+        return tg_var_invalid();
+    uint32_t *slot = t->args + first;
+    for (size_t p = 0; p < n_parts; p++)
+        for (size_t k = 0; k < lens[p]; k++)
+            *slot++ = parts[p][k].id;
+    const double y = tgi_ops[op].forwardn(t->value, t->args + first, (uint32_t)n_slots);
+    tg_var v = tgi_append(t, tgi_code(op, first, (uint32_t)n_slots), y);
+    if (!tg_var_ok(v))
+        t->n_args = before.n_args;
+    return v;
+}
+
+/* The comparisons and where: fixed arity, arguments in slots (see their blocks). */
+static tg_var record_slots(tg_tape *t, tg_op op, size_t n, const tg_var *args)
+{
+    return record_nary(t, op, 1, &n, &args);
+}
 /* ---- Shared by several blocks -------------------------------------------------------------
  * The vjp functions return the node g * dy/dx_k, built with public ops from the same formula
  * and in the same floating-point order as the local derivative, so its value is the number
@@ -110,6 +186,7 @@ BINARY_FNS(add, ADD_Y, ADD_DA, ADD_DB)
     [TG_OP_ADD] = {BINARY(add, ADD_Y, ADD_DA, ADD_DB), .flags = TGI_INFIX,                    \
                    .shape = TGI_D_CONST, .dconst = {ADD_DA, ADD_DB},                          \
                    OPERATOR("add", "+", TG_PREC_ADD), RULE2("1", "1", "1", "1")}
+tg_var tg_add(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_ADD, a, b); }
 
 /* ---- sub:  y = a - b,  dy/da = 1,  dy/db = -1 -------------------------------------------- */
 #define SUB_Y (a - b)
@@ -126,6 +203,7 @@ static tg_var sub_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     [TG_OP_SUB] = {BINARY(sub, SUB_Y, SUB_DA, SUB_DB), .flags = TGI_INFIX,                    \
                    .shape = TGI_D_CONST, .dconst = {SUB_DA, SUB_DB},                          \
                    OPERATOR("sub", "-", TG_PREC_ADD), RULE2("1", "1", "-1", "-1")}
+tg_var tg_sub(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_SUB, a, b); }
 
 /* ---- mul:  y = a * b,  dy/da = b,  dy/db = a --------------------------------------------- */
 #define MUL_Y (a * b)
@@ -141,6 +219,7 @@ static tg_var mul_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     [TG_OP_MUL] = {BINARY(mul, MUL_Y, MUL_DA, MUL_DB), .flags = TGI_INFIX,                    \
                    .shape = TGI_D_SWAP, OPERATOR("mul", "*", TG_PREC_MUL),                    \
                    RULE2("b", "b", "a", "a")}
+tg_var tg_mul(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MUL, a, b); }
 
 /* ---- div:  y = a / b,  dy/da = 1/b,  dy/db = -a/b^2 = -y/b -------------------------------- */
 #define DIV_Y (a / b)
@@ -158,6 +237,7 @@ static tg_var div_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     [TG_OP_DIV] = {BINARY(div, DIV_Y, DIV_DA, DIV_DB), .flags = TGI_INFIX,                    \
                    OPERATOR("div", "/", TG_PREC_MUL),                                         \
                    RULE2("1/b", "\\frac{1}{b}", "-a/b^2", "-\\frac{a}{b^{2}}")}
+tg_var tg_div(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_DIV, a, b); }
 
 /* ---- pow:  y = a^b,  dy/da = b a^(b-1),  dy/db = a^b ln a = y ln a ------------------------
  * As PyTorch: dy/da = 0 where b = 0 (so 0^0 does not give 0 * inf), and dy/db = 0 where
@@ -187,11 +267,18 @@ static tg_var pow_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 }
 #define ROW_POW                                                                               \
     [TG_OP_POW] = {BINARY(pow, POW_Y, POW_DA, POW_DB), .flags = TGI_INFIX,                    \
-                   .masked = pow_masked,                                                      \
+                   .masked = pow_masked, .construct = pow_construct,                          \
                    .info.c_masked = {STR(POW_MASK_A), STR(POW_MASK_B)},                       \
                    FUNC("pow"), .info.symbol = "^", .info.precedence = TG_PREC_POW,           \
                    .info.right_assoc = 1,                                                     \
                    RULE2("b*a^(b-1)", "b\\,a^{b-1}", "a^b*log(a)", "a^{b}\\ln a")}
+tg_var tg_pow(tg_tape *t, tg_var a, tg_var b)
+{
+    if (t && tgi_valid(t, b) && tgi_code_op(t->code[b.id]) == TG_OP_CONST)
+        return record2(t, TG_OP_POWC, a, b);
+    return record2(t, TG_OP_POW, a, b);
+}
+static tg_var pow_construct(tg_tape *t, const tg_var *args) { return tg_pow(t, args[0], args[1]); }
 
 /* ---- powc:  y = a^p, p a constant node,  dy/da = p a^(p-1) (0 where p = 0),  p: none -------
  * What tg_pow records when its exponent is a constant; the language writes it a^p. */
@@ -237,6 +324,13 @@ static tg_var neg_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     [TG_OP_NEG] = {UNARY(neg, NEG_Y, NEG_DA), .flags = TGI_PREFIX, .shape = TGI_D_CONST,      \
                    .dconst = {NEG_DA, 0.0}, OPERATOR("neg", "-", TG_PREC_UNARY),              \
                    RULE1("-1", "-1")}
+tg_var tg_lt(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_LT, 2, (tg_var[]){a, b}); }
+tg_var tg_le(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_LE, 2, (tg_var[]){a, b}); }
+tg_var tg_gt(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_GT, 2, (tg_var[]){a, b}); }
+tg_var tg_ge(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_GE, 2, (tg_var[]){a, b}); }
+tg_var tg_eq(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_EQ, 2, (tg_var[]){a, b}); }
+tg_var tg_ne(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_NE, 2, (tg_var[]){a, b}); }
+tg_var tg_neg(tg_tape *t, tg_var a) { return record1(t, TG_OP_NEG, a); }
 
 /* ---- exp:  y = e^a,  dy/da = e^a = y ------------------------------------------------------ */
 #define EXP_Y exp(a)
@@ -249,6 +343,7 @@ static tg_var exp_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return tg_mul(t, g, y);
 }
 #define ROW_EXP [TG_OP_EXP] = {UNARY(exp, EXP_Y, EXP_DA), FUNC("exp"), RULE1("exp(a)", "e^{a}")}
+tg_var tg_exp(tg_tape *t, tg_var a) { return record1(t, TG_OP_EXP, a); }
 
 /* ---- log:  y = ln a,  dy/da = 1/a --------------------------------------------------------- */
 #define LOG_Y log(a)
@@ -261,6 +356,7 @@ static tg_var log_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 }
 #define ROW_LOG                                                                               \
     [TG_OP_LOG] = {UNARY(log, LOG_Y, LOG_DA), FUNC("log"), RULE1("1/a", "\\frac{1}{a}")}
+tg_var tg_log(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG, a); }
 
 /* ---- sqrt:  y = sqrt(a),  dy/da = 1 / (2 sqrt(a)) = 0.5 / y (infinite at a = 0) ------------ */
 #define SQRT_Y sqrt(a)
@@ -275,6 +371,7 @@ static tg_var sqrt_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_SQRT                                                                              \
     [TG_OP_SQRT] = {UNARY(sqrt, SQRT_Y, SQRT_DA), FUNC("sqrt"),                               \
                     RULE1("1/(2*sqrt(a))", "\\frac{1}{2\\sqrt{a}}")}
+tg_var tg_sqrt(tg_tape *t, tg_var a) { return record1(t, TG_OP_SQRT, a); }
 
 /* ---- sin:  y = sin a,  dy/da = cos a ------------------------------------------------------ */
 #define SIN_Y sin(a)
@@ -286,6 +383,7 @@ static tg_var sin_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return tg_mul(t, g, tg_cos(t, IN(k)));
 }
 #define ROW_SIN [TG_OP_SIN] = {UNARY(sin, SIN_Y, SIN_DA), FUNC("sin"), RULE1("cos(a)", "\\cos a")}
+tg_var tg_sin(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIN, a); }
 
 /* ---- cos:  y = cos a,  dy/da = -sin a ----------------------------------------------------- */
 #define COS_Y cos(a)
@@ -298,6 +396,7 @@ static tg_var cos_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 }
 #define ROW_COS                                                                               \
     [TG_OP_COS] = {UNARY(cos, COS_Y, COS_DA), FUNC("cos"), RULE1("-sin(a)", "-\\sin a")}
+tg_var tg_cos(tg_tape *t, tg_var a) { return record1(t, TG_OP_COS, a); }
 
 /* ---- tan:  y = tan a,  dy/da = 1 / cos^2 a = 1 + tan^2 a = 1 + y^2 ------------------------- */
 #define TAN_Y tan(a)
@@ -312,6 +411,7 @@ static tg_var tan_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_TAN                                                                               \
     [TG_OP_TAN] = {UNARY(tan, TAN_Y, TAN_DA), FUNC("tan"),                                    \
                    RULE1("1 + tan(a)^2", "1 + \\tan^{2} a")}
+tg_var tg_tan(tg_tape *t, tg_var a) { return record1(t, TG_OP_TAN, a); }
 
 /* ---- tanh:  y = tanh a,  dy/da = 1 - tanh^2 a = 1 - y^2 ----------------------------------- */
 #define TANH_Y tanh(a)
@@ -326,6 +426,7 @@ static tg_var tanh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_TANH                                                                              \
     [TG_OP_TANH] = {UNARY(tanh, TANH_Y, TANH_DA), FUNC("tanh"),                               \
                     RULE1("1 - tanh(a)^2", "1 - \\tanh^{2} a")}
+tg_var tg_tanh(tg_tape *t, tg_var a) { return record1(t, TG_OP_TANH, a); }
 
 /* ---- sigmoid:  y = 1 / (1 + e^-a),  dy/da = y (1 - y) --------------------------------------
  * Without overflow: for a < 0 as e^a / (1 + e^a). */
@@ -342,6 +443,7 @@ static tg_var sigmoid_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_SIGMOID                                                                           \
     [TG_OP_SIGMOID] = {UNARY(sigmoid, SIGMOID_Y, SIGMOID_DA), FUNC("sigmoid"),                \
                        RULE1("y*(1 - y)", "y\\,(1 - y)")}
+tg_var tg_sigmoid(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIGMOID, a); }
 
 /* ---- relu:  y = max(a, 0) (NaN stays NaN),  dy/da = 1 if a > 0, else 0 (relu'(0) = 0) ------
  * The zero is PyTorch's threshold_backward where(a <= 0, 0, g): relu passes no NaN from above. */
@@ -363,6 +465,7 @@ static tg_var relu_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     [TG_OP_RELU] = {UNARY(relu, RELU_Y, RELU_DA), .shape = TGI_D_STEP, .masked = relu_masked, \
                     .info.c_masked = {STR(RELU_MASK_A)}, FUNC("relu"),                        \
                     RULE1("a > 0", "[a > 0]")}
+tg_var tg_relu(tg_tape *t, tg_var a) { return record1(t, TG_OP_RELU, a); }
 
 /* ---- abs:  y = |a|,  dy/da = sign(a), with abs'(0) = 0 ------------------------------------- */
 #define SIGN_OF(x) ((x) > 0.0 ? 1.0 : ((x) < 0.0 ? -1.0 : 0.0))
@@ -377,6 +480,7 @@ static tg_var abs_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_ABS                                                                               \
     [TG_OP_ABS] = {UNARY(abs, ABS_Y, ABS_DA), FUNC("abs"),                                    \
                    RULE1("(a > 0) - (a < 0)", "\\operatorname{sgn} a")}
+tg_var tg_abs(tg_tape *t, tg_var a) { return record1(t, TG_OP_ABS, a); }
 
 /* ---- sum:  y = x_0 + x_1 + ... + x_{n-1}, left to right,  dy/dx_k = 1 ----------------------- */
 static double sum_fwd(const double *value, const uint32_t *arg, uint32_t n)
@@ -403,6 +507,11 @@ static void sum_backward(double *grad, uint8_t *reached, const double *value,
 #define sum_vjp one_vjp /* g * 1 = g */
 #define ROW_SUM                                                                               \
     [TG_OP_SUM] = {NARY(sum), INTERNAL("sum"), .info.c_local = {"1.0"}, RULE1("1", "1")}
+tg_var tg_sum(tg_tape *t, size_t n, const tg_var *xs)
+{
+    const tg_var *parts[1] = {xs};
+    return record_nary(t, TG_OP_SUM, 1, &n, parts);
+}
 
 /* ---- dot:  y = w_0 x_0 + ... + w_{m-1} x_{m-1}, left to right,  dy/dw_j = x_j, dy/dx_j = w_j
  * The 2m argument slots hold w_0..w_{m-1} then x_0..x_{m-1}. */
@@ -445,6 +554,12 @@ static const char *dot_bad_args(const tg_tape *t, size_t n, const tg_var *args)
 #define ROW_DOT                                                                               \
     [TG_OP_DOT] = {NARY(dot), .bad_args = dot_bad_args, INTERNAL("dot"),                      \
                    RULE2("x_j", "x_j", "w_j", "w_j")}
+tg_var tg_dot(tg_tape *t, size_t n, const tg_var *w, const tg_var *x)
+{
+    const size_t lens[2] = {n, n};
+    const tg_var *parts[2] = {w, x};
+    return record_nary(t, TG_OP_DOT, 2, lens, parts);
+}
 
 /* ---- step:  y = (a > 0 ? 1 : 0), exactly relu's local derivative (NaN gives 0) -------------
  * dy/da = 0, at the jump too (the convention that makes relu'' = 0, as PyTorch), masked. */
@@ -455,6 +570,7 @@ UNARY_FNS(step, STEP_Y, STEP_DA)
 #define ROW_STEP                                                                              \
     [TG_OP_STEP] = {UNARY(step, STEP_Y, STEP_DA), .masked = always_masked,                    \
                     .info.c_masked = {STR(ALWAYS_MASKED)}, INTERNAL("step"), RULE1("0", "0")}
+tg_var tg_step(tg_tape *t, tg_var a) { return record1(t, TG_OP_STEP, a); }
 
 /* ---- sign:  y = sign(a), exactly abs's local derivative (NaN gives 0),  dy/da = 0, masked --- */
 #define SIGN_Y SIGN_OF(a)
@@ -464,6 +580,7 @@ UNARY_FNS(sign, SIGN_Y, SIGN_DA)
 #define ROW_SIGN                                                                              \
     [TG_OP_SIGN] = {UNARY(sign, SIGN_Y, SIGN_DA), .masked = always_masked,                    \
                     .info.c_masked = {STR(ALWAYS_MASKED)}, INTERNAL("sign"), RULE1("0", "0")}
+tg_var tg_sign(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIGN, a); }
 
 /* ---- gate:  y = (b > 0 ? a : 0), PyTorch's threshold_backward where(b <= 0, 0, a) -----------
  * relu's recorded derivative g * relu'(b) as one node that stays 0 for b <= 0 even when a is
@@ -501,6 +618,7 @@ static tg_var asin_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_ASIN                                                                              \
     [TG_OP_ASIN] = {UNARY(asin, ASIN_Y, ASIN_DA), FUNC("asin"),                               \
                     RULE1("1/sqrt(1 - a^2)", "\\frac{1}{\\sqrt{1 - a^{2}}}")}
+tg_var tg_asin(tg_tape *t, tg_var a) { return record1(t, TG_OP_ASIN, a); }
 
 /* ---- acos:  y = acos a,  dy/da = -1 / sqrt(1 - a^2) --------------------------------------- */
 #define ACOS_Y acos(a)
@@ -515,6 +633,7 @@ static tg_var acos_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_ACOS                                                                              \
     [TG_OP_ACOS] = {UNARY(acos, ACOS_Y, ACOS_DA), FUNC("acos"),                               \
                     RULE1("-1/sqrt(1 - a^2)", "-\\frac{1}{\\sqrt{1 - a^{2}}}")}
+tg_var tg_acos(tg_tape *t, tg_var a) { return record1(t, TG_OP_ACOS, a); }
 
 /* ---- atan:  y = atan a,  dy/da = 1 / (1 + a^2) -------------------------------------------- */
 #define ATAN_Y atan(a)
@@ -529,6 +648,7 @@ static tg_var atan_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_ATAN                                                                              \
     [TG_OP_ATAN] = {UNARY(atan, ATAN_Y, ATAN_DA), FUNC("atan"),                               \
                     RULE1("1/(1 + a^2)", "\\frac{1}{1 + a^{2}}")}
+tg_var tg_atan(tg_tape *t, tg_var a) { return record1(t, TG_OP_ATAN, a); }
 
 /* ---- sinh:  y = sinh a,  dy/da = cosh a --------------------------------------------------- */
 #define SINH_Y sinh(a)
@@ -541,6 +661,7 @@ static tg_var sinh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 }
 #define ROW_SINH                                                                              \
     [TG_OP_SINH] = {UNARY(sinh, SINH_Y, SINH_DA), FUNC("sinh"), RULE1("cosh(a)", "\\cosh a")}
+tg_var tg_sinh(tg_tape *t, tg_var a) { return record1(t, TG_OP_SINH, a); }
 
 /* ---- cosh:  y = cosh a,  dy/da = sinh a --------------------------------------------------- */
 #define COSH_Y cosh(a)
@@ -553,6 +674,7 @@ static tg_var cosh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 }
 #define ROW_COSH                                                                              \
     [TG_OP_COSH] = {UNARY(cosh, COSH_Y, COSH_DA), FUNC("cosh"), RULE1("sinh(a)", "\\sinh a")}
+tg_var tg_cosh(tg_tape *t, tg_var a) { return record1(t, TG_OP_COSH, a); }
 
 /* ---- asinh:  y = asinh a,  dy/da = 1 / sqrt(a^2 + 1) --------------------------------------- */
 #define ASINH_Y asinh(a)
@@ -567,6 +689,7 @@ static tg_var asinh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_ASINH                                                                             \
     [TG_OP_ASINH] = {UNARY(asinh, ASINH_Y, ASINH_DA), FUNC("asinh"),                          \
                      RULE1("1/sqrt(a^2 + 1)", "\\frac{1}{\\sqrt{a^{2} + 1}}")}
+tg_var tg_asinh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ASINH, a); }
 
 /* ---- acosh:  y = acosh a (a >= 1),  dy/da = 1 / sqrt(a^2 - 1) (infinite at a = 1) ----------- */
 #define ACOSH_Y acosh(a)
@@ -581,6 +704,7 @@ static tg_var acosh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_ACOSH                                                                             \
     [TG_OP_ACOSH] = {UNARY(acosh, ACOSH_Y, ACOSH_DA), FUNC("acosh"),                          \
                      RULE1("1/sqrt(a^2 - 1)", "\\frac{1}{\\sqrt{a^{2} - 1}}")}
+tg_var tg_acosh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ACOSH, a); }
 
 /* ---- atanh:  y = atanh a (|a| < 1),  dy/da = 1 / (1 - a^2) -------------------------------- */
 #define ATANH_Y atanh(a)
@@ -595,6 +719,7 @@ static tg_var atanh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_ATANH                                                                             \
     [TG_OP_ATANH] = {UNARY(atanh, ATANH_Y, ATANH_DA), FUNC("atanh"),                          \
                      RULE1("1/(1 - a^2)", "\\frac{1}{1 - a^{2}}")}
+tg_var tg_atanh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ATANH, a); }
 
 /* ---- log1p:  y = ln(1 + a), accurate for tiny a,  dy/da = 1 / (1 + a) ---------------------- */
 #define LOG1P_Y log1p(a)
@@ -608,6 +733,7 @@ static tg_var log1p_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_LOG1P                                                                             \
     [TG_OP_LOG1P] = {UNARY(log1p, LOG1P_Y, LOG1P_DA), FUNC("log1p"),                          \
                      RULE1("1/(1 + a)", "\\frac{1}{1 + a}")}
+tg_var tg_log1p(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG1P, a); }
 
 /* ---- expm1:  y = e^a - 1, accurate for tiny a,  dy/da = e^a = y + 1 ------------------------- */
 #define EXPM1_Y expm1(a)
@@ -621,6 +747,7 @@ static tg_var expm1_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 }
 #define ROW_EXPM1                                                                             \
     [TG_OP_EXPM1] = {UNARY(expm1, EXPM1_Y, EXPM1_DA), FUNC("expm1"), RULE1("y + 1", "y + 1")}
+tg_var tg_expm1(tg_tape *t, tg_var a) { return record1(t, TG_OP_EXPM1, a); }
 
 /* ---- log2:  y = log2 a,  dy/da = 1 / (a ln 2) --------------------------------------------- */
 #define LN2 0.693147180559945309417232121458176568
@@ -635,6 +762,7 @@ static tg_var log2_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_LOG2                                                                              \
     [TG_OP_LOG2] = {UNARY(log2, LOG2_Y, LOG2_DA), FUNC("log2"),                               \
                     RULE1("1/(a*log(2))", "\\frac{1}{a \\ln 2}")}
+tg_var tg_log2(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG2, a); }
 
 /* ---- log10:  y = log10 a,  dy/da = 1 / (a ln 10) ------------------------------------------ */
 #define LN10 2.302585092994045684017991454684364208
@@ -649,6 +777,7 @@ static tg_var log10_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_LOG10                                                                             \
     [TG_OP_LOG10] = {UNARY(log10, LOG10_Y, LOG10_DA), FUNC("log10"),                          \
                      RULE1("1/(a*log(10))", "\\frac{1}{a \\ln 10}")}
+tg_var tg_log10(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG10, a); }
 
 /* ---- erf:  y = erf a,  dy/da = (2 / sqrt(pi)) e^(-a^2) ------------------------------------- */
 #define TWO_OVER_SQRT_PI 1.128379167095512573896158903121545172
@@ -664,6 +793,7 @@ static tg_var erf_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_ERF                                                                               \
     [TG_OP_ERF] = {UNARY(erf, ERF_Y, ERF_DA), FUNC("erf"),                                    \
                    RULE1("2/sqrt(pi)*exp(-a^2)", "\\frac{2}{\\sqrt{\\pi}} e^{-a^{2}}")}
+tg_var tg_erf(tg_tape *t, tg_var a) { return record1(t, TG_OP_ERF, a); }
 
 /* ---- erfc:  y = 1 - erf a, accurate in the right tail,  dy/da = -(2 / sqrt(pi)) e^(-a^2) ---- */
 #define ERFC_Y erfc(a)
@@ -678,6 +808,7 @@ static tg_var erfc_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_ERFC                                                                              \
     [TG_OP_ERFC] = {UNARY(erfc, ERFC_Y, ERFC_DA), FUNC("erfc"),                               \
                     RULE1("-2/sqrt(pi)*exp(-a^2)", "-\\frac{2}{\\sqrt{\\pi}} e^{-a^{2}}")}
+tg_var tg_erfc(tg_tape *t, tg_var a) { return record1(t, TG_OP_ERFC, a); }
 
 /* ---- softplus:  y = ln(1 + e^a),  dy/da = sigmoid(a) ----------------------------------------
  * Without overflow or cancellation: a + ln(1 + e^-a) for a > 0 (e^-a <= 1), else ln(1 + e^a),
@@ -693,6 +824,7 @@ static tg_var softplus_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_SOFTPLUS                                                                          \
     [TG_OP_SOFTPLUS] = {UNARY(softplus, SOFTPLUS_Y, SOFTPLUS_DA), FUNC("softplus"),           \
                         RULE1("sigmoid(a)", "\\sigma(a)")}
+tg_var tg_softplus(tg_tape *t, tg_var a) { return record1(t, TG_OP_SOFTPLUS, a); }
 
 /* ---- atan2:  y = atan2(a, b), the angle of the point (b, a) ---------------------------------
  * dy/da = b / (a^2 + b^2),  dy/db = -a / (a^2 + b^2); at (0, 0) both are 0/0 = NaN (atan2 has
@@ -712,6 +844,7 @@ static tg_var atan2_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     [TG_OP_ATAN2] = {BINARY(atan2, ATAN2_Y, ATAN2_DA, ATAN2_DB), FUNC("atan2"),              \
                      RULE2("b/(a^2 + b^2)", "\\frac{b}{a^{2} + b^{2}}", "-a/(a^2 + b^2)",     \
                            "-\\frac{a}{a^{2} + b^{2}}")}
+tg_var tg_atan2(tg_tape *t, tg_var y, tg_var x) { return record2(t, TG_OP_ATAN2, y, x); }
 
 /* ---- hypot:  y = sqrt(a^2 + b^2) without overflow,  dy/da = a / y,  dy/db = b / y ------------
  * At (0, 0), where a / y is 0/0, both are 0 (a subgradient; PyTorch gives NaN), as a mask. */
@@ -737,6 +870,7 @@ static tg_var hypot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     [TG_OP_HYPOT] = {BINARY(hypot, HYPOT_Y, HYPOT_DA, HYPOT_DB), .masked = hypot_masked,      \
                      .info.c_masked = {STR(HYPOT_MASK), STR(HYPOT_MASK)}, FUNC("hypot"),      \
                      RULE2("a/y", "\\frac{a}{y}", "b/y", "\\frac{b}{y}")}
+tg_var tg_hypot(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_HYPOT, a, b); }
 
 /* ---- min, max:  at a tie each argument gets half the upstream gradient (PyTorch) ------------
  * min(a, b): dy/da = 1 if a < b, 1/2 if a = b, else 0 (masked where a > b); dy/db likewise.
@@ -766,6 +900,7 @@ static tg_var select_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
                    .info.c_masked = {STR(MIN_MASK_A), STR(MIN_MASK_B)}, FUNC("min"),          \
                    RULE2("(a < b) + (a == b)/2", "[a < b] + \\frac{1}{2}[a = b]",             \
                          "(b < a) + (a == b)/2", "[b < a] + \\frac{1}{2}[a = b]")}
+tg_var tg_min(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MIN, a, b); }
 
 /* max(a, b): dy/da = 1 if a > b, 1/2 if a = b, else 0 (masked where a < b); dy/db likewise. */
 #define MAX_Y ((a > b || a != a) ? a : b)
@@ -781,6 +916,7 @@ static int max_masked(double a, double b, unsigned k) { return k == 0 ? MAX_MASK
                    .info.c_masked = {STR(MAX_MASK_A), STR(MAX_MASK_B)}, FUNC("max"),          \
                    RULE2("(a > b) + (a == b)/2", "[a > b] + \\frac{1}{2}[a = b]",             \
                          "(b > a) + (a == b)/2", "[b > a] + \\frac{1}{2}[a = b]")}
+tg_var tg_max(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MAX, a, b); }
 
 /* ---- Comparisons lt le gt ge eq ne:  y = 1 if it holds, else 0 (IEEE: false with a NaN,
  * except !=). They pass no gradient at all: their operands get nothing and are not reached
@@ -893,6 +1029,10 @@ static tg_var where_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
                                        STR(WHERE_TAKES_B)},                                   \
                      .info.rule = {"0", "a != 0", "a == 0"},                                  \
                      .info.rule_latex = {"0", "[a \\ne 0]", "[a = 0]"}}
+tg_var tg_where(tg_tape *t, tg_var c, tg_var a, tg_var b)
+{
+    return record_slots(t, TG_OP_WHERE, 3, (tg_var[]){c, a, b});
+}
 
 #undef IN
 
@@ -903,38 +1043,7 @@ static tg_var where_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 const tgi_op_row tgi_ops[TG_N_OPS] = {TG_OP_LIST(ROW_OF_)};
 #undef ROW_OF_
 
-/* ---- Recording --------------------------------------------------------------------------- */
-
-static tg_var bad_input(tg_tape *t, tg_op op, tg_var v)
-{
-    tgi_fail(t, TG_ERR_BADVAR, "%s: invalid input variable %u (tape has %u nodes)",
-             tgi_ops[op].info.id, (unsigned)v.id, (unsigned)t->n_nodes);
-    return tg_var_invalid();
-}
-
-/* record1/record2 are inlined into each constructor below, where op is a constant: the
- * compiler then reads the row's forward from the const table at compile time and inlines it,
- * so tg_add costs an add and an append rather than two calls through pointers. */
-TGI_INLINE tg_var record1(tg_tape *t, tg_op op, tg_var a)
-{
-    if (TGI_UNLIKELY(!t))
-        return tg_var_invalid();
-    if (TGI_UNLIKELY(!tgi_valid(t, a)))
-        return bad_input(t, op, a);
-    return tgi_append(t, tgi_code(op, a.id, 0), tgi_ops[op].forward1(t->value[a.id]));
-}
-
-TGI_INLINE tg_var record2(tg_tape *t, tg_op op, tg_var a, tg_var b)
-{
-    if (TGI_UNLIKELY(!t))
-        return tg_var_invalid();
-    if (TGI_UNLIKELY(!tgi_valid(t, a)))
-        return bad_input(t, op, a);
-    if (TGI_UNLIKELY(!tgi_valid(t, b)))
-        return bad_input(t, op, b);
-    return tgi_append(t, tgi_code(op, a.id, b.id),
-                      tgi_ops[op].forward2(t->value[a.id], t->value[b.id]));
-}
+/* ---- What every op shares: generic recording, replay, introspection ---------------------- */
 
 tg_var tgi_record1(tg_tape *t, tg_op op, tg_var a) { return record1(t, op, a); }
 tg_var tgi_record2(tg_tape *t, tg_op op, tg_var a, tg_var b) { return record2(t, op, a, b); }
@@ -953,122 +1062,12 @@ double tgi_eval_node(const tg_tape *t, uint32_t i)
     return t->value[i];
 }
 
-tg_var tg_add(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_ADD, a, b); }
-tg_var tg_sub(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_SUB, a, b); }
-tg_var tg_mul(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MUL, a, b); }
-tg_var tg_div(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_DIV, a, b); }
-tg_var tg_pow(tg_tape *t, tg_var a, tg_var b)
-{
-    if (t && tgi_valid(t, b) && tgi_code_op(t->code[b.id]) == TG_OP_CONST)
-        return record2(t, TG_OP_POWC, a, b);
-    return record2(t, TG_OP_POW, a, b);
-}
-tg_var tg_neg(tg_tape *t, tg_var a) { return record1(t, TG_OP_NEG, a); }
-tg_var tg_exp(tg_tape *t, tg_var a) { return record1(t, TG_OP_EXP, a); }
-tg_var tg_log(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG, a); }
-tg_var tg_sqrt(tg_tape *t, tg_var a) { return record1(t, TG_OP_SQRT, a); }
-tg_var tg_sin(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIN, a); }
-tg_var tg_cos(tg_tape *t, tg_var a) { return record1(t, TG_OP_COS, a); }
-tg_var tg_tan(tg_tape *t, tg_var a) { return record1(t, TG_OP_TAN, a); }
-tg_var tg_tanh(tg_tape *t, tg_var a) { return record1(t, TG_OP_TANH, a); }
-tg_var tg_sigmoid(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIGMOID, a); }
-tg_var tg_relu(tg_tape *t, tg_var a) { return record1(t, TG_OP_RELU, a); }
-tg_var tg_abs(tg_tape *t, tg_var a) { return record1(t, TG_OP_ABS, a); }
-tg_var tg_step(tg_tape *t, tg_var a) { return record1(t, TG_OP_STEP, a); }
-tg_var tg_sign(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIGN, a); }
-tg_var tg_asin(tg_tape *t, tg_var a) { return record1(t, TG_OP_ASIN, a); }
-tg_var tg_acos(tg_tape *t, tg_var a) { return record1(t, TG_OP_ACOS, a); }
-tg_var tg_atan(tg_tape *t, tg_var a) { return record1(t, TG_OP_ATAN, a); }
-tg_var tg_sinh(tg_tape *t, tg_var a) { return record1(t, TG_OP_SINH, a); }
-tg_var tg_cosh(tg_tape *t, tg_var a) { return record1(t, TG_OP_COSH, a); }
-tg_var tg_asinh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ASINH, a); }
-tg_var tg_acosh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ACOSH, a); }
-tg_var tg_atanh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ATANH, a); }
-tg_var tg_log1p(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG1P, a); }
-tg_var tg_expm1(tg_tape *t, tg_var a) { return record1(t, TG_OP_EXPM1, a); }
-tg_var tg_log2(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG2, a); }
-tg_var tg_log10(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG10, a); }
-tg_var tg_erf(tg_tape *t, tg_var a) { return record1(t, TG_OP_ERF, a); }
-tg_var tg_erfc(tg_tape *t, tg_var a) { return record1(t, TG_OP_ERFC, a); }
-tg_var tg_softplus(tg_tape *t, tg_var a) { return record1(t, TG_OP_SOFTPLUS, a); }
-tg_var tg_atan2(tg_tape *t, tg_var y, tg_var x) { return record2(t, TG_OP_ATAN2, y, x); }
-tg_var tg_hypot(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_HYPOT, a, b); }
-tg_var tg_min(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MIN, a, b); }
-tg_var tg_max(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MAX, a, b); }
-
 tg_var tg_addc(tg_tape *t, tg_var a, double c) { return tg_add(t, a, tg_const(t, c)); }
 tg_var tg_mulc(tg_tape *t, tg_var a, double c) { return tg_mul(t, a, tg_const(t, c)); }
 tg_var tg_powc(tg_tape *t, tg_var a, double p) { return tg_pow(t, a, tg_const(t, p)); }
 tg_var tg_rsubc(tg_tape *t, double c, tg_var a) { return tg_sub(t, tg_const(t, c), a); }
 tg_var tg_rdivc(tg_tape *t, double c, tg_var a) { return tg_div(t, tg_const(t, c), a); }
 tg_var tg_var_identity(tg_tape *t, tg_var v) { (void)t; return v; }
-
-/* Records an n-ary node over n_slots argument slots copied from parts[0..n_parts-1]. */
-static tg_var record_nary(tg_tape *t, tg_op op, size_t n_parts, const size_t *lens,
-                          const tg_var *const *parts)
-{
-    if (!t)
-        return tg_var_invalid();
-    size_t n_slots = 0;
-    for (size_t p = 0; p < n_parts; p++) {
-        if (lens[p] && !parts[p]) {
-            tgi_fail(t, TG_ERR_ARG, "%s: NULL array of %zu inputs", tgi_ops[op].info.id,
-                     lens[p]);
-            return tg_var_invalid();
-        }
-        for (size_t k = 0; k < lens[p]; k++)
-            if (!tgi_valid(t, parts[p][k]))
-                return bad_input(t, op, parts[p][k]);
-        n_slots += lens[p];
-    }
-    if (n_slots > TG_MAX_NODES) {
-        tgi_fail(t, TG_ERR_CAPACITY, "%s: %zu inputs exceed the tape's capacity",
-                 tgi_ops[op].info.id, n_slots);
-        return tg_var_invalid();
-    }
-    const tg_mark before = tg_tape_mark(t);
-    uint32_t first = tgi_args_alloc(t, n_slots);
-    if (first == UINT32_MAX)
-        return tg_var_invalid();
-    uint32_t *slot = t->args + first;
-    for (size_t p = 0; p < n_parts; p++)
-        for (size_t k = 0; k < lens[p]; k++)
-            *slot++ = parts[p][k].id;
-    const double y = tgi_ops[op].forwardn(t->value, t->args + first, (uint32_t)n_slots);
-    tg_var v = tgi_append(t, tgi_code(op, first, (uint32_t)n_slots), y);
-    if (!tg_var_ok(v))
-        t->n_args = before.n_args;
-    return v;
-}
-
-tg_var tg_sum(tg_tape *t, size_t n, const tg_var *xs)
-{
-    const tg_var *parts[1] = {xs};
-    return record_nary(t, TG_OP_SUM, 1, &n, parts);
-}
-
-tg_var tg_dot(tg_tape *t, size_t n, const tg_var *w, const tg_var *x)
-{
-    const size_t lens[2] = {n, n};
-    const tg_var *parts[2] = {w, x};
-    return record_nary(t, TG_OP_DOT, 2, lens, parts);
-}
-
-/* The comparisons and where: fixed arity, arguments in slots (see their blocks). */
-static tg_var record_slots(tg_tape *t, tg_op op, size_t n, const tg_var *args)
-{
-    return record_nary(t, op, 1, &n, &args);
-}
-tg_var tg_lt(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_LT, 2, (tg_var[]){a, b}); }
-tg_var tg_le(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_LE, 2, (tg_var[]){a, b}); }
-tg_var tg_gt(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_GT, 2, (tg_var[]){a, b}); }
-tg_var tg_ge(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_GE, 2, (tg_var[]){a, b}); }
-tg_var tg_eq(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_EQ, 2, (tg_var[]){a, b}); }
-tg_var tg_ne(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_NE, 2, (tg_var[]){a, b}); }
-tg_var tg_where(tg_tape *t, tg_var c, tg_var a, tg_var b)
-{
-    return record_slots(t, TG_OP_WHERE, 3, (tg_var[]){c, a, b});
-}
 
 tg_var tg_apply(tg_tape *t, tg_op op, size_t n, const tg_var *args)
 {
@@ -1100,6 +1099,8 @@ tg_var tg_apply(tg_tape *t, tg_op op, size_t n, const tg_var *args)
         tgi_fail(t, TG_ERR_ARG, "tg_apply: %s: %s", row->info.id, why);
         return tg_var_invalid();
     }
+    if (row->construct)
+        return row->construct(t, args);
     if (row->arity == 1)
         return record1(t, op, args[0]);
     if (row->arity == 2)

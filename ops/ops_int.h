@@ -52,6 +52,8 @@ typedef enum tgi_dshape { TGI_D_CALL = 0, TGI_D_CONST, TGI_D_SWAP, TGI_D_STEP } 
  *   dconst     the constant local derivatives of a TGI_D_CONST row, per input
  *   bad_args   NULL, or the reason tg_apply refuses these arguments (dot's odd count, powc's
  *              exponent that is not a constant), NULL when they are fine
+ *   construct  NULL, or what tg_apply calls instead of recording this op as it is (pow: a
+ *              constant exponent records powc, as tg_pow does)
  *   info       name, symbol, precedence, rules as text and LaTeX, C spellings (tg_ops.h) */
 typedef struct tgi_op_row {
     int arity;
@@ -70,6 +72,7 @@ typedef struct tgi_op_row {
     int (*maskedn)(const double *value, const uint32_t *arg, uint32_t n, uint32_t k);
     tg_var (*vjp)(tg_tape *t, tg_var y, tg_var g, uint32_t k);
     const char *(*bad_args)(const tg_tape *t, size_t n, const tg_var *args);
+    tg_var (*construct)(tg_tape *t, const tg_var *args);
     tg_op_info info;
 } tgi_op_row;
 

@@ -19,28 +19,23 @@
 #define ORIGIN_MAX 60
 #define ORIGIN_SCAN 4096
 
-/* ---- Functions: exactly these names, each mapped to its constructor ---------------------
- * Columns: name, one-argument constructor (NULL for pow, which takes two). Anything else
- * followed by '(' is an unknown function; op-table rows such as add or sum are not exposed,
- * so programs may use those words as variable names. */
-typedef tg_var (*unary_fn)(tg_tape *, tg_var);
-static const struct {
-    const char *name;
-    unary_fn fn;
-} functions[] = {
-    {"exp", tg_exp},   {"log", tg_log}, {"sqrt", tg_sqrt}, {"sin", tg_sin},
-    {"cos", tg_cos},   {"tan", tg_tan}, {"tanh", tg_tanh}, {"sigmoid", tg_sigmoid},
-    {"relu", tg_relu}, {"abs", tg_abs}, {"pow", NULL},
-};
-#define N_FUNCTIONS (sizeof functions / sizeof functions[0])
-
+/* ---- Functions: the ops of the table that have a language name (tg_op_info.name) ---------
+ * Anything else followed by '(' is an unknown function; rows without a name (add, sum, gate)
+ * are not exposed, so programs may use those words as variable names. A function's index
+ * below is its tg_op, or -1. */
 static int find_function(const char *s, size_t n)
 {
-    for (size_t i = 0; i < N_FUNCTIONS; i++)
-        if (strlen(functions[i].name) == n && memcmp(functions[i].name, s, n) == 0)
-            return (int)i;
-    return -1;
+    char name[16];
+    if (n >= sizeof name)
+        return -1;
+    memcpy(name, s, n);
+    name[n] = '\0';
+    const tg_op op = tg_op_find(name);
+    return op == TG_N_OPS ? -1 : (int)op;
 }
+
+static const char *function_name(int fi) { return tg_op_info_of((tg_op)fi)->name; }
+static unsigned function_arity(int fi) { return (unsigned)tg_op_info_of((tg_op)fi)->n_args; }
 
 int tg_parse_is_function(const char *s)
 {
@@ -401,18 +396,18 @@ static void arity_error(tg_parser *p, const token *k, int fi, unsigned n)
     ;
 static void arity_error(tg_parser *p, const token *k, int fi, unsigned n)
 {
-    const unsigned want = functions[fi].fn ? 1 : 2;
+    const unsigned want = function_arity(fi);
     char q[64];
     set_error(p, TG_ERR_SYNTAX, k->line, k->col,
-              "%s() takes %u argument%s; expected %s but found %s", functions[fi].name, want,
+              "%s() takes %u argument%s; expected %s but found %s", function_name(fi), want,
               want == 1 ? "" : "s", n < want ? "','" : "')'", quote(p, k, q, sizeof q));
 }
 
 /* A function call; k is at the '(' after the function's name nt. */
 static int parse_call(tg_parser *p, token *k, const token *nt, int fi, expr *out)
 {
-    const unsigned want = functions[fi].fn ? 1 : 2;
-    expr arg[2];
+    const unsigned want = function_arity(fi);
+    expr arg[3];
     unsigned n = 0;
     p->paren++;
     advance(p, k);
@@ -435,7 +430,10 @@ static int parse_call(tg_parser *p, token *k, const token *nt, int fi, expr *out
     out->end = k->end;
     p->paren--;
     advance(p, k);
-    out->v = functions[fi].fn ? functions[fi].fn(p->t, arg[0].v) : tg_pow(p->t, arg[0].v, arg[1].v);
+    tg_var args[3];
+    for (unsigned j = 0; j < want; j++)
+        args[j] = arg[j].v;
+    out->v = tg_apply(p->t, (tg_op)fi, want, args);
     return recorded(p, out->v, out);
 }
 
@@ -470,7 +468,7 @@ static NOINLINE int name_error(tg_parser *p, const token *nt, int fi, int is_cal
     const char *s = p->src + nt->start;
     if (fi >= 0)
         set_error(p, TG_ERR_SYNTAX, nt->line, nt->col, "'%s' is a function: write %s(...)",
-                  functions[fi].name, functions[fi].name);
+                  function_name(fi), function_name(fi));
     else if (is_call)
         set_error(p, TG_ERR_NAME, nt->line, nt->col, "unknown function '%.*s'",
                   (int)(n > 64 ? 64 : n), s);

@@ -398,14 +398,26 @@ const char *tgi_step_rule_name(const tgi_view *v, const tgi_step *s, char *buf, 
     return buf;
 }
 
-const char *tgi_step_rule(const tgi_view *v, const tgi_step *s)
+/* Which of the row's rules step s applies: its argument's, or for sum and dot (any number of
+ * arguments) the general one, dot's second for its inputs x_j. */
+static unsigned rule_index(const tgi_view *v, const tgi_step *s)
 {
     const uint64_t c = v->t->code[s->at];
     const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
-    int second = s->k > 0;
-    if (row->arity == TGI_NARY)
-        second = tgi_code_op(c) == TG_OP_DOT && s->k >= tgi_code_b(c) / 2;
-    const char *r = row->info.rule[second];
+    if (row->info.n_args != TG_NARY)
+        return s->k < 3 ? s->k : 0;
+    return tgi_code_op(c) == TG_OP_DOT && s->k >= tgi_code_b(c) / 2;
+}
+
+const char *tgi_step_rule(const tgi_view *v, const tgi_step *s)
+{
+    const char *r = tgi_ops[tgi_code_op(v->t->code[s->at])].info.rule[rule_index(v, s)];
+    return r ? r : "?";
+}
+
+const char *tgi_step_rule_latex(const tgi_view *v, const tgi_step *s)
+{
+    const char *r = tgi_ops[tgi_code_op(v->t->code[s->at])].info.rule_latex[rule_index(v, s)];
     return r ? r : "?";
 }
 
@@ -544,7 +556,7 @@ static int in_table(const tgi_view *v, uint32_t i)
  * n-ary ops the general slot, "d(sum)/dx_k = 1". latex set: each rule through to_latex. */
 static void rules_of(const tgi_view *v, uint32_t i, cbuf *rb, int latex);
 
-static void latex_rule(cbuf *b, const char *name, const char *rule);
+static void latex_rule(cbuf *b, const char *name, const char *rule_tex);
 
 static void rules_of(const tgi_view *v, uint32_t i, cbuf *rb, int latex)
 {
@@ -566,7 +578,7 @@ static void rules_of(const tgi_view *v, uint32_t i, cbuf *rb, int latex)
             strcpy(us + 1, op == TG_OP_DOT ? "j" : "k");
         cb_add(rb, s ? (latex ? ",\\quad " : ",  ") : "");
         if (latex) {
-            latex_rule(rb, name, tgi_step_rule(v, &st));
+            latex_rule(rb, name, tgi_step_rule_latex(v, &st));
         } else {
             cb_add(rb, name);
             cb_add(rb, " = ");
@@ -763,8 +775,8 @@ static void tex_expr(cbuf *b, const char *r, size_t n)
     }
 }
 
-/* "d(a*b)/da" and "b" as \frac{\partial (a \cdot b)}{\partial a} = b */
-static void latex_rule(cbuf *b, const char *name, const char *rule)
+/* "d(a*b)/da" and the row's LaTeX rule "b" as \frac{\partial (a \cdot b)}{\partial a} = b */
+static void latex_rule(cbuf *b, const char *name, const char *rule_tex)
 {
     /* name is "d(F)/dV": F is the function, V the variable */
     const char *open = name + 2, *close = strrchr(name, '/');
@@ -775,7 +787,7 @@ static void latex_rule(cbuf *b, const char *name, const char *rule)
     if (close)
         tex_expr(b, close + 2, strlen(close + 2));
     cb_add(b, "} = ");
-    tex_expr(b, rule, strlen(rule));
+    cb_add(b, rule_tex);
 }
 
 static void tex_factor(cbuf *b, double x)
@@ -860,7 +872,7 @@ static void md_trace(FILE *f, const tgi_view *v)
             fputs(" | ", f);
             b = (cbuf){big, 0, CAP, 0};
             big[0] = '\0';
-            latex_rule(&b, tgi_step_rule_name(v, s, name, sizeof name), tgi_step_rule(v, s));
+            latex_rule(&b, tgi_step_rule_name(v, s, name, sizeof name), tgi_step_rule_latex(v, s));
             fprintf(f, "$%s$ | ", big);
             b = (cbuf){big, 0, CAP, 0};
             big[0] = '\0';

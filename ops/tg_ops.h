@@ -235,8 +235,9 @@ TG_API double tg_local_grad(const tg_tape *t, tg_var v, size_t k);
 /* ---- The expression language (ops/parse.c) ---------------------------------------------
  * Programs such as "a = x*2; log(a)^2" are recorded on a tape through the operations above:
  * statements separated by ';' or newlines, '#' comments, '+ -' < '* /' < unary '- +' < '^'
- * (right-associative, '**' the same), numbers, names, and the functions exp log sqrt sin cos
- * tan tanh sigmoid relu abs (one argument) and pow(a, b). Number literals become constants
+ * (right-associative, '**' the same), numbers, names, and the functions: every op of the table
+ * with a language name (tg_op_info.name, found by tg_op_find: exp log sqrt ... softplus, pow
+ * atan2 hypot min max, where), called with its arity. Number literals become constants
  * (tg_const), so x^2 records TG_OP_POWC and -1 is one constant. Every operation node gets an
  * origin (tg_set_origin: line, column, source text) and every assigned node its name.
  * Names are case-sensitive; function names are reserved. */

@@ -13,19 +13,16 @@
  * shows up in out, so it sets the noise floor of a difference quotient. */
 static double cone_magnitude(const tg_tape *t, tg_var out)
 {
-    unsigned char *cone = calloc((size_t)out.id + 1, 1);
+    unsigned char *cone = malloc((size_t)out.id + 1);
     double m = fabs(tg_value(t, out));
-    if (!cone)
+    if (!cone || tg_cone(t, out, TG_CONE_ALL, cone) != TG_OK) {
+        free(cone);
         return m;
-    cone[out.id] = 1;
-    for (uint32_t i = out.id + 1; i-- > 0;) {
+    }
+    for (uint32_t i = 0; i <= out.id; i++) {
         const tg_var v = {i};
-        if (!cone[i])
-            continue;
-        if (isfinite(tg_value(t, v)) && fabs(tg_value(t, v)) > m)
+        if (cone[i] && isfinite(tg_value(t, v)) && fabs(tg_value(t, v)) > m)
             m = fabs(tg_value(t, v));
-        for (size_t k = 0; k < tg_n_inputs(t, v); k++)
-            cone[tg_input_of(t, v, k).id] = 1;
     }
     free(cone);
     return m;

@@ -136,18 +136,13 @@ static tg_var record_slots(tg_tape *t, tg_op op, size_t n, const tg_var *args)
  * rule branches on a value (pow's conventions at 0) the branch is taken at recording time, as
  * PyTorch's masked_fill does. */
 
-/* Input k of node y, decoded without tg_input_of's checks (y is a node being swept). */
-static inline tg_var input_k(const tg_tape *t, tg_var y, uint32_t k)
+/* Argument k of node y, without tg_arg's checks (y is a node being swept). */
+static inline tg_var arg_k(const tg_tape *t, tg_var y, uint32_t k)
 {
-    const uint64_t c = t->code[y.id];
-    tg_var in;
-    if (tgi_ops[tgi_code_op(c)].arity == TGI_NARY)
-        in.id = t->args[tgi_code_a(c) + k];
-    else
-        in.id = k == 0 ? tgi_code_a(c) : tgi_code_b(c);
-    return in;
+    const tg_var a = {tgi_arg(t, y.id, k)};
+    return a;
 }
-#define IN(k) input_k(t, y, (k))
+#define IN(k) arg_k(t, y, (k))
 
 /* dy/dx = 1 (add, sum): g * 1 is g exactly, no node. */
 static tg_var one_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -1003,6 +998,13 @@ static int where_maskedn(const double *value, const uint32_t *arg, uint32_t n, u
     const double a = value[arg[0]];
     return k == 0 || (k == 1) != WHERE_TAKES_B;
 }
+/* The branch not taken does not reach y (tg_cone's TG_CONE_TAKEN). */
+static int where_unusedn(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
+{
+    (void)n;
+    const double a = value[arg[0]];
+    return k != 0 && (k == 1) != WHERE_TAKES_B;
+}
 /* dL/d(branch taken) += g, noted; the other two arguments are left alone. */
 static void where_backward(double *grad, uint8_t *reached, const double *value,
                            const uint32_t *arg, uint32_t n, double g)
@@ -1022,6 +1024,7 @@ static tg_var where_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define ROW_WHERE                                                                             \
     [TG_OP_WHERE] = {.arity = TGI_NARY, .forwardn = where_fwd, .localn = where_local,         \
                      .backwardn = where_backward, .maskedn = where_maskedn,                   \
+                     .unusedn = where_unusedn,                                                \
                      .vjp = where_vjp, FUNC("where"), .info.n_args = 3,                       \
                      .info.c_forward = STR(WHERE_Y),                                          \
                      .info.c_local = {STR(WHERE_DA), STR(WHERE_DB), STR(WHERE_DC)},           \
@@ -1120,20 +1123,17 @@ tg_op tg_op_of(const tg_tape *t, tg_var v)
     return (t && tgi_valid(t, v)) ? (tg_op)tgi_code_op(t->code[v.id]) : TG_N_OPS;
 }
 
-size_t tg_n_inputs(const tg_tape *t, tg_var v)
+size_t tg_n_args(const tg_tape *t, tg_var v)
 {
-    if (!t || !tgi_valid(t, v))
-        return 0;
-    const uint64_t c = t->code[v.id];
-    const int arity = tgi_ops[tgi_code_op(c)].arity;
-    return arity == TGI_NARY ? tgi_code_b(c) : (size_t)arity;
+    return t && tgi_valid(t, v) ? tgi_n_args(t, v.id) : 0;
 }
 
-tg_var tg_input_of(const tg_tape *t, tg_var v, size_t k)
+tg_var tg_arg(const tg_tape *t, tg_var v, size_t k)
 {
-    if (k >= tg_n_inputs(t, v))
+    if (k >= tg_n_args(t, v))
         return tg_var_invalid();
-    return input_k(t, v, (uint32_t)k);
+    const tg_var a = {tgi_arg(t, v.id, (uint32_t)k)};
+    return a;
 }
 
 const char *tg_op_name(tg_op op) { return (unsigned)op < TG_N_OPS ? tgi_ops[op].info.id : NULL; }
@@ -1165,7 +1165,7 @@ double tg_backward_step(const tg_tape *t, tg_var v, size_t k, double upstream)
 
 double tg_local_grad(const tg_tape *t, tg_var v, size_t k)
 {
-    if (k >= tg_n_inputs(t, v))
+    if (k >= tg_n_args(t, v))
         return NAN;
     const uint64_t c = t->code[v.id];
     const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];

@@ -220,11 +220,23 @@ TG_API tg_op tg_op_find(const char *name);
  * invalid argument. */
 TG_API tg_var tg_apply(tg_tape *t, tg_op op, size_t n, const tg_var *args);
 
+/* ---- Walking a graph: a node's arguments and an output's cone (every tool shares these) -- */
+
 /* The operation that produced v (TG_OP_INPUT or TG_OP_CONST for leaves); TG_N_OPS if invalid. */
 TG_API tg_op tg_op_of(const tg_tape *t, tg_var v);
-/* Number of inputs of v's node, and its k-th input (invalid tg_var when k is out of range). */
-TG_API size_t tg_n_inputs(const tg_tape *t, tg_var v);
-TG_API tg_var tg_input_of(const tg_tape *t, tg_var v, size_t k);
+/* Number of arguments (operands) of v's node, 0 for a leaf or an invalid v, and its k-th
+ * argument (invalid tg_var when k is out of range). An input is a leaf; a node's operands are
+ * its args. */
+TG_API size_t tg_n_args(const tg_tape *t, tg_var v);
+TG_API tg_var tg_arg(const tg_tape *t, tg_var v, size_t k);
+
+/* How tg_cone follows arguments: through all of them, or (TG_CONE_TAKEN) not into the branch
+ * that a where did not take at the recorded values (its value does not reach out). */
+enum { TG_CONE_ALL = 0, TG_CONE_TAKEN = 1 };
+/* The nodes out depends on: cone[i] = 1 for out and every node reachable from it through
+ * arguments, 0 for the other nodes 0..out.id. cone (the caller's) holds out.id + 1 bytes.
+ * TG_ERR_ARG for NULL, TG_ERR_BADVAR for an invalid out (cone untouched). */
+TG_API tg_status tg_cone(const tg_tape *t, tg_var out, unsigned flags, unsigned char *cone);
 /* The op's identifier (tg_op_info.id: "mul", "tanh", "powc"); NULL if out of range. */
 TG_API const char *tg_op_name(tg_op op);
 /* Local derivative d(v)/d(input k) at the recorded values: what backward multiplies the

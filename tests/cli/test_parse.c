@@ -270,7 +270,7 @@ static void nodes_carry_names_and_origins(void **state)
     const tg_var a = tg_parser_lookup(r.p, "a");
     assert_true(tg_get_origin(r.t, a, &o));
     assert_string_equal(o.text, "log(x) + 1");
-    const tg_var lg = tg_input_of(r.t, a, 0);
+    const tg_var lg = tg_arg(r.t, a, 0);
     assert_true(tg_get_origin(r.t, lg, &o));
     assert_int_equal(o.line, 1);
     assert_int_equal(o.column, 5);

@@ -275,6 +275,35 @@ static void where_and_comparisons_pass_nothing_through_what_is_not_taken(void **
     }
 }
 
+/* The cone of an output: every node it depends on through arguments; TG_CONE_TAKEN leaves
+ * out the branch a where did not take. The args of a node, by tg_n_args and tg_arg. */
+static void cone_follows_args_and_where_takes_one_branch(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    const tg_var x = tg_input(t, -1), unused = tg_input(t, 5);
+    const tg_var lg = tg_log(t, x), zero = tg_const(t, 0);
+    const tg_var c = tg_gt(t, x, zero);
+    const tg_var y = tg_where(t, c, lg, zero); /* x = -1: takes 0, log(x) is not taken */
+    assert_int_equal(tg_n_args(t, y), 3);
+    assert_int_equal(tg_arg(t, y, 0).id, c.id);
+    assert_int_equal(tg_arg(t, y, 2).id, zero.id);
+    assert_false(tg_var_ok(tg_arg(t, y, 3)));
+    assert_int_equal(tg_n_args(t, x), 0);
+    unsigned char all[8], taken[8];
+    assert_int_equal(tg_cone(t, y, TG_CONE_ALL, all), TG_OK);
+    assert_int_equal(tg_cone(t, y, TG_CONE_TAKEN, taken), TG_OK);
+    /* nodes: x, unused, lg, zero, c, y */
+    const unsigned char want_all[6] = {1, 0, 1, 1, 1, 1}, want_taken[6] = {1, 0, 0, 1, 1, 1};
+    assert_memory_equal(all, want_all, 6);
+    assert_memory_equal(taken, want_taken, 6);
+    const tg_var bad = {99};
+    assert_int_equal(tg_cone(t, bad, TG_CONE_ALL, all), TG_ERR_BADVAR);
+    assert_int_equal(tg_cone(t, y, TG_CONE_ALL, NULL), TG_ERR_ARG);
+    (void)unused;
+    tg_tape_free(t);
+}
+
 static void nary_ops_match_hand_derived_values(void **state)
 {
     (void)state;
@@ -291,8 +320,8 @@ static void nary_ops_match_hand_derived_values(void **state)
         assert_true(tg_grad(t, x[j]) == 15 * tg_value(t, w[j]) - 4);
     }
     assert_true(tg_value(t, tg_sum(t, 0, NULL)) == 0.0);
-    assert_int_equal(tg_n_inputs(t, d), 6);
-    assert_int_equal(tg_input_of(t, d, 4).id, x[1].id);
+    assert_int_equal(tg_n_args(t, d), 6);
+    assert_int_equal(tg_arg(t, d, 4).id, x[1].id);
     assert_true(tg_local_grad(t, d, 1) == 5.0); /* dd/dw_1 = x_1 */
     tg_tape_free(t);
 }
@@ -345,7 +374,7 @@ static void apply_records_like_the_constructors(void **state)
     const tg_var sq = tg_apply(t, TG_OP_POWC, 2, xp);
     assert_true(tg_value(t, sq) == 0.25 && tg_op_of(t, sq) == TG_OP_POWC);
     const tg_var d = tg_apply(t, TG_OP_DOT, 2, xw); /* w_0 = x, x_0 = w */
-    assert_true(tg_value(t, d) == 1.5 && tg_n_inputs(t, d) == 2);
+    assert_true(tg_value(t, d) == 1.5 && tg_n_args(t, d) == 2);
     assert_int_equal(tg_tape_status(t), TG_OK);
 
     const size_t before = tg_tape_size(t);
@@ -417,7 +446,7 @@ static void convenience_macros_build_expected_graph(void **state)
     tg_var x = tg_input(t, 3);
     tg_var y = tg_mul(t, TG_V(t, 2.0), TG_V(t, x));
     tg_var z = TG_SUM(t, y, x, TG_V(t, 1));
-    assert_int_equal(tg_op_of(t, tg_input_of(t, y, 0)), TG_OP_CONST);
+    assert_int_equal(tg_op_of(t, tg_arg(t, y, 0)), TG_OP_CONST);
     assert_int_equal(tg_backward(t, z), TG_OK);
     assert_true(tg_value(t, z) == 10 && tg_grad(t, x) == 3);
     tg_tape_free(t);
@@ -429,6 +458,7 @@ int main(void)
         cmocka_unit_test(every_op_grad_matches_closed_form_and_finite_difference),
         cmocka_unit_test(ops_match_hand_derived_values),
         cmocka_unit_test(nary_ops_match_hand_derived_values),
+        cmocka_unit_test(cone_follows_args_and_where_takes_one_branch),
         cmocka_unit_test(tiny_arguments_and_tails_keep_full_precision),
         cmocka_unit_test(min_max_of_nan_is_nan),
         cmocka_unit_test(where_and_comparisons_pass_nothing_through_what_is_not_taken),

@@ -209,8 +209,8 @@ static void dump_graph(const tg_tape *t)
                 tg_op_name(tg_op_of(t, v))      ? tg_op_name(tg_op_of(t, v))
                 : tg_op_of(t, v) == TG_OP_INPUT ? "input"
                                                 : "const");
-        for (size_t k = 0; k < tg_n_inputs(t, v); k++)
-            fprintf(stderr, "%sn%u", k ? ", " : "", (unsigned)tg_input_of(t, v, k).id);
+        for (size_t k = 0; k < tg_n_args(t, v); k++)
+            fprintf(stderr, "%sn%u", k ? ", " : "", (unsigned)tg_arg(t, v, k).id);
         fprintf(stderr, ") = %.17g  grad %.17g\n", tg_value(t, v), tg_grad(t, v));
     }
 }

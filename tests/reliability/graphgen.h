@@ -80,7 +80,7 @@ static inline int gg_in_range(const tg_tape *t, tg_var y)
 {
     if (!isfinite(tg_value(t, y)) || fabs(tg_value(t, y)) > 1e4)
         return 0;
-    for (size_t k = 0; k < tg_n_inputs(t, y); k++) {
+    for (size_t k = 0; k < tg_n_args(t, y); k++) {
         const double d = tg_local_grad(t, y, k);
         if (!isfinite(d) || fabs(d) > 20.0)
             return 0;

@@ -79,7 +79,7 @@ void tgi_anomaly_origin(tg_tape *t, uint32_t id)
         append_origin(t, id);
 }
 
-void tgi_anomaly_forward(tg_tape *t)
+void tgi_anomaly_replay(tg_tape *t)
 {
     for (uint32_t i = 0; i < t->n_nodes; i++) {
         if (!(tgi_ops[tgi_code_op(t->code[i])].flags & TGI_LEAF))

@@ -127,12 +127,12 @@ void tg_zero_grad(tg_tape *t)
         memset(t->grad, 0, (size_t)t->n_nodes * sizeof *t->grad);
 }
 
-void tg_tape_forward(tg_tape *t)
+void tg_tape_replay(tg_tape *t)
 {
     if (!t)
         return;
     if (TGI_UNLIKELY(t->anomaly)) {
-        tgi_anomaly_forward(t);
+        tgi_anomaly_replay(t);
         return;
     }
     for (uint32_t i = 0; i < t->n_nodes; i++)

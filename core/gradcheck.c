@@ -1,5 +1,5 @@
 /* gradcheck.c: checks a derivative against central finite differences, by replaying the tape
- * (tg_set_value + tg_tape_forward) rather than recording anything again. Uses only the public
+ * (tg_set_value + tg_tape_replay) rather than recording anything again. Uses only the public
  * API. Choosing what to check (every input, a hand-derived formula) and printing the table are
  * left to the caller (cli/tapegrad.c, tests). */
 #include <float.h>
@@ -32,7 +32,7 @@ static double cone_magnitude(const tg_tape *t, tg_var out)
 static double eval_at(tg_tape *t, tg_var out, tg_var x, double xv)
 {
     tg_set_value(t, x, xv);
-    tg_tape_forward(t);
+    tg_tape_replay(t);
     return tg_value(t, out);
 }
 

@@ -9,9 +9,9 @@
 #define TGI_NARY (-1)
 
 /* Flags of a row. */
-#define TGI_INFIX 1u    /* shown as "a <symbol> b" rather than "symbol(a)" */
-#define TGI_PREFIX 2u   /* unary shown as "<symbol>a" (negation) */
-#define TGI_LEAF 4u     /* no inputs, nothing to sweep */
+#define TGI_INFIX 1u  /* shown as "a <symbol> b" rather than "symbol(a)" */
+#define TGI_PREFIX 2u /* unary shown as "<symbol>a" (negation) */
+#define TGI_LEAF 4u   /* no inputs, nothing to sweep */
 
 /* The shape of a row's local derivatives, for the hot ops: the sweep branches on these few
  * shapes (never on ops) and skips the call through local1/local2, which costs more than the
@@ -116,7 +116,6 @@ static inline const char *tgi_op_symbol(const tgi_op_row *row)
 {
     return row->info.symbol ? row->info.symbol : row->info.name ? row->info.name : row->info.id;
 }
-
 
 /* What the sweep adds into input k of a node of this row: dL/dx_k += g * dy/dx_k, except that
  * a masked zero (see the masked column) stays 0 when g is infinite or NaN, as in PyTorch. Only a

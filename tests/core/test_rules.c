@@ -75,19 +75,26 @@ static void expect(ev *e, const char *tok)
         fail_at(e, tok);
 }
 
-static double sigmoid_of(double x) { return 1.0 / (1.0 + exp(-x)); }
-static double sgn_of(double x) { return (x > 0) - (x < 0); }
+static double sigmoid_of(double x)
+{
+    return 1.0 / (1.0 + exp(-x));
+}
+static double sgn_of(double x)
+{
+    return (x > 0) - (x < 0);
+}
 
 /* The one-argument functions, by the name each syntax gives them. */
 static const struct {
     const char *name;
     double (*f)(double);
 } unary_fns[] = {
-    {"exp", exp},       {"log", log},     {"sqrt", sqrt},   {"sin", sin},     {"cos", cos},
-    {"tan", tan},       {"tanh", tanh},   {"sinh", sinh},   {"cosh", cosh},   {"fabs", fabs},
-    {"asin", asin},     {"acos", acos},   {"atan", atan},   {"asinh", asinh}, {"acosh", acosh},
-    {"atanh", atanh},   {"log1p", log1p}, {"expm1", expm1}, {"log2", log2},   {"log10", log10},
-    {"erf", erf},       {"erfc", erfc},   {"sigmoid", sigmoid_of},            {"ln", log},
+    {"exp", exp},          {"log", log},     {"sqrt", sqrt},          {"sin", sin},
+    {"cos", cos},          {"tan", tan},     {"tanh", tanh},          {"sinh", sinh},
+    {"cosh", cosh},        {"fabs", fabs},   {"asin", asin},          {"acos", acos},
+    {"atan", atan},        {"asinh", asinh}, {"acosh", acosh},        {"atanh", atanh},
+    {"log1p", log1p},      {"expm1", expm1}, {"log2", log2},          {"log10", log10},
+    {"erf", erf},          {"erfc", erfc},   {"sigmoid", sigmoid_of}, {"ln", log},
     {"sigma", sigmoid_of}, {"sgn", sgn_of},
 };
 static const struct {
@@ -267,10 +274,10 @@ static int binary_op(ev *e, int *prec, char *op)
         char op;
         unsigned modes; /* 1 C, 2 TEXT, 4 LATEX */
     } ops[] = {
-        {"||", 2, '|', 1}, {"&&", 3, '&', 1},  {"==", 4, '=', 7}, {"!=", 4, '!', 7},
-        {"<=", 5, 'l', 7}, {">=", 5, 'g', 7},  {"<", 5, '<', 7},  {">", 5, '>', 7},
-        {"\\le", 5, 'l', 4}, {"\\ge", 5, 'g', 4}, {"\\ne", 5, '!', 4}, {"=", 4, '=', 4},
-        {"+", 6, '+', 7},  {"-", 6, '-', 7},   {"*", 7, '*', 3},  {"/", 7, '/', 7},
+        {"||", 2, '|', 1},     {"&&", 3, '&', 1},   {"==", 4, '=', 7},   {"!=", 4, '!', 7},
+        {"<=", 5, 'l', 7},     {">=", 5, 'g', 7},   {"<", 5, '<', 7},    {">", 5, '>', 7},
+        {"\\le", 5, 'l', 4},   {"\\ge", 5, 'g', 4}, {"\\ne", 5, '!', 4}, {"=", 4, '=', 4},
+        {"+", 6, '+', 7},      {"-", 6, '-', 7},    {"*", 7, '*', 3},    {"/", 7, '/', 7},
         {"\\cdot", 7, '*', 4},
     };
     skip_space(e);
@@ -296,18 +303,30 @@ static int binary_op(ev *e, int *prec, char *op)
 static double apply(char op, double x, double y)
 {
     switch (op) {
-    case '|': return x != 0 || y != 0;
-    case '&': return x != 0 && y != 0;
-    case '=': return x == y;
-    case '!': return x != y;
-    case 'l': return x <= y;
-    case 'g': return x >= y;
-    case '<': return x < y;
-    case '>': return x > y;
-    case '+': return x + y;
-    case '-': return x - y;
-    case '*': return x * y;
-    default: return x / y;
+    case '|':
+        return x != 0 || y != 0;
+    case '&':
+        return x != 0 && y != 0;
+    case '=':
+        return x == y;
+    case '!':
+        return x != y;
+    case 'l':
+        return x <= y;
+    case 'g':
+        return x >= y;
+    case '<':
+        return x < y;
+    case '>':
+        return x > y;
+    case '+':
+        return x + y;
+    case '-':
+        return x - y;
+    case '*':
+        return x * y;
+    default:
+        return x / y;
     }
 }
 
@@ -379,8 +398,8 @@ static void evaluator_reads_what_it_should(void **state)
 static void rule_texts_agree_with_the_engine(void **state)
 {
     (void)state;
-    static const double special[][3] = {{0, 0, 0}, {0, 1, 2}, {1, 1, 0}, {-1, 2, 3}, {2, 2, 1},
-                                        {0.5, -0.5, 0}, {3, 0, 1}};
+    static const double special[][3] = {{0, 0, 0}, {0, 1, 2},      {1, 1, 0}, {-1, 2, 3},
+                                        {2, 2, 1}, {0.5, -0.5, 0}, {3, 0, 1}};
     enum { N_SPECIAL = sizeof special / sizeof special[0], N_POINTS = 200 };
     int n_checked = 0, n_masked = 0;
     for (unsigned o = 0; o < TG_N_OPS; o++) {
@@ -412,8 +431,8 @@ static void rule_texts_agree_with_the_engine(void **state)
                              info->id, x[0], x[1], x[2], k, info->c_local[k], cl, local);
                 if (info->c_masked[k] && eval_rule(info->c_masked[k], C, x, y) != 0.0) {
                     if (tg_backward_step(t, v, k, INFINITY) != 0.0)
-                        fail_msg("%s at (%g, %g, %g): masked (%s) but inf * %g gives %g",
-                                 info->id, x[0], x[1], x[2], info->c_masked[k], local,
+                        fail_msg("%s at (%g, %g, %g): masked (%s) but inf * %g gives %g", info->id,
+                                 x[0], x[1], x[2], info->c_masked[k], local,
                                  tg_backward_step(t, v, k, INFINITY));
                     n_masked++;
                 }
@@ -424,8 +443,8 @@ static void rule_texts_agree_with_the_engine(void **state)
                 if (!agrees(text, local) || !agrees(tex, local))
                     fail_msg("%s at (%.17g, %.17g, %.17g): the engine's d/d%c is %.17g, the rule "
                              "\"%s\" gives %.17g, its LaTeX \"%s\" %.17g",
-                             info->id, x[0], x[1], x[2], "abc"[k], local, info->rule[k], text,
-                             info->rule_latex[k], tex);
+                             info->id, x[0], x[1], x[2], "abc"[k], local, info -> rule[k], text,
+                             info -> rule_latex[k], tex);
                 n_checked++;
             }
             tg_tape_free(t);

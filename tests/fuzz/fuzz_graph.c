@@ -185,7 +185,7 @@ static void build(tg_tape *t, reader *r, build_info *info)
                 CHECK(s == TG_OK && same_bits(tg_value(t, a), x));
             else
                 CHECK(s == TG_ERR_NOTLEAF);
-            tg_tape_forward(t);
+            tg_tape_replay(t);
             info->set_values = 1;
         }
         CHECK(tg_tape_size(t) <= MAX_NODES);
@@ -222,7 +222,7 @@ static void dump_graph(const tg_tape *t)
 static double replay_at(tg_tape *t, tg_var x, double xv, tg_var out, signed char *sign, int record)
 {
     tg_set_value(t, x, xv);
-    tg_tape_forward(t);
+    tg_tape_replay(t);
     int crossed = 0;
     for (size_t i = 0; i < tg_tape_size(t); i++) {
         const double v = tg_value(t, (tg_var){(uint32_t)i});
@@ -324,7 +324,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* replay reproduces the recorded values bit for bit */
         for (size_t i = 0; i < n; i++)
             values[i] = tg_value(t, (tg_var){(uint32_t)i});
-        tg_tape_forward(t);
+        tg_tape_replay(t);
         for (size_t i = 0; i < n; i++)
             CHECK(same_bits(values[i], tg_value(t, (tg_var){(uint32_t)i})));
 
@@ -363,7 +363,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(s == TG_ERR_NONFINITE && tg_tape_status(t) == TG_ERR_NONFINITE);
         }
         tg_tape_clear_error(t);
-        tg_tape_forward(t);
+        tg_tape_replay(t);
         CHECK((tg_tape_status(t) == TG_OK) == all_finite(values, n));
         tg_tape_set_anomaly(t, 0);
         tg_tape_clear_error(t);

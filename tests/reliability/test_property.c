@@ -45,7 +45,7 @@ static double replay(tg_tape *t, const gg_graph *g, const tg_var *node, tg_var x
 {
     unsigned sig[GG_MAX_NODES];
     tg_set_value(t, x, xv);
-    tg_tape_forward(t);
+    tg_tape_replay(t);
     gg_branches(t, g, node, sig);
     for (int k = 0; k < g->n_steps; k++)
         if (sig[k] != sig0[k])
@@ -161,7 +161,7 @@ static int check_consistency(tg_tape *t, gg_graph *g, tg_var *node, uint64_t see
         moved.step[i].c = g->step[i].c + 0.125 * (i + 1);
         tg_set_value(t, node[i], moved.step[i].c);
     }
-    tg_tape_forward(t);
+    tg_tape_replay(t);
     for (size_t i = 0; i < n; i++)
         value[i] = tg_value(t, (tg_var){(uint32_t)i});
     tg_tape *fresh = tg_tape_new();
@@ -175,7 +175,7 @@ static int check_consistency(tg_tape *t, gg_graph *g, tg_var *node, uint64_t see
     tg_tape_free(fresh);
     for (int i = 0; i < g->n_inputs; i++)
         tg_set_value(t, node[i], g->step[i].c);
-    tg_tape_forward(t);
+    tg_tape_replay(t);
     if (!ok)
         return report(g, seed, "replay at new inputs differs from recording at them"), 0;
     return 1;

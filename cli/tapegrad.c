@@ -23,6 +23,7 @@
 enum { EXIT_OK = 0, EXIT_MISMATCH = 1, EXIT_USAGE = 2 };
 
 #define DEFAULT_TOL 1e-6
+#define DEFAULT_MAX_NODES 10000000 /* the contract's bound on what a program records */
 
 static const char usage_text[] =
     "NAME\n"
@@ -269,6 +270,7 @@ typedef struct options {
     size_t n_inputs;
     expect_arg *expects;
     size_t n_expects;
+    size_t max_nodes;    /* --max-nodes: the most nodes a program may record */
     int hessian;         /* --hessian */
     const char *jvp_arg; /* --jvp NAME=V,... */
     double *hess;        /* n_inputs^2, row-major, owned (compute_higher) */
@@ -327,8 +329,8 @@ static int add_input(options *o, const char *arg)
     int rc = EXIT_OK;
     if (!tg_parse_is_name(in.name))
         rc = usage_error("input '%s': the name is not valid ([A-Za-z_][A-Za-z0-9_]*)", arg);
-    else if (tg_parse_is_function(in.name))
-        rc = usage_error("input '%s': the name is a function's name, which is reserved", arg);
+    else if (tg_parse_is_reserved(in.name))
+        rc = usage_error("input '%s': the name is reserved (a function's name, pi or where)", arg);
     else if (!parse_number(eq + 1, &in.value))
         rc = usage_error("input '%s': the value is not a finite decimal number", arg);
     for (size_t i = 0; rc == EXIT_OK && i < o->n_inputs; i++)
@@ -378,6 +380,7 @@ static int parse_args(int argc, char **argv, options *o)
 {
     int rc, after_dashes = 0;
     o->tol = DEFAULT_TOL;
+    o->max_nodes = DEFAULT_MAX_NODES;
     o->trace_fmt = TG_TRACE_TEXT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -395,6 +398,14 @@ static int parse_args(int argc, char **argv, options *o)
                 o->json = 1;
             } else if (strcmp(a, "--check") == 0) {
                 o->check = 1;
+            } else if (is_option(a, "--max-nodes")) {
+                double n;
+                if (!(val = option_value(argc, argv, &i, "--max-nodes")))
+                    return usage_error("%s needs a number of nodes", a);
+                if (!parse_number(val, &n) || n < 1 || n > TG_MAX_NODES || n != floor(n))
+                    return usage_error("--max-nodes '%s': not a whole number from 1 to 536870911",
+                                       val);
+                o->max_nodes = (size_t)n;
             } else if (strcmp(a, "--hessian") == 0) {
                 o->hessian = 1;
             } else if (is_option(a, "--jvp")) {
@@ -875,9 +886,11 @@ static int close_enough(double a, double b, double tol)
     return isfinite(a) && isfinite(b) && fabs(a - b) <= tol * fmax(1.0, fmax(fabs(a), fabs(b)));
 }
 
-/* Records each --expect formula on the tape (a parser that knows only the inputs) and reads
- * its value. Exit code 2 for a bad NAME or a formula that does not parse. */
-static int eval_expects(options *o, tg_tape *t)
+/* Records each --expect formula on the tape and reads its value. A formula is parsed by a copy
+ * of the program's parser (lang/tg_lang.h: tg_parser_copy), so it reads the inputs, every name
+ * the program assigns (as bound at its end) and the program's functions. Exit code 2 for a bad
+ * NAME or a formula that does not parse. */
+static int eval_expects(options *o, tg_tape *t, const tg_parser *program)
 {
     for (size_t i = 0; i < o->n_expects; i++) {
         expect_arg *e = &o->expects[i];
@@ -889,13 +902,11 @@ static int eval_expects(options *o, tg_tape *t)
             return EXIT_USAGE;
         }
         e->index = k;
-        tg_parser *p = tg_parser_new(t);
+        tg_parser *p = tg_parser_copy(program);
         if (!p) {
             error("out of memory");
             return EXIT_USAGE;
         }
-        for (size_t j = 0; j < o->n_inputs; j++)
-            tg_parser_define(p, o->inputs[j].name, o->inputs[j].v);
         tg_var f;
         const tg_status s = tg_parser_run(p, e->formula, strlen(e->formula), &f);
         if (s != TG_OK) {
@@ -916,6 +927,8 @@ static int eval_expects(options *o, tg_tape *t)
 
 static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len, const char *label)
 {
+    if (o->max_nodes + o->n_inputs <= TG_MAX_NODES)
+        tg_tape_set_capacity(t, o->max_nodes + o->n_inputs);
     for (size_t i = 0; i < o->n_inputs; i++) {
         o->inputs[i].v = tg_input(t, o->inputs[i].value);
         if (tg_parser_define(p, o->inputs[i].name, o->inputs[i].v) != TG_OK) {
@@ -929,6 +942,9 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
         error("%s%s%u:%u: %s", label ? label : "", label ? ":" : "", (unsigned)pe->line,
               (unsigned)pe->column, pe->message);
         show_source(src, len, pe->line, pe->column);
+        if (tg_tape_status(t) == TG_ERR_CAPACITY)
+            fprintf(stderr, "(at most %zu nodes: --max-nodes N changes the limit)\n",
+                    o->max_nodes);
         return EXIT_USAGE;
     }
 
@@ -955,7 +971,7 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
         }
     free(cone);
 
-    int rc = eval_expects(o, t);
+    int rc = eval_expects(o, t, p);
     if (rc == EXIT_OK)
         rc = compute_higher(o, t, out);
     if (rc != EXIT_OK)

@@ -529,8 +529,8 @@ static NOINLINE int record_failed(tg_parser *p, const expr *e)
     const tg_status s = tg_tape_status(p->t);
     if (s == TG_ERR_CAPACITY)
         set_error(p, TG_ERR_LIMIT, e->line, e->col,
-                  "the program records more than %zu nodes, the tape's capacity (a function "
-                  "called twice in each body doubles at every level)",
+                  "the program records more than %zu nodes, the most the tape may hold (a "
+                  "function that calls another twice doubles the work at every level)",
                   tg_tape_size(p->t));
     else
         set_error(p, s != TG_OK ? s : TG_ERR_NOMEM, e->line, e->col, "%s",

@@ -75,7 +75,8 @@ void cli_options_free(options *o);
 
 /* Shows source line `line` of src with a caret under column col (both 1-based). */
 void cli_show_source(const char *src, size_t len, uint32_t line, uint32_t col);
-/* Marks in cone[] every node out depends on (out included). */
+/* Marks in cone[] every node out depends on (out included): the operands of comparisons and the
+ * condition of where count, the branch where did not take does not. */
 void cli_mark_cone(const tg_tape *t, tg_var out, unsigned char *cone);
 /* Reports the first operation in out's cone whose value is not finite: 1, or 0 if none. */
 int cli_report_nonfinite_value(const tg_tape *t, tg_var out, const unsigned char *cone,

@@ -98,7 +98,7 @@ static const char *fmt_nonfinite(double v)
     return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
 }
 
-/* Marks in cone[] every node out depends on (out included). */
+/* Marks in cone[] every node out depends on (out included); where's branch not taken is not. */
 void cli_mark_cone(const tg_tape *t, tg_var out, unsigned char *cone)
 {
     cone[out.id] = 1;
@@ -106,8 +106,15 @@ void cli_mark_cone(const tg_tape *t, tg_var out, unsigned char *cone)
         if (!cone[i])
             continue;
         const tg_var v = {i};
-        for (size_t k = 0; k < tg_n_inputs(t, v); k++)
-            cone[tg_input_of(t, v, k).id] = 1;
+        const size_t n = tg_n_inputs(t, v);
+        /* where(c, a, b) depends on c and on the branch it took, not on the other one: a value
+         * computed only there is no error (the contract's Errors section; a NaN c takes a) */
+        const size_t skip = tg_op_of(t, v) != TG_OP_WHERE         ? n
+                            : tg_value(t, tg_input_of(t, v, 0)) != 0.0 ? 2
+                                                                       : 1;
+        for (size_t k = 0; k < n; k++)
+            if (k != skip)
+                cone[tg_input_of(t, v, k).id] = 1;
     }
 }
 

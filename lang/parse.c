@@ -34,89 +34,48 @@
 #define NOINLINE
 #endif
 
-/* ---- Built-in functions ------------------------------------------------------------------
- * Exactly the language's functions, each with the op it records and its number of arguments.
- * Anything else followed by '(' is an unknown function unless the program defines it; op-table
- * rows such as add or sum are not exposed, so programs may use those words as names. */
-typedef struct builtin {
-    const char *name;
-    tg_op op;
-    unsigned n_args;
-} builtin;
+/* ---- What the language takes from the op table (ops/tg_ops.h) ------------------------------
+ * Its functions are exactly the rows with a language name (tg_op_info.name: exp ... where), with
+ * their number of arguments; its infix operators are the binary rows' symbols with their
+ * precedence and associativity, and unary minus the unary row whose symbol is "-". Anything else
+ * followed by '(' is an unknown function unless the program defines it: rows such as add or sum
+ * have no language name, so programs may use those words as names. */
 
-static const builtin builtins[] = {
-    {"exp", TG_OP_EXP, 1},   {"log", TG_OP_LOG, 1},         {"sqrt", TG_OP_SQRT, 1},
-    {"sin", TG_OP_SIN, 1},   {"cos", TG_OP_COS, 1},         {"tan", TG_OP_TAN, 1},
-    {"tanh", TG_OP_TANH, 1}, {"sigmoid", TG_OP_SIGMOID, 1}, {"relu", TG_OP_RELU, 1},
-    {"abs", TG_OP_ABS, 1},   {"pow", TG_OP_POW, 2},
-};
-#define N_BUILTINS (sizeof builtins / sizeof builtins[0])
-
-static const builtin *find_builtin(const char *s, size_t n)
+/* The op whose language name is s[0..n-1], or TG_N_OPS. */
+static tg_op find_builtin(const char *s, size_t n)
 {
-    for (size_t i = 0; i < N_BUILTINS; i++) {
-        const char *b = builtins[i].name;
-        if (b[0] == s[0] && strncmp(b, s, n) == 0 && b[n] == 0)
-            return &builtins[i];
-    }
-    return NULL;
+    char name[24];
+    if (n == 0 || n >= sizeof name)
+        return TG_N_OPS;
+    memcpy(name, s, n);
+    name[n] = 0;
+    return tg_op_find(name);
 }
 
-/* Records op over args[0..n-1] (the op's arity, checked by the caller). */
-static tg_var apply_op(tg_tape *t, tg_op op, const tg_var *args)
+/* Records op over args (op's number of arguments). A constant exponent makes ^ and pow record
+ * the row without a gradient for the exponent (POWC), as constants get none: so x^2 at x = -2
+ * has the derivative -4, not a NaN from d/db = y ln(a). */
+static tg_var apply_op(tg_tape *t, tg_op op, size_t n, const tg_var *args)
 {
-    switch (op) {
-    case TG_OP_ADD:
-        return tg_add(t, args[0], args[1]);
-    case TG_OP_SUB:
-        return tg_sub(t, args[0], args[1]);
-    case TG_OP_MUL:
-        return tg_mul(t, args[0], args[1]);
-    case TG_OP_DIV:
-        return tg_div(t, args[0], args[1]);
-    case TG_OP_POW:
-        return tg_pow(t, args[0], args[1]);
-    case TG_OP_NEG:
-        return tg_neg(t, args[0]);
-    case TG_OP_EXP:
-        return tg_exp(t, args[0]);
-    case TG_OP_LOG:
-        return tg_log(t, args[0]);
-    case TG_OP_SQRT:
-        return tg_sqrt(t, args[0]);
-    case TG_OP_SIN:
-        return tg_sin(t, args[0]);
-    case TG_OP_COS:
-        return tg_cos(t, args[0]);
-    case TG_OP_TAN:
-        return tg_tan(t, args[0]);
-    case TG_OP_TANH:
-        return tg_tanh(t, args[0]);
-    case TG_OP_SIGMOID:
-        return tg_sigmoid(t, args[0]);
-    case TG_OP_RELU:
-        return tg_relu(t, args[0]);
-    case TG_OP_ABS:
-        return tg_abs(t, args[0]);
-    default:
-        return tg_var_invalid();
-    }
+    if (op == TG_OP_POW && tg_op_of(t, args[1]) == TG_OP_CONST)
+        op = TG_OP_POWC;
+    return tg_apply(t, op, n, args);
 }
 
 int tg_parse_is_function(const char *s)
 {
-    return s && find_builtin(s, strlen(s)) != NULL;
+    return s && tg_op_find(s) != TG_N_OPS;
 }
 
-/* pi and where are reserved besides the functions: pi is a constant, where(c, a, b) a form. */
-static int is_keyword(const char *s, size_t n)
+/* pi is reserved besides the functions (where is one of them). */
+static int is_pi(const char *s, size_t n)
 {
-    return (n == 2 && memcmp(s, "pi", 2) == 0) || (n == 5 && memcmp(s, "where", 5) == 0);
+    return n == 2 && memcmp(s, "pi", 2) == 0;
 }
 
 int tg_parse_is_reserved(const char *s)
 {
-    return s && (tg_parse_is_function(s) || is_keyword(s, strlen(s)));
+    return s && (tg_parse_is_function(s) || is_pi(s, strlen(s)));
 }
 
 static int is_alpha(int c)
@@ -172,22 +131,6 @@ typedef struct scope {
     const tg_var *args;
 } scope;
 
-struct tg_parser {
-    tg_tape *t;
-    symbol *symbols;
-    tg_parse_error err;
-    /* The program being read, and the lexer's place in it. */
-    const char *src;
-    size_t len;
-    size_t pos;
-    uint32_t line;
-    size_t line_start;
-    unsigned paren; /* open parentheses: a newline inside them is white space */
-    unsigned depth; /* current nesting, bounded by TG_PARSE_MAX_DEPTH */
-    const scope *scope; /* inside a function body: only its parameters are visible */
-    unsigned checking;  /* checking a definition: calls of defined functions are not inlined */
-};
-
 /* ---- Tokens ------------------------------------------------------------------------------ */
 typedef enum tok_kind {
     T_EOF,
@@ -212,6 +155,29 @@ typedef enum tok_kind {
     T_ASSIGN,
     T_BAD
 } tok_kind;
+
+struct tg_parser {
+    tg_tape *t;
+    symbol *symbols;
+    tg_parse_error err;
+    /* The program being read, and the lexer's place in it. */
+    const char *src;
+    size_t len;
+    size_t pos;
+    uint32_t line;
+    size_t line_start;
+    unsigned paren; /* open parentheses: a newline inside them is white space */
+    unsigned depth; /* current nesting, bounded by TG_PARSE_MAX_DEPTH */
+    const scope *scope; /* inside a function body: only its parameters are visible */
+    unsigned checking;  /* checking a definition: calls of defined functions are not inlined */
+    /* The operators, from the op table (load_operators). */
+    struct {
+        tg_op op;
+        int bp, right;
+    } infix[T_BAD + 1];
+    tg_op neg_op;
+    int unary_bp;
+};
 
 typedef struct token {
     tok_kind kind;
@@ -553,30 +519,56 @@ static void advance(tg_parser *p, token *k)
     lex(p, k);
 }
 
-/* Binding powers: how tightly each infix operator holds its left operand. Comparisons bind
- * loosest and do not associate (a < b < c is an error). */
-enum { BP_NONE = 0, BP_CMP = 5, BP_ADD = 10, BP_MUL = 20, BP_UNARY = 30, BP_POW = 40 };
+/* The operator tokens and how the op table spells them. */
+static const char *const token_symbol[T_BAD + 1] = {
+    [T_PLUS] = "+", [T_MINUS] = "-", [T_STAR] = "*", [T_SLASH] = "/", [T_POW] = "^",
+    [T_LT] = "<",   [T_LE] = "<=",   [T_GT] = ">",   [T_GE] = ">=",   [T_EQ] = "==",
+    [T_NE] = "!=",
+};
 
-static int is_comparison(tok_kind k)
+/* Fills the parser's operator table from the op table: for each infix token the binary row
+ * with its symbol (the one with a language name where two share it: pow, not powc), its binding
+ * power (precedence) and associativity; and the unary row spelled "-". */
+static void load_operators(tg_parser *p)
 {
-    return k >= T_LT && k <= T_NE;
-}
-
-static int infix_bp(tok_kind k)
-{
-    switch (k) {
-    case T_PLUS:
-    case T_MINUS:
-        return BP_ADD;
-    case T_STAR:
-    case T_SLASH:
-        return BP_MUL;
-    case T_POW:
-        return BP_POW;
-    default:
-        return is_comparison(k) ? BP_CMP : BP_NONE;
+    for (int k = 0; k <= T_BAD; k++)
+        p->infix[k].op = TG_N_OPS;
+    p->neg_op = TG_N_OPS;
+    p->unary_bp = TG_PREC_UNARY;
+    for (int op = 0; op < TG_N_OPS; op++) {
+        const tg_op_info *info = tg_op_info_of((tg_op)op);
+        if (!info || !info->symbol)
+            continue;
+        if (info->n_args == 1 && strcmp(info->symbol, "-") == 0) {
+            p->neg_op = (tg_op)op;
+            p->unary_bp = info->precedence;
+        }
+        for (int k = 0; info->n_args == 2 && k <= T_BAD; k++) {
+            if (!token_symbol[k] || strcmp(token_symbol[k], info->symbol) != 0)
+                continue;
+            const tg_op_info *had = tg_op_info_of(p->infix[k].op);
+            if (had && (had->name || !info->name))
+                continue; /* keep the row the language names */
+            p->infix[k].op = (tg_op)op;
+            p->infix[k].bp = info->precedence;
+            p->infix[k].right = info->right_assoc;
+        }
     }
 }
+
+/* Binding power of the infix operator k (0 if k is not one), and whether it compares: the
+ * loosest level, where operators do not associate (a < b < c is an error). */
+static int infix_bp(const tg_parser *p, tok_kind k)
+{
+    return p->infix[k].op != TG_N_OPS ? p->infix[k].bp : 0;
+}
+
+static int is_comparison(const tg_parser *p, tok_kind k)
+{
+    return p->infix[k].op != TG_N_OPS && p->infix[k].bp == TG_PREC_COMPARE;
+}
+
+enum { BP_NONE = 0 };
 
 static int parse_expr(tg_parser *p, token *k, int min_bp, expr *out);
 
@@ -633,9 +625,11 @@ static const char *suggest(const tg_parser *p, const char *word, size_t n, int i
     size_t best_d = (size_t)-1;
     const char *best = NULL;
     if (is_call) {
-        for (size_t i = 0; i < N_BUILTINS; i++)
-            consider(word, n, builtins[i].name, &best_d, &best);
-        consider(word, n, "where", &best_d, &best);
+        for (int op = 0; op < TG_N_OPS; op++) {
+            const tg_op_info *info = tg_op_info_of((tg_op)op);
+            if (info && info->name)
+                consider(word, n, info->name, &best_d, &best);
+        }
     } else {
         consider(word, n, "pi", &best_d, &best);
     }
@@ -696,15 +690,21 @@ static int parse_args(tg_parser *p, token *k, const token *nt, unsigned want, tg
 }
 
 /* A call of a built-in function; k is at the '(' after its name nt. */
-static NOINLINE int parse_builtin_call(tg_parser *p, token *k, const token *nt, const builtin *b,
+static NOINLINE int parse_builtin_call(tg_parser *p, token *k, const token *nt, tg_op op,
                                        expr *out)
 {
     tg_var args[3];
-    if (!parse_args(p, k, nt, b->n_args, args, NULL))
+    const int n_args = tg_op_info_of(op)->n_args;
+    if (n_args < 1 || n_args > 3) { /* no language function has another arity */
+        set_error(p, TG_ERR_SYNTAX, nt->line, nt->col, "'%s' cannot be called",
+                  tg_op_info_of(op)->name);
+        return 0;
+    }
+    if (!parse_args(p, k, nt, (unsigned)n_args, args, NULL))
         return 0;
     out->end = k->end;
     advance(p, k);
-    out->v = apply_op(p->t, b->op, args);
+    out->v = apply_op(p->t, op, (size_t)n_args, args);
     return recorded(p, out->v, out);
 }
 
@@ -813,13 +813,13 @@ static NOINLINE int name_error(tg_parser *p, const token *nt, int is_call)
     const size_t n = nt->end - nt->start;
     const char *s = p->src + nt->start;
     const int w = (int)(n > 64 ? 64 : n);
-    const builtin *b = find_builtin(s, n);
+    const int b = find_builtin(s, n) != TG_N_OPS;
     const symbol *e = sym_find(p, s, n);
     const char *near = suggest(p, s, n, is_call);
     char hint[96] = "";
     if (near)
         snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
-    if (b || (n == 5 && memcmp(s, "where", 5) == 0) || (e && e->kind == SYM_FUNCTION && !is_call))
+    if (b || (e && e->kind == SYM_FUNCTION && !is_call))
         set_error(p, TG_ERR_SYNTAX, nt->line, nt->col, "'%.*s' is a function: write %.*s(...)", w,
                   s, w, s);
     else if (n == 2 && memcmp(s, "pi", 2) == 0)
@@ -861,9 +861,9 @@ static NOINLINE int prefix_name(tg_parser *p, token *k, expr *out)
     const size_t n = nt.end - nt.start;
     advance(p, k);
     if (k->kind == T_LPAR) {
-        const builtin *b = find_builtin(s, n);
-        if (b)
-            return parse_builtin_call(p, k, &nt, b, out);
+        const tg_op op = find_builtin(s, n);
+        if (op != TG_N_OPS)
+            return parse_builtin_call(p, k, &nt, op, out);
         const symbol *f = p->scope && n == p->scope->name_len && !memcmp(s, p->scope->name, n)
                               ? NULL /* inside its own body a function is not defined yet */
                               : sym_find(p, s, n);
@@ -887,7 +887,7 @@ static NOINLINE int prefix_name(tg_parser *p, token *k, expr *out)
         return name_error(p, &nt, 0);
     }
     const symbol *e = sym_find(p, s, n);
-    if (!e || e->kind == SYM_FUNCTION || find_builtin(s, n))
+    if (!e || e->kind == SYM_FUNCTION || find_builtin(s, n) != TG_N_OPS)
         return name_error(p, &nt, 0);
     out->v = e->v;
     out->end = nt.end;
@@ -931,7 +931,7 @@ static NOINLINE int prefix_sign(tg_parser *p, token *k, expr *out)
     const int minus = k->kind == T_MINUS;
     advance(p, k);
     expr operand;
-    if (!parse_expr(p, k, BP_UNARY, &operand))
+    if (!parse_expr(p, k, p->unary_bp, &operand))
         return 0;
     out->end = operand.end;
     if (!minus) {
@@ -947,7 +947,7 @@ static NOINLINE int prefix_sign(tg_parser *p, token *k, expr *out)
             note_origin(p, out->v, out);
         return 1;
     }
-    out->v = tg_neg(p->t, operand.v);
+    out->v = apply_op(p->t, p->neg_op, 1, &operand.v);
     return recorded(p, out->v, out);
 }
 
@@ -993,26 +993,6 @@ static NOINLINE int chained_comparison_error(tg_parser *p, const token *k)
     return 0;
 }
 
-/* Records the infix operation op on a and b. */
-static tg_var apply_infix(tg_tape *t, tok_kind op, tg_var a, tg_var b)
-{
-    const tg_var args[2] = {a, b};
-    switch (op) {
-    case T_PLUS:
-        return apply_op(t, TG_OP_ADD, args);
-    case T_MINUS:
-        return apply_op(t, TG_OP_SUB, args);
-    case T_STAR:
-        return apply_op(t, TG_OP_MUL, args);
-    case T_SLASH:
-        return apply_op(t, TG_OP_DIV, args);
-    case T_POW:
-        return apply_op(t, TG_OP_POW, args);
-    default:
-        return tg_var_invalid();
-    }
-}
-
 /* Pratt loop: a prefix expression, then infix operators binding tighter than min_bp. The loop
  * makes a left-associative chain of any length iterative; recursion happens only for nesting
  * (operands of unary signs, right operands, parentheses, arguments), counted in p->depth. */
@@ -1028,30 +1008,24 @@ static int parse_expr(tg_parser *p, token *k, int min_bp, expr *out)
     int compared = 0; /* this level has a comparison already */
     while (ok) {
         const tok_kind op = k->kind;
-        const int bp = infix_bp(op);
+        const int bp = infix_bp(p, op);
         if (bp <= min_bp)
             break;
-        if (is_comparison(op) && compared) {
+        const int cmp = is_comparison(p, op);
+        if (cmp && compared) {
             ok = chained_comparison_error(p, k);
             break;
         }
-        compared |= is_comparison(op);
-        const token op_tok = *k;
+        compared |= cmp;
         advance(p, k);
         expr rhs;
-        /* '^' is right-associative: its right operand may itself contain '^'. */
-        if (!parse_expr(p, k, op == T_POW ? bp - 1 : bp, &rhs)) {
+        /* A right-associative operator (^) takes a right operand that may contain itself. */
+        if (!parse_expr(p, k, p->infix[op].right ? bp - 1 : bp, &rhs)) {
             ok = 0;
             break;
         }
-        const tg_var y = apply_infix(p->t, op, out->v, rhs.v);
-        if (!tg_var_ok(y) && is_comparison(op) && tg_tape_status(p->t) == TG_OK) {
-            char q[64];
-            set_error(p, TG_ERR_SYNTAX, op_tok.line, op_tok.col,
-                      "comparison %s is not available in this build", quote(p, &op_tok, q, sizeof q));
-            ok = 0;
-            break;
-        }
+        const tg_var args[2] = {out->v, rhs.v};
+        const tg_var y = apply_op(p->t, p->infix[op].op, 2, args);
         out->v = y;
         out->end = rhs.end;
         ok = recorded(p, y, out);
@@ -1126,7 +1100,7 @@ static NOINLINE int reserved_error(tg_parser *p, const token *nt, const char *ro
     const symbol *e = sym_find(p, s, n);
     const char *why = NULL;
     char at[64] = "";
-    if (find_builtin(s, n) || (n == 5 && memcmp(s, "where", 5) == 0))
+    if (find_builtin(s, n) != TG_N_OPS)
         why = "it is a built-in function";
     else if (n == 2 && memcmp(s, "pi", 2) == 0)
         why = "it is the constant pi";
@@ -1386,8 +1360,10 @@ tg_parser *tg_parser_new(tg_tape *t)
     if (!t)
         return NULL;
     tg_parser *p = calloc(1, sizeof *p);
-    if (p)
+    if (p) {
         p->t = t;
+        load_operators(p);
+    }
     return p;
 }
 
@@ -1462,8 +1438,7 @@ tg_status tg_parser_define(tg_parser *p, const char *name, tg_var v)
     }
     if (tg_parse_is_reserved(name)) {
         set_error(p, TG_ERR_NAME, 0, 0, "'%s' is reserved (%s), not an input", name,
-                  tg_parse_is_function(name) || !strcmp(name, "where") ? "a function's name"
-                                                                       : "the constant pi");
+                  tg_parse_is_function(name) ? "a function's name" : "the constant pi");
         return p->err.code;
     }
     if (v.id >= tg_tape_size(p->t)) {

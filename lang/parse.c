@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,8 @@ typedef struct definition {
     uint32_t def_line, def_col; /* where the definition starts */
     uint32_t n_params;
     char **params;        /* owned names */
+    size_t cost;          /* nodes a call records (saturating), so that a call the tape cannot
+                             hold fails before recording anything */
 } definition;
 
 enum { SYM_INPUT = 1, SYM_ASSIGNED, SYM_FUNCTION };
@@ -170,6 +173,9 @@ struct tg_parser {
     unsigned depth; /* current nesting, bounded by TG_PARSE_MAX_DEPTH */
     const scope *scope; /* inside a function body: only its parameters are visible */
     unsigned checking;  /* checking a definition: calls of defined functions are not inlined */
+    unsigned calling;        /* reserving room for a call */
+    size_t check_calls;      /* while checking: placeholders recorded for calls ... */
+    size_t check_call_cost;  /* ... and the nodes those calls will record */
     /* The operators, from the op table (load_operators). */
     struct {
         tg_op op;
@@ -495,9 +501,11 @@ static NOINLINE int record_failed(tg_parser *p, const expr *e)
     const tg_status s = tg_tape_status(p->t);
     if (s == TG_ERR_CAPACITY)
         set_error(p, TG_ERR_LIMIT, e->line, e->col,
-                  "the program records more than %zu nodes, the most the tape may hold (a "
-                  "function that calls another twice doubles the work at every level)",
-                  tg_tape_size(p->t));
+                  "the program records more nodes than the tape may hold (%s)%s",
+                  tg_tape_errmsg(p->t),
+                  p->scope || p->calling ? ": a function that calls another twice doubles the "
+                                           "work at every level"
+                                         : "");
     else
         set_error(p, s != TG_OK ? s : TG_ERR_NOMEM, e->line, e->col, "%s",
                   s != TG_OK ? tg_tape_errmsg(p->t) : "could not record an operation");
@@ -743,6 +751,11 @@ static NOINLINE int inline_body(tg_parser *p, const definition *def, const char 
     return ok;
 }
 
+static size_t saturating_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
 /* A call of a function the program defined; k is at the '(' after its name nt. The arguments
  * are recorded first, then the body with its parameters bound to them. While a definition is
  * being checked, the call stands for a placeholder leaf instead (its body was checked already),
@@ -764,7 +777,18 @@ static NOINLINE int parse_defined_call(tg_parser *p, token *k, const token *nt, 
     if (ok && p->checking) {
         out->v = tg_input(p->t, 1.0);
         ok = tg_var_ok(out->v) || record_failed(p, out);
+        p->check_calls++;
+        p->check_call_cost = saturating_add(p->check_call_cost, def->cost);
     } else if (ok) {
+        /* A call whose nodes the tape cannot hold fails at once, before recording any: so a
+         * program whose definitions double at each level stops in milliseconds. */
+        const tg_mark now = tg_tape_mark(p->t);
+        p->calling++;
+        if (tg_tape_reserve(p->t, saturating_add(now.n_nodes, def->cost), now.n_args) != TG_OK)
+            ok = record_failed(p, out);
+        p->calling--;
+    }
+    if (ok && !p->checking) {
         /* A call nests one level deeper than its arguments, so that chains of definitions
          * (f2 calls f1 calls ...) are bounded like parentheses. */
         if (++p->depth > TG_PARSE_MAX_DEPTH) {
@@ -1227,9 +1251,14 @@ static NOINLINE int parse_definition(tg_parser *p, token *k)
         const uint32_t body_line = k->line;
         p->scope = &sc;
         p->checking++;
+        p->check_calls = p->check_call_cost = 0;
         ok = parse_expr(p, k, BP_NONE, &body);
         p->checking--;
         p->scope = NULL;
+        /* What a call records: the body's own nodes (less the placeholders of parameters and
+         * calls) and what its calls record. */
+        const size_t own = tg_tape_size(p->t) - mark.n_nodes - def->n_params - p->check_calls;
+        def->cost = saturating_add(own, p->check_call_cost);
         if (ok) {
             def->text = copy_n(p->src + body_line_start, body.end - body_line_start);
             def->body = body.start - body_line_start;

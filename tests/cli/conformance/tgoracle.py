@@ -323,15 +323,19 @@ class Parser:
         return a
 
     def args(self, name, n, t):
+        """Exactly n arguments; the first token where the count goes wrong (a ',' too many, a
+        ')' too early) is the error's place."""
         self.expect("(")
         out = [self.expr()]
-        while self.is_op(","):
+        while len(out) < n and self.is_op(","):
             self.next()
             out.append(self.expr())
-        if len(out) != n:
-            u = self.peek()
-            raise TgError("%s takes %d argument(s), got %d" % (name, n, len(out)), u.line, u.col)
-        self.expect(")")
+        u = self.peek()
+        if len(out) != n or not self.is_op(")"):
+            if len(out) == n and not self.is_op(","):
+                raise TgError("expected ')'", u.line, u.col)
+            raise TgError("%s takes %d argument(s)" % (name, n), u.line, u.col)
+        self.next()
         return out
 
     def primary(self):

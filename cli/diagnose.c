@@ -109,7 +109,7 @@ void cli_mark_cone(const tg_tape *t, tg_var out, unsigned char *cone)
         const size_t n = tg_n_inputs(t, v);
         /* where(c, a, b) depends on c and on the branch it took, not on the other one: a value
          * computed only there is no error (the contract's Errors section; a NaN c takes a) */
-        const size_t skip = tg_op_of(t, v) != TG_OP_WHERE         ? n
+        const size_t skip = tg_op_of(t, v) != TG_OP_WHERE              ? n
                             : tg_value(t, tg_input_of(t, v, 0)) != 0.0 ? 2
                                                                        : 1;
         for (size_t k = 0; k < n; k++)

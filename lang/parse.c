@@ -105,14 +105,14 @@ int tg_parse_is_name(const char *s)
  * call records the body's operations (inlining). text starts at the beginning of the body's
  * line, so that positions inside it are the program's own line:column. */
 typedef struct definition {
-    char *text;           /* owned: the body's line up to the body's end */
-    size_t body, len;     /* the body is text[body..len-1] */
-    uint32_t line;        /* the program's line of text[0] */
+    char *text;                 /* owned: the body's line up to the body's end */
+    size_t body, len;           /* the body is text[body..len-1] */
+    uint32_t line;              /* the program's line of text[0] */
     uint32_t def_line, def_col; /* where the definition starts */
     uint32_t n_params;
-    char **params;        /* owned names */
-    size_t cost;          /* nodes a call records (saturating), so that a call the tape cannot
-                             hold fails before recording anything */
+    char **params; /* owned names */
+    size_t cost;   /* nodes a call records (saturating), so that a call the tape cannot
+                      hold fails before recording anything */
 } definition;
 
 enum { SYM_INPUT = 1, SYM_ASSIGNED, SYM_FUNCTION };
@@ -120,8 +120,8 @@ enum { SYM_INPUT = 1, SYM_ASSIGNED, SYM_FUNCTION };
 typedef struct symbol {
     char *name; /* owned key */
     int kind;
-    tg_var v;         /* inputs and assigned names */
-    definition *def;  /* functions (owned) */
+    tg_var v;        /* inputs and assigned names */
+    definition *def; /* functions (owned) */
     UT_hash_handle hh;
 } symbol;
 
@@ -129,7 +129,7 @@ typedef struct symbol {
  * placeholders while the definition itself is checked. */
 typedef struct scope {
     const definition *def;
-    const char *name;  /* the function's name, for messages */
+    const char *name; /* the function's name, for messages */
     size_t name_len;
     const tg_var *args;
 } scope;
@@ -169,13 +169,13 @@ struct tg_parser {
     size_t pos;
     uint32_t line;
     size_t line_start;
-    unsigned paren; /* open parentheses: a newline inside them is white space */
-    unsigned depth; /* current nesting, bounded by TG_PARSE_MAX_DEPTH */
-    const scope *scope; /* inside a function body: only its parameters are visible */
-    unsigned checking;  /* checking a definition: calls of defined functions are not inlined */
-    unsigned calling;        /* reserving room for a call */
-    size_t check_calls;      /* while checking: placeholders recorded for calls ... */
-    size_t check_call_cost;  /* ... and the nodes those calls will record */
+    unsigned paren;         /* open parentheses: a newline inside them is white space */
+    unsigned depth;         /* current nesting, bounded by TG_PARSE_MAX_DEPTH */
+    const scope *scope;     /* inside a function body: only its parameters are visible */
+    unsigned checking;      /* checking a definition: calls of defined functions are not inlined */
+    unsigned calling;       /* reserving room for a call */
+    size_t check_calls;     /* while checking: placeholders recorded for calls ... */
+    size_t check_call_cost; /* ... and the nodes those calls will record */
     /* The operators, from the op table (load_operators). */
     struct {
         tg_op op;
@@ -424,21 +424,56 @@ static void lex(tg_parser *p, token *k)
     const char c2 = p->pos + 1 < p->len ? s[p->pos + 1] : 0;
     size_t width = 1;
     switch (c) {
-    case '+': k->kind = T_PLUS; break;
-    case '-': k->kind = T_MINUS; break;
-    case '/': k->kind = T_SLASH; break;
-    case '^': k->kind = T_POW; break;
-    case '(': k->kind = T_LPAR; break;
-    case ')': k->kind = T_RPAR; break;
-    case ',': k->kind = T_COMMA; break;
-    case ';': k->kind = T_SEMI; break;
-    case '\n': k->kind = T_NL; break;
-    case '*': k->kind = c2 == '*' ? T_POW : T_STAR; width = c2 == '*' ? 2 : 1; break;
-    case '<': k->kind = c2 == '=' ? T_LE : T_LT; width = c2 == '=' ? 2 : 1; break;
-    case '>': k->kind = c2 == '=' ? T_GE : T_GT; width = c2 == '=' ? 2 : 1; break;
-    case '=': k->kind = c2 == '=' ? T_EQ : T_ASSIGN; width = c2 == '=' ? 2 : 1; break;
-    case '!': k->kind = c2 == '=' ? T_NE : T_BAD; width = c2 == '=' ? 2 : 1; break;
-    default: k->kind = T_BAD; break;
+    case '+':
+        k->kind = T_PLUS;
+        break;
+    case '-':
+        k->kind = T_MINUS;
+        break;
+    case '/':
+        k->kind = T_SLASH;
+        break;
+    case '^':
+        k->kind = T_POW;
+        break;
+    case '(':
+        k->kind = T_LPAR;
+        break;
+    case ')':
+        k->kind = T_RPAR;
+        break;
+    case ',':
+        k->kind = T_COMMA;
+        break;
+    case ';':
+        k->kind = T_SEMI;
+        break;
+    case '\n':
+        k->kind = T_NL;
+        break;
+    case '*':
+        k->kind = c2 == '*' ? T_POW : T_STAR;
+        width = c2 == '*' ? 2 : 1;
+        break;
+    case '<':
+        k->kind = c2 == '=' ? T_LE : T_LT;
+        width = c2 == '=' ? 2 : 1;
+        break;
+    case '>':
+        k->kind = c2 == '=' ? T_GE : T_GT;
+        width = c2 == '=' ? 2 : 1;
+        break;
+    case '=':
+        k->kind = c2 == '=' ? T_EQ : T_ASSIGN;
+        width = c2 == '=' ? 2 : 1;
+        break;
+    case '!':
+        k->kind = c2 == '=' ? T_NE : T_BAD;
+        width = c2 == '=' ? 2 : 1;
+        break;
+    default:
+        k->kind = T_BAD;
+        break;
     }
     if (k->kind == T_BAD && (unsigned char)c >= 0x80) {
         const size_t n = utf8_length((const unsigned char *)s + p->pos, p->len - p->pos);
@@ -529,9 +564,8 @@ static void advance(tg_parser *p, token *k)
 
 /* The operator tokens and how the op table spells them. */
 static const char *const token_symbol[T_BAD + 1] = {
-    [T_PLUS] = "+", [T_MINUS] = "-", [T_STAR] = "*", [T_SLASH] = "/", [T_POW] = "^",
-    [T_LT] = "<",   [T_LE] = "<=",   [T_GT] = ">",   [T_GE] = ">=",   [T_EQ] = "==",
-    [T_NE] = "!=",
+    [T_PLUS] = "+", [T_MINUS] = "-", [T_STAR] = "*", [T_SLASH] = "/", [T_POW] = "^", [T_LT] = "<",
+    [T_LE] = "<=",  [T_GT] = ">",    [T_GE] = ">=",  [T_EQ] = "==",   [T_NE] = "!=",
 };
 
 /* Fills the parser's operator table from the op table: for each infix token the binary row
@@ -698,8 +732,7 @@ static int parse_args(tg_parser *p, token *k, const token *nt, unsigned want, tg
 }
 
 /* A call of a built-in function; k is at the '(' after its name nt. */
-static NOINLINE int parse_builtin_call(tg_parser *p, token *k, const token *nt, tg_op op,
-                                       expr *out)
+static NOINLINE int parse_builtin_call(tg_parser *p, token *k, const token *nt, tg_op op, expr *out)
 {
     tg_var args[3];
     const int n_args = tg_op_info_of(op)->n_args;
@@ -849,19 +882,16 @@ static NOINLINE int name_error(tg_parser *p, const token *nt, int is_call)
     else if (n == 2 && memcmp(s, "pi", 2) == 0)
         set_error(p, TG_ERR_SYNTAX, nt->line, nt->col,
                   "'pi' is a constant, not a function: write pi*(...)");
-    else if (is_call && p->scope && n == p->scope->name_len &&
-             memcmp(s, p->scope->name, n) == 0)
+    else if (is_call && p->scope && n == p->scope->name_len && memcmp(s, p->scope->name, n) == 0)
         set_error(p, TG_ERR_NAME, nt->line, nt->col,
                   "'%.*s' cannot call itself: a body may call only built-in functions and "
                   "functions defined before it (no recursion)",
                   w, s);
     else if (is_call && e)
-        set_error(p, TG_ERR_NAME, nt->line, nt->col,
-                  "'%.*s' is %s, not a function", w, s,
+        set_error(p, TG_ERR_NAME, nt->line, nt->col, "'%.*s' is %s, not a function", w, s,
                   e->kind == SYM_INPUT ? "an input" : "an assigned name");
     else if (is_call)
-        set_error(p, TG_ERR_NAME, nt->line, nt->col,
-                  "unknown function '%.*s'%s%s", w, s, hint,
+        set_error(p, TG_ERR_NAME, nt->line, nt->col, "unknown function '%.*s'%s%s", w, s, hint,
                   p->scope ? " (a body may call only functions defined before it)" : "");
     else if (p->scope && e)
         set_error(p, TG_ERR_NAME, nt->line, nt->col,
@@ -869,8 +899,7 @@ static NOINLINE int name_error(tg_parser *p, const token *nt, int is_call)
                   "parameters, numbers and pi",
                   (int)p->scope->name_len, p->scope->name, w, s);
     else
-        set_error(p, TG_ERR_NAME, nt->line, nt->col,
-                  "unknown name '%.*s' (not %s)%s", w, s,
+        set_error(p, TG_ERR_NAME, nt->line, nt->col, "unknown name '%.*s' (not %s)%s", w, s,
                   p->scope ? "a parameter of this function"
                            : "an input, nor assigned before this point",
                   hint);
@@ -1129,8 +1158,8 @@ static NOINLINE int reserved_error(tg_parser *p, const token *nt, const char *ro
     else if (n == 2 && memcmp(s, "pi", 2) == 0)
         why = "it is the constant pi";
     else if (e && e->kind == SYM_FUNCTION) {
-        snprintf(at, sizeof at, "it is a function (defined at %u:%u)",
-                 (unsigned)e->def->def_line, (unsigned)e->def->def_col);
+        snprintf(at, sizeof at, "it is a function (defined at %u:%u)", (unsigned)e->def->def_line,
+                 (unsigned)e->def->def_col);
         why = at;
     }
     if (!why)
@@ -1425,8 +1454,8 @@ static definition *definition_copy(const definition *d)
         return NULL;
     }
     for (; c->n_params < d->n_params; c->n_params++)
-        if (!(c->params[c->n_params] = copy_n(d->params[c->n_params],
-                                              strlen(d->params[c->n_params])))) {
+        if (!(c->params[c->n_params] =
+                  copy_n(d->params[c->n_params], strlen(d->params[c->n_params])))) {
             definition_free(c);
             return NULL;
         }

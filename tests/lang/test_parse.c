@@ -156,9 +156,8 @@ static void program_values_and_gradients_match_hand_derivation(void **state)
         {"f(a,\n  b) = (a -\n  b); f(x, y)", X - Y, 1, -1, 0},
         {"out = x; f(a) = a*3", X, 1, 0, 0}, /* a definition is not the output */
         {"sm(a, b, c) = exp(a)/(exp(a) + exp(b) + exp(c)); -log(sm(x, y, z))",
-         -log(exp(X) / (exp(X) + exp(Y) + exp(Z))),
-         -1 + exp(X) / (exp(X) + exp(Y) + exp(Z)), exp(Y) / (exp(X) + exp(Y) + exp(Z)),
-         exp(Z) / (exp(X) + exp(Y) + exp(Z))},
+         -log(exp(X) / (exp(X) + exp(Y) + exp(Z))), -1 + exp(X) / (exp(X) + exp(Y) + exp(Z)),
+         exp(Y) / (exp(X) + exp(Y) + exp(Z)), exp(Z) / (exp(X) + exp(Y) + exp(Z))},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const value_case *c = &cases[i];
@@ -232,7 +231,8 @@ static void errors_have_code_position_and_message(void **state)
         {"pi(x)", TG_ERR_SYNTAX, 1, 1, "'pi' is a constant, not a function"},
         {"x * \xc3\xa9", TG_ERR_SYNTAX, 1, 5, "'\xc3\xa9': names are ASCII"},
         {"caf\xc3\xa9 = 1", TG_ERR_SYNTAX, 1, 4, "'\xc3\xa9': names are ASCII"},
-        {"x # caf\xc3\xa9 is fine here\n\xe2\x88\x9a", TG_ERR_SYNTAX, 2, 1, "'\xe2\x88\x9a': names"},
+        {"x # caf\xc3\xa9 is fine here\n\xe2\x88\x9a", TG_ERR_SYNTAX, 2, 1,
+         "'\xe2\x88\x9a': names"},
         {"x \xff", TG_ERR_SYNTAX, 1, 3, "\\xff (not ASCII, nor UTF-8)"},
         {"sigmod(x)", TG_ERR_NAME, 1, 1, "unknown function 'sigmod' (did you mean 'sigmoid'?)"},
         {"sqr(x)", TG_ERR_NAME, 1, 1, "(did you mean 'sqrt'?)"},
@@ -247,7 +247,8 @@ static void errors_have_code_position_and_message(void **state)
         {"f(a) = f(a)", TG_ERR_NAME, 1, 8, "'f' cannot call itself"},
         {"f(a) = g(a); g(b) = f(b); f(x)", TG_ERR_NAME, 1, 8, "unknown function 'g'"},
         {"f(x); f(a) = a", TG_ERR_NAME, 1, 1, "unknown function 'f'"},
-        {"f(a) = a; f(a) = 2*a", TG_ERR_NAME, 1, 11, "cannot define 'f': it is a function (defined at 1:1)"},
+        {"f(a) = a; f(a) = 2*a", TG_ERR_NAME, 1, 11,
+         "cannot define 'f': it is a function (defined at 1:1)"},
         {"f(a) = a; f(x, y)", TG_ERR_SYNTAX, 1, 14, "f() takes 1 argument (defined at 1:1)"},
         {"f(a, b) = a; f(x)", TG_ERR_SYNTAX, 1, 17, "f() takes 2 arguments"},
         {"x(a) = a", TG_ERR_NAME, 1, 1, "cannot define 'x': it is an input"},

@@ -693,6 +693,18 @@ def _taken(nodes, i):
     return nd.args[1] if c != 0 else nd.args[2]
 
 
+def _reach(start, edges):
+    """The nodes reachable from start by following edges(i)."""
+    seen = set()
+    todo = [start]
+    while todo:
+        i = todo.pop()
+        if i not in seen:
+            seen.add(i)
+            todo.extend(edges(i))
+    return seen
+
+
 def evaluate(stmts, inputs, want_grad=True, keep=False):
     """inputs: list of (name, value) in command-line order. Returns Result. keep: also return
     the tape, the final bindings and the functions (for --expect formulas)."""
@@ -808,32 +820,17 @@ def evaluate(stmts, inputs, want_grad=True, keep=False):
 
     # The cone of nodes the output depends on, for the rule on non-finite values: the operands
     # of comparisons and the condition of where count; the branch where did not take does not.
-    cone = set()
-    todo = [last]
-    while todo:
-        i = todo.pop()
-        if i in cone:
-            continue
-        cone.add(i)
+    def depends(i):
         nd = nodes[i]
-        if nd.op == "where":
-            todo.extend((nd.args[0], _taken(nodes, i)))
-        else:
-            todo.extend(nd.args)
+        return (nd.args[0], _taken(nodes, i)) if nd.op == "where" else nd.args
+
     # The nodes gradients flow through: not into comparisons, nor where's condition or branch
     # not taken.
-    live = set()
-    todo = [last]
-    while todo:
-        i = todo.pop()
-        if i in live:
-            continue
-        live.add(i)
+    def flows(i):
         nd = nodes[i]
-        if nd.op == "where":
-            todo.append(_taken(nodes, i))
-        elif nd.op not in CMP:
-            todo.extend(nd.args)
+        return (_taken(nodes, i),) if nd.op == "where" else () if nd.op in CMP else nd.args
+
+    cone, live = _reach(last, depends), _reach(last, flows)
     bad = [i for i in sorted(cone) if not _isfin(nodes[i].val)]
     # Where a finite difference cannot judge: a convention at a kink (relu/abs at 0, pow at 0,
     # min/max at a tie, hypot at 0), a jump (a comparison of equal operands, a where condition

@@ -865,6 +865,27 @@ static NOINLINE int prefix_number(tg_parser *p, token *k, expr *out, double num)
     return 1;
 }
 
+static int at_definition(tg_parser *p, token *k);
+
+/* Is s[0..n-1] defined later in the program (after the lexer's place)? Then *line:*col is where.
+ * For the message of a call that comes before its definition. */
+static int defined_later(tg_parser *p, const char *s, size_t n, uint32_t *line, uint32_t *col)
+{
+    token k = {T_EOF, 0, 0, 0, 0, 0};
+    const lex_state saved = lex_save(p, &k);
+    int found = 0;
+    p->paren = 0;
+    for (lex(p, &k); k.kind != T_EOF && !found; lex(p, &k))
+        if (k.kind == T_NAME && k.end - k.start == n && !memcmp(p->src + k.start, s, n) &&
+            at_definition(p, &k)) {
+            found = 1;
+            *line = k.line;
+            *col = k.col;
+        }
+    lex_restore(p, &k, &saved);
+    return found;
+}
+
 static NOINLINE int name_error(tg_parser *p, const token *nt, int is_call)
 {
     const size_t n = nt->end - nt->start;
@@ -873,6 +894,7 @@ static NOINLINE int name_error(tg_parser *p, const token *nt, int is_call)
     const int b = find_builtin(s, n) != TG_N_OPS;
     const symbol *e = sym_find(p, s, n);
     const char *near = suggest(p, s, n, is_call);
+    uint32_t line = 0, col = 0;
     char hint[96] = "";
     if (near)
         snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
@@ -890,6 +912,12 @@ static NOINLINE int name_error(tg_parser *p, const token *nt, int is_call)
     else if (is_call && e)
         set_error(p, TG_ERR_NAME, nt->line, nt->col, "'%.*s' is %s, not a function", w, s,
                   e->kind == SYM_INPUT ? "an input" : "an assigned name");
+    else if (is_call && defined_later(p, s, n, &line, &col))
+        set_error(p, TG_ERR_NAME, nt->line, nt->col,
+                  "'%.*s' is called before its definition (at %u:%u): %s", w, s, (unsigned)line,
+                  (unsigned)col,
+                  p->scope ? "a body may call only functions defined before it (no recursion)"
+                           : "define a function before the statements that call it");
     else if (is_call)
         set_error(p, TG_ERR_NAME, nt->line, nt->col, "unknown function '%.*s'%s%s", w, s, hint,
                   p->scope ? " (a body may call only functions defined before it)" : "");

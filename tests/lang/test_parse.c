@@ -140,6 +140,24 @@ static void program_values_and_gradients_match_hand_derivation(void **state)
         {"powc = 1; dot = 2; x*powc*dot", 2 * X, 2, 0, 0},
         /* names are case-sensitive and may contain digits and underscores */
         {"X = x*2; _a1 = X + x; _a1", 3 * X, 3, 0, 0},
+        /* v2: comparisons are 1 or 0, pass no gradient, and bind loosest */
+        {"(x < y) + 2*(x > y) + 4*(x == x) + 8*(x != y) + 16*(x <= y) + 32*(x >= y)", 46, 0, 0, 0},
+        {"x + 1 < y*2", 0, 0, 0, 0},
+        {"(x > y)*x*z", X * Z, Z, 0, X},
+        /* v2: where(c, a, b) takes a where c != 0; the gradient flows into that branch only */
+        {"where(x > y, x*y, z)", X * Y, Y, X, 0},
+        {"where(z - 0.5, x, y)", Y, 0, 1, 0},
+        {"where(x < 0, log(-x), sqrt(x))", sqrt(X), 0.5 / sqrt(X), 0, 0},
+        /* v2: the new functions, by hand */
+        {"min(x, y) + max(y, z)", Y + Y, 0, 2, 0},
+        {"max(x, x)", X, 1, 0, 0},
+        {"atan2(y, x)", atan2(Y, X), -Y / (X * X + Y * Y), X / (X * X + Y * Y), 0},
+        {"hypot(x, y)", sqrt(X * X + Y * Y), X / sqrt(X * X + Y * Y), Y / sqrt(X * X + Y * Y), 0},
+        {"softplus(z) + log1p(z) + expm1(z)", log(1 + exp(Z)) + log1p(Z) + expm1(Z), 0, 0,
+         sig(Z) + 1 / (1 + Z) + exp(Z)},
+        {"asin(z) + acos(z) + atan(z)", asin(Z) + acos(Z) + atan(Z), 0, 0, 1 / (1 + Z * Z)},
+        {"x^pi", pow(X, 3.141592653589793), 3.141592653589793 * pow(X, 3.141592653589793 - 1), 0,
+         0},
         /* v2: pi is a constant (no gradient) */
         {"pi", 3.141592653589793, 0, 0, 0},
         {"-pi*x", -3.141592653589793 * X, -3.141592653589793, 0, 0},
@@ -303,9 +321,21 @@ static void literal_exponent_records_powc_and_variable_exponent_pow(void **state
         const char *src;
         tg_op op;
     } cases[] = {
-        {"x^2", TG_OP_POWC},      {"x**2", TG_OP_POWC},      {"x^-1", TG_OP_POWC},
-        {"x^(-1)", TG_OP_POWC},   {"pow(x, 3)", TG_OP_POWC}, {"x^y", TG_OP_POW},
-        {"pow(x, y)", TG_OP_POW}, {"-x", TG_OP_NEG},         {"-2", TG_OP_CONST},
+        {"x^2", TG_OP_POWC},
+        {"x**2", TG_OP_POWC},
+        {"x^-1", TG_OP_POWC},
+        {"x^(-1)", TG_OP_POWC},
+        {"pow(x, 3)", TG_OP_POWC},
+        {"x^y", TG_OP_POW},
+        {"pow(x, y)", TG_OP_POW},
+        {"-x", TG_OP_NEG},
+        {"-2", TG_OP_CONST},
+        {"x^pi", TG_OP_POWC},
+        {"x < y", TG_OP_LT},
+        {"x != y", TG_OP_NE},
+        {"where(x, y, z)", TG_OP_WHERE},
+        {"min(x, y)", TG_OP_MIN},
+        {"-pi", TG_OP_CONST},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run r = run_program(cases[i].src, strlen(cases[i].src));
@@ -371,10 +401,15 @@ static void names_and_functions_are_classified(void **state)
     (void)state;
     const char *names[] = {"x", "_", "a1", "A_b_9", "price", "sum", "neg", "powc", "Exp"};
     const char *not_names[] = {"", "1a", "a-b", "a b", "é", "a.b"};
-    const char *functions[] = {"exp",  "log",     "sqrt", "sin", "cos", "tan",
-                               "tanh", "sigmoid", "relu", "abs", "pow"};
-    const char *not_functions[] = {"add", "sub", "mul",   "div",   "neg", "powc",
-                                   "sum", "dot", "input", "const", "EXP", "ex"};
+    /* exactly the contract's list (version 2), written out here, not read from the op table */
+    const char *functions[] = {"exp",     "log",   "sqrt",  "sin",      "cos",   "tan",   "tanh",
+                               "sigmoid", "relu",  "abs",   "asin",     "acos",  "atan",  "sinh",
+                               "cosh",    "asinh", "acosh", "atanh",    "log1p", "expm1", "log2",
+                               "log10",   "erf",   "erfc",  "softplus", "pow",   "atan2", "hypot",
+                               "min",     "max",   "where"};
+    const char *not_functions[] = {"add",   "sub",   "mul", "div", "neg",  "powc", "sum",  "dot",
+                                   "input", "const", "EXP", "ex",  "step", "sign", "gate", "lt",
+                                   "le",    "gt",    "ge",  "eq",  "ne",   "pi"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         assert_true(tg_parse_is_name(names[i]));
     for (size_t i = 0; i < sizeof not_names / sizeof *not_names; i++)
@@ -383,6 +418,18 @@ static void names_and_functions_are_classified(void **state)
         assert_true(tg_parse_is_function(functions[i]));
     for (size_t i = 0; i < sizeof not_functions / sizeof *not_functions; i++)
         assert_false(tg_parse_is_function(not_functions[i]));
+    /* reserved: the functions and pi, nothing else */
+    for (size_t i = 0; i < sizeof functions / sizeof *functions; i++)
+        assert_true(tg_parse_is_reserved(functions[i]));
+    assert_true(tg_parse_is_reserved("pi"));
+    assert_false(tg_parse_is_reserved("Pi"));
+    assert_false(tg_parse_is_reserved("add"));
+    assert_false(tg_parse_is_reserved(NULL));
+    /* and the op table names no other language function */
+    size_t n_named = 0;
+    for (int op = 0; op < TG_N_OPS; op++)
+        n_named += tg_op_info_of((tg_op)op)->name != NULL;
+    assert_int_equal(n_named, sizeof functions / sizeof *functions);
 }
 
 /* Builds `n` copies of `open`, then `middle`, then n copies of `close`. */

@@ -43,7 +43,7 @@ tg_status tg_dot_export(const tg_tape *t, tg_var out, FILE *f)
     if (!t || !f)
         return TG_ERR_ARG;
     tgi_view v;
-    tg_status st = tgi_view_init(&v, t, out);
+    tg_status st = tgi_view_init(&v, t, out, 0);
     if (st != TG_OK)
         return st;
     char e[256], n[32];

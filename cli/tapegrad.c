@@ -1,5 +1,5 @@
 /* tapegrad.c: the `tapegrad` command. Reads a program of the expression language and its
- * inputs (NAME=VALUE), records it on a tape (ops/parse.c), runs backward, and hands the report,
+ * inputs (NAME=VALUE), records it on a tape (lang/parse.c), runs backward, and hands the report,
  * the checks and the pictures to the other files of cli/ (cli.h says which does what). The
  * contract is the interface spec (README.md, --help). */
 #include <errno.h>

@@ -156,6 +156,7 @@ void cli_options_free(options *o)
     free(o->inputs);
     free(o->expects);
     free(o->hess);
+    free(o->points);
 }
 
 char *cli_copy_n(const char *s, size_t n)

@@ -120,6 +120,9 @@ void cli_print_json(const options *o, const tg_tape *t, tg_var out, const tg_gra
     }
     printf("}");
     if (o->check) {
+        check_ok = 1; /* the check's own verdict, whatever --expect says */
+        for (size_t i = 0; i < o->n_inputs; i++)
+            check_ok &= res[i].ok;
         printf(", \"check\": {\"ok\": %s, \"tol\": ", check_ok ? "true" : "false");
         cli_json_number(stdout, o->tol);
         printf(", \"inputs\": [");
@@ -132,7 +135,15 @@ void cli_print_json(const options *o, const tg_tape *t, tg_var out, const tg_gra
             cli_json_number(stdout, res[i].abs_err);
             printf(", \"rel_err\": ");
             cli_json_number(stdout, res[i].rel_err);
-            printf(", \"ok\": %s}", res[i].ok ? "true" : "false");
+            printf(", \"ok\": %s", res[i].ok ? "true" : "false");
+            if (res[i].at_kink) { /* the one-sided differences there */
+                printf(", \"kink\": {\"left\": ");
+                cli_json_number(stdout, res[i].left);
+                printf(", \"right\": ");
+                cli_json_number(stdout, res[i].right);
+                printf("}");
+            }
+            printf("}");
         }
         printf("]}");
     }
@@ -148,7 +159,28 @@ void cli_print_json(const options *o, const tg_tape *t, tg_var out, const tg_gra
             cli_json_number(stdout, e->value);
             printf(", \"finite_diff\": ");
             cli_json_number(stdout, e->numeric);
-            printf(", \"ok\": %s}", e->ok ? "true" : "false");
+            printf(", \"ok\": %s, \"points\": [", e->ok ? "true" : "false");
+            for (int p = 0; p < CLI_N_POINTS; p++) {
+                const expect_point *q = &e->pt[p];
+                printf("%s{\"at\": {", p ? ", " : "");
+                for (size_t k = 0; k < o->n_inputs; k++) {
+                    printf("%s\"%s\": ", k ? ", " : "", o->inputs[k].name);
+                    cli_json_number(stdout, o->points ? o->points[(size_t)p * o->n_inputs + k]
+                                                      : o->inputs[k].value);
+                }
+                if (!q->checked) {
+                    printf("}, \"skipped\": true}");
+                    continue;
+                }
+                printf("}, \"engine\": ");
+                cli_json_number(stdout, q->engine);
+                printf(", \"formula_value\": ");
+                cli_json_number(stdout, q->formula);
+                printf(", \"finite_diff\": ");
+                cli_json_number(stdout, q->fd.numeric);
+                printf(", \"ok\": %s}", q->ok ? "true" : "false");
+            }
+            printf("]}");
         }
         printf("]");
     }

@@ -213,6 +213,10 @@ typedef struct tg_gradcheck_result {
     int kink;        /* 1 when not ok because out is not differentiable at x (one-sided slopes
                         differ) and expected lies between them: a subgradient such as
                         relu'(0) = 0, which no central difference confirms */
+    double left;     /* (f(x) - f(x - h)) / h over a tiny h (NaN if not finite) */
+    double right;    /* (f(x + h) - f(x)) / h */
+    int at_kink;     /* 1 when left and right differ: out is not differentiable at x, whether
+                        or not expected agrees with the central difference (abs at 0) */
 } tg_gradcheck_result;
 
 /* Checks `expected` as d(out)/d(x) by central differences over replays of the tape: x (a leaf)

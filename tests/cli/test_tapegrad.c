@@ -403,6 +403,27 @@ static void check_and_expect_exit_codes(void **state)
         {ARGS("x^3", "x=2", "--expect", "x=3*x^2", "--expect", "x=2*x^2"), 1, "MISMATCH"},
         {ARGS("x^3", "x=2", "--expect", "x=log(-x)"), 1, "MISMATCH"},
         {ARGS("x*y", "x=2", "y=3", "--expect", "y=x", "--check", "--tol", "1e-9"), 0, "ok"},
+        /* right at the given point only: 3x = 3x^2 at x = 1, not at the nearby points */
+        {ARGS("x^3", "x=1", "--expect", "x=3*x"), 1,
+         "it agrees at the given point, but not at every point near it"},
+        {ARGS("x^3", "x=1", "--expect", "x=3*x^2"), 0, "ok: the formula agrees with the engine "
+                                                        "at 4 of 4 points"},
+        /* by how much it is off: d/dw sigmoid(w*x+b) = s(1-s)x, here with the sign and a factor */
+        {ARGS("sigmoid(w*x+b)", "w=0.5", "x=2", "b=0.1", "--expect",
+              "w=-sigmoid(w*x+b)*(1-sigmoid(w*x+b))*x"),
+         1, "the formula has the wrong sign"},
+        {ARGS("sigmoid(w*x+b)", "w=0.5", "x=2", "b=0.1", "--expect",
+              "w=2*sigmoid(w*x+b)*(1-sigmoid(w*x+b))*x"),
+         1, "off by a constant factor: 2 times"},
+        {ARGS("x^2", "x=3", "--expect", "x=2*x+1"), 1, "off by a constant: engine + (1)"},
+        /* kinks: the same one-sided report under --check and --expect */
+        {ARGS("--check", "relu(x)", "x=0"), 1, "the engine's 0 is the left one"},
+        {ARGS("--check", "abs(x)", "x=0"), 0, "the engine's 0 is their mean"},
+        {ARGS("relu(x)", "x=0", "--expect", "x=0"), 1,
+         "the formula's and the engine's 0 is the left one"},
+        {ARGS("relu(x)", "x=-1", "--expect", "x=0"), 0, "ok"},
+        /* 17-digit numbers keep their columns */
+        {ARGS("--check", "x*1e-300", "x=1.2345678901234567"), 0, "1e-300"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         result r = run_cmd(NULL, cases[i].args);

@@ -150,32 +150,33 @@ typedef struct syntax {
     int prec, right_assoc, non_assoc;
 } syntax;
 
+/* From the op's public row (tg_op_info): its symbol and binding power (TG_PREC_* are the
+ * TGI_PREC_* below TGI_PREC_ATOM), else its language name, else its identifier. */
 static syntax syntax_of(unsigned op)
 {
-    const tgi_op_row *row = &tgi_ops[op];
-    syntax s = {FORM_CALL, row->symbol, TGI_PREC_ATOM, 0, 0};
-    if (row->flags & TGI_LEAF) {
+    const tg_op_info *in = tg_op_info_of((tg_op)op);
+    syntax s = {FORM_CALL, in->name ? in->name : in->id, TGI_PREC_ATOM, 0, 0};
+    if (in->n_args == 0) {
         s.form = FORM_LEAF;
     } else if (op == TG_OP_SUM) {
         s.form = FORM_SUM, s.prec = TGI_PREC_ADD;
     } else if (op == TG_OP_DOT) {
         s.form = FORM_DOT, s.prec = TGI_PREC_ADD;
-    } else if (row->arity == 1 && (row->flags & TGI_PREFIX)) {
-        s.form = FORM_PREFIX, s.prec = TGI_PREC_UNARY;
-    } else if (row->arity == 2 && (row->flags & TGI_INFIX)) {
-        s.form = FORM_INFIX;
-        const char c = row->symbol[0];
-        if (c == '+' || c == '-')
-            s.prec = TGI_PREC_ADD;
-        else if (c == '*' || c == '/')
-            s.prec = TGI_PREC_MUL;
-        else if (c == '^')
-            s.prec = TGI_PREC_POW, s.right_assoc = 1;
-        else
-            s.prec = TGI_PREC_CMP, s.non_assoc = 1;
+    } else if (in->symbol && in->n_args == 1) {
+        s.form = FORM_PREFIX, s.spell = in->symbol, s.prec = TGI_PREC_UNARY;
+    } else if (in->symbol && in->n_args == 2) {
+        s.form = FORM_INFIX, s.spell = in->symbol, s.prec = in->precedence;
+        s.right_assoc = in->right_assoc;
+        s.non_assoc = in->precedence == TGI_PREC_CMP;
     }
     return s;
 }
+
+_Static_assert((int)TG_PREC_COMPARE == (int)TGI_PREC_CMP && (int)TG_PREC_ADD == (int)TGI_PREC_ADD &&
+                   (int)TG_PREC_MUL == (int)TGI_PREC_MUL &&
+                   (int)TG_PREC_UNARY == (int)TGI_PREC_UNARY &&
+                   (int)TG_PREC_POW == (int)TGI_PREC_POW,
+               "the view's binding powers are the op table's");
 
 /* ---- Writing an operation over its operands ---------------------------------------------- */
 
@@ -824,15 +825,17 @@ static void placeholder_operand(const void *ctx, size_t k, const char **text, in
     *prec = TGI_PREC_ATOM;
 }
 
-/* Which rule of the row step s applies: 0 for the first arg, 1 for the second (n-ary: the
- * general slot; dot: 1 for the inputs x_j). */
+/* Which rule of the row step s applies: rule[k] for arg k; for the n-ary ops the general
+ * slot (sum: rule[0]; dot: rule[0] for the weights w_j, rule[1] for the inputs x_j). */
 static int rule_index(const tgi_view *v, const tgi_step *s)
 {
     const uint64_t c = v->t->code[s->at];
-    const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
-    if (row->arity == TGI_NARY)
-        return tgi_code_op(c) == TG_OP_DOT && s->k >= tgi_code_b(c) / 2;
-    return s->k > 0;
+    const unsigned op = tgi_code_op(c);
+    if (op == TG_OP_SUM)
+        return 0;
+    if (op == TG_OP_DOT)
+        return s->k >= n_args(v->t, s->at) / 2;
+    return s->k < 3 ? (int)s->k : 2;
 }
 
 static void rule_name(const tgi_view *v, const tgi_step *s, tgi_buf *b, int latex)
@@ -919,7 +922,7 @@ static void substitute(const tgi_view *v, tgi_buf *b, const char *r)
 const char *tgi_step_rule(const tgi_view *v, const tgi_step *s, char *buf, size_t cap)
 {
     tgi_buf b = tgi_buf_init(buf, cap);
-    const char *r = tgi_ops[tgi_code_op(v->t->code[s->at])].rule[rule_index(v, s)];
+    const char *r = tg_op_info_of((tg_op)tgi_code_op(v->t->code[s->at]))->rule[rule_index(v, s)];
     substitute(v, &b, r ? r : "?");
     return buf;
 }
@@ -1016,10 +1019,16 @@ const char *tgi_step_rule_name_latex(const tgi_view *v, const tgi_step *s, char 
 
 const char *tgi_step_rule_latex(const tgi_view *v, const tgi_step *s, char *buf, size_t cap)
 {
-    char text[256];
-    tgi_step_rule(v, s, text, sizeof text);
+    const tg_op_info *in = tg_op_info_of((tg_op)tgi_code_op(v->t->code[s->at]));
+    const char *r = in->rule_latex[rule_index(v, s)];
     tgi_buf b = tgi_buf_init(buf, cap);
-    tex_expr(&b, text, strlen(text));
+    if (r) {
+        substitute(v, &b, r);
+    } else { /* no LaTeX in the row: the language's text, converted */
+        char text[256];
+        tgi_step_rule(v, s, text, sizeof text);
+        tex_expr(&b, text, strlen(text));
+    }
     return buf;
 }
 

@@ -86,7 +86,7 @@ void tgi_trace_json(FILE *f, const tgi_view *v)
         fputs(",\"kind\":", f);
         json_str(f, op == TG_OP_INPUT ? "input" : op == TG_OP_CONST ? "const" : "op");
         fputs(",\"op\":", f);
-        json_str(f, tgi_ops[op].name);
+        json_str(f, tgi_ops[op].info.id);
         fputs(",\"expr\":", f);
         json_str(f, tgi_view_expr(v, i, e, CAP));
         fputs(",\"value\":", f);

@@ -56,6 +56,7 @@ typedef struct options {
     size_t n_inputs;
     expect_arg *expects;
     size_t n_expects;
+    unsigned width;      /* --width: columns of the text trace, 0 for $COLUMNS or 80 */
     int hessian;         /* --hessian */
     const char *jvp_arg; /* --jvp NAME=V,... */
     double *hess;        /* n_inputs^2, row-major, owned (cli_compute_higher) */

@@ -192,6 +192,10 @@ void cli_print_text(FILE *f, const options *o, const tg_tape *t, tg_var out,
                     const tg_gradcheck_result *res, int all_ok)
 {
     char b[40];
+    /* Before a Markdown trace the report is a code block, not a run-on paragraph. */
+    const int markdown = o->trace && o->trace_fmt == TG_TRACE_MARKDOWN;
+    if (markdown)
+        fputs("```text\n", f);
     fprintf(f, "value = %s\n", cli_fmt_text(tg_value(t, out), b, sizeof b));
     for (size_t i = 0; i < o->n_inputs; i++)
         fprintf(f, "d/d%s = %s\n", o->inputs[i].name,
@@ -202,4 +206,6 @@ void cli_print_text(FILE *f, const options *o, const tg_tape *t, tg_var out,
     cli_print_expects(f, o);
     if (!all_ok)
         fprintf(f, "\nMISMATCH: see the lines marked above (tol %g)\n", o->tol);
+    if (markdown)
+        fputs("```\n", f);
 }

@@ -233,9 +233,11 @@ static int latex_known_function(const char *name)
     return 0;
 }
 
-/* Writes op over n operands (given by arg) in the language (latex 0) or as LaTeX math. */
-static void write_op(tgi_buf *b, unsigned op, size_t n, operand_fn arg, const void *ctx, int latex)
+/* Writes op over n operands (given by arg) in the language (latex 0; 2: no spaces around any
+ * operator, for the short names of rules such as "d(a+b)/da") or as LaTeX math (latex 1). */
+static void write_op(tgi_buf *b, unsigned op, size_t n, operand_fn arg, const void *ctx, int mode)
 {
+    const int latex = mode == 1;
     const syntax s = syntax_of(op);
     const char *t0, *t1;
     int p0, p1;
@@ -264,7 +266,7 @@ static void write_op(tgi_buf *b, unsigned op, size_t n, operand_fn arg, const vo
         }
         if (latex)
             tgi_buf_add(b, latex_infix(s.spell));
-        else if (c == '*' || c == '/' || c == '^')
+        else if (c == '*' || c == '/' || c == '^' || mode == 2) /* tight, for rule names */
             tgi_buf_add(b, s.spell);
         else {
             tgi_buf_add(b, " ");
@@ -869,7 +871,7 @@ static void rule_name(const tgi_view *v, const tgi_step *s, tgi_buf *b, int late
     tgi_buf_add(b, latex ? "\\frac{\\partial " : "d(");
     if (latex)
         tgi_buf_add(b, "\\left(");
-    write_op(b, op, n_args(v->t, s->at), placeholder_operand, v, latex);
+    write_op(b, op, n_args(v->t, s->at), placeholder_operand, v, latex ? 1 : 2);
     tgi_buf_add(b, latex ? "\\right)}{\\partial " : ")/d");
     tgi_buf_add(b, v->ph_arg[s->k < 3 ? s->k : 2]);
     if (latex)

@@ -652,9 +652,9 @@ static int assign_labels(tgi_view *v, name_set *taken, name_set *used)
     return 1;
 }
 
-/* Chooses placeholders that are no name of the program and no label: the output is "L" unless
- * another node is called L (the output itself may be), an operation's args "a, b, c" (else
- * "u, v, w", ...), its result "y". */
+/* Chooses placeholders that are no name of the program and no label: the output is its own
+ * name when that is L, J, E, F or Q, else "L" unless another node is called L (then J, ...);
+ * an operation's args are "a, b, c" (else "u, v, w", ...), its result "y" (else "f", ...). */
 static int choose_placeholders(tgi_view *v, const name_set *taken, const name_set *used)
 {
     name_set ids = {0};
@@ -671,7 +671,10 @@ static int choose_placeholders(tgi_view *v, const name_set *taken, const name_se
     const char *out_label = tgi_view_label(v, v->out);
     const char *ph_out = NULL;
     for (size_t k = 0; k < sizeof outs / sizeof outs[0] && !ph_out; k++)
-        if (strcmp(out_label, outs[k]) == 0 || FREE(outs[k]))
+        if (strcmp(out_label, outs[k]) == 0) /* a loss called J is written dJ/dw */
+            ph_out = outs[k];
+    for (size_t k = 0; k < sizeof outs / sizeof outs[0] && !ph_out; k++)
+        if (FREE(outs[k]))
             ph_out = outs[k];
     snprintf(v->ph_out, sizeof v->ph_out, "%s", ph_out ? ph_out : "L");
     for (unsigned k = 0; !ph_out; k++) { /* every short one is taken: L_1, L_2, ... */
@@ -681,13 +684,26 @@ static int choose_placeholders(tgi_view *v, const name_set *taken, const name_se
     }
     static const char *const args[][3] = {
         {"a", "b", "c"}, {"u", "v", "w"}, {"p", "q", "r"}, {"A", "B", "C"}, {"U", "V", "W"}};
+    /* only the placeholders the trace's rules use must be free: c only for where(c, a, b) */
+    int need = 2;
+    for (uint32_t i = 0; i < v->n; i++) {
+        const unsigned op = tgi_code_op(v->t->code[i]);
+        const size_t n = n_args(v->t, i);
+        if (v->in_cone[i] && op != TG_OP_SUM && op != TG_OP_DOT && n > (size_t)need)
+            need = n > 3 ? 3 : (int)n;
+    }
     int found = 0;
     for (size_t k = 0; k < sizeof args / sizeof args[0] && !found; k++) {
         found = 1;
-        for (int j = 0; j < 3; j++)
+        for (int j = 0; j < need; j++)
             found &= FREE(args[k][j]) && strcmp(args[k][j], v->ph_out) != 0;
         for (int j = 0; j < 3 && found; j++)
             snprintf(v->ph_arg[j], sizeof v->ph_arg[j], "%s", args[k][j]);
+    }
+    for (size_t k = 0; found && k < sizeof args / sizeof args[0]; k++) { /* an unused third */
+        if (FREE(v->ph_arg[2]) && strcmp(v->ph_arg[2], v->ph_out) != 0)
+            break;
+        snprintf(v->ph_arg[2], sizeof v->ph_arg[2], "%s", args[k][2]);
     }
     for (unsigned k = 0; !found; k++) {
         found = 1;

@@ -339,7 +339,7 @@ static void labels_are_names_expressions_or_generated(void **state)
     char *text = trace_string(t, out, TG_TRACE_TEXT);
     assert_contains(text, "at c_2 = c + c:");
     assert_contains(text, "\nc_2*(-0.5)          c_2*(-0.5)          6, -0.5             -3\n");
-    assert_contains(text, "at exp(c_2*(-0.5)):  d(exp(u))/du = exp(u)\n");
+    assert_contains(text, "at exp(c_2*(-0.5)):  d(exp(a))/da = exp(a)\n");
     assert_contains(text, "dL/d(exp(c_2*(-0.5)) + c) = 1\n");
     assert_null(strstr(text, "exp(q)"));
     /* d/dc [exp(-(c + c)/2) + c] = -exp(-c) + 1 at c = 3, and the sum has 3 terms */

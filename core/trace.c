@@ -834,6 +834,21 @@ void tgi_view_clear(tgi_view *v)
     memset(v, 0, sizeof *v);
 }
 
+const char *tgi_view_label_fit(const tgi_view *v, uint32_t i, char *buf, size_t width)
+{
+    const char *label = tgi_view_label(v, i);
+    if (width < 8)
+        width = 8;
+    if (tgi_n_chars(label) <= width)
+        return tgi_fit(buf, label, width);
+    char id[16];
+    const int n_id = snprintf(id, sizeof id, "~%u", (unsigned)i);
+    tgi_fit(buf, label, width - (size_t)n_id + 3); /* ends in "...": replaced by ~id */
+    const size_t len = strlen(buf);
+    memcpy(buf + len - 3, id, (size_t)n_id + 1);
+    return buf;
+}
+
 /* ---- Rules ------------------------------------------------------------------------------- */
 
 static void placeholder_operand(const void *ctx, size_t k, const char **text, int *prec)

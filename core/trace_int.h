@@ -82,6 +82,11 @@ static inline const char *tgi_view_label(const tgi_view *v, uint32_t i)
     return v->labels + v->label_off[i];
 }
 
+/* Node i's label in at most `width` characters (at least 8) for a picture's box: the label if
+ * it fits, else its start and "~" and the node's id ("weight_input_to_h~7"), which stays unique
+ * among the cone's labels. buf holds at least 4 * width + 1 bytes; returns buf. */
+TGI_FUNC const char *tgi_view_label_fit(const tgi_view *v, uint32_t i, char *buf, size_t width);
+
 /* Is node i a constant (no gradient shown)? */
 TGI_FUNC int tgi_is_const(const tg_tape *t, uint32_t i);
 

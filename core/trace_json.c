@@ -65,7 +65,7 @@ void tgi_trace_json(FILE *f, const tgi_view *v)
 {
     const tg_tape *t = v->t;
     enum { CAP = 8192 };
-    char n[32], name[512], rule[512], d1[1024], d2[1024], f1[40], f2[40];
+    char n[32], name[512], rule[512], d1[1024], d2[1024], f1[40], f2[40], short_label[4 * 26 + 1];
     char *e = malloc(CAP), *txt = malloc(CAP);
     if (!e || !txt) {
         free(e);
@@ -97,7 +97,9 @@ void tgi_trace_json(FILE *f, const tgi_view *v)
         const size_t n_in = tg_n_inputs(t, vi);
         for (size_t k = 0; k < n_in; k++)
             fprintf(f, "%s%u", k ? "," : "", (unsigned)tg_input_of(t, vi, k).id);
-        fputs("]}", f);
+        fputs("],\"label_short\":", f); /* at most 26 characters, still unique */
+        json_str(f, tgi_view_label_fit(v, i, short_label, 26));
+        fputs("}", f);
     }
     fputs("],\n\"steps\":[", f);
     for (uint32_t sp = 0; sp < v->n_steps; sp++) {

@@ -334,11 +334,41 @@ static void precedence_traps_print_as_they_compute(void **state)
     }
 }
 
+/* Labels cut for a picture's box stay unique: two long names that start alike. */
+static void fitted_labels_stay_unique(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_var w1 = tg_input(t, 1), w2 = tg_input(t, 2);
+    tg_set_name(t, w1, "weight_input_to_hidden_1");
+    tg_set_name(t, w2, "weight_input_to_hidden_2");
+    tg_var p = tg_mul(t, w1, w2);
+    tg_set_name(t, p, "weight_input_to_hidden_product");
+    assert_int_equal(tg_backward(t, p), TG_OK);
+    tgi_view v;
+    assert_int_equal(tgi_view_init(&v, t, p, 80), TG_OK);
+    char a[4 * 16 + 1], b[4 * 16 + 1];
+    for (uint32_t i = 0; i < 3; i++)
+        for (uint32_t j = i + 1; j < 3; j++) {
+            tgi_view_label_fit(&v, i, a, 16);
+            tgi_view_label_fit(&v, j, b, 16);
+            assert_true(tgi_n_chars(a) <= 16 && tgi_n_chars(b) <= 16);
+            if (strcmp(a, b) == 0)
+                fail_msg("nodes %u and %u are both '%s' in 16 characters", (unsigned)i, (unsigned)j,
+                         a);
+        }
+    tgi_view_label_fit(&v, 0, a, 16);
+    assert_string_equal(a, "weight_input_t~0");
+    tgi_view_clear(&v);
+    tg_tape_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(precedence_traps_print_as_they_compute),
         cmocka_unit_test(printed_expressions_parse_back_to_the_nodes),
+        cmocka_unit_test(fitted_labels_stay_unique),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -849,6 +849,36 @@ const char *tgi_view_label_fit(const tgi_view *v, uint32_t i, char *buf, size_t 
     return buf;
 }
 
+const char *tgi_dl_d(char *buf, size_t cap, const tgi_view *v, const char *label)
+{
+    snprintf(buf, cap, tgi_n_chars(label) == 1 ? "d%s/d%s" : "d%s/d(%s)", v->ph_out, label);
+    return buf;
+}
+
+const char *tgi_factor(char *buf, double x)
+{
+    char n[32];
+    tgi_num(n, x);
+    snprintf(buf, 40, n[0] == '-' ? "(%s)" : "%s", n);
+    return buf;
+}
+
+const char *tgi_step_text(const tgi_view *v, const tgi_step *s, char *buf, size_t cap)
+{
+    char d1[1024], d2[1024], name[512], f1[40], f2[40], n[32];
+    snprintf(buf, cap, "%s += %s * %s = %s * %s = %s",
+             tgi_dl_d(d1, sizeof d1, v, tgi_view_label(v, s->to)),
+             tgi_dl_d(d2, sizeof d2, v, tgi_view_label(v, s->at)),
+             tgi_step_rule_name(v, s, name, sizeof name), tgi_factor(f1, s->upstream),
+             tgi_factor(f2, s->local), tgi_num(n, s->contribution));
+    return buf;
+}
+
+int tgi_in_table(const tgi_view *v, uint32_t i)
+{
+    return v->in_cone[i] && (v->label_kind[i] != TGI_LABEL_CONST || i == v->out);
+}
+
 /* ---- Rules ------------------------------------------------------------------------------- */
 
 static void placeholder_operand(const void *ctx, size_t k, const char **text, int *prec)

@@ -87,6 +87,19 @@ static inline const char *tgi_view_label(const tgi_view *v, uint32_t i)
  * among the cone's labels. buf holds at least 4 * width + 1 bytes; returns buf. */
 TGI_FUNC const char *tgi_view_label_fit(const tgi_view *v, uint32_t i, char *buf, size_t width);
 
+/* "dL/dx" for a one-character label, "dL/d(apple)" otherwise (L: the view's placeholder). */
+TGI_FUNC const char *tgi_dl_d(char *buf, size_t cap, const tgi_view *v, const char *label);
+
+/* Step s written out: "dL/d(tax) += dL/d(price) * d(a*b)/db = 1 * 650 = 650". */
+TGI_FUNC const char *tgi_step_text(const tgi_view *v, const tgi_step *s, char *buf, size_t cap);
+
+/* A factor inside a product: negative numbers in parentheses, "1.1 * (-1)". 40 bytes. */
+TGI_FUNC const char *tgi_factor(char *buf, double x);
+
+/* Does node i get a row of the tables: the cone, constants only when named (an unnamed one is
+ * already shown by its value wherever it is used) or when it is the output. */
+TGI_FUNC int tgi_in_table(const tgi_view *v, uint32_t i);
+
 /* Is node i a constant (no gradient shown)? */
 TGI_FUNC int tgi_is_const(const tg_tape *t, uint32_t i);
 

@@ -9,22 +9,6 @@
 #include "ops_int.h"
 #include "trace_int.h"
 
-/* "dL/dx" for a one-character label, "dL/d(apple)" otherwise (L: the view's placeholder). */
-static const char *dl_d(char *buf, size_t cap, const tgi_view *v, const char *label)
-{
-    snprintf(buf, cap, tgi_n_chars(label) == 1 ? "d%s/d%s" : "d%s/d(%s)", v->ph_out, label);
-    return buf;
-}
-
-/* A factor inside a product: negative numbers in parentheses, "1.1 * (-1)". */
-static const char *factor(char *buf, double x)
-{
-    char n[32];
-    tgi_num(n, x);
-    snprintf(buf, 40, n[0] == '-' ? "(%s)" : "%s", n);
-    return buf;
-}
-
 /* A JSON string that is also safe inside an HTML <script>: <, > and & as \u escapes, so no
  * name can close the script element; invalid UTF-8 bytes become '?'. */
 static void json_str(FILE *f, const char *s)
@@ -65,7 +49,7 @@ void tgi_trace_json(FILE *f, const tgi_view *v)
 {
     const tg_tape *t = v->t;
     enum { CAP = 8192 };
-    char n[32], name[512], rule[512], d1[1024], d2[1024], f1[40], f2[40], short_label[4 * 26 + 1];
+    char n[32], name[512], rule[512], short_label[4 * 26 + 1];
     char *e = malloc(CAP), *txt = malloc(CAP);
     if (!e || !txt) {
         free(e);
@@ -110,12 +94,8 @@ void tgi_trace_json(FILE *f, const tgi_view *v)
         json_str(f, name);
         fputs(",\"formula\":", f);
         json_str(f, tgi_step_rule(v, s, rule, sizeof rule));
-        snprintf(txt, CAP, "%s += %s * %s = %s * %s = %s",
-                 dl_d(d1, sizeof d1, v, tgi_view_label(v, s->to)),
-                 dl_d(d2, sizeof d2, v, tgi_view_label(v, s->at)), name, factor(f1, s->upstream),
-                 factor(f2, s->local), tgi_num(n, s->contribution));
         fputs(",\"text\":", f);
-        json_str(f, txt);
+        json_str(f, tgi_step_text(v, s, txt, CAP));
         fputs(",\"contribution\":", f);
         json_num(f, s->contribution);
         fprintf(f, ",\"contribution_s\":\"%s\"", tgi_num(n, s->contribution));

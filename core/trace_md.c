@@ -47,11 +47,6 @@ static void tex_factor(tgi_buf *b, double x)
     tgi_buf_add(b, n[0] == '-' ? ")" : "");
 }
 
-static int in_table(const tgi_view *v, uint32_t i)
-{
-    return v->in_cone[i] && (v->label_kind[i] != TGI_LABEL_CONST || i == v->out);
-}
-
 /* The args' values of node i, "100, 2". */
 static void arg_values(FILE *f, const tgi_view *v, uint32_t i)
 {
@@ -90,7 +85,7 @@ void tgi_trace_markdown(FILE *f, const tgi_view *v)
     }
     fputs("\n\n| node | operation | inputs | value |\n|:--|:--|:--|--:|\n", f);
     for (uint32_t i = 0; i < v->n; i++) {
-        if (!in_table(v, i))
+        if (!tgi_in_table(v, i))
             continue;
         fputs("| ", f);
         md_text(f, tgi_view_label(v, i));
@@ -161,7 +156,7 @@ void tgi_trace_markdown(FILE *f, const tgi_view *v)
             "\n#### Gradients\n\n| node | $\\partial %s / \\partial \\text{node}$ |\n|:--|--:|\n",
             v->ph_out);
     for (uint32_t i = 0; i < v->n; i++) {
-        if (!in_table(v, i) || tgi_is_const(t, i))
+        if (!tgi_in_table(v, i) || tgi_is_const(t, i))
             continue;
         fputs("| ", f);
         md_text(f, tgi_view_label(v, i));

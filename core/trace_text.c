@@ -109,22 +109,6 @@ static void line_cell(FILE *f, line *l, size_t at, const char *s)
 
 /* ---- Pieces of formulas ------------------------------------------------------------------- */
 
-/* "dL/dx" for a one-character label, "dL/d(apple)" otherwise (L: the view's placeholder). */
-static const char *dl_d(char *buf, size_t cap, const tgi_view *v, const char *label)
-{
-    snprintf(buf, cap, tgi_n_chars(label) == 1 ? "d%s/d%s" : "d%s/d(%s)", v->ph_out, label);
-    return buf;
-}
-
-/* A factor inside a product: negative numbers in parentheses, "1.1 * (-1)". */
-static const char *factor(char *buf, double x)
-{
-    char n[32];
-    tgi_num(n, x);
-    snprintf(buf, 40, n[0] == '-' ? "(%s)" : "%s", n);
-    return buf;
-}
-
 /* The args' values of node i, "100, 2". */
 static const char *arg_values(const tgi_view *v, uint32_t i, char *buf, size_t cap)
 {
@@ -139,13 +123,6 @@ static const char *arg_values(const tgi_view *v, uint32_t i, char *buf, size_t c
     return buf;
 }
 
-/* Which nodes get a row of the forward table: the cone, but constants only when named (an
- * unnamed constant is already shown by its value wherever it is used) or when it is out. */
-static int in_table(const tgi_view *v, uint32_t i)
-{
-    return v->in_cone[i] && (v->label_kind[i] != TGI_LABEL_CONST || i == v->out);
-}
-
 /* The terms of a sum: all of them when there are few, else the first three and the last two. */
 #define SUM_SHOWN 8
 
@@ -154,7 +131,7 @@ static void text_sum(FILE *f, const tgi_view *v, uint32_t i, tgi_buf *b)
 {
     char d[512], n[40];
     *b = tgi_buf_init(b->p, b->cap);
-    tgi_buf_add(b, dl_d(d, sizeof d, v, tgi_view_label(v, i)));
+    tgi_buf_add(b, tgi_dl_d(d, sizeof d, v, tgi_view_label(v, i)));
     tgi_buf_add(b, " =");
     uint32_t j = 0;
     const uint32_t m = v->n_into[i];
@@ -217,7 +194,7 @@ static void forward_table(FILE *f, const tgi_view *v, char *e, size_t e_cap)
      * and a cell longer than its column pushes the rest of its row onto the next line. */
     size_t w_node = 4, w_op = 9, w_in = 6, w_val = 5;
     for (uint32_t i = 0; i < v->n; i++) {
-        if (!in_table(v, i))
+        if (!tgi_in_table(v, i))
             continue;
         size_t k = tgi_n_chars(tgi_view_label(v, i));
         w_node = k > w_node ? k : w_node;
@@ -255,7 +232,7 @@ static void forward_table(FILE *f, const tgi_view *v, char *e, size_t e_cap)
             (int)w_val, dash);
     free(dash);
     for (uint32_t i = 0; i < v->n; i++) {
-        if (!in_table(v, i))
+        if (!tgi_in_table(v, i))
             continue;
         char fit[4 * 80 + 1];
         line_cell(f, &l, 0, tgi_view_label(v, i));
@@ -298,7 +275,7 @@ void tgi_trace_text(FILE *f, const tgi_view *v)
         fputs("(out of memory)\n", f);
         return;
     }
-    char n[32], name[512], d1[512], d2[512], f1[40], f2[40];
+    char n[32], d1[512];
     tgi_buf b = tgi_buf_init(big, CAP);
 
     const char *out_label = tgi_view_label(v, v->out);
@@ -313,7 +290,7 @@ void tgi_trace_text(FILE *f, const tgi_view *v)
              "\nBackward pass (reverse tape order; %s, %s: an operation's inputs, %s: its output)",
              v->ph_arg[0], v->ph_arg[1], v->ph_y);
     emit(f, v, big, 4);
-    snprintf(big, CAP, "%s = 1", dl_d(d1, sizeof d1, v, out_label));
+    snprintf(big, CAP, "%s = 1", tgi_dl_d(d1, sizeof d1, v, out_label));
     emit(f, v, big, 4);
     uint32_t sp = 0; /* steps are grouped by consumer, in the same order as this loop */
     for (uint32_t i = v->n; i-- > 0;) {
@@ -337,11 +314,8 @@ void tgi_trace_text(FILE *f, const tgi_view *v)
         emit(f, v, big, 4);
         for (; sp < v->n_steps && v->steps[sp].at == i; sp++) {
             const tgi_step *s = &v->steps[sp];
-            snprintf(big, CAP, "  %s += %s * %s = %s * %s = %s",
-                     dl_d(d1, sizeof d1, v, tgi_view_label(v, s->to)),
-                     dl_d(d2, sizeof d2, v, tgi_view_label(v, i)),
-                     tgi_step_rule_name(v, s, name, sizeof name), factor(f1, s->upstream),
-                     factor(f2, s->local), tgi_num(n, s->contribution));
+            big[0] = big[1] = ' ';
+            tgi_step_text(v, s, big + 2, CAP - 2);
             emit(f, v, big, 6);
         }
     }
@@ -349,16 +323,16 @@ void tgi_trace_text(FILE *f, const tgi_view *v)
     fprintf(f, "\nGradients\n");
     size_t w = 0;
     for (uint32_t i = 0; i < v->n; i++)
-        if (in_table(v, i) && !tgi_is_const(t, i)) {
-            const size_t k = tgi_n_chars(dl_d(d1, sizeof d1, v, tgi_view_label(v, i))) + 2;
+        if (tgi_in_table(v, i) && !tgi_is_const(t, i)) {
+            const size_t k = tgi_n_chars(tgi_dl_d(d1, sizeof d1, v, tgi_view_label(v, i))) + 2;
             w = k > w ? k : w;
         }
     if (w > v->width / 2)
         w = v->width / 2;
     for (uint32_t i = 0; i < v->n; i++) {
-        if (!in_table(v, i) || tgi_is_const(t, i))
+        if (!tgi_in_table(v, i) || tgi_is_const(t, i))
             continue;
-        snprintf(big, CAP, "%s =", dl_d(d1, sizeof d1, v, tgi_view_label(v, i)));
+        snprintf(big, CAP, "%s =", tgi_dl_d(d1, sizeof d1, v, tgi_view_label(v, i)));
         const size_t k = tgi_n_chars(big);
         snprintf(big + strlen(big), CAP - strlen(big), "%*s %s", (int)(k < w ? w - k : 0), "",
                  tgi_num(n, t->grad[i]));

@@ -153,9 +153,11 @@ static void print_off_by(FILE *f, const expect_arg *e, double tol)
     else {
         const expect_point *q = &e->pt[0];
         if (q->checked && !q->ok)
-            fprintf(f, "  at the given point the formula is off by %s (%s times the engine's)\n",
+            fprintf(f, "  at the given point the formula is off by %s%s%s%s\n",
                     cli_fmt_text(q->formula - q->engine, b1, sizeof b1),
-                    cli_fmt_text(q->engine != 0.0 ? q->formula / q->engine : NAN, b2, sizeof b2));
+                    q->engine != 0.0 ? " (" : "",
+                    q->engine != 0.0 ? cli_fmt_text(q->formula / q->engine, b2, sizeof b2) : "",
+                    q->engine != 0.0 ? " times the engine's)" : "");
         else
             fprintf(f, "  it agrees at the given point, but not at every point near it\n");
     }
@@ -188,8 +190,11 @@ void cli_print_expects(FILE *f, const options *o)
             char name[16];
             snprintf(name, sizeof name, p ? "nearby %d" : "given", p);
             if (!q->checked) {
-                fprintf(f, "  %-*s  skipped: the program's value or gradient is not finite there\n",
-                        wp, legend ? name : at[p]);
+                fprintf(f, "  %-*s  skipped: %s\n", wp, legend ? name : at[p],
+                        q->skipped == SKIP_KINK
+                            ? "across a kink (relu, abs, min, max, a comparison or where changes "
+                              "side)"
+                            : "the program's value or gradient is not finite there");
                 continue;
             }
             fprintf(f, "  %-*s  %*s  %*s  %*s  %s\n", wp, legend ? name : at[p], we,
@@ -207,14 +212,19 @@ void cli_print_expects(FILE *f, const options *o)
         }
         for (int p = 0; p < CLI_N_POINTS; p++) {
             const expect_point *q = &e->pt[p];
-            if (q->checked && q->fd.at_kink)
+            if (q->checked && q->fd.at_kink) {
                 print_kink(f, "  ", q->ok ? "the formula's and the engine's" : "the engine's",
                            at[p], &q->fd, q->engine, o->tol);
+                const char *side = q->ok ? NULL : kink_side(&q->fd, q->formula, o->tol);
+                if (side)
+                    fprintf(f, "    the formula's %s is %s: another convention\n",
+                            cli_fmt_text(q->formula, b[3], sizeof b[3]), side);
+            }
         }
         if (e->ok) {
             fprintf(f, "  ok: the formula agrees with the engine at %d of %d points", n_checked,
                     CLI_N_POINTS);
-            fprintf(f, n_checked < CLI_N_POINTS ? " (the others are outside the domain)\n" : "\n");
+            fprintf(f, n_checked < CLI_N_POINTS ? " (the others are skipped)\n" : "\n");
             continue;
         }
         int fd_engine = 0, fd_formula = 0;
@@ -303,6 +313,53 @@ static int make_points(options *o)
     return 1;
 }
 
+/* Which smooth piece of the program the current values are in: for every node out depends on
+ * whose derivative changes at a kink or a branch (relu, abs, min, max, comparisons, where and
+ * the internal step, sign, gate), the side it is on. Two points with the same pieces have no
+ * kink between them along the way that matters for a formula (the conventions at a kink,
+ * relu'(0) = 0, hold only at the kink). piece[] has out.id + 1 entries. */
+static void pieces_of(const tg_tape *t, tg_var out, const unsigned char *cone, signed char *piece)
+{
+    for (uint32_t i = 0; i <= out.id; i++) {
+        const tg_var v = {i};
+        piece[i] = 0;
+        if (!cone[i])
+            continue;
+        const tg_op op = tg_op_of(t, v);
+        const size_t n = tg_n_inputs(t, v);
+        const double a = n > 0 ? tg_value(t, tg_input_of(t, v, 0)) : 0.0;
+        const double b = n > 1 ? tg_value(t, tg_input_of(t, v, 1)) : 0.0;
+        switch (op) {
+        case TG_OP_RELU:
+        case TG_OP_ABS:
+        case TG_OP_STEP:
+        case TG_OP_SIGN:
+            piece[i] = (signed char)((a > 0) - (a < 0));
+            break;
+        case TG_OP_GATE:
+            piece[i] = (signed char)((b > 0) - (b < 0));
+            break;
+        case TG_OP_MIN:
+        case TG_OP_MAX:
+            piece[i] = (signed char)((a > b) - (a < b));
+            break;
+        case TG_OP_LT:
+        case TG_OP_LE:
+        case TG_OP_GT:
+        case TG_OP_GE:
+        case TG_OP_EQ:
+        case TG_OP_NE:
+            piece[i] = (signed char)(tg_value(t, v) != 0.0);
+            break;
+        case TG_OP_WHERE:
+            piece[i] = (signed char)(a != 0.0 || a != a);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
 /* Sets the inputs to point p and recomputes everything: values (the formulas' too, which are
  * on the tape) and gradients. 1 if out and every input's gradient are finite there. */
 static int move_to(const options *o, tg_tape *t, tg_var out, int p)
@@ -333,13 +390,30 @@ int cli_run_checks(options *o, tg_tape *t, tg_var out, tg_gradcheck_result *res)
         cli_error("out of memory");
         return 0;
     }
+    unsigned char *cone = calloc((size_t)out.id + 1, 1);
+    signed char *given = malloc((size_t)out.id + 1), *here = malloc((size_t)out.id + 1);
+    if (!cone || !given || !here) {
+        free(cone);
+        free(given);
+        free(here);
+        cli_error("out of memory");
+        return 0;
+    }
+    cli_mark_cone(t, out, cone);
+    pieces_of(t, out, cone, given);
     for (int p = 0; p < CLI_N_POINTS; p++) {
-        const int finite = p == 0 || move_to(o, t, out, p);
+        int skipped = p == 0 ? SKIP_NONE : move_to(o, t, out, p) ? SKIP_NONE : SKIP_NONFINITE;
+        if (p > 0 && !skipped) {
+            pieces_of(t, out, cone, here);
+            if (memcmp(given, here, (size_t)out.id + 1) != 0)
+                skipped = SKIP_KINK;
+        }
         for (size_t i = 0; i < o->n_expects; i++) {
             expect_arg *e = &o->expects[i];
             expect_point *q = &e->pt[p];
-            q->checked = finite;
-            if (!finite)
+            q->checked = !skipped;
+            q->skipped = skipped;
+            if (skipped)
                 continue;
             const tg_var x = o->inputs[e->index].v;
             q->engine = tg_grad(t, x);
@@ -348,6 +422,9 @@ int cli_run_checks(options *o, tg_tape *t, tg_var out, tg_gradcheck_result *res)
             q->ok = agrees(q->formula, q->engine, o->tol);
         }
     }
+    free(cone);
+    free(given);
+    free(here);
     if (!move_to(o, t, out, 0)) /* back to the given point, where everything was finite */
         cli_error("internal: the given point is no longer finite");
     for (size_t i = 0; i < o->n_expects; i++) {

@@ -26,11 +26,15 @@ typedef struct input_arg {
 /* --expect checks at the given point and at CLI_N_POINTS - 1 nearby seeded ones. */
 #define CLI_N_POINTS 4
 
+enum { SKIP_NONE = 0, SKIP_NONFINITE, SKIP_KINK };
+
 /* One point an --expect formula is checked at. */
 typedef struct expect_point {
     double engine, formula;
     tg_gradcheck_result fd; /* the finite difference there (fd.expected: the formula) */
-    int checked;            /* 0: skipped, the program is not finite there */
+    int checked;            /* 0: skipped (see skipped) */
+    int skipped;            /* SKIP_NONFINITE: the program is not finite there; SKIP_KINK: a
+                               kink lies between it and the given point */
     int ok;                 /* |formula - engine| <= tol * max(1, |engine|) */
 } expect_point;
 

@@ -96,20 +96,12 @@ void cli_print_check(FILE *f, const options *o, const tg_gradcheck_result *res)
 
 /* ---- --expect ---------------------------------------------------------------------------- */
 
-/* "x = 1.037, y = 2": the inputs at point p. */
-static const char *point_text(const options *o, int p, char *buf, size_t cap)
+/* "x = 1.037": input k at point p (the other inputs stay at their given values). */
+static const char *point_text(const options *o, int p, size_t k, char *buf, size_t cap)
 {
-    size_t len = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < o->n_inputs && len + 1 < cap; i++) {
-        char num[32];
-        const int n =
-            snprintf(buf + len, cap - len, "%s%s = %s", i ? ", " : "", o->inputs[i].name,
-                     cli_fmt_short(o->points[(size_t)p * o->n_inputs + i], num, sizeof num));
-        if (n < 0)
-            break;
-        len = len + (size_t)n < cap ? len + (size_t)n : cap - 1;
-    }
+    char num[32];
+    snprintf(buf, cap, "%s = %s", o->inputs[k].name,
+             cli_fmt_short(o->points[(size_t)p * o->n_inputs + k], num, sizeof num));
     return buf;
 }
 
@@ -171,7 +163,7 @@ void cli_print_expects(FILE *f, const options *o)
         int wp = 5, we = 6, wf = 7, wn = 11, n_checked = 0, n_bad = 0;
         for (int p = 0; p < CLI_N_POINTS; p++) {
             const expect_point *q = &e->pt[p];
-            wp = max_int(wp, (int)strlen(point_text(o, p, at[p], sizeof at[p])));
+            wp = max_int(wp, (int)strlen(point_text(o, p, e->index, at[p], sizeof at[p])));
             we = max_int(we, (int)strlen(cli_fmt_text(q->engine, b[0], sizeof b[0])));
             wf = max_int(wf, (int)strlen(cli_fmt_text(q->formula, b[1], sizeof b[1])));
             wn = max_int(wn, (int)strlen(cli_fmt_text(q->fd.numeric, b[2], sizeof b[2])));
@@ -181,8 +173,8 @@ void cli_print_expects(FILE *f, const options *o)
         const int legend = wp > 40; /* many inputs: the points are listed below the table */
         if (legend)
             wp = 8;
-        fprintf(f, "\nexpect d/d%s = %s   (at the given point and %d nearby ones, tol %g)\n",
-                e->name, e->formula, CLI_N_POINTS - 1, o->tol);
+        fprintf(f, "\nexpect d/d%s = %s   (at the given %s and %d nearby values, tol %g)\n",
+                e->name, e->formula, e->name, CLI_N_POINTS - 1, o->tol);
         fprintf(f, "  %-*s  %*s  %*s  %*s\n", wp, "point", we, "engine", wf, "formula", wn,
                 "finite diff");
         for (int p = 0; p < CLI_N_POINTS; p++) {
@@ -282,9 +274,11 @@ int cli_eval_expects(options *o, tg_tape *t)
     }
     return EXIT_OK;
 }
-/* The points --expect checks at: the given one, and CLI_N_POINTS - 1 nearby ones where every
- * input moves by up to 5% of its value (0.05 at 0) in a seeded direction, rounded to 4
- * significant digits so that a student can redo the arithmetic. Always the same points. */
+/* The points --expect checks at: the given one, and CLI_N_POINTS - 1 nearby ones where the
+ * input the formula is the derivative for moves by 1% to 5% of its value (0.01 to 0.05 at 0) in
+ * a seeded direction, rounded to 4 significant digits so that a student can redo the
+ * arithmetic; the other inputs keep their values (a formula may rely on them: the one-hot
+ * target of softmax's dL/da = y - t). Always the same points. */
 static int make_points(options *o)
 {
     const size_t n = o->n_inputs;
@@ -360,12 +354,14 @@ static void pieces_of(const tg_tape *t, tg_var out, const unsigned char *cone, s
     }
 }
 
-/* Sets the inputs to point p and recomputes everything: values (the formulas' too, which are
- * on the tape) and gradients. 1 if out and every input's gradient are finite there. */
-static int move_to(const options *o, tg_tape *t, tg_var out, int p)
+/* Sets input k to its value at point p (p = 0: every input to its given value) and recomputes
+ * everything: values (the formulas' too, which are on the tape) and gradients. 1 if out and
+ * every input's gradient are finite there. */
+static int move_to(const options *o, tg_tape *t, tg_var out, int p, size_t k)
 {
     for (size_t i = 0; i < o->n_inputs; i++)
-        tg_set_value(t, o->inputs[i].v, o->points[(size_t)p * o->n_inputs + i]);
+        if (p == 0 || i == k)
+            tg_set_value(t, o->inputs[i].v, o->points[(size_t)p * o->n_inputs + i]);
     tg_tape_forward(t);
     if (tg_backward(t, out) != TG_OK || !isfinite(tg_value(t, out)))
         return 0;
@@ -373,6 +369,21 @@ static int move_to(const options *o, tg_tape *t, tg_var out, int p)
         if (!isfinite(tg_grad(t, o->inputs[i].v)))
             return 0;
     return 1;
+}
+
+/* Checks expect e at point p of the current values (the tape has been moved there). */
+static void check_point(const options *o, tg_tape *t, tg_var out, expect_arg *e, int p, int skipped)
+{
+    expect_point *q = &e->pt[p];
+    q->checked = !skipped;
+    q->skipped = skipped;
+    if (skipped)
+        return;
+    const tg_var x = o->inputs[e->index].v;
+    q->engine = tg_grad(t, x);
+    q->formula = tg_value(t, e->node);
+    tg_gradcheck(t, out, x, q->formula, o->tol, &q->fd);
+    q->ok = agrees(q->formula, q->engine, o->tol);
 }
 
 /* Finite differences replay the tape; gradients and (after restoring) values stay. */
@@ -401,31 +412,25 @@ int cli_run_checks(options *o, tg_tape *t, tg_var out, tg_gradcheck_result *res)
     }
     cli_mark_cone(t, out, cone);
     pieces_of(t, out, cone, given);
-    for (int p = 0; p < CLI_N_POINTS; p++) {
-        int skipped = p == 0 ? SKIP_NONE : move_to(o, t, out, p) ? SKIP_NONE : SKIP_NONFINITE;
-        if (p > 0 && !skipped) {
-            pieces_of(t, out, cone, here);
-            if (memcmp(given, here, (size_t)out.id + 1) != 0)
-                skipped = SKIP_KINK;
+    for (size_t i = 0; i < o->n_expects; i++)
+        check_point(o, t, out, &o->expects[i], 0, SKIP_NONE);
+    for (size_t i = 0; i < o->n_expects; i++) {
+        expect_arg *e = &o->expects[i];
+        for (int p = 1; p < CLI_N_POINTS; p++) {
+            int skipped = move_to(o, t, out, p, e->index) ? SKIP_NONE : SKIP_NONFINITE;
+            if (!skipped) {
+                pieces_of(t, out, cone, here);
+                if (memcmp(given, here, (size_t)out.id + 1) != 0)
+                    skipped = SKIP_KINK;
+            }
+            check_point(o, t, out, e, p, skipped);
         }
-        for (size_t i = 0; i < o->n_expects; i++) {
-            expect_arg *e = &o->expects[i];
-            expect_point *q = &e->pt[p];
-            q->checked = !skipped;
-            q->skipped = skipped;
-            if (skipped)
-                continue;
-            const tg_var x = o->inputs[e->index].v;
-            q->engine = tg_grad(t, x);
-            q->formula = tg_value(t, e->node);
-            tg_gradcheck(t, out, x, q->formula, o->tol, &q->fd);
-            q->ok = agrees(q->formula, q->engine, o->tol);
-        }
+        tg_set_value(t, o->inputs[e->index].v, o->inputs[e->index].value);
     }
     free(cone);
     free(given);
     free(here);
-    if (!move_to(o, t, out, 0)) /* back to the given point, where everything was finite */
+    if (!move_to(o, t, out, 0, 0)) /* back to the given point, where everything was finite */
         cli_error("internal: the given point is no longer finite");
     for (size_t i = 0; i < o->n_expects; i++) {
         expect_arg *e = &o->expects[i];

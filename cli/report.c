@@ -162,12 +162,9 @@ void cli_print_json(const options *o, const tg_tape *t, tg_var out, const tg_gra
             printf(", \"ok\": %s, \"points\": [", e->ok ? "true" : "false");
             for (int p = 0; p < CLI_N_POINTS; p++) {
                 const expect_point *q = &e->pt[p];
-                printf("%s{\"at\": {", p ? ", " : "");
-                for (size_t k = 0; k < o->n_inputs; k++) {
-                    printf("%s\"%s\": ", k ? ", " : "", o->inputs[k].name);
-                    cli_json_number(stdout, o->points ? o->points[(size_t)p * o->n_inputs + k]
-                                                      : o->inputs[k].value);
-                }
+                printf("%s{\"at\": {\"%s\": ", p ? ", " : "", o->inputs[e->index].name);
+                cli_json_number(stdout, o->points ? o->points[(size_t)p * o->n_inputs + e->index]
+                                                  : o->inputs[e->index].value);
                 if (!q->checked) {
                     printf("}, \"skipped\": true}");
                     continue;

@@ -630,7 +630,10 @@ static int assign_labels(tgi_view *v, name_set *taken, name_set *used)
                 free(fresh);
             }
         } else if (op == TG_OP_CONST) {
-            tgi_num_exact(buf, t->value[i]);
+            if (t->value[i] == 3.141592653589793) /* the language's pi: the same double */
+                snprintf(buf, sizeof buf, "pi");
+            else
+                tgi_num_exact(buf, t->value[i]);
             ok = add_label(v, i, buf, TGI_LABEL_CONST,
                            buf[0] == '-' ? TGI_PREC_UNARY : TGI_PREC_ATOM);
             continue; /* constants are shown by value wherever they are: not in `used` */

@@ -10,18 +10,21 @@
 
 /* ---- Lines that fit ----------------------------------------------------------------------- */
 
-/* Where the first `room` characters of p are best cut: after the last space, else after the
- * last operator or comma (a long expression without spaces), else after `room` characters (a
- * single name longer than a line). Returns a byte count; the whole of p if it fits. */
+/* Where the first `room` characters of p are best cut: between two rules (",  "), else after
+ * the last space, else after the last operator or comma (a long expression without spaces),
+ * else after `room` characters (a single name longer than a line). Returns a byte count; the
+ * whole of p if it fits. */
 static size_t fold_at(const char *p, size_t room)
 {
-    size_t chars = 0, at_space = 0, at_op = 0;
+    size_t chars = 0, at_sep = 0, at_space = 0, at_op = 0;
     const char *q = p;
     for (; *q; q++) {
         const int starts_char = ((unsigned char)*q & 0xC0) != 0x80;
         if (starts_char && chars == room)
             break;
         chars += starts_char;
+        if (q[0] == ',' && q[1] == ' ' && q[2] == ' ')
+            at_sep = (size_t)(q - p) + 1; /* between two rules: the best place */
         if (*q == ' ' && q > p)
             at_space = (size_t)(q - p);
         else if (strchr("*/^,(+", *q) && q > p)
@@ -29,7 +32,7 @@ static size_t fold_at(const char *p, size_t room)
     }
     if (!*q)
         return (size_t)(q - p);
-    return at_space ? at_space : at_op ? at_op : (size_t)(q - p);
+    return at_sep ? at_sep : at_space ? at_space : at_op ? at_op : (size_t)(q - p);
 }
 
 /* Writes line to f, folded to the view's width; continuation lines are indented by `indent`

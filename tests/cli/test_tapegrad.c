@@ -441,6 +441,29 @@ static void check_and_expect_exit_codes(void **state)
     }
 }
 
+/* The tables' columns are as wide as their widest number: with 17-digit and tiny numbers, every
+ * row's verdict starts where the header line ends (plus the two spaces between columns). */
+static void check_columns_fit_their_numbers(void **state)
+{
+    (void)state;
+    result r = run_cmd(NULL, ARGS("--check", "x*1e-300 + y*3", "x=1.2345678901234567",
+                                  "y=-2.2250738585072014e-300"));
+    assert_int_equal(r.code, 0);
+    const char *header = strstr(r.out, "\ninput ");
+    assert_non_null(header);
+    header++;
+    const size_t width = strcspn(header, "\n");
+    int rows = 0;
+    for (const char *line = header + width + 1; *line && *line != '\n';
+         line += strcspn(line, "\n") + 1, rows++) {
+        const char *verdict = strstr(line, "  ok");
+        assert_non_null(verdict);
+        assert_int_equal(verdict - line, (long)width);
+    }
+    assert_int_equal(rows, 2);
+    result_free(&r);
+}
+
 static void check_and_expect_keep_json_one_object(void **state)
 {
     (void)state;
@@ -689,6 +712,7 @@ int main(void)
         cmocka_unit_test(every_error_exits_2_with_a_first_line_that_says_why),
         cmocka_unit_test(syntax_errors_show_the_line_and_a_caret),
         cmocka_unit_test(check_and_expect_exit_codes),
+        cmocka_unit_test(check_columns_fit_their_numbers),
         cmocka_unit_test(check_and_expect_keep_json_one_object),
         cmocka_unit_test(program_from_file_and_stdin),
         cmocka_unit_test(flat_chain_of_100000_terms_works),

@@ -5,7 +5,9 @@
  * back with the public parser, its labels bound to the nodes' values, and must record the same
  * operation on the same values and give the same value, bit for bit; no two nodes share a
  * label; no placeholder is a name of the program; every printed rule that the language can read
- * gives the engine's local derivative. TG_ROUNDTRIP_COUNT sets how many programs. */
+ * gives the engine's local derivative. With version 2 of the language (when the parser has it)
+ * the programs also use comparisons, where, min, max, atan2, hypot and pi. TG_ROUNDTRIP_COUNT
+ * sets how many programs. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,6 +38,12 @@ enum { N_INPUT_NAMES = sizeof input_names / sizeof input_names[0] };
 static const char *const assigned_names[] = {"c", "h", "L", "t2", "z", "a2"};
 static const char *const functions[] = {"exp",  "log",     "sqrt", "sin", "cos",
                                         "tanh", "sigmoid", "relu", "abs"};
+/* Version 2 of the language, when the parser has it: comparisons, where, min, max, two-argument
+ * functions, more one-argument ones, pi. */
+static int have_v2;
+static const char *const functions_v2[] = {"atan", "asinh", "softplus", "erf", "log1p", "expm1"};
+static const char *const binary_v2[] = {"min", "max", "atan2", "hypot", "pow"};
+static const char *const compare_v2[] = {" < ", " <= ", " > ", " >= ", " == ", " != "};
 
 typedef struct text {
     char s[4096];
@@ -56,7 +64,7 @@ static void put(text *t, const char *fmt, ...)
  * only sometimes, so that the parser's precedence decides the tree. */
 static void gen_expr(text *t, int depth, const char *const *scope, size_t n_scope)
 {
-    const uint32_t r = depth <= 0 ? rnd(3) : rnd(14);
+    const uint32_t r = depth <= 0 ? rnd(3) : rnd(have_v2 ? 19 : 14);
     if (r == 0) {
         put(t, "%s", scope[rnd((uint32_t)n_scope)]);
     } else if (r == 1) {
@@ -77,10 +85,38 @@ static void gen_expr(text *t, int depth, const char *const *scope, size_t n_scop
         gen_expr(t, depth - 1, scope, n_scope);
     } else if (r == 11) {
         put(t, "(-%s)", rnd(2) ? "2" : "0.75");
-    } else {
+    } else if (r == 12 || r == 13) {
         put(t, "%s(", functions[rnd(sizeof functions / sizeof functions[0])]);
         gen_expr(t, depth - 1, scope, n_scope);
         put(t, ")");
+    } else if (r == 14) {
+        put(t, "%s(", functions_v2[rnd(sizeof functions_v2 / sizeof functions_v2[0])]);
+        gen_expr(t, depth - 1, scope, n_scope);
+        put(t, ")");
+    } else if (r == 15) {
+        put(t, "%s(", binary_v2[rnd(sizeof binary_v2 / sizeof binary_v2[0])]);
+        gen_expr(t, depth - 1, scope, n_scope);
+        put(t, ", ");
+        gen_expr(t, depth - 1, scope, n_scope);
+        put(t, ")");
+    } else if (r == 16) { /* a comparison: in parentheses, as comparisons do not chain */
+        put(t, "(");
+        gen_expr(t, depth - 1, scope, n_scope);
+        put(t, "%s", compare_v2[rnd(6)]);
+        gen_expr(t, depth - 1, scope, n_scope);
+        put(t, ")");
+    } else if (r == 17) {
+        put(t, "where(");
+        gen_expr(t, depth - 1, scope, n_scope);
+        put(t, "%s", compare_v2[rnd(6)]);
+        gen_expr(t, depth - 1, scope, n_scope);
+        put(t, ", ");
+        gen_expr(t, depth - 1, scope, n_scope);
+        put(t, ", ");
+        gen_expr(t, depth - 1, scope, n_scope);
+        put(t, ")");
+    } else {
+        put(t, rnd(2) ? "pi" : "2*pi");
     }
 }
 
@@ -278,6 +314,15 @@ static void printed_expressions_parse_back_to_the_nodes(void **state)
     const size_t n = env ? (size_t)strtoul(env, NULL, 10) : 3000;
     counts c = {0};
     rng_state = 20261201;
+    {
+        tg_tape *t = tg_tape_new();
+        tg_parser *p = tg_parser_new(t);
+        tg_var out;
+        const char *probe = "where(1 < 2, min(pi, 1), atan2(1, 2))";
+        have_v2 = tg_parser_run(p, probe, strlen(probe), &out) == TG_OK;
+        tg_parser_free(p);
+        tg_tape_free(t);
+    }
     for (size_t k = 0; k < n; k++) {
         text prog = {.len = 0};
         prog.s[0] = '\0';
@@ -285,10 +330,11 @@ static void printed_expressions_parse_back_to_the_nodes(void **state)
         gen_program(&prog, n_inputs);
         check_program(prog.s, n_inputs, &c);
     }
-    printf("# %zu programs: %zu printed operations and %zu expression labels read back as their "
+    printf("# %zu programs%s: %zu printed operations and %zu expression labels read back as their "
            "nodes; %zu rules give the local derivative (%zu rules not in the language, %zu not "
            "finite where the engine applies a convention)\n",
-           c.programs, c.expressions, c.labels, c.rules, c.rules_unreadable, c.rules_convention);
+           c.programs, have_v2 ? " (language v2)" : "", c.expressions, c.labels, c.rules,
+           c.rules_unreadable, c.rules_convention);
     assert_true(c.programs == n && c.expressions > n && c.labels > 0 && c.rules > 0);
 }
 

@@ -100,8 +100,8 @@ static tg_status fail_grad(tg_tape *t, uint32_t i, uint32_t k, uint32_t to, doub
     tgi_fail(t, TG_ERR_NONFINITE,
              "anomaly in backward: node %u (%s) = %.10g sent gradient %.10g (upstream %.10g x "
              "local %.10g) to its input %u, node %u, which then holds %.10g",
-             (unsigned)i, tgi_ops[tgi_code_op(t->code[i])].info.id, t->value[i], g * local, g, local,
-             (unsigned)k, (unsigned)to, t->grad[to]);
+             (unsigned)i, tgi_ops[tgi_code_op(t->code[i])].info.id, t->value[i], g * local, g,
+             local, (unsigned)k, (unsigned)to, t->grad[to]);
     t->anomaly_node = i;
     append_inputs(t, i);
     append_origin(t, i);

@@ -11,7 +11,6 @@
 #include "core_int.h"
 #include "ops_int.h"
 
-
 /* Clears the reached-bits of nodes 0..out, growing the scratch if needed. */
 static tg_status reset_reached(tg_tape *t, uint32_t out)
 {
@@ -88,8 +87,8 @@ static tg_status check_out(tg_tape *t, tg_var out, const char *who)
     if (!t)
         return TG_ERR_ARG;
     if (!tgi_valid(t, out))
-        return tgi_fail(t, TG_ERR_BADVAR, "%s: invalid output variable %u (tape has %u nodes)",
-                        who, (unsigned)out.id, (unsigned)t->n_nodes);
+        return tgi_fail(t, TG_ERR_BADVAR, "%s: invalid output variable %u (tape has %u nodes)", who,
+                        (unsigned)out.id, (unsigned)t->n_nodes);
     return reset_reached(t, out.id);
 }
 

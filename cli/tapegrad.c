@@ -954,6 +954,13 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
             return EXIT_USAGE;
         }
     free(cone);
+#ifdef TAPEGRAD_HAVE_SHOW
+    char too_large[512];
+    if (tgi_show_check(t, out, o->svg, o->png, o->html, too_large, sizeof too_large) != TG_OK) {
+        error("%s", too_large);
+        return EXIT_USAGE;
+    }
+#endif
 
     int rc = eval_expects(o, t);
     if (rc == EXIT_OK)

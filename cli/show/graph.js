@@ -19,14 +19,16 @@
      view.zoomBy(f)     zoom by factor f around the centre of the view
      view.destroy()     remove the drawing and its listeners
    Mouse: the wheel zooms around the pointer, dragging pans. The first view is drawn as fit
-   when the whole graph is readable that way (scale >= 0.9), else 1:1 around the output.
+   when the whole graph is readable that way (scale >= 0.8), else 1:1 with the output near the
+   right edge.
    After step k every node reached so far carries data-grad (its gradient so far) on its
    <g class="node" id="node-ID" data-label="...">. */
 (function () {
   "use strict";
   var SVGNS = "http://www.w3.org/2000/svg";
-  var W = 210, H = 88, CW = 340, GAP = 26, LANE = 14, PAD = 40, CONST_W = 76, CONST_H = 34;
-  var READABLE = 0.9, MAX_FIT = 1.25;
+  var W = 220, H = 92, CW = 320, GAP = 24, LANE = 14, PAD = 30, CONST_W = 80, CONST_H = 36;
+  /* fit is the first view when it keeps the 15 px text at 12 px or more */
+  var READABLE = 0.8, MAX_FIT = 1.25;
   var serial = 0;
 
   function el(name, attrs, parent, text) {
@@ -210,11 +212,11 @@
         return;
       }
       el("rect", { width: W, height: H, rx: 7 }, g);
-      el("text", { x: 10, y: 21, "class": "label" }, g, cut(n.label, 21));
-      el("text", { x: 10, y: 42, "class": "expr" }, g,
-         n.kind === "op" ? cut(n.op + ": " + n.expr, 26) : n.kind);
-      el("text", { x: 10, y: 62, "class": "value" }, g, "value " + cut(n.value_s, 18));
-      n.gradText = el("text", { x: 10, y: 81, "class": "grad" }, g, "grad ?");
+      el("text", { x: 10, y: 22, "class": "label" }, g, cut(n.label, 21));
+      el("text", { x: 10, y: 44, "class": "expr" }, g,
+         n.kind === "op" ? cut(n.op + ": " + n.expr, 25) : n.kind);
+      el("text", { x: 10, y: 65, "class": "value" }, g, "value " + cut(n.value_s, 18));
+      n.gradText = el("text", { x: 10, y: 85, "class": "grad" }, g, "grad ?");
     });
 
     /* zoom and pan: world = translate(tx, ty) scale(s) */
@@ -244,18 +246,30 @@
       var st = steps[state - 1];
       return union(nodeBox(byId[st.at]), nodeBox(byId[st.to]));
     }
-    /* Pans (never zooms) so that the current step's nodes are in view, with a margin; when both
-       do not fit at this zoom, the node receiving the gradient is centred. */
+    /* Pans (never zooms) so that the current step's nodes are in view, by as little as keeps
+       them a margin inside (a fifth of the view across, so that stepping leftwards shows the
+       next columns coming); when both do not fit at this zoom, the node receiving the gradient
+       is centred. */
     function reveal() {
-      var b = box(), r = focusBox(), m = 40;
-      var x0 = r.x * s + tx, y0 = r.y * s + ty, x1 = x0 + r.w * s, y1 = y0 + r.h * s;
-      if (x0 >= m && y0 >= m && x1 <= b.w - m && y1 <= b.h - m) return;
-      if (r.w * s > b.w - 2 * m || r.h * s > b.h - 2 * m) {
+      var b = box(), r = focusBox(), mx = Math.min(200, b.w / 5), my = 30;
+      if (r.w * s > b.w - 2 * mx || r.h * s > b.h - 2 * my) {
         var to = state > 0 && state <= steps.length ? byId[steps[state - 1].to] : byId[data.output];
-        centreOn(nodeBox(to));
-      } else {
-        centreOn(r);
+        r = nodeBox(to);
+        if (r.w * s > b.w - 2 * mx || r.h * s > b.h - 2 * my) { centreOn(r); return; }
       }
+      var x0 = r.x * s + tx, y0 = r.y * s + ty, x1 = x0 + r.w * s, y1 = y0 + r.h * s;
+      var ntx = tx, nty = ty;
+      if (x0 < mx) ntx += mx - x0; else if (x1 > b.w - mx) ntx -= x1 - (b.w - mx);
+      if (y0 < my) nty += my - y0; else if (y1 > b.h - my) nty -= y1 - (b.h - my);
+      /* but never so far that the graph's own edge comes inside the view (when it is wider
+         than the view), nor at all along a side where the whole graph is in view already */
+      tx = clampPan(ntx, tx, size.width * s, b.w, x0 >= 0 && x1 <= b.w);
+      ty = clampPan(nty, ty, size.height * s, b.h, y0 >= 0 && y1 <= b.h);
+      apply();
+    }
+    function clampPan(want, now, extent, view, focusVisible) {
+      if (extent <= view) return focusVisible ? now : want;
+      return Math.min(0, Math.max(view - extent, want));
     }
     function actualSize() { s = 1; centreOn(focusBox()); }
     function zoomAt(f, px, py) {
@@ -327,8 +341,16 @@
       return state;
     }
 
+    /* the first view: all of it if readable, else 1:1 with the output near the right edge
+       (the backward pass then walks leftwards into view) */
     if (fitScale() >= READABLE) fit();
-    else { s = 1; centreOn(nodeBox(byId[data.output])); }
+    else {
+      var out = nodeBox(byId[data.output]), b0 = box();
+      s = 1;
+      tx = b0.w - Math.min(200, b0.w / 5) - (out.x + out.w);
+      ty = b0.h / 2 - (out.y + out.h / 2);
+      apply();
+    }
     step(0);
     return {
       nSteps: steps.length,

@@ -17,6 +17,7 @@
 #include <graphviz/gvc.h>
 #include <math.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,11 +53,11 @@ int tgi_show_can_render(void)
  *   proportional to the nodes, and mclimit shortens the crossing minimisation: a slightly less
  *   tidy picture, in about a second.
  * So the picture is first laid out as drawn best (each gradient edge labelled with its
- * contribution) for at most LABELLED_SECONDS; if that does not finish, again with the
- * contributions as external labels (xlabel: placed after the layout, dropped where they would
- * overlap a node; every node still shows its gradient). */
+ * contribution) for at most LABELLED_SECONDS of processor time; if that does not finish, again
+ * with the contributions as external labels (xlabel: placed after the layout, dropped where
+ * they would overlap a node; every node still shows its gradient), in the time that is left. */
 #define LABELLED_MAX_VIRTUAL 600 /* above: not even tried with labelled edges */
-#define LABELLED_SECONDS 1.5
+#define LABELLED_SECONDS 2.0
 #define TIDY_MAX_VIRTUAL 1000 /* above: bounded network simplex and crossing passes */
 
 static void tune_layout(Agraph_t *g, const tgi_show_size *size, int labelled)
@@ -153,7 +154,9 @@ static double seconds_now(void)
 /* How one layout in a child process ended. */
 typedef enum { LAYOUT_DONE, LAYOUT_FAILED, LAYOUT_TIMED_OUT, LAYOUT_CRASHED } layout_end;
 
-/* Runs render_child for at most `seconds`; why gets the child's reason of a failure, *code
+#define WALL_FACTOR 3 /* a layout that waits this long for the processor is stopped too */
+
+/* Runs render_child for at most `seconds` of processor time; why gets the child's reason of a failure, *code
  * its status (or the signal that ended it). */
 static layout_end layout_in_child(const char *dot, const tgi_show_size *size, int labelled,
                                   const char *format, const char *path, double seconds,
@@ -170,6 +173,11 @@ static layout_end layout_in_child(const char *dot, const tgi_show_size *size, in
     const pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
+        /* The bound is on the work: the kernel stops the child after `seconds` of processor
+         * time (SIGXCPU), so that a machine shared with other jobs does not turn a layout that
+         * takes 2 s into a refusal; the parent's clock stops it at WALL_FACTOR x that. */
+        const rlim_t cpu = (rlim_t)ceil(seconds);
+        setrlimit(RLIMIT_CPU, &(struct rlimit){cpu, cpu + 1});
         render_child(dot, size, labelled, format, path, fds[1]);
     }
     close(fds[1]);
@@ -178,7 +186,7 @@ static layout_end layout_in_child(const char *dot, const tgi_show_size *size, in
         snprintf(why, why_cap, "render: cannot start the layout: %s", strerror(errno));
         return LAYOUT_FAILED;
     }
-    const double deadline = seconds_now() + seconds;
+    const double deadline = seconds_now() + seconds * WALL_FACTOR;
     int status = 0, timed_out = 0;
     for (;;) {
         const pid_t r = waitpid(pid, &status, WNOHANG);
@@ -195,7 +203,8 @@ static layout_end layout_in_child(const char *dot, const tgi_show_size *size, in
     const ssize_t got = read(fds[0], why, why_cap - 1);
     why[got > 0 ? got : 0] = '\0';
     close(fds[0]);
-    if (timed_out)
+    if (timed_out || (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU ||
+                                              WTERMSIG(status) == SIGKILL)))
         return LAYOUT_TIMED_OUT;
     if (WIFSIGNALED(status)) {
         *code = WTERMSIG(status);
@@ -210,7 +219,6 @@ tg_status tgi_show_render(const tg_tape *t, tg_var out, const char *format, cons
 {
     if (!t || !format || !path)
         return fail(err, err_cap, TG_ERR_ARG, "render: NULL argument");
-    const double start = seconds_now();
     tgi_show_size size;
     tg_status s = tgi_show_measure(t, out, &size);
     if (s != TG_OK)
@@ -249,8 +257,9 @@ tg_status tgi_show_render(const tg_tape *t, tg_var out, const char *format, cons
                               &code);
     if (end == LAYOUT_TIMED_OUT)
         end = layout_in_child(dot, &size, 0, format, path,
-                              TGI_SHOW_LAYOUT_SECONDS - (seconds_now() - start), why,
-                              sizeof why, &code);
+                              TGI_SHOW_LAYOUT_SECONDS -
+                                  (size.n_virtual <= LABELLED_MAX_VIRTUAL ? LABELLED_SECONDS : 0),
+                              why, sizeof why, &code);
     free(dot);
     if (end == LAYOUT_DONE)
         return TG_OK;

@@ -268,9 +268,8 @@ tg_status tgi_show_render(const tg_tape *t, tg_var out, const char *format, cons
     case LAYOUT_TIMED_OUT:
         return fail(err, err_cap, TG_ERR_LIMIT,
                     "the graph is too large to draw: its layout did not finish in %d s "
-                    "(%zu nodes); write it with --dot FILE and lay it out with Graphviz "
-                    "yourself (sfdp -Tsvg FILE copes with large graphs), or draw a smaller "
-                    "program",
+                    "(%zu nodes); write the graph with --dot FILE, read the steps with "
+                    "--trace, or draw a smaller program",
                     TGI_SHOW_LAYOUT_SECONDS, size.n_nodes);
     case LAYOUT_CRASHED:
         return fail(err, err_cap, TG_ERR_FORMAT,

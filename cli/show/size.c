@@ -85,9 +85,8 @@ int tgi_show_fits(const tgi_show_size *size, const char *option, char *err, size
     if (err && err_cap)
         snprintf(err, err_cap,
                  "the graph is too large to draw: %zu nodes (%s draws up to %d, and larger "
-                 "graphs only while their layout stays small); write it with --dot FILE and lay "
-                 "it out with Graphviz yourself (sfdp -Tsvg FILE copes with large graphs), or "
-                 "draw a smaller program",
+                 "graphs only while their layout stays small); write the graph with --dot FILE, "
+                 "read the steps with --trace, or draw a smaller program",
                  size->n_nodes, option, TGI_SHOW_ALWAYS_NODES);
     return 0;
 }

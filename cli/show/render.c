@@ -90,8 +90,8 @@ static void tune_layout(Agraph_t *g, const tgi_show_size *size, int labelled)
 
 static int is_bitmap(const char *format)
 {
-    static const char *const bitmaps[] = {"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff",
-                                          "webp", "ico"};
+    static const char *const bitmaps[] = {"png", "jpg",  "jpeg", "gif", "bmp",
+                                          "tif", "tiff", "webp", "ico"};
     for (size_t i = 0; i < sizeof bitmaps / sizeof bitmaps[0]; i++)
         if (strcmp(format, bitmaps[i]) == 0)
             return 1;
@@ -156,11 +156,11 @@ typedef enum { LAYOUT_DONE, LAYOUT_FAILED, LAYOUT_TIMED_OUT, LAYOUT_CRASHED } la
 
 #define WALL_FACTOR 3 /* a layout that waits this long for the processor is stopped too */
 
-/* Runs render_child for at most `seconds` of processor time; why gets the child's reason of a failure, *code
- * its status (or the signal that ended it). */
+/* Runs render_child for at most `seconds` of processor time; why gets the child's reason of a
+ * failure, *code its status (or the signal that ended it). */
 static layout_end layout_in_child(const char *dot, const tgi_show_size *size, int labelled,
-                                  const char *format, const char *path, double seconds,
-                                  char *why, size_t why_cap, int *code)
+                                  const char *format, const char *path, double seconds, char *why,
+                                  size_t why_cap, int *code)
 {
     int fds[2];
     why[0] = '\0';
@@ -203,8 +203,8 @@ static layout_end layout_in_child(const char *dot, const tgi_show_size *size, in
     const ssize_t got = read(fds[0], why, why_cap - 1);
     why[got > 0 ? got : 0] = '\0';
     close(fds[0]);
-    if (timed_out || (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU ||
-                                              WTERMSIG(status) == SIGKILL)))
+    if (timed_out ||
+        (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL)))
         return LAYOUT_TIMED_OUT;
     if (WIFSIGNALED(status)) {
         *code = WTERMSIG(status);
@@ -253,8 +253,8 @@ tg_status tgi_show_render(const tg_tape *t, tg_var out, const char *format, cons
     int code = 0;
     layout_end end = LAYOUT_TIMED_OUT;
     if (size.n_virtual <= LABELLED_MAX_VIRTUAL)
-        end = layout_in_child(dot, &size, 1, format, path, LABELLED_SECONDS, why, sizeof why,
-                              &code);
+        end =
+            layout_in_child(dot, &size, 1, format, path, LABELLED_SECONDS, why, sizeof why, &code);
     if (end == LAYOUT_TIMED_OUT)
         end = layout_in_child(dot, &size, 0, format, path,
                               TGI_SHOW_LAYOUT_SECONDS -
@@ -280,8 +280,8 @@ tg_status tgi_show_render(const tg_tape *t, tg_var out, const char *format, cons
         if (strcmp(why, "render: Graphviz cannot render this format") == 0)
             return fail(err, err_cap, TG_ERR_FORMAT,
                         "render: Graphviz cannot render format '%s' to %s", format, path);
-        return fail(err, err_cap, code > 0 && code < 64 ? (tg_status)code : TG_ERR_FORMAT,
-                    "%s", why[0] ? why : "render: failed");
+        return fail(err, err_cap, code > 0 && code < 64 ? (tg_status)code : TG_ERR_FORMAT, "%s",
+                    why[0] ? why : "render: failed");
     }
 }
 

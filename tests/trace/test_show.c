@@ -242,8 +242,7 @@ static void too_large_graphs_are_refused_with_what_to_do(void **state)
     tg_var y = build_products(t, 400);
     assert_int_equal(tg_backward(t, y), TG_OK);
     char err[600] = "";
-    assert_int_equal(tgi_show_check(t, y, NULL, NULL, "page.html", err, sizeof err),
-                     TG_ERR_LIMIT);
+    assert_int_equal(tgi_show_check(t, y, NULL, NULL, "page.html", err, sizeof err), TG_ERR_LIMIT);
     assert_non_null(strstr(err, "--html: the graph is too large to draw: 400 nodes"));
     assert_non_null(strstr(err, "--dot FILE"));
     assert_int_equal(tgi_show_check(t, y, NULL, NULL, NULL, err, sizeof err), TG_OK);

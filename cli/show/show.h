@@ -59,10 +59,12 @@ tg_status tgi_show_render(const tg_tape *t, tg_var out, const char *format, cons
                           char *err, size_t err_cap);
 
 /* Runs the backward pass from out (as tg_trace_backward does) and writes one self-contained
- * HTML page to f: an inline SVG of out's graph laid out in layers, and a script that steps
- * through the backward pass one chain-rule step per click or ArrowRight (ArrowLeft goes back),
- * highlighting the node, its input and the edge, showing the formula with its numbers and the
- * gradients accumulated so far. The page needs no network. At the last step every node's
+ * HTML page to f: out's graph drawn by the graph view (graph.js: columns, long edges in lanes
+ * between the nodes, zoom, pan, Fit and 1:1), and a stepper that goes through the backward
+ * pass one chain-rule step per click or ArrowRight (ArrowLeft goes back, Home/End), highlighting
+ * the node, its input and the edge and panning them into view, showing the formula with its
+ * numbers and the gradients accumulated so far, and every step in a scrolling log. The page
+ * needs no network. After step k <body> carries data-step="k"; at the last step every node's
  * <g id="node-ID"> carries data-grad="G" with its final gradient (%.6g), and <body> carries
  * data-done="true". title (may be NULL: out's name is used) is escaped. Returns what
  * tg_trace_backward returns (TG_ERR_IO if writing fails), or TG_ERR_LIMIT, with nothing

@@ -103,6 +103,11 @@ static void html_page_carries_steps_and_seed_gradients(void **state)
     for (size_t i = 0; i < sizeof grads / sizeof grads[0]; i++)
         assert_contains(page, grads[i]);
     assert_int_equal(count(page, "{\"at\":"), 8); /* two inputs for each of four operations */
+    /* the graph view (graph.js, graph.css) is embedded whole, with its interface */
+    assert_contains(page, "window.tapegradGraph = { render: render };");
+    assert_contains(page, ".tg-graph .node rect");
+    assert_contains(page, "window.tapegradGraph.render(data, document.getElementById(\"graphwrap\")");
+    assert_null(strstr(page, "@GRAPH_"));
     /* self-contained: no scripts, styles, images or fonts fetched from anywhere */
     assert_int_equal(count(page, "src="), 0);
     assert_int_equal(count(page, "<link"), 0);

@@ -181,6 +181,8 @@
     var world = el("g", {}, svg);
     var edgeLayer = el("g", {}, world), bwdLayer = el("g", {}, world);
     var nodeLayer = el("g", {}, world), labelLayer = el("g", {}, world);
+    /* a ring around the current step that stays visible when the graph is zoomed out */
+    var ring = el("rect", { "class": "focusring", rx: 12 }, world);
 
     var fwdEdge = {};
     nodes.forEach(function (n) {
@@ -221,7 +223,16 @@
 
     /* zoom and pan: world = translate(tx, ty) scale(s) */
     var s = 1, tx = 0, ty = 0;
-    function apply() { world.setAttribute("transform", "translate(" + tx + "," + ty + ") scale(" + s + ")"); }
+    function apply() {
+      world.setAttribute("transform", "translate(" + tx + "," + ty + ") scale(" + s + ")");
+      ring.setAttribute("stroke-width", Math.max(3, 3 / s));
+      ring.classList.toggle("hidden", s >= 0.6);
+    }
+    function placeRing() {
+      var r = focusBox(), m = 14;
+      ring.setAttribute("x", r.x - m); ring.setAttribute("y", r.y - m);
+      ring.setAttribute("width", r.w + 2 * m); ring.setAttribute("height", r.h + 2 * m);
+    }
     function box() { return { w: container.clientWidth || 800, h: container.clientHeight || 600 }; }
     function fitScale() { var b = box(); return Math.min(b.w / size.width, b.h / size.height); }
     function fit() {
@@ -336,6 +347,7 @@
         bwdLayer.appendChild(st.edge);
         labelLayer.appendChild(st.label);
       }
+      placeRing();
       reveal();
       if (options.onStep) options.onStep(state, state > 0 ? steps[state - 1] : null);
       return state;

@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A peer of W1 or W3: reset (untimed: fresh graph, fresh leaves), record and backward (timed
  * apart), then check fills {L, grad of leaf 1, 2, 3} (W3 has two leaves; the third is 0) and
  * bytes gives the bytes the recorded graph holds right after record. */
@@ -21,6 +25,11 @@ typedef struct bench_peer {
     void (*check)(void *ctx, double out[4]);
     double (*bytes)(void *ctx);
     void (*destroy)(void *ctx);
+    /* Replay mode (WORKLOADS.md, --replay; NULL if the peer has none): reset and record once,
+     * untimed; then each repetition is replay (set the leaves to their values again and
+     * re-evaluate the recorded graph) and backward, timed apart. hand-C has no graph to keep:
+     * its replay is its record. */
+    void (*replay)(void *ctx);
 } bench_peer;
 
 /* A peer of W2: one training step k (build, backward, SGD update with lr_k, zero grad), which
@@ -40,6 +49,11 @@ typedef struct w2_peer {
     double (*bytes)(void *ctx);    /* bytes of the last step's graph */
     size_t (*args)(void *ctx);     /* n-ary argument slots of that graph (0 if none) */
     void (*destroy)(void *ctx);
+    /* Replay mode (NULL if none): init_reuse puts the initial parameters back and records one
+     * step's graph at them (untimed); step_reuse(k) is one step on that graph: set the
+     * parameters, replay, backward, SGD, returning the loss as step does. hand-C: init, step. */
+    void (*init_reuse)(void *ctx);
+    double (*step_reuse)(void *ctx, int k, double *grads);
 } w2_peer;
 
 /* tape_peers.c */
@@ -48,6 +62,10 @@ extern const w2_peer tg_w2_peer, tg_w2_native_peer, tg_w2_dot_peer;
 /* hand.c */
 extern const bench_peer hand_w1_peer, hand_w3_peer;
 extern const w2_peer hand_w2_peer;
+/* adolc_peers.cpp, when ADOL-C is installed (BENCH_HAVE_ADOLC): re-tape (trace_on/trace_off
+ * keeping the values, then fos_reverse) and replay (zos_forward + fos_reverse). */
+extern const bench_peer adolc_w1_peer, adolc_w3_peer;
+extern const w2_peer adolc_w2_peer;
 
 /* moons.c: the data set (x0, x1, label of each point) and the initial parameters. */
 typedef struct moons {
@@ -63,5 +81,9 @@ extern const int mlp_nin[3], mlp_nout[3];
 
 /* count_alloc.c: malloc, calloc and realloc calls so far (-1 if the build cannot count). */
 long long bench_n_allocs(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* BENCH_H */

@@ -118,8 +118,9 @@ static double w1_bytes(void *ctx)
     return 6.0 * sizeof(double) * ((w1_ctx *)ctx)->n_blocks;
 }
 
+/* Replay mode: hand-written code keeps no graph; its forward is its replay. */
 const bench_peer hand_w1_peer = {"hand-C",    "W1",     w1_make,  w1_reset,  w1_record,
-                                 w1_backward, w1_check, w1_bytes, w1_destroy};
+                                 w1_backward, w1_check, w1_bytes, w1_destroy, w1_record};
 
 /* ---- W3 fanout: nothing stored; every t_i = x k, and every add passes g through --------- */
 
@@ -183,7 +184,7 @@ static double w3_bytes(void *ctx)
 }
 
 const bench_peer hand_w3_peer = {"hand-C",    "W3",     w3_make,  w3_reset,  w3_record,
-                                 w3_backward, w3_check, w3_bytes, w3_destroy};
+                                 w3_backward, w3_check, w3_bytes, w3_destroy, w3_record};
 
 /* ---- W2 mlp-step: the forward keeps each point's hidden activations and hinge input ----- */
 
@@ -315,5 +316,5 @@ static size_t w2_args(void *ctx)
     return 0;
 }
 
-const w2_peer hand_w2_peer = {"hand-C",    "W2",     w2_make, w2_init,   w2_step,
-                              w2_op_nodes, w2_bytes, w2_args, w2_destroy};
+const w2_peer hand_w2_peer = {"hand-C",    "W2",     w2_make, w2_init,    w2_step,
+                              w2_op_nodes, w2_bytes, w2_args, w2_destroy, w2_init, w2_step};

@@ -114,12 +114,31 @@ static void w3_record(void *ctx)
     c->out = s;
 }
 
-const bench_peer tg_w1_peer = {"tapegrad",   "W1",         scalar_make,
-                               w1_reset,     w1_record,    scalar_backward,
-                               scalar_check, scalar_bytes, scalar_destroy};
-const bench_peer tg_w3_peer = {"tapegrad",   "W3",         scalar_make,
-                               w3_reset,     w3_record,    scalar_backward,
-                               scalar_check, scalar_bytes, scalar_destroy};
+/* Replay: the graph recorded once is kept; the leaves get their values again (as a user who
+ * evaluates at new inputs would set them) and tg_tape_forward re-evaluates every node. */
+static void w1_replay(void *ctx)
+{
+    scalar_ctx *c = ctx;
+    tg_set_value(c->t, c->leaf[0], 0.375);
+    tg_set_value(c->t, c->leaf[1], -1.0);
+    tg_set_value(c->t, c->leaf[2], 1.0);
+    tg_tape_forward(c->t);
+}
+
+static void w3_replay(void *ctx)
+{
+    scalar_ctx *c = ctx;
+    tg_set_value(c->t, c->leaf[0], 0.5);
+    tg_set_value(c->t, c->leaf[1], 1.5);
+    tg_tape_forward(c->t);
+}
+
+const bench_peer tg_w1_peer = {"tapegrad",   "W1",         scalar_make,    w1_reset,
+                               w1_record,    scalar_backward, scalar_check, scalar_bytes,
+                               scalar_destroy, w1_replay};
+const bench_peer tg_w3_peer = {"tapegrad",   "W3",         scalar_make,    w3_reset,
+                               w3_record,    scalar_backward, scalar_check, scalar_bytes,
+                               scalar_destroy, w3_replay};
 
 /* ---- W2 mlp-step ------------------------------------------------------------------------ */
 
@@ -134,6 +153,7 @@ typedef struct w2_ctx {
     double mark_bytes; /* bytes used at the mark: parameters and data, not the step's graph */
     size_t op_nodes, n_args;
     double bytes;
+    tg_var loss; /* replay mode: the output of the graph recorded once */
 } w2_ctx;
 
 static void *w2_make_common(int native)
@@ -242,17 +262,21 @@ static tg_var w2_loss(w2_ctx *c)
     return tg_add(t, data, reg);
 }
 
-static double w2_step(void *ctx, int k, double *grads)
+/* The graph's size after recording it (nodes, argument slots, bytes after the mark). */
+static void w2_count(w2_ctx *c)
 {
-    w2_ctx *c = ctx;
-    tg_tape *t = c->t;
-    const tg_var L = w2_loss(c);
     tg_tape_stats s;
-    tg_tape_get_stats(t, &s);
+    tg_tape_get_stats(c->t, &s);
     c->op_nodes = s.n_nodes - c->mark.n_nodes;
     c->n_args = s.n_args - c->mark.n_args;
     c->bytes = (double)s.bytes_used - c->mark_bytes;
-    /* tg_backward clears every gradient before the sweep: that is the zero_grad of the step. */
+}
+
+/* Backward from L, then SGD: p = p - lr_k dL/dp. tg_backward clears every gradient before the
+ * sweep: that is the zero_grad of the step. Returns the loss. */
+static double w2_backward_update(w2_ctx *c, tg_var L, int k, double *grads)
+{
+    tg_tape *t = c->t;
     tg_backward(t, L);
     const double loss = tg_value(t, L);
     const double lr = w2_learning_rate(k);
@@ -262,8 +286,34 @@ static double w2_step(void *ctx, int k, double *grads)
             grads[i] = g;
         tg_set_value(t, c->p[i], tg_value(t, c->p[i]) - lr * g);
     }
-    tg_tape_rewind(t, c->mark);
     return loss;
+}
+
+static double w2_step(void *ctx, int k, double *grads)
+{
+    w2_ctx *c = ctx;
+    const tg_var L = w2_loss(c);
+    w2_count(c);
+    const double loss = w2_backward_update(c, L, k, grads);
+    tg_tape_rewind(c->t, c->mark);
+    return loss;
+}
+
+/* Replay mode: the step's graph is recorded once at the initial parameters; each step replays
+ * it at the parameters SGD left (tg_set_value), then backward and SGD as above. */
+static void w2_init_reuse(void *ctx)
+{
+    w2_ctx *c = ctx;
+    w2_init(c);
+    c->loss = w2_loss(c);
+    w2_count(c);
+}
+
+static double w2_step_reuse(void *ctx, int k, double *grads)
+{
+    w2_ctx *c = ctx;
+    tg_tape_forward(c->t);
+    return w2_backward_update(c, c->loss, k, grads);
 }
 
 static size_t w2_op_nodes(void *ctx)
@@ -279,10 +329,12 @@ static size_t w2_args(void *ctx)
     return ((w2_ctx *)ctx)->n_args;
 }
 
-const w2_peer tg_w2_peer = {"tapegrad",  "W2",     w2_make, w2_init,   w2_step,
-                            w2_op_nodes, w2_bytes, w2_args, w2_destroy};
-const w2_peer tg_w2_dot_peer = {"tapegrad",  "W2-dot", w2_native_make, w2_init,   w2_step,
-                                w2_op_nodes, w2_bytes, w2_args,        w2_destroy};
+const w2_peer tg_w2_peer = {"tapegrad", "W2",     w2_make,    w2_init,       w2_step,
+                            w2_op_nodes, w2_bytes, w2_args, w2_destroy, w2_init_reuse,
+                            w2_step_reuse};
+const w2_peer tg_w2_dot_peer = {"tapegrad", "W2-dot",   w2_native_make, w2_init,
+                                w2_step,    w2_op_nodes, w2_bytes,      w2_args,
+                                w2_destroy, w2_init_reuse, w2_step_reuse};
 
 /* ---- W2-native: the same training with nn/ ------------------------------------------------ */
 
@@ -298,6 +350,7 @@ typedef struct nn_ctx {
     double mark_bytes;
     size_t op_nodes, n_args;
     double bytes;
+    tg_var loss; /* replay mode: the output of the graph recorded once */
 } nn_ctx;
 
 static void nn_destroy(void *ctx)
@@ -353,36 +406,73 @@ static void nn_init(void *ctx)
     c->opt = tg_optim_new(&c->cfg, MLP_N_PARAMS);
 }
 
-static double nn_step(void *ctx, int k, double *grads)
+/* Records the step's graph with nn/ and returns its loss node. */
+static tg_var nn_loss(nn_ctx *c)
 {
-    nn_ctx *c = ctx;
     tg_tape *t = c->t;
-    (void)k; /* the optimizer counts its steps */
-    const tg_var *p = tg_mlp_params(c->m);
     for (int i = 0; i < MOONS_N; i++)
         tg_mlp_forward_values(c->m, c->d->x + 2 * i, &c->score[i]);
-    const tg_var L = tg_add(t, tg_loss_hinge(t, MOONS_N, c->score, c->d->y),
-                            tg_loss_l2(t, MLP_N_PARAMS, p, 1e-4));
-    if (grads) { /* the first step: count the graph (untimed, outside the timed runs) */
-        tg_tape_stats s;
-        tg_tape_get_stats(t, &s);
-        c->op_nodes = 0;
-        for (uint32_t i = c->mark.n_nodes; i < s.n_nodes; i++) {
-            const tg_var v = {i};
-            const tg_op op = tg_op_of(t, v);
-            c->op_nodes += op != TG_OP_INPUT && op != TG_OP_CONST; /* leaves are not op nodes */
-        }
-        c->n_args = s.n_args - c->mark.n_args;
-        c->bytes = (double)s.bytes_used - c->mark_bytes;
+    return tg_add(t, tg_loss_hinge(t, MOONS_N, c->score, c->d->y),
+                  tg_loss_l2(t, MLP_N_PARAMS, tg_mlp_params(c->m), 1e-4));
+}
+
+/* Counts the graph after the mark (untimed: only the first step, or the recording of replay
+ * mode, calls it). */
+static void nn_count(nn_ctx *c)
+{
+    tg_tape *t = c->t;
+    tg_tape_stats s;
+    tg_tape_get_stats(t, &s);
+    c->op_nodes = 0;
+    for (uint32_t i = c->mark.n_nodes; i < s.n_nodes; i++) {
+        const tg_var v = {i};
+        const tg_op op = tg_op_of(t, v);
+        c->op_nodes += op != TG_OP_INPUT && op != TG_OP_CONST; /* leaves are not op nodes */
     }
+    c->n_args = s.n_args - c->mark.n_args;
+    c->bytes = (double)s.bytes_used - c->mark_bytes;
+}
+
+/* Backward from L and the optimizer's step; returns the loss. */
+static double nn_backward_update(nn_ctx *c, tg_var L, double *grads)
+{
+    tg_tape *t = c->t;
+    const tg_var *p = tg_mlp_params(c->m);
     tg_backward(t, L);
     const double loss = tg_value(t, L);
     if (grads)
         for (int i = 0; i < MLP_N_PARAMS; i++)
             grads[i] = tg_grad(t, p[i]);
     tg_optim_step(c->opt, t, MLP_N_PARAMS, p);
-    tg_tape_rewind(t, c->mark);
     return loss;
+}
+
+static double nn_step(void *ctx, int k, double *grads)
+{
+    nn_ctx *c = ctx;
+    (void)k; /* the optimizer counts its steps */
+    const tg_var L = nn_loss(c);
+    if (grads) /* the first step */
+        nn_count(c);
+    const double loss = nn_backward_update(c, L, grads);
+    tg_tape_rewind(c->t, c->mark);
+    return loss;
+}
+
+static void nn_init_reuse(void *ctx)
+{
+    nn_ctx *c = ctx;
+    nn_init(c);
+    c->loss = nn_loss(c);
+    nn_count(c);
+}
+
+static double nn_step_reuse(void *ctx, int k, double *grads)
+{
+    nn_ctx *c = ctx;
+    (void)k;
+    tg_tape_forward(c->t);
+    return nn_backward_update(c, c->loss, grads);
 }
 
 static size_t nn_op_nodes(void *ctx)
@@ -398,5 +488,6 @@ static size_t nn_args(void *ctx)
     return ((nn_ctx *)ctx)->n_args;
 }
 
-const w2_peer tg_w2_native_peer = {"tapegrad",  "W2-native", nn_make, nn_init,   nn_step,
-                                   nn_op_nodes, nn_bytes,    nn_args, nn_destroy};
+const w2_peer tg_w2_native_peer = {"tapegrad", "W2-native", nn_make,    nn_init,
+                                   nn_step,    nn_op_nodes, nn_bytes,   nn_args,
+                                   nn_destroy, nn_init_reuse, nn_step_reuse};

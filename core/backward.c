@@ -83,6 +83,17 @@ static void sweep(tg_tape *t, uint32_t out)
     }
 }
 
+/* Sets every gradient to 0 by clearing only those that may not be 0 (t->grad_dirty): in a
+ * training step the graph after the mark was appended with zero gradients, so this clears the
+ * parameters' and not the whole tape. */
+static void clear_dirty_grads(tg_tape *t)
+{
+    const uint32_t dirty = t->grad_dirty < t->n_nodes ? t->grad_dirty : t->n_nodes;
+    if (dirty)
+        memset(t->grad, 0, (size_t)dirty * sizeof *t->grad);
+    t->grad_dirty = 0;
+}
+
 static tg_status check_out(tg_tape *t, tg_var out, const char *who)
 {
     if (!t)
@@ -98,8 +109,9 @@ tg_status tg_backward(tg_tape *t, tg_var out)
     tg_status s = check_out(t, out, "tg_backward");
     if (s != TG_OK)
         return s;
-    memset(t->grad, 0, (size_t)t->n_nodes * sizeof *t->grad);
-    t->grad[out.id] = 1.0; /* dL/dL = 1 */
+    clear_dirty_grads(t);
+    t->grad_dirty = out.id + 1; /* the sweep writes grad[0 .. out] only */
+    t->grad[out.id] = 1.0;      /* dL/dL = 1 */
     if (TGI_UNLIKELY(t->anomaly))
         return tgi_anomaly_sweep(t, out.id);
     sweep(t, out.id);
@@ -111,9 +123,12 @@ tg_status tg_backward_accumulate(tg_tape *t, tg_var out)
     tg_status s = check_out(t, out, "tg_backward_accumulate");
     if (s != TG_OK)
         return s;
-    for (uint32_t i = 0; i < t->n_nodes; i++)
+    const uint32_t dirty = t->grad_dirty < t->n_nodes ? t->grad_dirty : t->n_nodes;
+    for (uint32_t i = 0; i < dirty; i++) /* above dirty every gradient is 0 already */
         if (tgi_code_op(t->code[i]) != TG_OP_INPUT)
             t->grad[i] = 0.0;
+    if (t->grad_dirty < out.id + 1)
+        t->grad_dirty = out.id + 1;
     t->grad[out.id] += 1.0;
     if (TGI_UNLIKELY(t->anomaly))
         return tgi_anomaly_sweep(t, out.id);
@@ -123,8 +138,8 @@ tg_status tg_backward_accumulate(tg_tape *t, tg_var out)
 
 void tg_zero_grad(tg_tape *t)
 {
-    if (t && t->n_nodes)
-        memset(t->grad, 0, (size_t)t->n_nodes * sizeof *t->grad);
+    if (t)
+        clear_dirty_grads(t);
 }
 
 void tg_tape_forward(tg_tape *t)

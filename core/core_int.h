@@ -52,6 +52,9 @@ struct tg_tape {
     uint32_t n_nodes, cap_nodes;
     uint32_t *args; /* inputs of n-ary nodes */
     uint32_t n_args, cap_args;
+    uint32_t grad_dirty; /* grad[i] == 0 for every i in [grad_dirty, n_nodes): what a backward
+                            must clear is grad[0 .. grad_dirty), not the whole tape (appends
+                            store grad = 0; a sweep from out writes only grad[0 .. out]) */
     uint8_t *reached; /* backward scratch: bit i set when node i is in out's cone */
     size_t cap_reached_bytes;
     size_t n_grows;

@@ -209,6 +209,8 @@ tg_status tg_tape_rewind(tg_tape *t, tg_mark mark)
         names_clear_from(t, mark.n_nodes);
     t->n_nodes = mark.n_nodes;
     t->n_args = mark.n_args;
+    if (t->grad_dirty > mark.n_nodes) /* nodes appended later start at grad = 0 */
+        t->grad_dirty = mark.n_nodes;
     return TG_OK;
 }
 
@@ -300,6 +302,8 @@ tg_status tg_set_grad(tg_tape *t, tg_var v, double grad)
     if (s != TG_OK)
         return s;
     t->grad[v.id] = grad;
+    if (v.id >= t->grad_dirty)
+        t->grad_dirty = v.id + 1;
     return TG_OK;
 }
 

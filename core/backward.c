@@ -11,9 +11,6 @@
 #include "core_int.h"
 #include "ops_int.h"
 
-static inline void mark_reached(uint8_t *reached, uint32_t i) { reached[i >> 3] |= (uint8_t)(1u << (i & 7)); }
-static inline int is_reached(const uint8_t *reached, uint32_t i) { return (reached[i >> 3] >> (i & 7)) & 1; }
-
 /* Clears the reached-bits of nodes 0..out, growing the scratch if needed. */
 static tg_status reset_reached(tg_tape *t, uint32_t out)
 {
@@ -33,55 +30,14 @@ static tg_status reset_reached(tg_tape *t, uint32_t out)
     return TG_OK;
 }
 
-/* Marks x as reached when a contribution has left its gradient at exactly 0 (see sweep). */
-static inline void note_zero(uint8_t *reached, const double *grad, uint32_t x)
-{
-    if (TGI_UNLIKELY(grad[x] == 0.0))
-        mark_reached(reached, x);
-}
-
-/* The sweep proper: grad[out] already holds the seed. For node i with upstream gradient
- * g = dL/dy_i and inputs x_k:  dL/dx_k += g * dy_i/dx_k.
+/* The sweep proper is tgi_sweep_nodes (ops/kernels.h: one case per op, generated from the op
+ * table): grad[out] already holds the seed. For node i with upstream gradient g = dL/dy_i and
+ * inputs x_k:  dL/dx_k += g * dy_i/dx_k.
  * Which nodes are in out's cone, without a bit per edge: every gradient below out starts at 0
  * and only a node of the cone adds into its inputs, so a nonzero gradient means "reached".
  * A reached node whose gradient is exactly 0 (relu'(x) = 0, or contributions that cancel) is
  * told apart by its bit, set whenever a contribution leaves a gradient at 0. So the bitset is
  * written rarely and read only for zero gradients, instead of once per edge and per node. */
-static void sweep(tg_tape *t, uint32_t out)
-{
-    double *restrict grad = t->grad;
-    const double *restrict value = t->value;
-    const uint64_t *restrict code = t->code;
-    const uint32_t *restrict args = t->args;
-    uint8_t *restrict reached = t->reached;
-
-    mark_reached(reached, out);
-    for (uint32_t i = out + 1; i-- > 0;) {
-        const double g = grad[i];
-        if (g == 0.0 && !is_reached(reached, i))
-            continue;
-        const uint64_t c = code[i];
-        const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
-        const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
-        if (TGI_LIKELY(row->arity == 2)) {
-            const double va = value[a], vb = value[b];
-            double da, db;
-            tgi_local2(row, va, vb, value[i], &da, &db);
-            grad[a] += tgi_contribution(row, g, da, va, vb, 0);
-            grad[b] += tgi_contribution(row, g, db, va, vb, 1);
-            note_zero(reached, grad, a);
-            note_zero(reached, grad, b);
-        } else if (row->arity == 1) {
-            const double va = value[a];
-            grad[a] += tgi_contribution(row, g, tgi_local1(row, va, value[i]), va, 0.0, 0);
-            note_zero(reached, grad, a);
-        } else if (row->arity == TGI_NARY) { /* a = first argument slot, b = number of slots */
-            row->backwardn(grad, value, args + a, b, g);
-            for (uint32_t k = 0; k < b; k++)
-                note_zero(reached, grad, args[a + k]);
-        }
-    }
-}
 
 /* Sets every gradient to 0 by clearing only those that may not be 0 (t->grad_dirty): in a
  * training step the graph after the mark was appended with zero gradients, so this clears the
@@ -114,7 +70,7 @@ tg_status tg_backward(tg_tape *t, tg_var out)
     t->grad[out.id] = 1.0;      /* dL/dL = 1 */
     if (TGI_UNLIKELY(t->anomaly))
         return tgi_anomaly_sweep(t, out.id);
-    sweep(t, out.id);
+    tgi_sweep_nodes(t, out.id);
     return TG_OK;
 }
 
@@ -132,7 +88,7 @@ tg_status tg_backward_accumulate(tg_tape *t, tg_var out)
     t->grad[out.id] += 1.0;
     if (TGI_UNLIKELY(t->anomaly))
         return tgi_anomaly_sweep(t, out.id);
-    sweep(t, out.id);
+    tgi_sweep_nodes(t, out.id);
     return TG_OK;
 }
 
@@ -150,7 +106,5 @@ void tg_tape_forward(tg_tape *t)
         tgi_anomaly_forward(t);
         return;
     }
-    for (uint32_t i = 0; i < t->n_nodes; i++)
-        if (!(tgi_ops[tgi_code_op(t->code[i])].flags & TGI_LEAF))
-            t->value[i] = tgi_eval_node(t, i);
+    tgi_replay_nodes(t, 0);
 }

@@ -106,6 +106,13 @@ TGI_FUNC tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out);
 TGI_FUNC void tgi_anomaly_forward(tg_tape *t);
 TGI_FUNC void tgi_anomaly_origin(tg_tape *t, uint32_t id);
 
+/* The inner loops of the sweep and of replay (ops/kernels.h, compiled with the op table):
+ * tgi_sweep_nodes runs the chain rule from out down to node 0 (grad[out] already seeded,
+ * reached-bits cleared); tgi_replay_nodes recomputes nodes from..n_nodes-1 from their
+ * arguments' current values. */
+TGI_FUNC void tgi_sweep_nodes(tg_tape *t, uint32_t out);
+TGI_FUNC void tgi_replay_nodes(tg_tape *t, uint32_t from);
+
 static inline int tgi_valid(const tg_tape *t, tg_var v) { return v.id < t->n_nodes; }
 
 #endif /* TG_CORE_INT_H */

@@ -608,3 +608,6 @@ double tg_local_grad(const tg_tape *t, tg_var v, size_t k)
     }
     return row->localn(t->value, t->args + a, b, (uint32_t)k);
 }
+
+/* The sweeps' inner loops, generated from the rows above (ops/kernels.h). */
+#include "kernels.h"

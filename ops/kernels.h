@@ -1,0 +1,131 @@
+/* kernels.h: the inner loops of the reverse sweep and of replay, generated from the op table:
+ * one switch case per name of TG_OP_LIST, whose body is the row's own functions (forward, local
+ * derivatives, where()-mask) read from tgi_ops at compile time. Included once, at the end of
+ * ops/ops.c, because only there are the rows and their static functions visible: each case
+ * then inlines its op's arithmetic, so the sweep makes no indirect call and never names an op.
+ * What a sweep means (the cone, seeding, clearing) is core/backward.c's. */
+#ifndef TG_OPS_KERNELS_H
+#define TG_OPS_KERNELS_H
+
+#include "ops_int.h"
+
+/* Until the op table's TG_OP_LIST (issue 11) is merged, the ops of tg_op in its order; the
+ * count below fails to compile if it misses one. */
+#ifndef TG_OP_LIST
+#define TG_OP_LIST(X) X(INPUT) X(CONST) X(ADD) X(SUB) X(MUL) X(DIV) X(POW) X(POWC) X(NEG) X(EXP) \
+    X(LOG) X(SQRT) X(SIN) X(COS) X(TAN) X(TANH) X(SIGMOID) X(RELU) X(ABS) X(SUM) X(DOT) X(STEP) \
+    X(SIGN) X(GATE)
+#endif
+
+#define KERNEL_COUNT_(x) +1
+_Static_assert(0 TG_OP_LIST(KERNEL_COUNT_) == TG_N_OPS, "a switch case for every op");
+#undef KERNEL_COUNT_
+
+static inline void kernel_mark(uint8_t *reached, uint32_t i)
+{
+    reached[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+static inline int kernel_is_marked(const uint8_t *reached, uint32_t i)
+{
+    return (reached[i >> 3] >> (i & 7)) & 1;
+}
+
+/* Marks x as reached when a contribution has left its gradient at exactly 0 (see
+ * tgi_sweep_nodes). */
+static inline void note_zero(uint8_t *reached, const double *grad, uint32_t x)
+{
+    if (TGI_UNLIKELY(grad[x] == 0.0))
+        kernel_mark(reached, x);
+}
+
+/* Node i of row (a constant in every case of the switch below), upstream gradient g:
+ *   dL/dx_k += g * dy/dx_k  for each argument x_k,
+ * with dy/dx_k from the row's local1/local2 (inlined: row is known at compile time) and the
+ * where()-mask of tgi_contribution. */
+TGI_INLINE void backward_node(const tgi_op_row *row, double *restrict grad,
+                              const double *restrict value, const uint32_t *restrict args,
+                              uint8_t *restrict reached, uint32_t i, uint64_t c, double g)
+{
+    const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
+    if (row->arity == 2) {
+        const double va = value[a], vb = value[b];
+        double da, db;
+        row->local2(va, vb, value[i], &da, &db);
+        grad[a] += tgi_contribution(row, g, da, va, vb, 0);
+        grad[b] += tgi_contribution(row, g, db, va, vb, 1);
+        note_zero(reached, grad, a);
+        note_zero(reached, grad, b);
+    } else if (row->arity == 1) {
+        const double va = value[a];
+        grad[a] += tgi_contribution(row, g, row->local1(va, value[i]), va, 0.0, 0);
+        note_zero(reached, grad, a);
+    } else if (row->arity == TGI_NARY) { /* a = first argument slot, b = number of slots */
+        row->backwardn(grad, value, args + a, b, g);
+        for (uint32_t k = 0; k < b; k++)
+            note_zero(reached, grad, args[a + k]);
+    }
+}
+
+void tgi_sweep_nodes(tg_tape *t, uint32_t out)
+{
+    double *restrict grad = t->grad;
+    const double *restrict value = t->value;
+    const uint64_t *restrict code = t->code;
+    const uint32_t *restrict args = t->args;
+    uint8_t *restrict reached = t->reached;
+
+    kernel_mark(reached, out);
+    for (uint32_t i = out + 1; i-- > 0;) {
+        const double g = grad[i];
+        if (g == 0.0 && !kernel_is_marked(reached, i))
+            continue;
+        const uint64_t c = code[i];
+        switch (tgi_code_op(c)) {
+#define BACKWARD_CASE_(x)                                                                     \
+    case TG_OP_##x:                                                                           \
+        backward_node(&tgi_ops[TG_OP_##x], grad, value, args, reached, i, c, g);              \
+        break;
+            TG_OP_LIST(BACKWARD_CASE_)
+#undef BACKWARD_CASE_
+        default:
+            break;
+        }
+    }
+}
+
+/* Node i's value from its arguments' current values, by the row's forward (inlined). Leaves
+ * keep theirs. */
+TGI_INLINE double forward_node(const tgi_op_row *row, const double *restrict value,
+                               const uint32_t *restrict args, uint32_t i, uint64_t c)
+{
+    const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
+    if (row->arity == 2)
+        return row->forward2(value[a], value[b]);
+    if (row->arity == 1)
+        return row->forward1(value[a]);
+    if (row->arity == TGI_NARY)
+        return row->forwardn(value, args + a, b);
+    return value[i];
+}
+
+void tgi_replay_nodes(tg_tape *t, uint32_t from)
+{
+    double *restrict value = t->value;
+    const uint64_t *restrict code = t->code;
+    const uint32_t *restrict args = t->args;
+    for (uint32_t i = from; i < t->n_nodes; i++) {
+        const uint64_t c = code[i];
+        switch (tgi_code_op(c)) {
+#define FORWARD_CASE_(x)                                                                      \
+    case TG_OP_##x:                                                                           \
+        value[i] = forward_node(&tgi_ops[TG_OP_##x], value, args, i, c);                      \
+        break;
+            TG_OP_LIST(FORWARD_CASE_)
+#undef FORWARD_CASE_
+        default:
+            break;
+        }
+    }
+}
+
+#endif /* TG_OPS_KERNELS_H */

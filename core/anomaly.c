@@ -11,8 +11,10 @@
 
 void tg_tape_set_anomaly(tg_tape *t, int on)
 {
-    if (t)
+    if (t) {
         t->anomaly = on != 0;
+        tgi_sync_limit(t);
+    }
 }
 
 /* Appends " at LINE:COL "TEXT"" to the message when node id has an origin. */

@@ -14,7 +14,9 @@
 #define TGI_INLINE static inline __attribute__((always_inline))
 #define TGI_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TGI_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define TGI_UNREACHABLE() __builtin_unreachable()
 #else
+#define TGI_UNREACHABLE() ((void)0)
 #define TGI_FUNC
 #define TGI_INLINE static inline
 #define TGI_LIKELY(x) (x)
@@ -50,6 +52,7 @@ struct tg_tape {
     double *grad;
     uint64_t *code;
     uint32_t n_nodes, cap_nodes;
+    uint32_t append_limit; /* cap_nodes, or 0 while anomaly is on: tgi_append's one test */
     uint32_t *args; /* inputs of n-ary nodes */
     uint32_t n_args, cap_args;
     uint32_t grad_dirty; /* grad[i] == 0 for every i in [grad_dirty, n_nodes): what a backward
@@ -80,10 +83,10 @@ TGI_FUNC tg_var tgi_append_slow(tg_tape *t, uint64_t code, double value);
 
 /* Appends one node with its value already computed. Invalid tg_var (error kept) when full.
  * Inline because every operation records through it: the common case is one compare and three
- * stores. */
+ * stores. append_limit folds "full" and "anomaly on" into that compare (tgi_sync_limit). */
 static inline tg_var tgi_append(tg_tape *t, uint64_t code, double value)
 {
-    if (TGI_UNLIKELY((t->n_nodes == t->cap_nodes) | t->anomaly))
+    if (TGI_UNLIKELY(t->n_nodes >= t->append_limit))
         return tgi_append_slow(t, code, value);
     const uint32_t i = t->n_nodes++;
     t->value[i] = value;
@@ -91,6 +94,12 @@ static inline tg_var tgi_append(tg_tape *t, uint64_t code, double value)
     t->code[i] = code;
     tg_var v = {i};
     return v;
+}
+
+/* Call after changing cap_nodes or anomaly: appends take the slow path when either asks. */
+static inline void tgi_sync_limit(tg_tape *t)
+{
+    t->append_limit = t->anomaly ? 0 : t->cap_nodes;
 }
 
 /* Reserves n argument slots in args[] and returns the index of the first, or UINT32_MAX. */

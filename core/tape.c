@@ -122,6 +122,7 @@ static tg_status grow_nodes(tg_tape *t, size_t want)
         return tgi_fail(t, TG_ERR_NOMEM, "out of memory growing the tape to %zu nodes", cap);
     t->code = code;
     t->cap_nodes = (uint32_t)cap;
+    tgi_sync_limit(t);
     t->n_grows++;
     return TG_OK;
 }
@@ -439,6 +440,7 @@ tg_status tg_tape_set_capacity(tg_tape *t, size_t max_nodes)
         t->grad = grad ? grad : t->grad;
         t->code = code ? code : t->code;
         t->cap_nodes = (uint32_t)max_nodes;
+        tgi_sync_limit(t);
         t->n_grows++;
     }
     t->max_nodes = (uint32_t)max_nodes;

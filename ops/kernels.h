@@ -87,8 +87,8 @@ void tgi_sweep_nodes(tg_tape *t, uint32_t out)
         break;
             TG_OP_LIST(BACKWARD_CASE_)
 #undef BACKWARD_CASE_
-        default:
-            break;
+        default: /* op codes are < TG_N_OPS by construction (tgi_code, _Static_assert above) */
+            TGI_UNREACHABLE();
         }
     }
 }
@@ -123,7 +123,7 @@ void tgi_replay_nodes(tg_tape *t, uint32_t from)
             TG_OP_LIST(FORWARD_CASE_)
 #undef FORWARD_CASE_
         default:
-            break;
+            TGI_UNREACHABLE();
         }
     }
 }

@@ -9,34 +9,7 @@
 
 #include "ops_int.h"
 
-/* Until the op table's TG_OP_LIST (issue 11) is merged, the ops of tg_op in its order; the
- * count below fails to compile if it misses one. */
-#ifndef TG_OP_LIST
-#define TG_OP_LIST(X) X(INPUT) X(CONST) X(ADD) X(SUB) X(MUL) X(DIV) X(POW) X(POWC) X(NEG) X(EXP) \
-    X(LOG) X(SQRT) X(SIN) X(COS) X(TAN) X(TANH) X(SIGMOID) X(RELU) X(ABS) X(SUM) X(DOT) X(STEP) \
-    X(SIGN) X(GATE)
-#endif
-
-#define KERNEL_COUNT_(x) +1
-_Static_assert(0 TG_OP_LIST(KERNEL_COUNT_) == TG_N_OPS, "a switch case for every op");
-#undef KERNEL_COUNT_
-
-static inline void kernel_mark(uint8_t *reached, uint32_t i)
-{
-    reached[i >> 3] |= (uint8_t)(1u << (i & 7));
-}
-static inline int kernel_is_marked(const uint8_t *reached, uint32_t i)
-{
-    return (reached[i >> 3] >> (i & 7)) & 1;
-}
-
-/* Marks x as reached when a contribution has left its gradient at exactly 0 (see
- * tgi_sweep_nodes). */
-static inline void note_zero(uint8_t *reached, const double *grad, uint32_t x)
-{
-    if (TGI_UNLIKELY(grad[x] == 0.0))
-        kernel_mark(reached, x);
-}
+/* TG_OP_LIST generates tg_op too, so every op has its case; op codes are < TG_N_OPS. */
 
 /* Node i of row (a constant in every case of the switch below), upstream gradient g:
  *   dL/dx_k += g * dy/dx_k  for each argument x_k,
@@ -53,16 +26,14 @@ TGI_INLINE void backward_node(const tgi_op_row *row, double *restrict grad,
         row->local2(va, vb, value[i], &da, &db);
         grad[a] += tgi_contribution(row, g, da, va, vb, 0);
         grad[b] += tgi_contribution(row, g, db, va, vb, 1);
-        note_zero(reached, grad, a);
-        note_zero(reached, grad, b);
+        tgi_note_zero(reached, grad, a);
+        tgi_note_zero(reached, grad, b);
     } else if (row->arity == 1) {
         const double va = value[a];
         grad[a] += tgi_contribution(row, g, row->local1(va, value[i]), va, 0.0, 0);
-        note_zero(reached, grad, a);
+        tgi_note_zero(reached, grad, a);
     } else if (row->arity == TGI_NARY) { /* a = first argument slot, b = number of slots */
-        row->backwardn(grad, value, args + a, b, g);
-        for (uint32_t k = 0; k < b; k++)
-            note_zero(reached, grad, args[a + k]);
+        row->backwardn(grad, reached, value, args + a, b, g); /* notes what it reaches */
     }
 }
 
@@ -74,10 +45,10 @@ void tgi_sweep_nodes(tg_tape *t, uint32_t out)
     const uint32_t *restrict args = t->args;
     uint8_t *restrict reached = t->reached;
 
-    kernel_mark(reached, out);
+    tgi_mark_reached(reached, out);
     for (uint32_t i = out + 1; i-- > 0;) {
         const double g = grad[i];
-        if (g == 0.0 && !kernel_is_marked(reached, i))
+        if (g == 0.0 && !tgi_is_reached(reached, i))
             continue;
         const uint64_t c = code[i];
         switch (tgi_code_op(c)) {

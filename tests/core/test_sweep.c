@@ -2,6 +2,7 @@
  * may be nonzero (those below the tape's dirty mark): these tests pin that a stale gradient
  * left by an earlier backward, by tg_set_grad or by a rewound graph never survives, whatever
  * order records, rewinds and backwards come in. Expected values are derived by hand. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -97,6 +98,27 @@ static void backward_accumulate_keeps_inputs_across_rewinds(void **state)
     tg_tape_free(t);
 }
 
+/* d/da a^2 = 2a: the sweep's derivative of a square is 2 * a bit for bit (what p * a^(p-1)
+ * gives, since pow(a, 1) = a), signed zeros, subnormals, huge values and infinities included,
+ * and the forward stays C's pow(a, 2). */
+static void square_derivative_is_two_a_exactly(void **state)
+{
+    (void)state;
+    const double as[] = {0.625, -3.0, 0.0, -0.0, 4.9406564584124654e-324, -1e-310, 1e154,
+                         1e300, -1e300, 1.0000000000000002, INFINITY, -INFINITY, 7.25e-3};
+    for (size_t i = 0; i < sizeof as / sizeof as[0]; i++) {
+        tg_tape *t = tg_tape_new();
+        tg_var x = tg_input(t, as[i]);
+        tg_var y = tg_powc(t, x, 2.0);
+        assert_int_equal(tg_backward(t, y), TG_OK);
+        const double want = 2.0 * as[i], got = tg_grad(t, x);
+        assert_memory_equal(&got, &want, sizeof got);
+        const double fwd = tg_value(t, y), want_fwd = pow(as[i], 2.0);
+        assert_memory_equal(&fwd, &want_fwd, sizeof fwd);
+        tg_tape_free(t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -104,6 +126,7 @@ int main(void)
         cmocka_unit_test(set_grad_anywhere_is_cleared_by_backward),
         cmocka_unit_test(backward_from_lower_output_clears_higher_cone),
         cmocka_unit_test(backward_accumulate_keeps_inputs_across_rewinds),
+        cmocka_unit_test(square_derivative_is_two_a_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,28 @@ static double now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* v as a JSON number by fmt into buf, or null when it is NaN or infinite (JSON has neither). */
+static const char *json_number(char buf[32], double v, const char *fmt)
+{
+    if (!isfinite(v))
+        return "null";
+    snprintf(buf, 32, fmt, v);
+    return buf;
+}
+
+/* The 1-minute load average (how shared the machine was), or -1. */
+static double load_average(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     const double x = *(const double *)a, y = *(const double *)b;
@@ -83,6 +105,10 @@ static const bench_peer *scalar_peer_of(const char *peer, const char *w)
 
 static const w2_peer *w2_peer_of(const char *peer, const char *w)
 {
+    if (strcmp(w, "W2-big") == 0)
+        return strcmp(peer, "hand-C") == 0     ? &hand_w2_big_peer
+               : strcmp(peer, "tapegrad") == 0 ? &tg_w2_big_peer
+                                               : NULL;
     if (strcmp(peer, "hand-C") == 0)
         return strcmp(w, "W2") == 0 ? &hand_w2_peer : NULL;
     if (strcmp(peer, "ADOL-C") == 0) {
@@ -375,7 +401,8 @@ static void print_ratio_modes(const char *num, const char *num_mode, const char 
     printf("{\"ratio\": \"%s/%s\", ", num, den);
     if (num_mode)
         printf("\"mode\": \"%s\", \"den_mode\": \"%s\", ", num_mode, den_mode);
-    printf("\"workload\": \"%s\", \"n\": %zu, \"value\": %.3g", w, n, ratio);
+    printf("\"workload\": \"%s\", \"n\": %zu, \"value\": %.3g, \"load\": %.3g", w, n, ratio,
+           load_average());
     if (target > 0)
         printf(", \"target\": %g, \"met\": %s", target, ratio <= target ? "true" : "false");
     printf("}\n");
@@ -548,7 +575,11 @@ static w2_result w2_finish(w2_run *s, const char *dump)
     w2_result r = s->r;
     if (s->losses && s->t) {
         r.ms_per_step = s->n_t ? median(s->t, s->n_t) / 1e6 : NAN;
-        r.ok = w2_check_ok(&r, strcmp(s->p->workload, "W2") == 0, s->steps) && r.deterministic;
+        /* W2-big has no published numbers: its check is agreement with hand-C (bench.c's
+         * scaling run compares the losses bit for bit). */
+        const int big = strcmp(s->p->workload, "W2-big") == 0;
+        r.ok = (big || w2_check_ok(&r, strcmp(s->p->workload, "W2") == 0, s->steps)) &&
+               r.deterministic;
         if (dump && write_dump(dump, s->p, s->losses, s->steps, s->grads))
             r.ok = 0;
     }
@@ -640,15 +671,17 @@ static void print_w2_result(const w2_peer *p, int steps, w2_result r)
     else
         printf("\"ms_per_step\": %.4g, \"total_ns_per_node\": %.4g, ", r.ms_per_step,
                r.ms_per_step * 1e6 / nodes);
+    char rss_text[32], loss9_text[32];
     printf("\"ns_per_w2_node\": %.4g, \"bytes_per_node\": %.4g, \"bytes_per_node_method\": "
-           "\"tape\", \"bytes_per_node_rss\": %.4g, \"peak_rss_kb\": %ld, \"n_args\": %zu, ",
-           r.ms_per_step * 1e6 / W2_OP_NODES, r.bytes / nodes, rss / nodes, peak, r.n_args);
+           "\"tape\", \"bytes_per_node_rss\": %s, \"peak_rss_kb\": %ld, \"n_args\": %zu, ",
+           r.ms_per_step * 1e6 / W2_OP_NODES, r.bytes / nodes,
+           json_number(rss_text, rss / nodes, "%.4g"), peak, r.n_args);
     printf("\"allocs_first_step\": %lld, \"allocs_after_first_step\": %lld, "
-           "\"loss0\": %.17g, \"loss9\": %.17g, "
+           "\"loss0\": %.17g, \"loss9\": %s, "
            "\"check\": {\"sum_g\": %.17g, \"sum_abs_g\": %.17g, \"sum_i_g\": %.17g}, "
            "\"ok\": %s}\n",
-           r.allocs_first, r.allocs_later, r.loss0, r.loss9, r.losses_sum[0], r.losses_sum[1],
-           r.losses_sum[2], r.ok ? "true" : "false");
+           r.allocs_first, r.allocs_later, r.loss0, json_number(loss9_text, r.loss9, "%.17g"),
+           r.losses_sum[0], r.losses_sum[1], r.losses_sum[2], r.ok ? "true" : "false");
     fflush(stdout);
 }
 
@@ -669,6 +702,8 @@ static int usage(void)
             "       bench W2-native|W2-dot STEPS [--dump FILE] [--replay]\n"
             "       bench            (the whole set, every peer in turn, both modes)\n"
             "       bench check      (a quick correctness run at small sizes)\n"
+            "       bench scaling    (W1, W3 from 1e3 to 1e8 nodes, W2-big, memory bandwidth)\n"
+            "       bench stream     (memory bandwidth only)\n"
             "       bench profile [hand|adolc] W N REPS [--replay]   (untimed, for a profiler)\n");
     return 2;
 }
@@ -950,6 +985,127 @@ static int w2_set(const char *w, int steps, targets tgt)
     return bad;
 }
 
+/* ---- Scaling: 1e3 to 1e8 nodes, W2-big, and the memory bandwidth they are bound by -------- */
+
+/* MemAvailable in bytes (0 if unknown). */
+static double available_bytes(void)
+{
+    char line[256];
+    double kb = 0;
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "MemAvailable:", 13) == 0)
+            kb = strtod(line + 13, NULL);
+    fclose(f);
+    return kb * 1024.0;
+}
+
+/* A STREAM-like probe of memory bandwidth, over arrays far larger than the caches (3 x 256 MB):
+ * copy (c = a, 16 bytes an element as STREAM counts), triad (a = b + s c, 24 bytes) and write
+ * (a = s, 8 bytes), each the best of 5 passes as STREAM reports. GB/s = 1e9 bytes/s. */
+static int stream_probe(void)
+{
+    const size_t n = (size_t)1 << 25;
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
+    if (!a || !b || !c) {
+        free(a), free(b), free(c);
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        a[i] = 1.0, b[i] = 2.0, c[i] = 0.5;
+    double best[3] = {INFINITY, INFINITY, INFINITY};
+    volatile double sink = 0;
+    for (int pass = 0; pass < 5; pass++) {
+        const double s = 1.0 + pass * 1e-3;
+        double t0 = now_ns();
+        for (size_t i = 0; i < n; i++)
+            c[i] = a[i];
+        double t1 = now_ns();
+        for (size_t i = 0; i < n; i++)
+            a[i] = b[i] + s * c[i];
+        double t2 = now_ns();
+        for (size_t i = 0; i < n; i++)
+            b[i] = s;
+        double t3 = now_ns();
+        sink = sink + a[pass] + b[n - 1] + c[n / 2];
+        best[0] = fmin(best[0], t1 - t0);
+        best[1] = fmin(best[1], t2 - t1);
+        best[2] = fmin(best[2], t3 - t2);
+    }
+    const double bytes = (double)n * sizeof(double);
+    printf("{\"bandwidth\": \"stream-like, best of 5, 3 x %.0f MB\", \"copy_gb_s\": %.4g, "
+           "\"triad_gb_s\": %.4g, \"write_gb_s\": %.4g, \"load\": %.3g}\n",
+           bytes / 1e6, 2 * bytes / best[0], 3 * bytes / best[1], bytes / best[2], load_average());
+    fflush(stdout);
+    free(a), free(b), free(c);
+    return sink == 0; /* never: keeps the loops */
+}
+
+/* One size of W1 or W3 for the scaling run: hand-C, tapegrad recording and replaying, in turn;
+ * skipped (and said so) when the tapes would not fit in half the available memory. */
+static int scaling_point(const char *w, size_t n)
+{
+    const int w1 = w[1] == '1';
+    const double nodes = (double)scalar_nodes(w, n);
+    const double need = 2 * 24.0 * nodes + (w1 ? 6.0 * nodes : 0); /* two tapes + hand-C */
+    const double avail = available_bytes();
+    if (avail > 0 && need > 0.5 * avail) {
+        printf("{\"workload\": \"%s\", \"n\": %zu, \"skipped\": true, \"reason\": \"needs %.3g GB, "
+               "%.3g GB available\"}\n",
+               w, n, need / 1e9, avail / 1e9);
+        fflush(stdout);
+        return 0;
+    }
+    const bench_peer *peers[3];
+    const int replay[3] = {0, 0, 1};
+    peers[0] = w1 ? &hand_w1_peer : &hand_w3_peer;
+    peers[1] = peers[2] = w1 ? &tg_w1_peer : &tg_w3_peer;
+    scalar_result res[3];
+    static double ratio[MAX_PEERS][MAX_PEERS];
+    run_scalar_set(3, peers, replay, n, default_samples(n), res, ratio);
+    int bad = 0;
+    for (int j = 0; j < 3; j++) {
+        print_scalar_result(peers[j], n, res[j]);
+        bad += !res[j].skipped && !res[j].ok;
+    }
+    print_ratio(w, n, ratio[1][0], 0);
+    print_ratio_modes("tapegrad", "replay", "hand-C", "record", w, n, ratio[2][0], 0);
+    return bad;
+}
+
+/* `bench scaling`: memory bandwidth; W1 and W3 from 1e3 to 1e8 nodes (flatness: max/min of
+ * tapegrad's ns/node over the sizes run, and of its ratio to hand-C); W2-big in both modes. */
+static int run_scaling(void)
+{
+    int bad = stream_probe();
+    const size_t sizes[6] = {1000, 10000, 100000, 1000000, 10000000, 100000000};
+    for (int wi = 0; wi < 2; wi++) {
+        const char *w = wi ? "W3" : "W1";
+        for (int i = 0; i < 6; i++)
+            bad += scaling_point(w, wi ? sizes[i] : sizes[i] / 8 * 8);
+    }
+    const w2_peer *peers[3] = {&hand_w2_big_peer, &tg_w2_big_peer, &tg_w2_big_peer};
+    const int replay[3] = {0, 0, 1};
+    const int steps = 5;
+    w2_result res[3];
+    double ratio[MAX_PEERS];
+    static double vs[MAX_PEERS][MAX_PEERS];
+    run_w2_set(3, peers, replay, steps, res, ratio, vs);
+    for (int j = 0; j < 3; j++) {
+        /* Agreement: the same losses and step-0 gradients as hand-C, bit for bit. */
+        res[j].ok = res[j].ok && memcmp(res[j].losses, res[0].losses, steps * sizeof(double)) == 0 &&
+                    memcmp(res[j].grads, res[0].grads, sizeof res[0].grads) == 0;
+        print_w2_result(peers[j], steps, res[j]);
+        bad += !res[j].ok;
+    }
+    print_ratio("W2-big", 1000, ratio[1], 0);
+    print_ratio_modes("tapegrad", "replay", "hand-C", "record", "W2-big", 1000, ratio[2], 0);
+    bad += stream_probe();
+    return bad != 0;
+}
+
 /* The whole set; quick: the same code at small sizes (a smoke test of the driver). */
 static int run_all(int quick)
 {
@@ -978,6 +1134,10 @@ int main(int argc, char **argv)
         return run_all(1);
     if (strcmp(argv[1], "check") == 0)
         return run_check();
+    if (strcmp(argv[1], "scaling") == 0)
+        return run_scaling();
+    if (strcmp(argv[1], "stream") == 0)
+        return stream_probe();
     if (strcmp(argv[1], "profile") == 0)
         return run_profile(argc, argv);
     if (strcmp(argv[1], "rss-probe") == 0 && argc == 5)

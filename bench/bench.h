@@ -62,6 +62,9 @@ extern const w2_peer tg_w2_peer, tg_w2_native_peer, tg_w2_dot_peer;
 /* hand.c */
 extern const bench_peer hand_w1_peer, hand_w3_peer;
 extern const w2_peer hand_w2_peer;
+/* big.c: W2-big (MLP(2, [64, 64, 1]) on 1,000 points), tapegrad and hand-C. The step-0
+ * gradients they copy out are the first MLP_N_PARAMS of the model's. */
+extern const w2_peer tg_w2_big_peer, hand_w2_big_peer;
 /* adolc_peers.cpp, when ADOL-C is installed (BENCH_HAVE_ADOLC): re-tape (trace_on/trace_off
  * keeping the values, then fos_reverse) and replay (zos_forward + fos_reverse). */
 extern const bench_peer adolc_w1_peer, adolc_w3_peer;

@@ -62,8 +62,8 @@ extern const w2_peer tg_w2_peer, tg_w2_native_peer, tg_w2_dot_peer;
 /* hand.c */
 extern const bench_peer hand_w1_peer, hand_w3_peer;
 extern const w2_peer hand_w2_peer;
-/* big.c: W2-big (MLP(2, [64, 64, 1]) on 1,000 points), tapegrad and hand-C. The step-0
- * gradients they copy out are the first MLP_N_PARAMS of the model's. */
+/* W2-big (w2_shape's recipe at w2_big_shape), tapegrad (tape_peers.c) and hand-C (hand.c). The
+ * step-0 gradients they copy out are the first MLP_N_PARAMS of the model's. */
 extern const w2_peer tg_w2_big_peer, hand_w2_big_peer;
 /* adolc_peers.cpp, when ADOL-C is installed (BENCH_HAVE_ADOLC): re-tape (trace_on/trace_off
  * keeping the values, then fos_reverse) and replay (zos_forward + fos_reverse). */
@@ -81,6 +81,23 @@ void mlp_init_params(double p[MLP_N_PARAMS]);
 double w2_learning_rate(int k);
 /* The layers of MLP(2, [16, 16, 1]): inputs per neuron and neurons per layer. */
 extern const int mlp_nin[3], mlp_nout[3];
+
+/* W2's recipe at any size: MLP(2, [h1, h2, 1]) on n_points moons points (half a moon each, the
+ * same generators and seeds). w2_shape is WORKLOADS.md's W2 (100 points, 16, 16: 337
+ * parameters); w2_big_shape is W2-big (1,000 points, 64, 64: 4,417 parameters, 8.7 million op
+ * nodes a step), whose results are checked by agreement with hand-C. */
+#define MLP_MAX_WIDTH 64
+typedef struct mlp_shape {
+    int n_points, n_params;
+    int nin[3], nout[3];
+} mlp_shape;
+extern const mlp_shape w2_shape, w2_big_shape;
+/* The points of shape s: x[n_points][2] and labels y[n_points] (-1 outer moon, +1 inner). */
+void moons_points(const mlp_shape *s, double (*x)[2], double *y);
+/* The initial parameters p[n_params] in micrograd's order (weights 2 u01 - 1, biases 0). */
+void mlp_params(const mlp_shape *s, double *p);
+/* W2's op nodes a step at shape s (65,077 for w2_shape). */
+size_t mlp_op_nodes(const mlp_shape *s);
 
 /* count_alloc.c: malloc, calloc and realloc calls so far (-1 if the build cannot count). */
 long long bench_n_allocs(void);

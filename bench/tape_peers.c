@@ -1,8 +1,8 @@
 /* tape_peers.c: the workloads written with tapegrad's public API, as a user would: W1 and W3
  * (one fresh graph per repetition on a reused tape), W2 as defined (binary add/mul nodes in
- * WORKLOADS.md's order, so 65,077 op nodes a step), W2-native (the nn layer: tg_mlp, one dot
- * node per neuron, tg_loss_hinge, tg_loss_l2, SGD) and W2-dot (tg_dot neurons written
- * directly). Parameters are leaves before the mark; a step records after it and rewinds.
+ * WORKLOADS.md's order, so 65,077 op nodes a step) and the same at W2-big's size, W2-native
+ * (the nn layer: tg_mlp, one dot node per neuron, tg_loss_hinge, tg_loss_l2, SGD) and W2-dot
+ * (tg_dot neurons written directly). Parameters are leaves before the mark; a step records after it and rewinds.
  * Timing and checking are bench.c's. */
 #include <stdlib.h>
 
@@ -144,11 +144,14 @@ const bench_peer tg_w3_peer = {"tapegrad",   "W3",         scalar_make,    w3_re
 
 typedef struct w2_ctx {
     tg_tape *t;
+    const mlp_shape *shape;
     int native;
-    double init[MLP_N_PARAMS];
-    tg_var p[MLP_N_PARAMS];
-    tg_var x[MOONS_N][2], neg_y[MOONS_N];
-    tg_var zero, one, scale, alpha; /* 0, 1, 1/100 and 1e-4 as constant leaves */
+    double *init;      /* [n_params] */
+    tg_var *p;         /* [n_params] */
+    tg_var (*x)[2];    /* [n_points] */
+    tg_var *neg_y;     /* [n_points] */
+    tg_var *hinge;     /* [n_points]: the step's per-point losses */
+    tg_var zero, one, scale, alpha; /* 0, 1, 1/n_points and 1e-4 as constant leaves */
     tg_mark mark;
     double mark_bytes; /* bytes used at the mark: parameters and data, not the step's graph */
     size_t op_nodes, n_args;
@@ -156,28 +159,52 @@ typedef struct w2_ctx {
     tg_var loss; /* replay mode: the output of the graph recorded once */
 } w2_ctx;
 
-static void *w2_make_common(int native)
+static void w2_destroy(void *ctx)
+{
+    w2_ctx *c = ctx;
+    tg_tape_free(c->t);
+    free(c->init);
+    free(c->p);
+    free(c->x);
+    free(c->neg_y);
+    free(c->hinge);
+    free(c);
+}
+
+static void *w2_make_common(const mlp_shape *shape, int native)
 {
     w2_ctx *c = calloc(1, sizeof *c);
-    if (!c || !(c->t = tg_tape_new())) {
-        free(c);
+    if (!c)
+        return NULL;
+    const size_t np = (size_t)shape->n_params, n = (size_t)shape->n_points;
+    c->shape = shape;
+    c->native = native;
+    c->t = tg_tape_new();
+    c->init = malloc(np * sizeof *c->init);
+    c->p = malloc(np * sizeof *c->p);
+    c->x = malloc(n * sizeof *c->x);
+    c->neg_y = malloc(n * sizeof *c->neg_y);
+    c->hinge = malloc(n * sizeof *c->hinge);
+    double(*x)[2] = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    if (!c->t || !c->init || !c->p || !c->x || !c->neg_y || !c->hinge || !x || !y) {
+        free(x), free(y);
+        w2_destroy(c);
         return NULL;
     }
-    c->native = native;
-    moons m;
-    moons_make(&m);
-    mlp_init_params(c->init);
+    moons_points(shape, x, y);
+    mlp_params(shape, c->init);
     /* Leaves that live across steps go before the mark: parameters, data and constants. */
-    for (int i = 0; i < MLP_N_PARAMS; i++)
+    for (size_t i = 0; i < np; i++)
         c->p[i] = tg_input(c->t, c->init[i]);
-    for (int i = 0; i < MOONS_N; i++) {
-        c->x[i][0] = tg_const(c->t, m.x[i][0]);
-        c->x[i][1] = tg_const(c->t, m.x[i][1]);
-        c->neg_y[i] = tg_const(c->t, -m.y[i]);
+    for (size_t i = 0; i < n; i++) {
+        c->x[i][0] = tg_const(c->t, x[i][0]);
+        c->x[i][1] = tg_const(c->t, x[i][1]);
+        c->neg_y[i] = tg_const(c->t, -y[i]);
     }
+    free(x), free(y);
     c->zero = tg_const(c->t, 0.0);
     c->one = tg_const(c->t, 1.0);
-    c->scale = tg_const(c->t, 1.0 / MOONS_N);
+    c->scale = tg_const(c->t, 1.0 / shape->n_points);
     c->alpha = tg_const(c->t, 1e-4);
     c->mark = tg_tape_mark(c->t);
     tg_tape_stats s;
@@ -187,25 +214,22 @@ static void *w2_make_common(int native)
 }
 static void *w2_make(void)
 {
-    return w2_make_common(0);
+    return w2_make_common(&w2_shape, 0);
 }
 static void *w2_native_make(void)
 {
-    return w2_make_common(1);
+    return w2_make_common(&w2_shape, 1);
 }
-
-static void w2_destroy(void *ctx)
+static void *w2_big_make(void)
 {
-    w2_ctx *c = ctx;
-    tg_tape_free(c->t);
-    free(c);
+    return w2_make_common(&w2_big_shape, 0);
 }
 
 static void w2_init(void *ctx)
 {
     w2_ctx *c = ctx;
     tg_tape_rewind(c->t, c->mark);
-    for (int i = 0; i < MLP_N_PARAMS; i++)
+    for (int i = 0; i < c->shape->n_params; i++)
         tg_set_value(c->t, c->p[i], c->init[i]);
 }
 
@@ -228,15 +252,16 @@ static tg_var neuron(w2_ctx *c, const tg_var *w, int nin, const tg_var *in, int 
 static tg_var w2_loss(w2_ctx *c)
 {
     tg_tape *t = c->t;
-    tg_var loss[MOONS_N];
-    for (int i = 0; i < MOONS_N; i++) {
-        tg_var buf[2][16];
+    const mlp_shape *sh = c->shape;
+    tg_var *loss = c->hinge;
+    for (int i = 0; i < sh->n_points; i++) {
+        tg_var buf[2][MLP_MAX_WIDTH];
         const tg_var *in = c->x[i];
         const tg_var *w = c->p;
         tg_var *out = buf[0];
         for (int layer = 0; layer < 3; layer++) {
-            const int nin = mlp_nin[layer];
-            for (int n = 0; n < mlp_nout[layer]; n++, w += nin + 1)
+            const int nin = sh->nin[layer];
+            for (int n = 0; n < sh->nout[layer]; n++, w += nin + 1)
                 out[n] = neuron(c, w, nin, in, layer < 2);
             in = out;
             out = out == buf[0] ? buf[1] : buf[0];
@@ -247,15 +272,15 @@ static tg_var w2_loss(w2_ctx *c)
     tg_var data, reg;
     if (c->native) {
         /* tg_sum and tg_dot start from 0 and add left to right, as Python's sum does. */
-        data = tg_mul(t, tg_sum(t, MOONS_N, loss), c->scale);
-        reg = tg_mul(t, c->alpha, tg_dot(t, MLP_N_PARAMS, c->p, c->p));
+        data = tg_mul(t, tg_sum(t, (size_t)sh->n_points, loss), c->scale);
+        reg = tg_mul(t, c->alpha, tg_dot(t, (size_t)sh->n_params, c->p, c->p));
     } else {
         data = c->zero;
-        for (int i = 0; i < MOONS_N; i++)
+        for (int i = 0; i < sh->n_points; i++)
             data = tg_add(t, data, loss[i]);
         data = tg_mul(t, data, c->scale);
         reg = c->zero;
-        for (int i = 0; i < MLP_N_PARAMS; i++)
+        for (int i = 0; i < sh->n_params; i++)
             reg = tg_add(t, reg, tg_mul(t, c->p[i], c->p[i]));
         reg = tg_mul(t, c->alpha, reg);
     }
@@ -280,9 +305,9 @@ static double w2_backward_update(w2_ctx *c, tg_var L, int k, double *grads)
     tg_backward(t, L);
     const double loss = tg_value(t, L);
     const double lr = w2_learning_rate(k);
-    for (int i = 0; i < MLP_N_PARAMS; i++) {
+    for (int i = 0; i < c->shape->n_params; i++) {
         const double g = tg_grad(t, c->p[i]);
-        if (grads)
+        if (grads && i < MLP_N_PARAMS)
             grads[i] = g;
         tg_set_value(t, c->p[i], tg_value(t, c->p[i]) - lr * g);
     }
@@ -332,6 +357,9 @@ static size_t w2_args(void *ctx)
 const w2_peer tg_w2_peer = {"tapegrad", "W2",     w2_make,    w2_init,       w2_step,
                             w2_op_nodes, w2_bytes, w2_args, w2_destroy, w2_init_reuse,
                             w2_step_reuse};
+const w2_peer tg_w2_big_peer = {"tapegrad", "W2-big",   w2_big_make, w2_init,
+                                w2_step,    w2_op_nodes, w2_bytes,   w2_args,
+                                w2_destroy, w2_init_reuse, w2_step_reuse};
 const w2_peer tg_w2_dot_peer = {"tapegrad", "W2-dot",   w2_native_make, w2_init,
                                 w2_step,    w2_op_nodes, w2_bytes,      w2_args,
                                 w2_destroy, w2_init_reuse, w2_step_reuse};

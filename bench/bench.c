@@ -526,14 +526,17 @@ static int w2_start(w2_run *s, const w2_peer *p, int steps, int replay)
     if (!s->ctx || !s->losses || !s->again || !s->t || steps < 1)
         return 0;
     w2_result *r = &s->r;
+    const long long a_init = bench_n_allocs();
     w2_init_mode(s);
+    if (replay) /* the recording is where replay mode's storage grows: its "first step" */
+        r->allocs_first = bench_n_allocs() - a_init;
     const double t0 = now_ns();
     for (int k = 0; k < steps; k++) {
         const long long a0 = bench_n_allocs();
         s->losses[k] = w2_step_mode(s, k, k == 0 ? s->grads : NULL);
         const long long n = bench_n_allocs() - a0;
         if (k == 0) {
-            r->allocs_first = n;
+            r->allocs_first += n;
             r->op_nodes = p->op_nodes(s->ctx);
             r->n_args = p->args(s->ctx);
             r->bytes = p->bytes(s->ctx);

@@ -3,15 +3,16 @@
  * topological order because every node was appended after its inputs. Only nodes in out's cone
  * (those out depends on) propagate, so an unused node with an infinite local derivative
  * (sqrt at 0, say) cannot pour 0 * inf = NaN into an input that out does use. What each op
- * contributes is its row in ops/ops.c: the hot ops' derivatives as data (their shape), the
- * others through the row's functions. */
+ * contributes is its row in ops/ops.c, inlined into the sweep's generated cases
+ * (ops/kernels.h). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core_int.h"
 #include "ops_int.h"
 
-/* Clears the reached-bits of nodes 0..out, growing the scratch if needed. */
+/* Clears the reached-bits of nodes 0..out, growing the scratch if needed: the anomaly sweep's
+ * (the fast sweep marks reached zeros in the gradients themselves, core_int.h). */
 static tg_status reset_reached(tg_tape *t, uint32_t out)
 {
     size_t bytes = (size_t)out / 8 + 1;
@@ -33,11 +34,11 @@ static tg_status reset_reached(tg_tape *t, uint32_t out)
 /* The sweep proper is tgi_sweep_nodes (ops/kernels.h: one case per op, generated from the op
  * table): grad[out] already holds the seed. For node i with upstream gradient g = dL/dy_i and
  * inputs x_k:  dL/dx_k += g * dy_i/dx_k.
- * Which nodes are in out's cone, without a bit per edge: every gradient below out starts at 0
- * and only a node of the cone adds into its inputs, so a nonzero gradient means "reached".
- * A reached node whose gradient is exactly 0 (relu'(x) = 0, or contributions that cancel) is
- * told apart by its bit, set whenever a contribution leaves a gradient at 0. So the bitset is
- * written rarely and read only for zero gradients, instead of once per edge and per node. */
+ * Which nodes are in out's cone, without a bit per edge: every gradient below out starts at +0
+ * and only a node of the cone adds into its inputs, so a nonzero gradient means "reached"; a
+ * reached node whose gradient is exactly 0 (relu'(x) = 0, or contributions that cancel) holds
+ * -0 until the sweep reaches it (tgi_note_zero, core_int.h). So the sweep skips exactly the
+ * gradients that are +0, and no bitset is cleared, written or read. */
 
 /* Sets every gradient to 0 by clearing only those that may not be 0 (t->grad_dirty): in a
  * training step the graph after the mark was appended with zero gradients, so this clears the
@@ -57,7 +58,14 @@ static tg_status check_out(tg_tape *t, tg_var out, const char *who)
     if (!tgi_valid(t, out))
         return tgi_fail(t, TG_ERR_BADVAR, "%s: invalid output variable %u (tape has %u nodes)",
                         who, (unsigned)out.id, (unsigned)t->n_nodes);
-    return reset_reached(t, out.id);
+    return TG_OK;
+}
+
+/* The anomaly sweep, with its reached-bits cleared first. */
+static tg_status anomaly_sweep(tg_tape *t, uint32_t out)
+{
+    tg_status s = reset_reached(t, out);
+    return s != TG_OK ? s : tgi_anomaly_sweep(t, out);
 }
 
 tg_status tg_backward(tg_tape *t, tg_var out)
@@ -69,7 +77,7 @@ tg_status tg_backward(tg_tape *t, tg_var out)
     t->grad_dirty = out.id + 1; /* the sweep writes grad[0 .. out] only */
     t->grad[out.id] = 1.0;      /* dL/dL = 1 */
     if (TGI_UNLIKELY(t->anomaly))
-        return tgi_anomaly_sweep(t, out.id);
+        return anomaly_sweep(t, out.id);
     tgi_sweep_nodes(t, out.id);
     return TG_OK;
 }
@@ -87,7 +95,7 @@ tg_status tg_backward_accumulate(tg_tape *t, tg_var out)
         t->grad_dirty = out.id + 1;
     t->grad[out.id] += 1.0;
     if (TGI_UNLIKELY(t->anomaly))
-        return tgi_anomaly_sweep(t, out.id);
+        return anomaly_sweep(t, out.id);
     tgi_sweep_nodes(t, out.id);
     return TG_OK;
 }

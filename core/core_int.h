@@ -5,6 +5,7 @@
 #define TG_CORE_INT_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "tg_core.h"
 #include "tg_ops.h"
@@ -124,11 +125,16 @@ TGI_FUNC void tgi_replay_nodes(tg_tape *t, uint32_t from);
 
 static inline int tgi_valid(const tg_tape *t, tg_var v) { return v.id < t->n_nodes; }
 
-/* The backward sweeps' reached-bits (t->reached): bit i is set when node i is in the output's
- * cone although its gradient is exactly 0, so that it still propagates (core/backward.c says
- * why a bit per zero gradient is enough). A row's n-ary backward notes the inputs it adds into
- * with tgi_note_zero; an input it does not touch (where's untaken branch, a comparison's
- * operands) stays out of the cone and passes nothing on. */
+/* Which nodes are in the output's cone, for the sweeps: every gradient below out starts at +0
+ * and only a node of the cone adds into its inputs, so a nonzero gradient means "reached". A
+ * reached node whose gradient is exactly 0 (relu'(x) = 0, contributions that cancel) must still
+ * propagate (0 * inf is NaN, as in PyTorch): tgi_note_zero marks it by storing -0.0 in its
+ * gradient, which no accumulation produces (x + y is -0 only when both are -0, and every sum
+ * starts at +0), and the sweep turns it back into +0 when it reaches the node. So a sweep skips
+ * exactly the nodes whose gradient is +0, with no bitset. A row's n-ary backward notes the
+ * inputs it adds into with tgi_note_zero; an input it does not touch (where's untaken branch, a
+ * comparison's operands) stays out of the cone and passes nothing on. The anomaly sweep also
+ * keeps reached-bits (t->reached) of its own. */
 static inline void tgi_mark_reached(uint8_t *reached, uint32_t i)
 {
     reached[i >> 3] |= (uint8_t)(1u << (i & 7));
@@ -137,11 +143,19 @@ static inline int tgi_is_reached(const uint8_t *reached, uint32_t i)
 {
     return (reached[i >> 3] >> (i & 7)) & 1;
 }
-/* Marks x as reached when a contribution has left its gradient at exactly 0. */
-static inline void tgi_note_zero(uint8_t *reached, const double *grad, uint32_t x)
+/* Marks x as reached when a contribution has left its gradient at exactly 0 (see above). */
+static inline void tgi_note_zero(uint8_t *reached, double *grad, uint32_t x)
 {
+    (void)reached;
     if (TGI_UNLIKELY(grad[x] == 0.0))
-        tgi_mark_reached(reached, x);
+        grad[x] = -0.0;
+}
+/* Is g the gradient of a node outside the cone: exactly +0 (not the -0 mark)? */
+static inline int tgi_unreached(double g)
+{
+    uint64_t bits;
+    memcpy(&bits, &g, sizeof bits);
+    return bits == 0;
 }
 
 #endif /* TG_CORE_INT_H */

@@ -45,11 +45,15 @@ void tgi_sweep_nodes(tg_tape *t, uint32_t out)
     const uint32_t *restrict args = t->args;
     uint8_t *restrict reached = t->reached;
 
-    tgi_mark_reached(reached, out);
     for (uint32_t i = out + 1; i-- > 0;) {
         const double g = grad[i];
-        if (g == 0.0 && !tgi_is_reached(reached, i))
-            continue;
+        uint64_t g_bits;
+        memcpy(&g_bits, &g, sizeof g_bits);
+        if (TGI_UNLIKELY((g_bits << 1) == 0)) { /* g is +0 or -0 (core_int.h) */
+            if (g_bits == 0)
+                continue; /* +0: outside out's cone */
+            grad[i] = 0.0; /* -0, the mark of a reached zero: its gradient is +0 */
+        }
         const uint64_t c = code[i];
         switch (tgi_code_op(c)) {
 #define BACKWARD_CASE_(x)                                                                     \

@@ -721,7 +721,7 @@ static int usage(void)
             "       bench W2-native|W2-dot STEPS [--dump FILE] [--replay]\n"
             "       bench            (the whole set, every peer in turn, both modes)\n"
             "       bench check      (a quick correctness run at small sizes)\n"
-            "       bench scaling    (W1, W3 from 1e3 to 1e8 nodes, W2-big, memory bandwidth)\n"
+            "       bench scaling [W N]  (W1, W3 from 1e3 to 1e8 nodes, W2-big, bandwidth)\n"
             "       bench stream     (memory bandwidth only)\n"
             "       bench profile [hand|adolc] W N REPS [--replay]   (untimed, for a profiler)\n");
     return 2;
@@ -1095,16 +1095,19 @@ static int scaling_point(const char *w, size_t n)
     return bad;
 }
 
-/* `bench scaling`: memory bandwidth; W1 and W3 from 1e3 to 1e8 nodes (flatness: max/min of
- * tapegrad's ns/node over the sizes run, and of its ratio to hand-C); W2-big in both modes. */
-static int run_scaling(void)
+/* `bench scaling`: memory bandwidth; W1 and W3 from 1e3 to 1e8 op nodes (W3's N is half the
+ * nodes), each size paired as scaling_point does; W2-big in both modes. `bench scaling W N`:
+ * one point. */
+static int run_scaling(int argc, char **argv)
 {
+    if (argc == 4)
+        return scaling_point(argv[2], parse_size(argv[3])) != 0;
     int bad = stream_probe();
-    const size_t sizes[6] = {1000, 10000, 100000, 1000000, 10000000, 100000000};
+    const size_t nodes[6] = {1000, 10000, 100000, 1000000, 10000000, 100000000};
     for (int wi = 0; wi < 2; wi++) {
         const char *w = wi ? "W3" : "W1";
         for (int i = 0; i < 6; i++)
-            bad += scaling_point(w, wi ? sizes[i] : sizes[i] / 8 * 8);
+            bad += scaling_point(w, wi ? nodes[i] / 2 : nodes[i] / 8 * 8);
     }
     const w2_peer *peers[3] = {&hand_w2_big_peer, &tg_w2_big_peer, &tg_w2_big_peer};
     const int replay[3] = {0, 0, 1};
@@ -1158,7 +1161,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "check") == 0)
         return run_check();
     if (strcmp(argv[1], "scaling") == 0)
-        return run_scaling();
+        return run_scaling(argc, argv);
     if (strcmp(argv[1], "stream") == 0)
         return stream_probe();
     if (strcmp(argv[1], "profile") == 0)

@@ -484,7 +484,18 @@ static PyObject *value_truediv(PyObject *a, PyObject *b)
     PyObject *m1 = PyLong_FromLong(-1);
     if (!m1)
         return NULL;
-    PyObject *inv = PyNumber_Power(b, m1, Py_None);
+    PyObject *base = b;
+    if (!Value_Check(b) && !PyLong_Check(b) && !PyFloat_Check(b)) {
+        base = PyNumber_Float(b); /* numpy's int64(3)**-1 is an error; 3.0**-1 is not */
+        if (!base) {
+            Py_DECREF(m1);
+            return NULL;
+        }
+    } else {
+        Py_INCREF(base);
+    }
+    PyObject *inv = PyNumber_Power(base, m1, Py_None);
+    Py_DECREF(base);
     Py_DECREF(m1);
     if (!inv)
         return NULL;
@@ -779,12 +790,14 @@ static int set_grad(ValueObject *v, PyObject *o, void *c)
     return set_number(o, &v->grad, &v->flags, F_GRAD_INT, "grad");
 }
 
-/* _prev: a new set each time, of the same child objects (micrograd's is a set too). */
+/* _prev: a new set each time, of the same child objects (micrograd's is a set too). A power
+ * by a number has its base only, as micrograd's Value(self.data**other, (self,), ...). */
 static PyObject *get_prev(ValueObject *v, void *c)
 {
     (void)c;
     PyObject *s = PySet_New(NULL);
-    for (uint32_t k = 0; s && k < v->n_args; k++)
+    const uint32_t n = v->op == TG_OP_POWC ? 1 : v->n_args;
+    for (uint32_t k = 0; s && k < n; k++)
         if (PySet_Add(s, (PyObject *)v->args[k]) < 0)
             Py_CLEAR(s);
     return s;

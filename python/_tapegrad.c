@@ -595,7 +595,7 @@ static int record_one(tg_tape *t, ValueObject *v)
     if (is_leaf(v)) {
         id = (v->flags & F_CONST) ? tg_const(t, v->data) : tg_input(t, v->data);
     } else {
-        tg_var small[4];
+        tg_var small[4] = {{0}};
         tg_var *a = small;
         if (v->n_args > 4) {
             a = PyMem_Malloc(v->n_args * sizeof *a);
@@ -646,6 +646,11 @@ static int record_cone(tg_tape *t, ValueObject *root)
             ValueObject *c = v->args[f->next++];
             if (c->mark == walk_epoch || c->mark == walk_epoch - 1)
                 continue; /* recorded already (a DAG: no cycles exist by construction) */
+            if (is_leaf(c)) { /* no children to visit: record it now, without a frame */
+                if (record_one(t, c) < 0)
+                    return -1;
+                continue;
+            }
             c->mark = walk_epoch - 1;
             if (grow((void **)&walk_stack, &cap_walk, depth + 1, sizeof *walk_stack) < 0)
                 return -1;

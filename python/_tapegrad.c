@@ -48,73 +48,29 @@ static PyObject *raise_tape(tg_tape *t)
 }
 
 /* ---- The op table as the module sees it -----------------------------------------------
- * With the op table's generic interface (tg_apply, tg_op_info_of; meson defines
- * TGPY_HAVE_APPLY / TGPY_HAVE_OP_INFO when tapegrad.h declares them) every op is recorded
- * and sized from the table, so a new row becomes a Value method without touching this file.
- * Before it, the constructors of tg_ops.h are called by name. */
-
-#define NARY (-1)
+ * Every op is recorded through tg_apply and described by its row (tg_op_info_of), so a new
+ * row of ops/ops.c becomes a Value method without touching this file. */
 
 static int op_arity(tg_op op)
 {
-#ifdef TGPY_HAVE_OP_INFO
     const tg_op_info *info = tg_op_info_of(op);
     return info ? info->n_args : 0;
-#else
-    switch (op) {
-    case TG_OP_INPUT: case TG_OP_CONST: return 0;
-    case TG_OP_SUM: case TG_OP_DOT: return NARY;
-    case TG_OP_ADD: case TG_OP_SUB: case TG_OP_MUL: case TG_OP_DIV: case TG_OP_POW:
-    case TG_OP_POWC: case TG_OP_GATE: return 2;
-    default: return 1;
-    }
-#endif
 }
 
-/* The name a method gets: the language's function names (exp, sigmoid, pow, ...), not the
- * infix operators (Python has those) nor internal ops. */
+/* The name a method gets: the language's function names (exp, sigmoid, atan2, where, ...);
+ * not the infix operators (Python has those), the n-ary sum and dot (module functions here),
+ * nor the internal ops, which the table leaves without a name. */
 static const char *op_method_name(tg_op op)
 {
-#ifdef TGPY_HAVE_OP_INFO
     const tg_op_info *info = tg_op_info_of(op);
-    const char *name = info ? info->name : NULL;
-#else
-    const char *name = tg_op_name(op);
-#endif
-    if (!name || op_arity(op) == NARY || op_arity(op) == 0)
+    if (!info || !info->name || info->n_args == TG_NARY || info->n_args == 0)
         return NULL;
-    return tg_parse_is_function(name) ? name : NULL;
+    return info->name;
 }
 
 static tg_var record_op(tg_tape *t, tg_op op, size_t n, const tg_var *a)
 {
-#ifdef TGPY_HAVE_APPLY
     return tg_apply(t, op, n, a);
-#else
-    switch (op) {
-    case TG_OP_ADD: return tg_add(t, a[0], a[1]);
-    case TG_OP_SUB: return tg_sub(t, a[0], a[1]);
-    case TG_OP_MUL: return tg_mul(t, a[0], a[1]);
-    case TG_OP_DIV: return tg_div(t, a[0], a[1]);
-    case TG_OP_POW: case TG_OP_POWC: return tg_pow(t, a[0], a[1]);
-    case TG_OP_NEG: return tg_neg(t, a[0]);
-    case TG_OP_EXP: return tg_exp(t, a[0]);
-    case TG_OP_LOG: return tg_log(t, a[0]);
-    case TG_OP_SQRT: return tg_sqrt(t, a[0]);
-    case TG_OP_SIN: return tg_sin(t, a[0]);
-    case TG_OP_COS: return tg_cos(t, a[0]);
-    case TG_OP_TAN: return tg_tan(t, a[0]);
-    case TG_OP_TANH: return tg_tanh(t, a[0]);
-    case TG_OP_SIGMOID: return tg_sigmoid(t, a[0]);
-    case TG_OP_RELU: return tg_relu(t, a[0]);
-    case TG_OP_ABS: return tg_abs(t, a[0]);
-    case TG_OP_STEP: return tg_step(t, a[0]);
-    case TG_OP_SIGN: return tg_sign(t, a[0]);
-    case TG_OP_SUM: return tg_sum(t, n, a);
-    case TG_OP_DOT: return tg_dot(t, n / 2, a, a + n / 2);
-    default: return tg_var_invalid();
-    }
-#endif
 }
 
 /* ---- The Value type ------------------------------------------------------------------- */
@@ -511,7 +467,7 @@ static PyObject *apply_method(tg_op op, PyObject *self, PyObject *const *argv, P
     const int arity = op_arity(op);
     if (argc != arity - 1)
         return PyErr_Format(PyExc_TypeError, "%s() takes %d argument%s (%zd given)",
-                            tg_op_name(op), arity - 1, arity == 2 ? "" : "s", argc);
+                            op_method_name(op), arity - 1, arity == 2 ? "" : "s", argc);
     ValueObject *args[4] = {(ValueObject *)self, NULL, NULL, NULL};
     PyObject *r = NULL;
     Py_ssize_t made = 0;
@@ -520,7 +476,7 @@ static PyObject *apply_method(tg_op op, PyObject *self, PyObject *const *argv, P
         if (!args[made + 1]) {
             if (!PyErr_Occurred())
                 PyErr_Format(PyExc_TypeError, "%s(): argument %zd is not a number or Value",
-                             tg_op_name(op), made + 1);
+                             op_method_name(op), made + 1);
             goto done;
         }
     }
@@ -531,31 +487,24 @@ done:
     return r;
 }
 
-#define METHOD_SLOT(i)                                                                        \
-    static PyObject *op_method_##i(PyObject *self, PyObject *const *argv, Py_ssize_t argc)   \
+/* One C function per op (a method must know its op without a closure): op_method_I_J is
+ * op 8*I + J, for 64 ops. */
+#define METHOD_SLOT(i, j)                                                                     \
+    static PyObject *op_method_##i##_##j(PyObject *self, PyObject *const *argv,              \
+                                          Py_ssize_t argc)                                    \
     {                                                                                         \
-        return apply_method((tg_op)(i), self, argv, argc);                                    \
+        return apply_method((tg_op)(8 * (i) + (j)), self, argv, argc);                        \
     }
-METHOD_SLOT(0) METHOD_SLOT(1) METHOD_SLOT(2) METHOD_SLOT(3) METHOD_SLOT(4) METHOD_SLOT(5)
-METHOD_SLOT(6) METHOD_SLOT(7) METHOD_SLOT(8) METHOD_SLOT(9) METHOD_SLOT(10) METHOD_SLOT(11)
-METHOD_SLOT(12) METHOD_SLOT(13) METHOD_SLOT(14) METHOD_SLOT(15) METHOD_SLOT(16) METHOD_SLOT(17)
-METHOD_SLOT(18) METHOD_SLOT(19) METHOD_SLOT(20) METHOD_SLOT(21) METHOD_SLOT(22) METHOD_SLOT(23)
-METHOD_SLOT(24) METHOD_SLOT(25) METHOD_SLOT(26) METHOD_SLOT(27) METHOD_SLOT(28) METHOD_SLOT(29)
-METHOD_SLOT(30) METHOD_SLOT(31) METHOD_SLOT(32) METHOD_SLOT(33) METHOD_SLOT(34) METHOD_SLOT(35)
-METHOD_SLOT(36) METHOD_SLOT(37) METHOD_SLOT(38) METHOD_SLOT(39) METHOD_SLOT(40) METHOD_SLOT(41)
-METHOD_SLOT(42) METHOD_SLOT(43) METHOD_SLOT(44) METHOD_SLOT(45) METHOD_SLOT(46) METHOD_SLOT(47)
-#define N_METHOD_SLOTS 48
+#define METHOD_SLOT_ADDRESS(i, j) op_method_##i##_##j,
+#define METHOD_SLOTS_8(X, i) X(i, 0) X(i, 1) X(i, 2) X(i, 3) X(i, 4) X(i, 5) X(i, 6) X(i, 7)
+#define METHOD_SLOTS(X)                                                                       \
+    METHOD_SLOTS_8(X, 0) METHOD_SLOTS_8(X, 1) METHOD_SLOTS_8(X, 2) METHOD_SLOTS_8(X, 3)       \
+    METHOD_SLOTS_8(X, 4) METHOD_SLOTS_8(X, 5) METHOD_SLOTS_8(X, 6) METHOD_SLOTS_8(X, 7)
+METHOD_SLOTS(METHOD_SLOT)
+#define N_METHOD_SLOTS 64
 static PyObject *(*const op_methods[N_METHOD_SLOTS])(PyObject *, PyObject *const *, Py_ssize_t) = {
-    op_method_0, op_method_1, op_method_2, op_method_3, op_method_4, op_method_5,
-    op_method_6, op_method_7, op_method_8, op_method_9, op_method_10, op_method_11,
-    op_method_12, op_method_13, op_method_14, op_method_15, op_method_16, op_method_17,
-    op_method_18, op_method_19, op_method_20, op_method_21, op_method_22, op_method_23,
-    op_method_24, op_method_25, op_method_26, op_method_27, op_method_28, op_method_29,
-    op_method_30, op_method_31, op_method_32, op_method_33, op_method_34, op_method_35,
-    op_method_36, op_method_37, op_method_38, op_method_39, op_method_40, op_method_41,
-    op_method_42, op_method_43, op_method_44, op_method_45, op_method_46, op_method_47,
-};
-_Static_assert(TG_N_OPS <= N_METHOD_SLOTS, "more ops than method slots: add METHOD_SLOTs");
+    METHOD_SLOTS(METHOD_SLOT_ADDRESS)};
+_Static_assert(TG_N_OPS <= N_METHOD_SLOTS, "more ops than method slots: add METHOD_SLOTS_8s");
 static PyMethodDef op_method_defs[N_METHOD_SLOTS];
 
 /* ---- Recording a cone on the sweep tape -------------------------------------------------- */

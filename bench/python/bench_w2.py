@@ -123,6 +123,7 @@ class Engine:
         k = self.k
         t0 = time.perf_counter()
         total_loss = self.loss()
+        self.losses.append(total_loss.data)
         self.model.zero_grad()
         total_loss.backward()
         if k == 0:
@@ -134,15 +135,6 @@ class Engine:
         t1 = time.perf_counter()
         self.times.append(t1 - t0)
         self.k += 1
-
-    def record_loss(self):
-        pass
-
-
-def run_engine_step(e):
-    # the loss of step k is the one its backward used; recompute cheaply from the step
-    e.step()
-
 
 def find_micrograd(path):
     path = path or os.environ.get("MICROGRAD_DIR")
@@ -176,16 +168,6 @@ def main():
         engines.insert(0, Engine("micrograd", mg[0], mg[1], X, y))
     else:
         print(f"bench_w2: micrograd skipped: {why}", file=sys.stderr)
-
-    # losses: step k's loss is computed by step k; keep them by re-reading in the step
-    for e in engines:
-        orig = e.loss
-
-        def loss_and_keep(e=e, orig=orig):
-            L = orig()
-            e.losses.append(L.data)
-            return L
-        e.loss = loss_and_keep
 
     # Python's cycle collector stays on, as in a notebook: micrograd's graph is cyclic (each
     # _backward closure refers to its own Value) and is freed by it; tapegrad's has no cycles.

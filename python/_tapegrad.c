@@ -791,6 +791,21 @@ static PyObject *get_op(ValueObject *v, void *c)
     }
 }
 
+/* The op's identifier in the table ("add", "powc", "relu"; "input" / "const" for leaves):
+ * what _op cannot say (micrograd's '*' is also a negation), for tools such as _show. */
+static PyObject *get_opid(ValueObject *v, void *c)
+{
+    (void)c;
+    const tg_op_info *info = tg_op_info_of((tg_op)v->op);
+    return PyUnicode_FromString(info && info->id ? info->id : "?");
+}
+
+static PyObject *get_const(ValueObject *v, void *c)
+{
+    (void)c;
+    return PyBool_FromLong(v->flags & F_CONST);
+}
+
 static PyObject *get_label(ValueObject *v, void *c)
 {
     (void)c;
@@ -969,6 +984,12 @@ static PyObject *value_repr_html(PyObject *self, PyObject *unused)
     return show_call(self, "html");
 }
 
+static PyObject *value_program(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return show_call(self, "program");
+}
+
 static PyObject *value_n_nodes(ValueObject *self, PyObject *unused)
 {
     (void)unused;
@@ -991,6 +1012,10 @@ static PyMethodDef value_methods[] = {
     {"_repr_svg_", (PyCFunction)value_repr_svg, METH_NOARGS, "Jupyter: the graph as SVG."},
     {"_repr_html_", (PyCFunction)value_repr_html, METH_NOARGS,
      "Jupyter: the graph and the chain rule step by step."},
+    {"program", (PyCFunction)value_program, METH_NOARGS,
+     "program() -> (source, inputs): the graph as a program of tapegrad's expression language "
+     "(one statement per operation, named by its label) and its inputs {name: value}; "
+     "tapegrad.run(source, **inputs) and the tapegrad command record the same graph."},
     {"n_nodes", (PyCFunction)value_n_nodes, METH_NOARGS,
      "Number of Values (leaves and operations) this one depends on, itself included."},
     {NULL, NULL, 0, NULL}};
@@ -1002,6 +1027,8 @@ static PyGetSetDef value_getset[] = {
     {"_args", (getter)get_args, NULL, "The children in order, a tuple.", NULL},
     {"_op", (getter)get_op, NULL, "The op that produced this Value ('+', '*', 'ReLU', ...).", NULL},
     {"label", (getter)get_label, (setter)set_label, "A name for traces and pictures.", NULL},
+    {"_opid", (getter)get_opid, NULL, "The op's identifier in tapegrad's table.", NULL},
+    {"_const", (getter)get_const, NULL, "True for a number promoted to a Value.", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 static PyNumberMethods value_as_number = {

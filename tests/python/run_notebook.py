@@ -23,7 +23,7 @@ def main():
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": os.path.dirname(path)}}).execute()
-    texts, mimes = [], set()
+    texts, mimes, pages = [], set(), 0
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             if "text" in out:
@@ -32,6 +32,8 @@ def main():
                 mimes.add(mime)
                 if mime == "text/plain":
                     texts.append(data)
+                if mime == "text/html" and "tapegrad-stepper" in data:
+                    pages += 1
                 if mime == "image/svg+xml":  # Debian's lxml refuses an XML declaration
                     out["data"][mime] = re.sub(r"^<\?xml[^>]*>\s*", "", data)
     text = "\n".join(texts)
@@ -40,6 +42,7 @@ def main():
         "it trains": "accuracy 100.0%" in text,
         "trace printed": "Backward pass" in text and "dL/d(x1)" in text,
         "graph shown as SVG": "image/svg+xml" in mimes,
+        "stepping page shown": pages >= 1,
         "fast path, same loss": "same loss: True" in text,
         "fast path, same gradients": "largest gradient difference: 0.0" in text,
     }

@@ -250,4 +250,48 @@ def test_value_shows_as_svg_in_jupyter():
         assert shutil.which("dot") is None
         pytest.skip("Graphviz is not installed")
     assert svg.startswith("<svg") and "</svg>" in svg
-    assert "<svg" in y._repr_html_()
+    shown = y._repr_html_()
+    assert "<svg" in shown or "tapegrad-stepper" in shown
+
+
+def test_program_of_a_graph_records_the_same_values():
+    import random
+    random.seed(5)
+    ops = [n for n, k in tapegrad.op_names() if k == 1 and n in ("exp", "tanh", "sigmoid",
+                                                                    "sin", "relu", "abs")]
+    for trial in range(20):
+        xs = [Value(random.uniform(-1, 1), label=f"x{i}") for i in range(3)]
+        pool = list(xs)
+        for _ in range(12):
+            a, b = random.choice(pool), random.choice(pool)
+            kind = random.randrange(6)
+            v = (a + b if kind == 0 else a * b if kind == 1 else a - 0.5 * b if kind == 2 else
+                 getattr(a, random.choice(ops))() if kind == 3 else a / (b * b + 1) if kind == 4
+                 else tapegrad.dot([a, b], [b, 2.0]))
+            pool.append(v)
+        out = pool[-1]
+        source, inputs = out.program()
+        again = tapegrad.run(source, **inputs)
+        assert again.data == out.data, source
+        for x in xs:
+            x.grad = 0
+        out.backward()
+        by_label = {x.label: x.grad for x in xs}
+        program_grads = tapegrad.grad(
+            lambda *v: tapegrad.run(source, **dict(zip(inputs, v))))(*inputs.values())
+        if len(inputs) == 1:
+            program_grads = (program_grads,)
+        assert list(program_grads) == pytest.approx([by_label[k] for k in inputs],
+                                                    rel=1e-14, abs=1e-300), source
+
+
+def test_stepping_page_of_the_command_in_jupyter():
+    import tapegrad._show as show
+    x = Value(3.0, label="x")
+    y = (x * x + 1).relu()
+    y.label = "y"
+    page = show.page(y)
+    if page is None:
+        pytest.skip("the tapegrad command is not found (TAPEGRAD_CLI, the build tree, PATH)")
+    assert "<html" in page.lower() and "y = " in page
+    assert "tapegrad-stepper" in y._repr_html_()

@@ -559,7 +559,7 @@ static int record_one(tg_tape *t, ValueObject *v)
         if (a != small)
             PyMem_Free(a);
     }
-    if (!tg_var_ok(id) || tg_tape_status(t) != TG_OK) {
+    if (!tg_var_ok(id)) { /* the tape keeps the first error; anomaly mode flags it invalid */
         if (tg_tape_status(t) == TG_OK)
             PyErr_SetString(Error, "a Value could not be recorded on the tape");
         else
@@ -611,6 +611,10 @@ static int record_cone(tg_tape *t, ValueObject *root)
         depth--;
         if (record_one(t, v) < 0)
             return -1;
+    }
+    if (anomaly_on && tg_tape_status(t) != TG_OK) { /* the flagged node was still recorded */
+        raise_tape(t);
+        return -1;
     }
     return 0;
 }

@@ -136,6 +136,28 @@ class Engine:
         self.times.append(t1 - t0)
         self.k += 1
 
+def c_engine_grads(path):
+    """(loss0, grads0) of the C library's own W2 (bench/bench W2 1 --dump), or None."""
+    import subprocess
+    import tempfile
+    if path is None:
+        import tapegrad
+        path = os.path.join(os.path.dirname(tapegrad.__file__), "..", "..", "bench", "bench")
+    if not os.access(path, os.X_OK):
+        print(f"bench_w2: no C bench program at {path}: C engine not compared", file=sys.stderr)
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        dump = os.path.join(tmp, "w2.json")
+        done = subprocess.run([path, "W2", "1", "--dump", dump], capture_output=True,
+                              timeout=300, check=False)
+        if done.returncode != 0 or not os.path.exists(dump):
+            print(f"bench_w2: {path} W2 1 --dump failed", file=sys.stderr)
+            return None
+        with open(dump) as f:
+            d = json.load(f)
+    return d["loss0"], d["grads0"]
+
+
 def find_micrograd(path):
     path = path or os.environ.get("MICROGRAD_DIR")
     if not path or not os.path.exists(os.path.join(path, "micrograd", "engine.py")):
@@ -154,6 +176,9 @@ def main():
     ap.add_argument("--steps", type=int, default=100, help="steps of the tapegrad engines")
     ap.add_argument("--micrograd-steps", type=int, default=10, help="steps of micrograd")
     ap.add_argument("--micrograd", help="a checkout of karpathy/micrograd")
+    ap.add_argument("--c-bench", help="the C bench program (build/bench/bench): its W2 "
+                    "step-0 gradients (--dump) are compared too; found in the build tree "
+                    "next to the package when not given")
     ap.add_argument("--no-gc", action="store_true",
                     help="time every step with the cycle collector off (collect after it)")
     args = ap.parse_args()
@@ -195,6 +220,17 @@ def main():
         if worst > 1e-12:
             failures.append(f"{e.name}: step-0 gradients differ from {ref.name}'s by {worst:.3g}")
         e.worst_rel = worst
+    c_grads = c_engine_grads(args.c_bench)
+    if c_grads is not None:
+        loss0_c, grads_c = c_grads
+        if loss0_c != LOSS0:
+            failures.append(f"C engine: loss0 {loss0_c!r}")
+        for e in engines:
+            e.worst_rel_c = max(abs(a - b) / max(abs(a), abs(b), 1e-300) if a != b else 0.0
+                                for a, b in zip(e.grads0, grads_c))
+            if e.worst_rel_c > 1e-12:
+                failures.append(f"{e.name}: step-0 gradients differ from the C engine's by "
+                                f"{e.worst_rel_c:.3g}")
     medians = {}
     for e in engines:
         ms = statistics.median(e.times) * 1e3
@@ -205,6 +241,7 @@ def main():
             "total_ns_per_node": ms * 1e6 / 65077, "loss0": e.losses[0],
             "loss9": e.losses[9] if len(e.losses) > 9 else None,
             "grads0_max_rel_diff_vs_" + ref.name: e.worst_rel,
+            "grads0_max_rel_diff_vs_c_engine": getattr(e, "worst_rel_c", None),
             "grads0_sum": sum(e.grads0), "gc": not args.no_gc}))
     if "micrograd" in medians:
         print(json.dumps({

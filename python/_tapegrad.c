@@ -535,6 +535,9 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
+static tg_var *arg_ids; /* an op's argument ids while it is recorded */
+static size_t cap_arg_ids;
+
 static int is_leaf(const ValueObject *v) { return v->op == TG_OP_INPUT || v->op == TG_OP_CONST; }
 
 /* Records v itself, its children already recorded. */
@@ -544,20 +547,11 @@ static int record_one(tg_tape *t, ValueObject *v)
     if (is_leaf(v)) {
         id = (v->flags & F_CONST) ? tg_const(t, v->data) : tg_input(t, v->data);
     } else {
-        tg_var small[4] = {{0}};
-        tg_var *a = small;
-        if (v->n_args > 4) {
-            a = PyMem_Malloc(v->n_args * sizeof *a);
-            if (!a) {
-                PyErr_NoMemory();
-                return -1;
-            }
-        }
+        if (grow((void **)&arg_ids, &cap_arg_ids, v->n_args + 1, sizeof *arg_ids) < 0)
+            return -1;
         for (uint32_t k = 0; k < v->n_args; k++)
-            a[k].id = v->args[k]->tape_id;
-        id = record_op(t, (tg_op)v->op, v->n_args, a);
-        if (a != small)
-            PyMem_Free(a);
+            arg_ids[k].id = v->args[k]->tape_id;
+        id = record_op(t, (tg_op)v->op, v->n_args, arg_ids);
     }
     if (!tg_var_ok(id)) { /* the tape keeps the first error; anomaly mode flags it invalid */
         if (tg_tape_status(t) == TG_OK)
@@ -592,6 +586,8 @@ static int record_cone(tg_tape *t, ValueObject *root)
         walk_frame *f = &walk_stack[depth - 1];
         ValueObject *v = f->v;
         if (!is_leaf(v) && f->next < v->n_args) {
+            if (f->next + 4 < v->n_args) /* a dot's children: overlap their cache misses */
+                __builtin_prefetch(v->args[f->next + 4]);
             ValueObject *c = v->args[f->next++];
             if (c->mark == walk_epoch || c->mark == walk_epoch - 1)
                 continue; /* recorded already (a DAG: no cycles exist by construction) */
@@ -856,6 +852,8 @@ static PyObject *value_backward(ValueObject *self, PyObject *unused)
     }
     for (size_t k = 0; k < n_topo; k++) {
         ValueObject *v = topo[k];
+        if (k + 8 < n_topo) /* the Values are scattered over the heap: fetch ahead */
+            __builtin_prefetch(topo[k + 8], 1);
         const double g = tg_grad(sweep, (tg_var){v->tape_id});
         if (v == self) {
             v->grad = 1.0;
@@ -1533,6 +1531,9 @@ static void module_free(void *m)
     PyMem_Free(topo);
     PyMem_Free(walk_stack);
     PyMem_Free(pending);
+    PyMem_Free(arg_ids);
+    arg_ids = NULL;
+    cap_arg_ids = 0;
     topo = NULL;
     walk_stack = NULL;
     pending = NULL;

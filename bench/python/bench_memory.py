@@ -62,7 +62,8 @@ def main():
     start = time.perf_counter()
     rss100 = None
     for k in range(args.steps):
-        loop.step()
+        loop.k = k % 100  # the demo's schedule lr = 1 - 0.9 k/100, restarted every 100 steps
+        loop.step()       # (past step 111 it would turn negative and climb the loss)
         if k == 99:
             rss100 = rss_mb()
         if k % 1000 == 0:

@@ -631,6 +631,11 @@ static void walk_end(void)
     tg_tape_clear(sweep);
     tg_tape_clear_error(sweep);
     n_topo = 0;
+    if (cap_walk > (1u << 16)) { /* a very deep graph's stack is not kept for the next walk */
+        PyMem_Free(walk_stack);
+        walk_stack = NULL;
+        cap_walk = 0;
+    }
 }
 
 static ValueObject *value_arg(PyObject *o, const char *what)

@@ -16,9 +16,10 @@ from ._tapegrad import (AnomalyError, Error, ProgramError, Value, dot, op_names,
                         set_anomaly, sum)
 from ._tapegrad import _derivs
 
-__all__ = ["Value", "Error", "AnomalyError", "ProgramError", "GradcheckError", "dot", "sum",
-           "run", "op_names", "set_anomaly", "detect_anomaly", "grad", "hessian", "jvp",
-           "gradcheck"]
+# Not sum or dot: `from tapegrad import *` must not replace Python's sum, which micrograd's
+# code calls with a start value (sum(..., self.b)). Use tapegrad.sum / tapegrad.dot.
+__all__ = ["Value", "Error", "AnomalyError", "ProgramError", "GradcheckError", "run",
+           "op_names", "set_anomaly", "detect_anomaly", "grad", "hessian", "jvp", "gradcheck"]
 
 
 @_contextlib.contextmanager

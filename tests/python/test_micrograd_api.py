@@ -239,3 +239,9 @@ def test_against_the_real_micrograd(micrograd):
     x2.backward()
     for a, b in zip(m1.parameters(), m2.parameters()):
         assert b.grad == pytest.approx(a.grad, rel=1e-14, abs=1e-300)
+
+
+def test_star_import_keeps_pythons_sum():
+    scope = {}
+    exec("from tapegrad import *", scope)
+    assert "sum" not in scope and "Value" in scope

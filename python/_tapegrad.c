@@ -1133,33 +1133,22 @@ done:
     return r;
 }
 
-/* _layer(neurons, x, nonlin, one): the dot fast path of nn.Layer. neurons: a list of lists
- * [b, w0, ..., w_{n-1}] of Values; x: n numbers or Values; one: the constant 1 Value. Each
- * neuron is one dot node b*1 + w0*x0 + ... (the order of micrograd's sum(..., self.b), bit for
- * bit), then a relu when nonlin. Returns the list of outputs. */
-static PyObject *mod_layer(PyObject *m, PyObject *const *argv, Py_ssize_t argc)
+/* One layer of the dot fast path: neurons, a list of lists [b, w0, ..., w_{n-1}] of Values;
+ * x, a list of n Values; one, the constant 1 Value. Each neuron is one dot node b*1 + w0*x0 +
+ * ... (the order of micrograd's sum(..., self.b), bit for bit), then a relu when nonlin.
+ * Returns the new list of outputs. */
+static PyObject *layer_forward(PyObject *neurons, PyObject *x, int nonlin, ValueObject *one)
 {
-    (void)m;
-    if (argc != 4)
-        return PyErr_Format(PyExc_TypeError, "_layer takes 4 arguments (%zd given)", argc);
-    PyObject *neurons = argv[0];
-    const int nonlin = PyObject_IsTrue(argv[2]);
-    ValueObject *one = value_arg(argv[3], "one");
-    if (!PyList_Check(neurons) || nonlin < 0 || !one)
-        return PyErr_Occurred() ? NULL : PyErr_Format(PyExc_TypeError, "_layer: neurons is a list");
-    PyObject *x = values_of(argv[1], "layer input"), *out = NULL;
-    if (!x)
-        return NULL;
+    if (!PyList_Check(neurons))
+        return PyErr_Format(PyExc_TypeError, "_layer: neurons must be a list");
     const Py_ssize_t n_in = PyList_GET_SIZE(x), n_out = PyList_GET_SIZE(neurons);
     ValueObject **args = PyMem_Malloc((size_t)(2 * n_in + 2) * sizeof *args);
-    if (!args) {
-        PyErr_NoMemory();
-        goto done;
-    }
+    if (!args)
+        return PyErr_NoMemory();
     args[n_in + 1] = one;
     for (Py_ssize_t k = 0; k < n_in; k++)
         args[n_in + 2 + k] = (ValueObject *)PyList_GET_ITEM(x, k);
-    out = PyList_New(n_out);
+    PyObject *out = PyList_New(n_out);
     for (Py_ssize_t j = 0; out && j < n_out; j++) {
         PyObject *wb = PyList_GET_ITEM(neurons, j);
         if (!PyList_Check(wb) || PyList_GET_SIZE(wb) != n_in + 1) {
@@ -1168,8 +1157,17 @@ static PyObject *mod_layer(PyObject *m, PyObject *const *argv, Py_ssize_t argc)
             Py_CLEAR(out);
             break;
         }
-        for (Py_ssize_t k = 0; k <= n_in; k++)
-            args[k] = (ValueObject *)PyList_GET_ITEM(wb, k);
+        for (Py_ssize_t k = 0; k <= n_in; k++) {
+            PyObject *p = PyList_GET_ITEM(wb, k);
+            if (!Value_Check(p)) {
+                PyErr_SetString(PyExc_TypeError, "_layer: parameters must be Values");
+                Py_CLEAR(out);
+                break;
+            }
+            args[k] = (ValueObject *)p;
+        }
+        if (!out)
+            break;
         PyObject *act = make_op(TG_OP_DOT, (uint32_t)(2 * n_in + 2), args);
         if (act && nonlin) {
             PyObject *r = make_op(TG_OP_RELU, 1, (ValueObject *const *)&act);
@@ -1183,9 +1181,47 @@ static PyObject *mod_layer(PyObject *m, PyObject *const *argv, Py_ssize_t argc)
         PyList_SET_ITEM(out, j, act);
     }
     PyMem_Free(args);
-done:
+    return out;
+}
+
+/* _layer(neurons, x, nonlin, one): nn.Layer's dot fast path (x: numbers or Values). */
+static PyObject *mod_layer(PyObject *m, PyObject *const *argv, Py_ssize_t argc)
+{
+    (void)m;
+    if (argc != 4)
+        return PyErr_Format(PyExc_TypeError, "_layer takes 4 arguments (%zd given)", argc);
+    const int nonlin = PyObject_IsTrue(argv[2]);
+    ValueObject *one = value_arg(argv[3], "one");
+    if (nonlin < 0 || !one)
+        return NULL;
+    PyObject *x = values_of(argv[1], "layer input");
+    if (!x)
+        return NULL;
+    PyObject *out = layer_forward(argv[0], x, nonlin, one);
     Py_DECREF(x);
     return out;
+}
+
+/* _mlp(layers, x, nonlins, one): nn.MLP's dot fast path, every layer in one call (layers: a
+ * list of _layer's neuron lists, nonlins: a list of bools). Returns the last layer's list. */
+static PyObject *mod_mlp(PyObject *m, PyObject *const *argv, Py_ssize_t argc)
+{
+    (void)m;
+    if (argc != 4 || !PyList_Check(argv[0]) || !PyList_Check(argv[2]) ||
+        PyList_GET_SIZE(argv[0]) != PyList_GET_SIZE(argv[2]))
+        return PyErr_Format(PyExc_TypeError, "_mlp(layers: list, x, nonlins: list, one)");
+    ValueObject *one = value_arg(argv[3], "one");
+    if (!one)
+        return NULL;
+    PyObject *x = values_of(argv[1], "MLP input");
+    for (Py_ssize_t l = 0; x && l < PyList_GET_SIZE(argv[0]); l++) {
+        const int nonlin = PyObject_IsTrue(PyList_GET_ITEM(argv[2], l));
+        PyObject *out = nonlin < 0 ? NULL
+                                   : layer_forward(PyList_GET_ITEM(argv[0], l), x, nonlin, one);
+        Py_DECREF(x);
+        x = out;
+    }
+    return x;
 }
 
 /* Records the cones of out and of every wrt Value; returns the wrt ids in *ids (PyMem). */
@@ -1517,6 +1553,7 @@ static PyMethodDef module_methods[] = {
     {"dot", (PyCFunction)(void (*)(void))mod_dot, METH_FASTCALL,
      "dot(w, x): 0 + w0*x0 + w1*x1 + ..., one node."},
     {"_layer", (PyCFunction)(void (*)(void))mod_layer, METH_FASTCALL, "nn's dot fast path."},
+    {"_mlp", (PyCFunction)(void (*)(void))mod_mlp, METH_FASTCALL, "nn's dot fast path."},
     {"_derivs", (PyCFunction)(void (*)(void))mod_derivs, METH_FASTCALL,
      "Derivatives by the engine (see tapegrad.grad, hessian, jvp, gradcheck)."},
     {"run", (PyCFunction)(void (*)(void))mod_run, METH_VARARGS | METH_KEYWORDS,

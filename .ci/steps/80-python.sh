@@ -99,7 +99,7 @@ python_step() {
         chromium_bin=$(command -v chromium 2>/dev/null)
         if [ -n "$chromium_bin" ]; then
             timeout 120 "$chromium_bin" --headless --no-sandbox --disable-gpu \
-                --screenshot="$PWD/$dir/notebook/moons.png" --window-size=1100,5600 \
+                --screenshot="$PWD/$dir/notebook/moons.png" --window-size=1100,8000 \
                 "file://$PWD/$dir/notebook/moons.html" >/dev/null 2>&1 &&
                 echo "ci: python: notebook screenshot in $dir/notebook/moons.png"
         fi

@@ -139,3 +139,51 @@ def test_run_returns_a_value_graph_with_the_programs_names():
     out.backward()
     assert x.grad == 6.0
     assert {c.label for c in out._prev} >= {"a"}
+
+
+def test_random_operations_never_crash():
+    # seeded random programs over Values, Python and numpy numbers and junk: every outcome is
+    # a Value or a Python exception (this also runs under ASan in CI)
+    np = pytest.importorskip("numpy")
+    rng = random.Random(1234)
+    junk = [None, "s", [1.0], object(), float("nan"), float("inf"), -0.0, 10**400, True,
+            np.int64(-3), np.float32(0.5), np.float64(2.0)]
+    methods = [name for name, _ in tapegrad.op_names()]
+    pool = [Value(rng.uniform(-2, 2)) for _ in range(4)]
+    for _ in range(3000):
+        a = rng.choice(pool)
+        b = rng.choice(pool + junk)
+        kind = rng.randrange(10)
+        try:
+            if kind == 0:
+                r = a + b if rng.random() < 0.5 else b + a
+            elif kind == 1:
+                r = a * b if rng.random() < 0.5 else b * a
+            elif kind == 2:
+                r = a - b if rng.random() < 0.5 else b - a
+            elif kind == 3:
+                r = a / b if rng.random() < 0.5 else b / a
+            elif kind == 4:
+                r = a ** b
+            elif kind == 5:
+                name = rng.choice(methods)
+                n = dict(tapegrad.op_names())[name]
+                r = getattr(a, name)(*[rng.choice(pool + junk) for _ in range(n - 1)])
+            elif kind == 6:
+                r = tapegrad.dot([a, b], [b, a])
+            elif kind == 7:
+                a.backward()
+                continue
+            elif kind == 8:
+                assert isinstance(a.trace(), str)
+                continue
+            else:
+                with tapegrad.detect_anomaly():
+                    r = a * b
+                    r.backward()
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError, ArithmeticError):
+            continue
+        assert isinstance(r, Value)
+        pool.append(r)
+        if len(pool) > 40:
+            pool.pop(rng.randrange(4, len(pool)))

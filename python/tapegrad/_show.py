@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 
 MAX_NODES = 300
@@ -124,7 +125,7 @@ def program(root):
 
 def _command():
     """The `tapegrad` command: $TAPEGRAD_CLI, the build tree's (build/python/tapegrad ->
-    build/cli/tapegrad), or the one on PATH."""
+    build/cli/tapegrad), the environment's (sys.prefix/bin), or the one on PATH."""
     env = os.environ.get("TAPEGRAD_CLI")
     if env:
         return env
@@ -132,6 +133,9 @@ def _command():
     built = os.path.join(here, "..", "..", "cli", "tapegrad")
     if os.access(built, os.X_OK):
         return built
+    beside = os.path.join(sys.prefix, "bin", "tapegrad")  # pip's wheel installs it there
+    if os.access(beside, os.X_OK):
+        return beside
     return shutil.which("tapegrad")
 
 

@@ -1474,7 +1474,7 @@ static PyObject *mod_run(PyObject *m, PyObject *args, PyObject *kwds)
         }
         const tg_var v = {id};
         const tg_op op = tg_op_of(t, v);
-        const size_t n = tg_n_inputs(t, v);
+        const size_t n = tg_n_args(t, v);
         ValueObject *nv = value_alloc(tg_value(t, v), op, (uint32_t)n);
         if (!nv) {
             Py_DECREF(key_id);
@@ -1483,7 +1483,7 @@ static PyObject *mod_run(PyObject *m, PyObject *args, PyObject *kwds)
         if (op == TG_OP_CONST)
             nv->flags |= F_CONST;
         for (size_t k = 0; k < n; k++) {
-            PyObject *ck = PyLong_FromUnsignedLong(tg_input_of(t, v, k).id);
+            PyObject *ck = PyLong_FromUnsignedLong(tg_arg(t, v, k).id);
             PyObject *c = ck ? PyDict_GetItemWithError(made, ck) : NULL;
             Py_XDECREF(ck);
             if (!c) { /* a node the program's tape records before its inputs: not expected */

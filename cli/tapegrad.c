@@ -15,6 +15,9 @@
 #ifdef TAPEGRAD_HAVE_SHOW
 #include "show.h"
 #endif
+#ifdef TAPEGRAD_HAVE_PLAY
+#include "play.h"
+#endif
 
 #ifndef TAPEGRAD_VERSION
 #define TAPEGRAD_VERSION "unknown"
@@ -49,7 +52,9 @@ static const char usage_text[] =
     "    --dot FILE       write the graph in Graphviz DOT (- for standard output)\n"
     "    --svg FILE, --png FILE\n"
     "                     draw the graph (when built with Graphviz's libgvc)\n"
-    "    --html FILE      write a page that steps through the backward pass\n"
+    "    --html FILE      write a page that steps through the backward pass (with the\n"
+    "                     engine inside, when built with wasm: a live playground)\n"
+    "    --playground FILE  write the live page with an example program\n"
     "    --check          compare every gradient with a central finite difference\n"
     "    --expect NAME=FORMULA\n"
     "                     compare FORMULA, a hand-derived d(value)/d(NAME) written\n"
@@ -1046,7 +1051,16 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
             error("--html: cannot write '%s': %s", o->html, strerror(errno));
             return EXIT_USAGE;
         }
+#ifdef TAPEGRAD_HAVE_PLAY /* the live page (cli/play), else the stepper (cli/show) */
+        const char **args = malloc((o->n_inputs + 1) * sizeof *args);
+        for (size_t i = 0; args && i < o->n_inputs; i++)
+            args[i] = o->inputs[i].arg;
+        tg_status s = args && cli_play_write(f, NULL, src, len, o->n_inputs, args) == 0
+                          ? TG_OK : TG_ERR_IO;
+        free(args);
+#else
         tg_status s = tgi_show_html(t, out, f, NULL);
+#endif
         if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
             s = TG_ERR_IO;
         if (s != TG_OK) {
@@ -1094,6 +1108,16 @@ static int check_available(const options *o)
 
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (is_option(argv[i], "--playground")) {
+#ifdef TAPEGRAD_HAVE_PLAY
+            return cli_play_main(argc, argv);
+#else
+            error("--playground is not available in this build (built without the WebAssembly "
+                  "toolchain: clang, lld, wasi-libc)");
+            return EXIT_USAGE;
+#endif
+        }
     options o = {0};
     int rc = parse_args(argc, argv, &o);
     if (rc == EXIT_OK)

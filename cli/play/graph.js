@@ -1,0 +1,207 @@
+/* graph.js: the live page's picture of the graph: the nodes of a trace (tg_trace_backward's
+ * JSON) laid out in layers (an operation one column right of its deepest arg), forward edges,
+ * the backward step being taken, pan (drag) and zoom (wheel, buttons). It only draws; which
+ * gradients are known at a step, and which are hidden, the page says through show(). */
+"use strict";
+function tapegradGraph(box) {
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var W = 150, H = 58, CW = 236, RH = 72, PAD = 30;
+  var svg = document.createElementNS(SVGNS, "svg"), world = null, view = { s: 1, x: 0, y: 0 };
+  var nodes = [], byId = {}, edges = {}, size = { w: 1, h: 1 }, label = null, drawn = null;
+  svg.setAttribute("class", "graph");
+  box.appendChild(svg);
+
+  function el(name, attrs, parent, text) {
+    var e = document.createElementNS(SVGNS, name);
+    for (var a in attrs) e.setAttribute(a, attrs[a]);
+    if (text !== undefined) e.textContent = text;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function cut(s, n) { return s.length > n ? s.slice(0, n - 1) + "\u2026" : s; }
+
+  /* Columns by depth; leaves one column left of their first user; rows ordered by the mean
+     row of the neighbours, a few sweeps each way (crossings drop, the picture reads left to
+     right like the program). */
+  function layout(trace) {
+    nodes = trace.nodes;
+    byId = {};
+    nodes.forEach(function (n) { byId[n.id] = n; n.users = []; n.level = 0; });
+    nodes.forEach(function (n) {
+      n.inputs.forEach(function (i, k) {
+        byId[i].users.push({ id: n.id, k: k });
+        n.level = Math.max(n.level, byId[i].level + 1);
+      });
+    });
+    for (var i = nodes.length - 1; i >= 0; i--) {
+      var n = nodes[i];
+      if (n.inputs.length === 0 && n.users.length)
+        n.level = Math.min.apply(null, n.users.map(function (u) { return byId[u.id].level; })) - 1;
+    }
+    var min = Math.min.apply(null, nodes.map(function (n) { return n.level; })), cols = [];
+    nodes.forEach(function (n) { n.level -= min; (cols[n.level] = cols[n.level] || []).push(n); });
+    for (var c = 0; c < cols.length; c++) cols[c] = cols[c] || [];
+    function place(col) { col.forEach(function (n, r) { n.row = r; }); }
+    function sortBy(col, key) {
+      col.forEach(function (n) { var k = key(n); n.key = k === null ? n.row : k; });
+      col.sort(function (a, b) { return a.key - b.key || a.id - b.id; });
+      place(col);
+    }
+    function meanArgs(n) {
+      if (!n.inputs.length) return null;
+      return n.inputs.reduce(function (s, i) { return s + byId[i].row; }, 0) / n.inputs.length;
+    }
+    function meanUsers(n) {
+      if (!n.users.length) return null;
+      return n.users.reduce(function (s, u) {
+        return s + byId[u.id].row + (u.k + 1) / (byId[u.id].inputs.length + 1) - 0.5;
+      }, 0) / n.users.length;
+    }
+    cols.forEach(place);
+    for (var sweep = 0; sweep < 3; sweep++) {
+      for (c = 1; c < cols.length; c++) sortBy(cols[c], meanArgs);
+      for (c = cols.length - 2; c >= 0; c--) sortBy(cols[c], meanUsers);
+    }
+    var rows = Math.max.apply(null, cols.map(function (col) { return col.length; }));
+    cols.forEach(function (col, ci) {
+      var off = (rows - col.length) * RH / 2;
+      col.forEach(function (n, r) { n.x = PAD + ci * CW; n.y = PAD + off + r * RH; });
+    });
+    size = { w: 2 * PAD + (cols.length - 1) * CW + W, h: 2 * PAD + (rows - 1) * RH + H };
+  }
+
+  function anchor(n, k) { /* where arg k enters node n, on its left side */
+    var from = byId[n.inputs[k]], m = n.inputs.length;
+    return { x1: from.x + W, y1: from.y + H / 2, x2: n.x, y2: n.y + H * (k + 1) / (m + 1) };
+  }
+  function curve(p) {
+    var mx = (p.x1 + p.x2) / 2;
+    return "M" + p.x1 + "," + p.y1 + " C" + mx + "," + p.y1 + " " + mx + "," + p.y2 + " " +
+           p.x2 + "," + p.y2;
+  }
+
+  function draw(trace) {
+    layout(trace);
+    if (world) svg.removeChild(world);
+    world = el("g", {}, svg);
+    var defs = el("defs", {}, world);
+    [["fa", "#78909c"], ["ba", "#c62828"]].forEach(function (m) {
+      var mk = el("marker", { id: m[0], viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 8,
+                              markerHeight: 8, markerUnits: "userSpaceOnUse",
+                              orient: "auto-start-reverse" }, defs);
+      el("path", { d: "M0,0 L10,5 L0,10 z", fill: m[1] }, mk);
+    });
+    var edgeLayer = el("g", {}, world), nodeLayer = el("g", {}, world);
+    edges = {};
+    nodes.forEach(function (n) {
+      n.inputs.forEach(function (i, k) {
+        edges[n.id + ":" + k] = el("path", { "class": "edge", d: curve(anchor(n, k)),
+                                             "marker-end": "url(#fa)" }, edgeLayer);
+      });
+    });
+    nodes.forEach(function (n) {
+      var g = el("g", { "class": "node " + n.kind + (n.id === trace.output ? " output" : ""),
+                        id: "node-" + n.id, transform: "translate(" + n.x + "," + n.y + ")" },
+                 nodeLayer);
+      el("title", {}, g, n.label + (n.kind === "op" ? " = " + n.expr : "") + "\nvalue " +
+         n.value_s);
+      n.group = g;
+      if (n.kind === "const") {
+        el("rect", { x: W / 2 - 36, y: H / 2 - 15, width: 72, height: 30, rx: 15 }, g);
+        el("text", { x: W / 2, y: H / 2 + 5, "text-anchor": "middle", "class": "lbl" }, g,
+           cut(n.label, 9));
+        return;
+      }
+      el("rect", { width: W, height: H, rx: 7 }, g);
+      el("text", { x: 8, y: 17, "class": "lbl" }, g, cut(n.label, 19));
+      el("text", { x: 8, y: 34, "class": "val" }, g, "= " + n.value_s);
+      n.gradText = el("text", { x: 8, y: 50, "class": "grd" }, g, "");
+    });
+    label = el("g", { "class": "contrib hidden" }, world);
+    el("rect", { rx: 4, height: 20 }, label);
+    el("text", { y: 15, "text-anchor": "middle" }, label);
+    drawn = trace;
+    return size;
+  }
+
+  /* grads: {id: text} known so far (others show "?"); at, to, k: the step to highlight (at < 0:
+     none); contribution: its label on the edge (null: none). */
+  function show(grads, at, to, k, contribution) {
+    if (!drawn) return;
+    nodes.forEach(function (n) {
+      n.group.classList.remove("at", "to");
+      if (n.gradText) n.gradText.textContent = "\u2202L = " + (grads[n.id] !== undefined ? grads[n.id] : "?");
+      if (grads[n.id] !== undefined) n.group.setAttribute("data-grad", grads[n.id]);
+      else n.group.removeAttribute("data-grad");
+    });
+    svg.querySelectorAll(".edge.hot").forEach(function (e) { e.classList.remove("hot"); });
+    label.classList.add("hidden");
+    if (at < 0) return;
+    byId[at].group.classList.add("at");
+    byId[to].group.classList.add("to");
+    edges[at + ":" + k].classList.add("hot");
+    if (contribution !== null) {
+      var p = anchor(byId[at], k), t = label.lastChild, r = label.firstChild;
+      t.textContent = contribution;
+      var w = 10 + 7.2 * contribution.length;
+      r.setAttribute("width", w);
+      r.setAttribute("x", -w / 2);
+      t.setAttribute("x", 0);
+      label.setAttribute("transform", "translate(" + (p.x1 + p.x2) / 2 + "," + ((p.y1 + p.y2) / 2 - 10) + ")");
+      label.parentNode.appendChild(label); /* above the nodes it may overlap */
+      label.classList.remove("hidden");
+    }
+  }
+
+  function apply() {
+    if (world) world.setAttribute("transform", "translate(" + view.x + "," + view.y + ") scale(" + view.s + ")");
+    svg.classList.toggle("far", view.s < 0.45);
+  }
+  function fit() {
+    var bw = box.clientWidth || 800, bh = box.clientHeight || 500;
+    view.s = Math.min(bw / size.w, bh / size.h, 1.25);
+    view.x = (bw - size.w * view.s) / 2;
+    view.y = (bh - size.h * view.s) / 2;
+    apply();
+  }
+  function zoom(f, cx, cy) {
+    var s = Math.max(0.03, Math.min(3, view.s * f));
+    if (cx === undefined) { cx = box.clientWidth / 2; cy = box.clientHeight / 2; }
+    view.x = cx - (cx - view.x) * s / view.s;
+    view.y = cy - (cy - view.y) * s / view.s;
+    view.s = s;
+    apply();
+  }
+  /* Brings node id into view, at a readable size if the picture is too small to read. */
+  function focus(id) {
+    var n = byId[id];
+    if (!n) return;
+    var bw = box.clientWidth, bh = box.clientHeight;
+    if (view.s < 0.7) view.s = Math.min(1, Math.max(bw / size.w, bh / size.h, 0.7));
+    var sx = view.x + (n.x + W / 2) * view.s, sy = view.y + (n.y + H / 2) * view.s;
+    if (sx < 80 || sx > bw - 80 || sy < 50 || sy > bh - 50 || view.s !== view.s0) {
+      view.x = bw / 2 - (n.x + W / 2 - CW / 2) * view.s;
+      view.y = bh / 2 - (n.y + H / 2) * view.s;
+    }
+    view.s0 = view.s;
+    apply();
+  }
+  box.addEventListener("wheel", function (e) {
+    e.preventDefault();
+    var r = box.getBoundingClientRect();
+    zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - r.left, e.clientY - r.top);
+  }, { passive: false });
+  var drag = null;
+  box.addEventListener("pointerdown", function (e) {
+    drag = { x: e.clientX - view.x, y: e.clientY - view.y };
+    box.setPointerCapture(e.pointerId);
+  });
+  box.addEventListener("pointermove", function (e) {
+    if (!drag) return;
+    view.x = e.clientX - drag.x;
+    view.y = e.clientY - drag.y;
+    apply();
+  });
+  box.addEventListener("pointerup", function () { drag = null; });
+  return { draw: draw, show: show, fit: fit, zoom: zoom, focus: focus, size: function () { return size; } };
+}

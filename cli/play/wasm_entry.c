@@ -11,9 +11,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "show.h"
 #include "tapegrad.h"
 
 int tapegrad_main(int argc, char **argv);
+
+/* The page draws its own pictures: the command's --svg, --png and --html (cli/show) are not
+ * built in, and say so if asked. */
+int tgi_show_can_render(void)
+{
+    return 0;
+}
+
+tg_status tgi_show_render(const tg_tape *t, tg_var out, const char *format, const char *path,
+                          char *err, size_t err_cap)
+{
+    (void)t, (void)out, (void)format, (void)path;
+    if (err_cap)
+        snprintf(err, err_cap, "not available in the page's engine");
+    return TG_ERR_ARG;
+}
+
+tg_status tgi_show_html(tg_tape *t, tg_var out, FILE *f, const char *title)
+{
+    (void)t, (void)out, (void)f, (void)title;
+    return TG_ERR_ARG;
+}
 
 /* Buffers the page fills with UTF-8 text (owned by the caller, released with tgw_free). */
 __attribute__((export_name("tgw_alloc"))) void *tgw_alloc(size_t n)

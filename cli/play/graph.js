@@ -10,6 +10,10 @@ function tapegradGraph(box) {
   var nodes = [], byId = {}, edges = {}, size = { w: 1, h: 1 }, label = null, drawn = null;
   svg.setAttribute("class", "graph");
   box.appendChild(svg);
+  /* The box's size, read once per resize rather than on every step (no forced layout). */
+  var boxW = box.clientWidth || 800, boxH = box.clientHeight || 500;
+  if (window.ResizeObserver)
+    new ResizeObserver(function () { boxW = box.clientWidth || boxW; boxH = box.clientHeight || boxH; }).observe(box);
 
   function el(name, attrs, parent, text) {
     var e = document.createElementNS(SVGNS, name);
@@ -80,7 +84,29 @@ function tapegradGraph(box) {
            p.x2 + "," + p.y2;
   }
 
+  /* The same graph with other numbers (an input moved): only the texts change, so that a
+     slider stays smooth at 300 nodes. */
+  function shapeOf(trace) {
+    return trace.nodes.map(function (n) { return n.id + n.kind + n.label + ":" + n.inputs.join(","); }).join(";");
+  }
+  function update(trace) {
+    trace.nodes.forEach(function (n) {
+      var old = byId[n.id];
+      n.x = old.x; n.y = old.y; n.group = old.group; n.gradText = old.gradText; n.users = old.users;
+      if (old.value_s !== n.value_s) {
+        n.group.firstChild.textContent = n.label + (n.kind === "op" ? " = " + n.expr : "") + "\nvalue " + n.value_s;
+        if (n.kind !== "const") n.group.querySelector(".val").textContent = "= " + n.value_s;
+      }
+      byId[n.id] = n;
+    });
+    nodes = trace.nodes;
+    drawn = trace;
+    return size;
+  }
   function draw(trace) {
+    var shape = shapeOf(trace);
+    if (drawn && shape === drawn.shape) { trace.shape = shape; return update(trace); }
+    trace.shape = shape;
     layout(trace);
     if (world) svg.removeChild(world);
     world = el("g", {}, svg);
@@ -158,7 +184,7 @@ function tapegradGraph(box) {
     svg.classList.toggle("far", view.s < 0.45);
   }
   function fit() {
-    var bw = box.clientWidth || 800, bh = box.clientHeight || 500;
+    var bw = boxW, bh = boxH;
     view.s = Math.min(bw / size.w, bh / size.h, 1.25);
     view.x = (bw - size.w * view.s) / 2;
     view.y = (bh - size.h * view.s) / 2;
@@ -166,7 +192,7 @@ function tapegradGraph(box) {
   }
   function zoom(f, cx, cy) {
     var s = Math.max(0.03, Math.min(3, view.s * f));
-    if (cx === undefined) { cx = box.clientWidth / 2; cy = box.clientHeight / 2; }
+    if (cx === undefined) { cx = boxW / 2; cy = boxH / 2; }
     view.x = cx - (cx - view.x) * s / view.s;
     view.y = cy - (cy - view.y) * s / view.s;
     view.s = s;
@@ -176,7 +202,7 @@ function tapegradGraph(box) {
   function focus(id) {
     var n = byId[id];
     if (!n) return;
-    var bw = box.clientWidth, bh = box.clientHeight;
+    var bw = boxW, bh = boxH;
     if (view.s < 0.7) view.s = Math.min(1, Math.max(bw / size.w, bh / size.h, 0.7));
     var sx = view.x + (n.x + W / 2) * view.s, sy = view.y + (n.y + H / 2) * view.s;
     if (sx < 80 || sx > bw - 80 || sy < 50 || sy > bh - 50 || view.s !== view.s0) {

@@ -100,8 +100,12 @@
     if (S.step) q.set("step", S.step);
     return "#" + q.toString().replace(/\+/g, "%20");
   }
-  function writeFragment() {
-    try { history.replaceState(null, "", fragment()); } catch (e) { /* some file:// setups */ }
+  var fragmentTimer = 0;
+  function writeFragment() { /* at most every 150 ms: a slider moves faster than that */
+    clearTimeout(fragmentTimer);
+    fragmentTimer = setTimeout(function () {
+      try { history.replaceState(null, "", fragment()); } catch (e) { /* some file:// setups */ }
+    }, 150);
   }
 
   /* ---- examples ---------------------------------------------------------------------------- */
@@ -251,11 +255,13 @@
     clearError();
     $("graphbox").style.opacity = 1;
     S.result = JSON.parse(r.stdout);
-    S.traceText = engine.command(["--trace", "--", S.program].concat(a)).stdout;
+    S.traceText = null; /* --trace's text, made when its tab is shown */
     var tr = engine.trace(S.program, a);
     var t1 = performance.now();
     S.trace = tr.trace;
     S.local = tr.local;
+    S.nodeById = {};
+    S.trace.nodes.forEach(function (n) { S.nodeById[n.id] = n; });
     var shape = S.trace.nodes.map(function (n) { return n.label + "/" + n.inputs.join(","); }).join(";");
     graph.draw(S.trace);
     if (shape !== S.shape) {
@@ -281,10 +287,22 @@
   function hideGrads() { return S.practice && S.trace && S.step < S.trace.steps.length; }
   function renderResult(res) {
     var tb = $("result").tBodies[0];
+    var key = res ? S.inputs.map(function (i) { return i.name; }).join(",") + (hideGrads() ? "?" : "") : "";
+    if (res && tb.getAttribute("data-key") === key) { /* the same rows: new numbers only */
+      tb.rows[1].cells[1].textContent = String(res.value);
+      S.inputs.forEach(function (inp, i) {
+        var r = tb.rows[i + 2];
+        r.cells[1].textContent = inp.text;
+        r.cells[2].textContent = hideGrads() ? "? (practice)" : String(res.grad[inp.name]);
+      });
+      return;
+    }
+    tb.setAttribute("data-key", key);
     tb.textContent = "";
     function row(cls, a, b, c) {
       var tr = document.createElement("tr");
       tr.className = cls;
+      if (cls === "grad") tr.setAttribute("data-input", a);
       [a, b, c].forEach(function (t, k) {
         var td = document.createElement("td");
         td.textContent = t;
@@ -306,10 +324,7 @@
   function hidden(j) {
     return !!S.practice && (S.practice === "all" || !!S.practice[j + 1]) && !S.answered[j];
   }
-  function byId(id) {
-    for (var i = 0; i < S.trace.nodes.length; i++) if (S.trace.nodes[i].id === id) return S.trace.nodes[i];
-    return null;
-  }
+  function byId(id) { return S.nodeById[id] || null; }
   function local(s) { var l = S.local[s.at]; return l ? l[s.k] : null; }
   function stepMath(s, showNumbers) {
     var at = byId(s.at), to = byId(s.to);
@@ -408,6 +423,7 @@
       return k + " = " + short(vals[k]);
     }).join(", ");
     box.hidden = false;
+    box.setAttribute("data-k", s.k);
     box.innerHTML = "<div>Step " + (j + 1) + ": at " + M.esc(at.label) + " = " + M.esc(at.expr) +
       " (" + M.esc(names) + "), the upstream gradient is " + M.math(M.dL(at.label) + "<mo>=</mo>" + mathNum(at.grad_s)) +
       ". Give " + M.math(M.any(s.rule)) + " and what it sends to " + M.math(M.dL(to.label)) +
@@ -454,6 +470,7 @@
     if (S.tab === "text") {
       f.hidden = true;
       text.hidden = false;
+      if (S.traceText === null) S.traceText = engine.command(["--trace", "--", S.program].concat(args())).stdout;
       text.textContent = S.practice && S.step < S.trace.steps.length
         ? "(Practice mode: the --trace text shows every answer; it appears when every step is done.)"
         : S.traceText;
@@ -461,10 +478,17 @@
     }
     text.hidden = true;
     f.hidden = false;
-    var html = [], lastAt = -1, steps = S.trace.steps;
-    html.push("<div class=\"step " + (S.step === 0 ? "cur" : "done") + "\" data-j=\"0\">" +
-              M.math(M.dL(byId(S.trace.output).label) + "<mo>=</mo><mn>1</mn>") + "</div>");
-    steps.forEach(function (s, j) {
+    /* A window of steps around the current one: a page of formulas, not hundreds (MathML
+       layout of a 300-node pass would take longer than the recompute itself). */
+    var html = [], lastAt = -1, steps = S.trace.steps, WIN = 8;
+    var lo = Math.max(0, S.step - WIN), hi = Math.min(steps.length, S.step + WIN);
+    if (lo === 0)
+      html.push("<div class=\"step " + (S.step === 0 ? "cur" : "done") + "\" data-j=\"0\">" +
+                M.math(M.dL(byId(S.trace.output).label) + "<mo>=</mo><mn>1</mn>") + "</div>");
+    else
+      html.push("<div class=\"note\">" + lo + " earlier steps (Back or Home to see them)</div>");
+    steps.slice(lo, hi).forEach(function (s, i) {
+      var j = lo + i;
       if (s.at !== lastAt) {
         var at = byId(s.at);
         html.push("<div class=\"at\">at " + M.esc(at.label) + " = " + M.esc(at.expr) + "</div>");
@@ -473,9 +497,14 @@
       html.push("<div class=\"step " + (j + 1 === S.step ? "cur" : j < S.step ? "done" : "todo") +
                 "\" data-j=\"" + (j + 1) + "\">" + stepMath(s, !hidden(j)) + "</div>");
     });
+    if (hi < steps.length)
+      html.push("<div class=\"note\">" + (steps.length - hi) + " later steps (Next or End)</div>");
     f.innerHTML = html.join("");
-    var cur = f.querySelector(".cur");
-    if (cur && cur.scrollIntoView) cur.scrollIntoView({ block: "nearest" });
+    requestAnimationFrame(function () { /* with the frame's layout, not a forced one */
+      var cur = f.querySelector(".cur"), box = $("trace");
+      if (cur && (cur.offsetTop < box.scrollTop || cur.offsetTop > box.scrollTop + box.clientHeight - 40))
+        box.scrollTop = cur.offsetTop - box.clientHeight / 3;
+    });
   }
 
   /* ---- --check and --expect ----------------------------------------------------------------- */
@@ -547,7 +576,7 @@
     $("zin").addEventListener("click", function () { graph.zoom(1.25); });
     $("zout").addEventListener("click", function () { graph.zoom(0.8); });
     $("link").addEventListener("click", function () {
-      writeFragment();
+      try { history.replaceState(null, "", fragment()); } catch (e) { /* some file:// setups */ }
       if (navigator.clipboard) navigator.clipboard.writeText(location.href).catch(function () {});
       $("status").textContent = "the address now holds this program and its inputs";
     });

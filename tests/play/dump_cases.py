@@ -37,6 +37,9 @@ def from_contract():
         prog, ins = rest[0], rest[1:]
         if any("=" not in a for a in ins):
             continue
+        names = [a.split("=", 1)[0] for a in ins]
+        if len(set(names)) < len(names):  # run() takes an object: no name twice
+            continue
         out.append((c["id"], prog, [tuple(a.split("=", 1)) for a in ins]))
     return out
 

@@ -112,8 +112,14 @@ var tapegradMath = (function () {
     }
     return expression(text) || "<mtext>" + esc(text) + "</mtext>";
   }
-  /* dL/d(label) as a fraction. */
+  /* dL/d(label) as a fraction; a long label is cut (its node number kept) so that the
+     fraction stays one line of the page. */
   function dL(label) {
+    if (label.length > 22) {
+      var tail = /#\d+$/.exec(label);
+      return "<mfrac><mrow><mo>\u2202</mo><mi>L</mi></mrow><mrow><mo>\u2202</mo><mtext>(" +
+             esc(label.slice(0, 14).replace(/\s+$/, "")) + "\u2026" + (tail ? " " + tail[0] : "") + ")</mtext></mrow></mfrac>";
+    }
     var e = expression(label), simple = e && /^[A-Za-z_][A-Za-z0-9_]*$/.test(label);
     return "<mfrac><mrow><mo>\u2202</mo><mi>L</mi></mrow><mrow><mo>\u2202</mo>" +
            (simple ? e : paren(e || "<mtext>" + esc(label) + "</mtext>")) + "</mrow></mfrac>";

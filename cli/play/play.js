@@ -289,11 +289,12 @@
     var tb = $("result").tBodies[0];
     var key = res ? S.inputs.map(function (i) { return i.name; }).join(",") + (hideGrads() ? "?" : "") : "";
     if (res && tb.getAttribute("data-key") === key) { /* the same rows: new numbers only */
-      tb.rows[1].cells[1].textContent = String(res.value);
+      exact(tb.rows[1].cells[1], res.value);
       S.inputs.forEach(function (inp, i) {
         var r = tb.rows[i + 2];
         r.cells[1].textContent = inp.text;
-        r.cells[2].textContent = hideGrads() ? "? (practice)" : String(res.grad[inp.name]);
+        if (hideGrads()) r.cells[2].textContent = "? (practice)";
+        else exact(r.cells[2], res.grad[inp.name]);
       });
       return;
     }
@@ -313,11 +314,19 @@
     }
     if (!res) { row("value", "value", "(error: see above)", ""); return; }
     row("head", "", "value", "\u2202 value / \u2202 input");
-    row("value", "value", String(res.value), "");
-    S.inputs.forEach(function (inp) {
-      var g = res.grad[inp.name];
-      row("grad", inp.name, inp.text, hideGrads() ? "? (practice)" : String(g));
+    row("value", "value", "", "");
+    exact(tb.rows[1].cells[1], res.value);
+    S.inputs.forEach(function (inp, i) {
+      row("grad", inp.name, inp.text, hideGrads() ? "? (practice)" : "");
+      if (!hideGrads()) exact(tb.rows[i + 2].cells[2], res.grad[inp.name]);
     });
+  }
+  /* 12 significant digits to read; the engine's double (17 digits) in data-value and the
+     tooltip, exactly as --json has it. */
+  function exact(td, x) {
+    td.textContent = String(Number(x.toPrecision(12)));
+    td.title = String(x);
+    td.setAttribute("data-value", String(x));
   }
 
   /* ---- the backward steps ------------------------------------------------------------------- */

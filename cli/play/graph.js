@@ -93,6 +93,7 @@ function tapegradGraph(box) {
     trace.nodes.forEach(function (n) {
       var old = byId[n.id];
       n.x = old.x; n.y = old.y; n.group = old.group; n.gradText = old.gradText; n.users = old.users;
+      if (n.gradText) n.gradText.shown = undefined; /* the numbers may have changed */
       if (old.value_s !== n.value_s) {
         n.group.firstChild.textContent = n.label + (n.kind === "op" ? " = " + n.expr : "") + "\nvalue " + n.value_s;
         if (n.kind !== "const") n.group.querySelector(".val").textContent = "= " + n.value_s;
@@ -155,11 +156,15 @@ function tapegradGraph(box) {
   function show(grads, at, to, k, contribution) {
     if (!drawn) return;
     nodes.forEach(function (n) {
-      n.group.classList.remove("at", "to");
-      if (n.gradText) n.gradText.textContent = "\u2202L = " + (grads[n.id] !== undefined ? grads[n.id] : "?");
-      if (grads[n.id] !== undefined) n.group.setAttribute("data-grad", grads[n.id]);
-      else n.group.removeAttribute("data-grad");
+      var g = grads[n.id] !== undefined ? grads[n.id] : null;
+      if (n.gradText && n.gradText.shown !== g) { /* only what changed: no relayout of the rest */
+        n.gradText.textContent = "\u2202L = " + (g !== null ? g : "?");
+        n.gradText.shown = g;
+        if (g !== null) n.group.setAttribute("data-grad", g);
+        else n.group.removeAttribute("data-grad");
+      }
     });
+    svg.querySelectorAll(".node.at, .node.to").forEach(function (e) { e.classList.remove("at", "to"); });
     svg.querySelectorAll(".edge.hot").forEach(function (e) { e.classList.remove("hot"); });
     label.classList.add("hidden");
     if (at < 0) return;

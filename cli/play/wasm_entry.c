@@ -51,8 +51,19 @@ __attribute__((export_name("tgw_free"))) void tgw_free(void *p)
 
 /* The command with argv[0..argc-1] (argv[0] is "tapegrad"); returns its exit code. Standard
  * output and error are flushed before returning, so the shim has all of both. */
+/* A large buffer for standard output: the trace of a 300-node program is some 100 KB, which
+ * musl's default buffer would hand to the page's shim in a few hundred pieces. */
+static void buffer_stdout(void)
+{
+    static int done;
+    if (!done)
+        setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+    done = 1;
+}
+
 __attribute__((export_name("tgw_command"))) int tgw_command(int argc, char **argv)
 {
+    buffer_stdout();
     const int rc = tapegrad_main(argc, argv);
     fflush(stdout);
     fflush(stderr);
@@ -69,6 +80,7 @@ __attribute__((export_name("tgw_command"))) int tgw_command(int argc, char **arg
 __attribute__((export_name("tgw_trace"))) int tgw_trace(const char *program, int n_inputs,
                                                          char **inputs)
 {
+    buffer_stdout();
     tg_tape *t = tg_tape_new();
     tg_parser *p = t ? tg_parser_new(t) : NULL;
     tg_status s = p ? TG_OK : TG_ERR_NOMEM;

@@ -194,9 +194,14 @@
 
   /* ---- errors, with the caret in the editor too ------------------------------------------- */
   function showError(stderr) {
-    var pre = $("error");
+    var pre = $("error"), lines = stderr.replace(/\n$/, "").split("\n");
     pre.hidden = false;
-    pre.textContent = stderr.replace(/\n$/, "");
+    pre.textContent = "";
+    var msg = document.createElement("span"); /* the message wraps; the source and caret do not */
+    msg.className = "msg";
+    msg.textContent = lines[0];
+    pre.appendChild(msg);
+    if (lines.length > 1) pre.appendChild(document.createTextNode("\n" + lines.slice(1).join("\n")));
     $("editor").classList.add("bad");
     var first = stderr.split("\n")[0], fix = $("fix");
     fix.textContent = "";
@@ -246,14 +251,16 @@
     if (r.code !== 0 && r.code !== 1) {
       showError(r.stderr);
       document.body.setAttribute("data-state", "error");
-      $("graphbox").style.opacity = 0.35;
+      $("graphbox").classList.add("stale");
+      $("stale").hidden = false;
       renderResult(null);
       status(t0, performance.now());
       writeFragment();
       return;
     }
     clearError();
-    $("graphbox").style.opacity = 1;
+    $("graphbox").classList.remove("stale");
+    $("stale").hidden = true;
     S.result = JSON.parse(r.stdout);
     S.traceText = null; /* --trace's text, made when its tab is shown */
     var tr = engine.trace(S.program, a);
@@ -401,8 +408,10 @@
 
   /* ---- practice: the student gives the local derivative and the contribution -------------- */
   function stepValues(s) { /* the values a rule is written over: a, b, c (args), y, g (upstream) */
-    var at = byId(s.at), v = { y: at.value, g: at.grad };
+    var at = byId(s.at), v = {};
     at.inputs.forEach(function (id, k) { v["abc".charAt(k)] = byId(id).value; });
+    v.y = at.value;
+    v.g = at.grad;
     return v;
   }
   function evaluate(text, vals) { /* a number, or an expression over the step's values */

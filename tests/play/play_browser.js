@@ -201,6 +201,7 @@ async function main() {
   await replaceText(p, "#ans-contrib", k0 === "0" ? "3" : "2");
   await p.keyboard.press("Enter");
   check("a right answer (an expression and a number) moves on", await attr(p, "data-step") === "1", await text(p, "#practicebox"));
+  await p.screenshot({ path: path.join(outdir, "practice.png") });
   const k1 = await p.evaluate(() => document.getElementById("practicebox").getAttribute("data-k"));
   const right = k1 === "0" ? 3 : 2;
   await replaceText(p, "#ans-local", String(right + 1));

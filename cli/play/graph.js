@@ -15,14 +15,14 @@ function tapegradGraph(box) {
   if (window.ResizeObserver)
     new ResizeObserver(function () { boxW = box.clientWidth || boxW; boxH = box.clientHeight || boxH; }).observe(box);
 
-  function el(name, attrs, parent, text) {
-    var e = document.createElementNS(SVGNS, name);
-    for (var a in attrs) e.setAttribute(a, attrs[a]);
-    if (text !== undefined) e.textContent = text;
-    if (parent) parent.appendChild(e);
-    return e;
+  /* An SVG element with its attributes (and text), appended to parent when there is one. */
+  function el(tag, attrs, parent, text) {
+    var node = document.createElementNS(SVGNS, tag);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (typeof text === "string") node.appendChild(document.createTextNode(text));
+    return parent ? parent.appendChild(node) : node;
   }
-  function cut(s, n) { return s.length > n ? s.slice(0, n - 1) + "\u2026" : s; }
+  function cut(s, max) { return s.length <= max ? s : s.substring(0, max - 1) + "\u2026"; }
 
   /* Columns by depth; leaves one column left of their first user; rows ordered by the mean
      row of the neighbours, a few sweeps each way (crossings drop, the picture reads left to
@@ -74,14 +74,15 @@ function tapegradGraph(box) {
     size = { w: 2 * PAD + (cols.length - 1) * CW + W, h: 2 * PAD + (rows - 1) * RH + H };
   }
 
-  function anchor(n, k) { /* where arg k enters node n, on its left side */
-    var from = byId[n.inputs[k]], m = n.inputs.length;
-    return { x1: from.x + W, y1: from.y + H / 2, x2: n.x, y2: n.y + H * (k + 1) / (m + 1) };
+  /* The edge from arg k of node n: out of the arg's right side, into n's left side at the
+     height of slot k (so a*b and b*a look different). */
+  function anchor(n, k) {
+    var src = byId[n.inputs[k]];
+    return { x1: src.x + W, y1: src.y + H / 2, x2: n.x, y2: n.y + (k + 1) * H / (n.inputs.length + 1) };
   }
-  function curve(p) {
-    var mx = (p.x1 + p.x2) / 2;
-    return "M" + p.x1 + "," + p.y1 + " C" + mx + "," + p.y1 + " " + mx + "," + p.y2 + " " +
-           p.x2 + "," + p.y2;
+  function curve(p) { /* a horizontal S: both control points halfway across */
+    var half = (p.x2 - p.x1) / 2;
+    return ["M", p.x1, p.y1, "c", half, 0, half, p.y2 - p.y1, p.x2 - p.x1, p.y2 - p.y1].join(" ");
   }
 
   /* The same graph with other numbers (an input moved): only the texts change, so that a
@@ -111,13 +112,10 @@ function tapegradGraph(box) {
     layout(trace);
     if (world) svg.removeChild(world);
     world = el("g", {}, svg);
-    var defs = el("defs", {}, world);
-    [["fa", "#78909c"], ["ba", "#c62828"]].forEach(function (m) {
-      var mk = el("marker", { id: m[0], viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 8,
-                              markerHeight: 8, markerUnits: "userSpaceOnUse",
-                              orient: "auto-start-reverse" }, defs);
-      el("path", { d: "M0,0 L10,5 L0,10 z", fill: m[1] }, mk);
-    });
+    var arrow = el("marker", { id: "fa", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 8,
+                               markerHeight: 8, markerUnits: "userSpaceOnUse", orient: "auto" },
+                   el("defs", {}, world));
+    el("path", { d: "M0 0 8 4 0 8z", fill: "#78909c" }, arrow);
     var edgeLayer = el("g", {}, world), nodeLayer = el("g", {}, world);
     edges = {};
     nodes.forEach(function (n) {
@@ -133,16 +131,17 @@ function tapegradGraph(box) {
       el("title", {}, g, n.label + (n.kind === "op" ? " = " + n.expr : "") + "\nvalue " +
          n.value_s);
       n.group = g;
-      if (n.kind === "const") {
-        el("rect", { x: W / 2 - 36, y: H / 2 - 15, width: 72, height: 30, rx: 15 }, g);
-        el("text", { x: W / 2, y: H / 2 + 5, "text-anchor": "middle", "class": "lbl" }, g,
-           cut(n.label, 9));
-        return;
-      }
-      el("rect", { width: W, height: H, rx: 7 }, g);
-      el("text", { x: 8, y: 17, "class": "lbl" }, g, cut(n.label, 19));
-      el("text", { x: 8, y: 34, "class": "val" }, g, "= " + n.value_s);
-      n.gradText = el("text", { x: 8, y: 50, "class": "grd" }, g, "");
+      /* a constant is a small pill with its number; other nodes a card: name, value, gradient */
+      var pill = n.kind === "const", pw = 72, ph = 30;
+      el("rect", pill ? { x: (W - pw) / 2, y: (H - ph) / 2, width: pw, height: ph, rx: ph / 2 }
+                      : { width: W, height: H, rx: 7 }, g);
+      var lines = pill ? [["lbl", W / 2, H / 2 + 5, cut(n.label, 9)]]
+                       : [["lbl", 8, 17, cut(n.label, 19)], ["val", 8, 34, "= " + n.value_s], ["grd", 8, 50, ""]];
+      lines.forEach(function (ln) {
+        var t = el("text", { x: ln[1], y: ln[2], "class": ln[0] }, g, ln[3]);
+        if (pill) t.setAttribute("text-anchor", "middle");
+        if (ln[0] === "grd") n.gradText = t;
+      });
     });
     label = el("g", { "class": "contrib hidden" }, world);
     el("rect", { rx: 4, height: 20 }, label);

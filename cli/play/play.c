@@ -1,5 +1,5 @@
-/* play.c: writes the live page (play_page.h: play.html with its style, scripts and
- * tapegrad.wasm inlined by bundle.py) with a starting program and inputs, for `tapegrad --html
+/* play.c: writes the live page (play_page.h's page_html: play.html with its style, scripts
+ * and tapegrad.wasm inlined by bundle.py) with a starting program and inputs, for `tapegrad --html
  * FILE PROGRAM ...` and `tapegrad --playground FILE`. Everything the page computes, it computes
  * in the browser with the engine it carries; this file fills in only the title and the state.
  * Uses only the C library. */
@@ -80,8 +80,8 @@ int cli_play_write(FILE *f, const char *title, const char *program, size_t len, 
 {
     if (!title)
         title = "tapegrad playground";
-    for (size_t i = 0; play_page[i]; i++) {
-        const char *line = play_page[i];
+    for (size_t i = 0; page_html[i]; i++) {
+        const char *line = page_html[i];
         if (strcmp(line, "@STATE@\n") == 0) {
             write_state(f, program, len, n_args, args);
             continue;

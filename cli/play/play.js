@@ -265,6 +265,16 @@
     S.traceText = null; /* --trace's text, made when its tab is shown */
     var tr = engine.trace(S.program, a);
     var t1 = performance.now();
+    if (!tr) { /* too large to draw: the numbers only */
+      renderResult(S.result);
+      $("graphbox").classList.add("stale");
+      $("stale").hidden = false;
+      $("stale").textContent = "This program records too many nodes to draw and step through; its value and gradients are on the left.";
+      status(t0, performance.now(), t1 - t0);
+      writeFragment();
+      return;
+    }
+    $("stale").textContent = "The program does not run (see the error): this is the last one that did.";
     S.trace = tr.trace;
     S.local = tr.local;
     S.nodeById = {};

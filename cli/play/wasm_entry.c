@@ -16,6 +16,10 @@
 
 int tapegrad_main(int argc, char **argv);
 
+/* The largest tape whose trace the page draws and steps through (the command's pictures stop
+ * at a few hundred nodes too): past it the page keeps the value and gradients only. */
+#define TGW_MAX_DRAWN 5000u
+
 /* The page draws its own pictures: the command's --svg, --png and --html (cli/show) are not
  * built in, and say so if asked. */
 int tgi_show_can_render(void)
@@ -76,7 +80,8 @@ __attribute__((export_name("tgw_command"))) int tgw_command(int argc, char **arg
  * derivative d(node)/d(arg k) of each arg k (tg_local_grad; null where not finite), which the
  * page's practice mode checks a student's answers against. Call it after tgw_command has
  * accepted the same program and inputs: this function reports failures only by its return
- * value (a tg_status; TG_ERR_ARG for an input without '='), not with the command's messages. */
+ * value (a tg_status; TG_ERR_ARG for an input without '=', TG_ERR_LIMIT for a tape of
+ * TGW_MAX_DRAWN nodes or more), not with the command's messages. */
 __attribute__((export_name("tgw_trace"))) int tgw_trace(const char *program, int n_inputs,
                                                          char **inputs)
 {
@@ -97,6 +102,8 @@ __attribute__((export_name("tgw_trace"))) int tgw_trace(const char *program, int
     tg_var out;
     if (s == TG_OK)
         s = tg_parser_run(p, program, strlen(program), &out);
+    if (s == TG_OK && out.id >= TGW_MAX_DRAWN)
+        s = TG_ERR_LIMIT; /* the page shows the value and gradients, not a picture */
     if (s == TG_OK) {
         fputs("{\"trace\": ", stdout);
         s = tg_trace_backward(t, out, stdout, TG_TRACE_JSON);

@@ -37,6 +37,10 @@ tapegradEngine(fs.readFileSync(wasmPath)).then((e) => {
   check("the trace's steps end at the inputs with the gradients", t.trace.nodes[0].grad === 3 * Math.cos(6) || Math.abs(t.trace.nodes[0].grad - 3 * Math.cos(6)) < 1e-15);
   const deep = e.command(["--json", "--", "(".repeat(3000) + "x" + ")".repeat(3000), "x=2"]);
   check("3000 nested parentheses fit the wasm stack", deep.code === 0 && JSON.parse(deep.stdout).value === 2, deep.stderr);
+  const flat = Array(6000).fill("x").join("+");
+  const big = e.command(["--json", "--", flat, "x=1"]);
+  check("a 6000-term sum: the command gives its value and gradient, the trace declines to draw it",
+        big.code === 0 && JSON.parse(big.stdout).grad.x === 6000 && e.trace(flat, ["x=1"]) === null, big.stderr);
   const after = e.command(["--json", "--", "x*x", "x=3"]);
   check("the engine still works after a deep program", after.code === 0 && JSON.parse(after.stdout).grad.x === 6);
   console.log(passed + " passed, " + failed + " failed");

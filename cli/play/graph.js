@@ -207,13 +207,13 @@ function tapegradGraph(box) {
     var n = byId[id];
     if (!n) return;
     var bw = boxW, bh = boxH;
-    if (view.s < 0.7) view.s = 1; /* stepping is read at full size */
+    var zoomed = view.s < 0.7;
+    if (zoomed) view.s = 1; /* stepping is read at full size */
     var sx = view.x + (n.x + W / 2) * view.s, sy = view.y + (n.y + H / 2) * view.s;
-    if (sx < 80 || sx > bw - 80 || sy < 50 || sy > bh - 50 || view.s !== view.s0) {
+    if (zoomed || sx < W / 2 || sx > bw - W / 2 || sy < H || sy > bh - H) {
       view.x = bw / 2 - (n.x + W / 2 - CW / 2) * view.s;
       view.y = bh / 2 - (n.y + H / 2) * view.s;
     }
-    view.s0 = view.s;
     apply();
   }
   box.addEventListener("wheel", function (e) {

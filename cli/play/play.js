@@ -367,7 +367,7 @@
     if (terms.length < 2) return "";
     var to = byId(s.to);
     return " <span class=\"note\">(the sum of every path:</span> " + M.math(M.dL(to.label) + "<mo>=</mo>" +
-      terms.map(function (t) { return mathNum(t.contribution_s); }).join("<mo>+</mo>") +
+      terms.map(function (t, i) { return i ? factor(t.contribution_s) : mathNum(t.contribution_s); }).join("<mo>+</mo>") +
       "<mo>=</mo>" + mathNum(to.grad_s)) + "<span class=\"note\">)</span>";
   }
   function grads() {

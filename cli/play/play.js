@@ -330,7 +330,7 @@
       tb.appendChild(tr);
     }
     if (!res) { row("value", "value", "(error: see above)", ""); return; }
-    row("head", "", "value", "\u2202 value / \u2202 input");
+    row("head", "", "value", "\u2202value/\u2202input");
     row("value", "value", "", "");
     exact(tb.rows[1].cells[1], res.value);
     S.inputs.forEach(function (inp, i) {

@@ -89,6 +89,8 @@ __attribute__((export_name("tgw_trace"))) int tgw_trace(const char *program, int
     tg_tape *t = tg_tape_new();
     tg_parser *p = t ? tg_parser_new(t) : NULL;
     tg_status s = p ? TG_OK : TG_ERR_NOMEM;
+    if (s == TG_OK) /* a program too large to draw stops recording early */
+        s = tg_tape_set_capacity(t, TGW_MAX_DRAWN + (size_t)n_inputs);
     for (int i = 0; s == TG_OK && i < n_inputs; i++) {
         char *eq = strchr(inputs[i], '=');
         if (!eq) {

@@ -74,8 +74,11 @@
       var c = kv.indexOf(":");
       return { name: kv.slice(0, c), text: kv.slice(c + 1) };
     });
-    if (q.has("practice")) S.practice = parseSteps(q.get("practice"));
-    if (q.has("step")) S.step = Math.max(0, parseInt(q.get("step"), 10) || 0);
+    S.practice = q.has("practice") ? parseSteps(q.get("practice")) : null;
+    S.answered = {};
+    S.step = Math.max(0, parseInt(q.get("step"), 10) || 0);
+    var box = $("practice");
+    if (box) box.checked = !!S.practice;
     return true;
   }
   function parseSteps(s) {
@@ -249,6 +252,7 @@
     var t0 = performance.now(), a = args();
     var r = engine.command(["--json", "--", S.program].concat(a));
     if (r.code !== 0 && r.code !== 1) {
+      S.result = null; /* the graph stays, dimmed: the last program that ran */
       showError(r.stderr);
       document.body.setAttribute("data-state", "error");
       $("graphbox").classList.add("stale");

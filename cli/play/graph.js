@@ -10,6 +10,11 @@ function tapegradGraph(box) {
   var nodes = [], byId = {}, edges = {}, size = { w: 1, h: 1 }, label = null, drawn = null;
   svg.setAttribute("class", "graph");
   box.appendChild(svg);
+  var hint = document.createElement("div"); /* what to do when the picture is too small to read */
+  hint.className = "hint";
+  hint.hidden = true;
+  hint.textContent = "Zoom in to read the nodes: the wheel, + or a step (\u2192) brings them to full size.";
+  box.appendChild(hint);
   /* The box's size, read once per resize rather than on every step (no forced layout). */
   var boxW = box.clientWidth || 800, boxH = box.clientHeight || 500;
   if (window.ResizeObserver)
@@ -186,6 +191,7 @@ function tapegradGraph(box) {
   function apply() {
     if (world) world.setAttribute("transform", "translate(" + view.x + "," + view.y + ") scale(" + view.s + ")");
     svg.classList.toggle("far", view.s < 0.45);
+    if (hint) hint.hidden = view.s >= 0.45;
   }
   function fit() {
     var bw = boxW, bh = boxH;
@@ -233,5 +239,6 @@ function tapegradGraph(box) {
     apply();
   });
   box.addEventListener("pointerup", function () { drag = null; });
-  return { draw: draw, show: show, fit: fit, zoom: zoom, focus: focus, size: function () { return size; } };
+  return { draw: draw, show: show, fit: fit, zoom: zoom, focus: focus,
+           size: function () { return size; }, scale: function () { return view.s; } };
 }

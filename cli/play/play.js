@@ -52,6 +52,7 @@
     if (x === 0) return "0";
     return String(Number(x.toPrecision(6)));
   }
+  function cut(s, n) { return s.length <= n ? s : s.substring(0, n - 1) + "\u2026"; }
   function factor(s) { /* a number in a product: negative ones in parentheses */
     return String(s).charAt(0) === "-" ? "<mrow><mo>(</mo>" + mathNum(s) + "<mo>)</mo></mrow>" : mathNum(s);
   }
@@ -287,6 +288,7 @@
     graph.draw(S.trace);
     if (shape !== S.shape) {
       graph.fit();
+      if (graph.scale() < 0.45) graph.focus(S.trace.output); /* too small to read: start at the output */
       if (S.shape) { S.step = 0; S.answered = {}; }
     }
     S.shape = shape;
@@ -523,7 +525,8 @@
       var j = lo + i;
       if (s.at !== lastAt) {
         var at = byId(s.at);
-        html.push("<div class=\"at\">at " + M.esc(at.label) + " = " + M.esc(at.expr) + "</div>");
+        html.push("<div class=\"at\" title=\"" + M.esc(at.label + " = " + at.expr).replace(/"/g, "&quot;") + "\">at " +
+                  M.esc(cut(at.label, 28)) + " = " + M.esc(cut(at.expr, 64)) + "</div>");
         lastAt = s.at;
       }
       html.push("<div class=\"step " + (j + 1 === S.step ? "cur" : j < S.step ? "done" : "todo") +

@@ -217,6 +217,12 @@ async function main() {
   await p.keyboard.press("Enter");
   check("the last right answer finishes the pass", await attr(p, "data-done") === "true");
   await p.close();
+  p = await open(b, writePage(path.join(outdir, "practice2.html"), "x*y", ["x=2", "y=3"]) + "#p=x*y&i=x:2,y:3&practice=2");
+  await p.click("header h1");
+  await press(p, "ArrowRight", 3);
+  check("practice=2 hides only the second step: the first is taken, the second waits for an answer",
+        await attr(p, "data-step") === "1" && await p.evaluate(() => !!document.getElementById("ans-local")));
+  await p.close();
 
   /* 7. sizes: screenshots, and the time of a recompute at 300 nodes */
   for (const [label, d, h] of [["20", 2, 1], ["65", 2, 5], ["300", 3, 21]]) {

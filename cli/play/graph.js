@@ -213,7 +213,7 @@ function tapegradGraph(box) {
     var n = byId[id];
     if (!n) return;
     var bw = boxW, bh = boxH;
-    var zoomed = view.s < 0.7;
+    var zoomed = view.s < 0.5; /* below this the text is too small to read */
     if (zoomed) view.s = 1; /* stepping is read at full size */
     var sx = view.x + (n.x + W / 2) * view.s, sy = view.y + (n.y + H / 2) * view.s;
     if (zoomed || sx < W / 2 || sx > bw - W / 2 || sy < H || sy > bh - H) {

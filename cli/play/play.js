@@ -419,7 +419,14 @@
     $("next").disabled = $("last").disabled = S.step === n;
     renderPractice(pending);
     renderResult(S.result);
-    renderTrace();
+    scheduleTrace();
+  }
+  /* The formulas follow the numbers by a frame: a slider moves the graph and the table at once,
+     and the list of formulas (MathML takes the longest to lay out) right after, once per burst. */
+  var traceTimer = 0;
+  function scheduleTrace() {
+    if (traceTimer) return;
+    traceTimer = setTimeout(function () { traceTimer = 0; if (S.trace) renderTrace(); }, 30);
   }
 
   /* ---- practice: the student gives the local derivative and the contribution -------------- */

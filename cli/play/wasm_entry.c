@@ -42,6 +42,23 @@ tg_status tgi_show_html(tg_tape *t, tg_var out, FILE *f, const char *title)
     return TG_ERR_ARG;
 }
 
+/* The command's check that the pictures asked for are not too large (cli/show/size.c, issue
+ * 13p): in the page none is ever asked for. Declared here too, as show.h has it there, so that
+ * this file builds before and after that lands. */
+tg_status tgi_show_check(const tg_tape *t, tg_var out, const char *svg, const char *png,
+                         const char *html, char *err, size_t err_cap);
+tg_status tgi_show_check(const tg_tape *t, tg_var out, const char *svg, const char *png,
+                         const char *html, char *err, size_t err_cap)
+{
+    (void)t, (void)out;
+    if (!svg && !png && !html)
+        return TG_OK;
+    if (err_cap)
+        snprintf(err, err_cap, "%s: not available in the page's engine",
+                 svg ? "--svg" : png ? "--png" : "--html");
+    return TG_ERR_LIMIT;
+}
+
 /* Buffers the page fills with UTF-8 text (owned by the caller, released with tgw_free). */
 __attribute__((export_name("tgw_alloc"))) void *tgw_alloc(size_t n)
 {

@@ -68,10 +68,10 @@ int cli_write_pictures(const options *o, tg_tape *t, tg_var out)
         const char **args = malloc((o->n_inputs + 1) * sizeof *args);
         for (size_t i = 0; args && i < o->n_inputs; i++)
             args[i] = o->inputs[i].arg;
-        tg_status s = args && cli_play_write(f, NULL, o->source, o->source_len, o->n_inputs,
-                                             args) == 0
-                          ? TG_OK
-                          : TG_ERR_IO;
+        tg_status s =
+            args && cli_play_write(f, NULL, o->source, o->source_len, o->n_inputs, args) == 0
+                ? TG_OK
+                : TG_ERR_IO;
         free(args);
 #else
         tg_status s = tgi_show_html(t, out, f, NULL);

@@ -15,13 +15,14 @@
 #include "play_page.h"
 
 /* The example of --playground: the seed's multiply and add layers (apples, oranges, tax). */
-static const char example_program[] = "# apples and oranges with tax (the multiply and add layers)\n"
-                                      "apple_price = apple*apple_num\n"
-                                      "orange_price = orange*orange_num\n"
-                                      "all_price = apple_price + orange_price\n"
-                                      "price = all_price*tax\n";
-static const char *const example_args[] = {"apple=100", "apple_num=2", "orange=150",
-                                           "orange_num=3", "tax=1.1"};
+static const char example_program[] =
+    "# apples and oranges with tax (the multiply and add layers)\n"
+    "apple_price = apple*apple_num\n"
+    "orange_price = orange*orange_num\n"
+    "all_price = apple_price + orange_price\n"
+    "price = all_price*tax\n";
+static const char *const example_args[] = {"apple=100", "apple_num=2", "orange=150", "orange_num=3",
+                                           "tax=1.1"};
 
 /* Text for an HTML element: &, <, > as entities, control characters as spaces. */
 static void html_text(FILE *f, const char *s)
@@ -111,8 +112,9 @@ int cli_play_main(int argc, char **argv)
         } else if (strcmp(a, "--playground") == 0 && !path && i + 1 < argc) {
             path = argv[++i];
         } else {
-            fprintf(stderr, "tapegrad: error: --playground takes only a FILE, got '%s' "
-                            "(--html FILE PROGRAM [NAME=VALUE ...] starts from your program)\n",
+            fprintf(stderr,
+                    "tapegrad: error: --playground takes only a FILE, got '%s' "
+                    "(--html FILE PROGRAM [NAME=VALUE ...] starts from your program)\n",
                     a);
             return 2;
         }

@@ -55,7 +55,9 @@ tg_status tgi_show_check(const tg_tape *t, tg_var out, const char *svg, const ch
         return TG_OK;
     if (err_cap)
         snprintf(err, err_cap, "%s: not available in the page's engine",
-                 svg ? "--svg" : png ? "--png" : "--html");
+                 svg   ? "--svg"
+                 : png ? "--png"
+                       : "--html");
     return TG_ERR_LIMIT;
 }
 
@@ -100,7 +102,7 @@ __attribute__((export_name("tgw_command"))) int tgw_command(int argc, char **arg
  * value (a tg_status; TG_ERR_ARG for an input without '=', TG_ERR_LIMIT for a tape of
  * TGW_MAX_DRAWN nodes or more), not with the command's messages. */
 __attribute__((export_name("tgw_trace"))) int tgw_trace(const char *program, int n_inputs,
-                                                         char **inputs)
+                                                        char **inputs)
 {
     buffer_stdout();
     tg_tape *t = tg_tape_new();

@@ -109,7 +109,9 @@ int cli_play_main(int argc, char **argv)
         const char *a = argv[i];
         if (strncmp(a, "--playground=", 13) == 0 && !path) {
             path = a + 13;
-        } else if (strcmp(a, "--playground") == 0 && !path && i + 1 < argc) {
+        } else if (strcmp(a, "--playground") == 0 && !path) {
+            if (i + 1 == argc)
+                break; /* no FILE: said below */
             path = argv[++i];
         } else {
             fprintf(stderr,

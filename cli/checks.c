@@ -54,9 +54,11 @@ static int close_enough(double a, double b, double tol)
     return isfinite(a) && isfinite(b) && fabs(a - b) <= tol * fmax(1.0, fmax(fabs(a), fabs(b)));
 }
 
-/* Records each --expect formula on the tape (a parser that knows only the inputs) and reads
- * its value. Exit code 2 for a bad NAME or a formula that does not parse. */
-int cli_eval_expects(options *o, tg_tape *t)
+/* Records each --expect formula on the tape and reads its value. A formula is parsed by a copy
+ * of the program's parser (lang/tg_lang.h: tg_parser_copy), so it reads the inputs, every name
+ * the program assigns (as bound at its end) and the program's functions. Exit code 2 for a bad
+ * NAME or a formula that does not parse. */
+int cli_eval_expects(options *o, tg_tape *t, const tg_parser *program)
 {
     for (size_t i = 0; i < o->n_expects; i++) {
         expect_arg *e = &o->expects[i];
@@ -68,13 +70,11 @@ int cli_eval_expects(options *o, tg_tape *t)
             return EXIT_USAGE;
         }
         e->index = k;
-        tg_parser *p = tg_parser_new(t);
+        tg_parser *p = tg_parser_copy(program);
         if (!p) {
             cli_error("out of memory");
             return EXIT_USAGE;
         }
-        for (size_t j = 0; j < o->n_inputs; j++)
-            tg_parser_define(p, o->inputs[j].name, o->inputs[j].v);
         tg_var f;
         const tg_status s = tg_parser_run(p, e->formula, strlen(e->formula), &f);
         if (s != TG_OK) {

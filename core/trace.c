@@ -193,17 +193,9 @@ tg_status tgi_view_init(tgi_view *v, const tg_tape *t, tg_var out)
     if (!v->in_cone || !v->label_off || !v->first_into || !v->n_into || !last_into)
         goto nomem;
 
-    /* The cone: out, and every input of a node in the cone (inputs come earlier on the tape). */
-    v->in_cone[out.id] = 1;
-    for (uint32_t i = v->n; i-- > 0;) {
+    tgi_cone(t, out.id, TG_CONE_ALL, v->in_cone); /* out, and every node it depends on */
+    for (uint32_t i = 0; i < v->n; i++)
         v->first_into[i] = last_into[i] = TGI_NO_STEP;
-        if (!v->in_cone[i])
-            continue;
-        const tg_var vi = {i};
-        const size_t n_in = tg_n_inputs(t, vi);
-        for (size_t k = 0; k < n_in; k++)
-            v->in_cone[tg_input_of(t, vi, k).id] = 1;
-    }
 
     for (uint32_t i = 0; i < v->n; i++) {
         if (!v->in_cone[i])
@@ -236,9 +228,9 @@ tg_status tgi_view_init(tgi_view *v, const tg_tape *t, tg_var out)
         if (!v->in_cone[i])
             continue;
         const tg_var vi = {i};
-        const size_t n_in = tg_n_inputs(t, vi);
+        const size_t n_in = tg_n_args(t, vi);
         for (size_t k = 0; k < n_in; k++) {
-            const uint32_t to = tg_input_of(t, vi, k).id;
+            const uint32_t to = tg_arg(t, vi, k).id;
             if (tgi_is_const(t, to))
                 continue;
             tgi_step s = {.at = i, .to = to, .k = (uint32_t)k, .next = TGI_NO_STEP};
@@ -333,8 +325,8 @@ const char *tgi_view_expr(const tgi_view *v, uint32_t i, char *buf, size_t cap)
     cbuf b = {buf, 0, cap, 0};
     buf[0] = '\0';
     const tg_var vi = {i};
-    const size_t n_in = tg_n_inputs(t, vi);
-#define IN(k) tgi_view_label(v, tg_input_of(t, vi, (k)).id)
+    const size_t n_in = tg_n_args(t, vi);
+#define IN(k) tgi_view_label(v, tg_arg(t, vi, (k)).id)
 #define IN_P(k) operand(&b, IN(k))
     if (row->flags & TGI_LEAF) {
         cb_add(&b, tgi_code_op(t->code[i]) == TG_OP_INPUT ? "input" : "const");
@@ -398,14 +390,26 @@ const char *tgi_step_rule_name(const tgi_view *v, const tgi_step *s, char *buf, 
     return buf;
 }
 
-const char *tgi_step_rule(const tgi_view *v, const tgi_step *s)
+/* Which of the row's rules step s applies: its argument's, or for sum and dot (any number of
+ * arguments) the general one, dot's second for its inputs x_j. */
+static unsigned rule_index(const tgi_view *v, const tgi_step *s)
 {
     const uint64_t c = v->t->code[s->at];
     const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
-    int second = s->k > 0;
-    if (row->arity == TGI_NARY)
-        second = tgi_code_op(c) == TG_OP_DOT && s->k >= tgi_code_b(c) / 2;
-    const char *r = row->info.rule[second];
+    if (row->info.n_args != TG_NARY)
+        return s->k < 3 ? s->k : 0;
+    return tgi_code_op(c) == TG_OP_DOT && s->k >= tgi_code_b(c) / 2;
+}
+
+const char *tgi_step_rule(const tgi_view *v, const tgi_step *s)
+{
+    const char *r = tgi_ops[tgi_code_op(v->t->code[s->at])].info.rule[rule_index(v, s)];
+    return r ? r : "?";
+}
+
+const char *tgi_step_rule_latex(const tgi_view *v, const tgi_step *s)
+{
+    const char *r = tgi_ops[tgi_code_op(v->t->code[s->at])].info.rule_latex[rule_index(v, s)];
     return r ? r : "?";
 }
 
@@ -522,13 +526,13 @@ static void put_cell(FILE *f, const char *s, size_t width, int right)
 static const char *input_values(const tgi_view *v, uint32_t i, char *buf, size_t cap)
 {
     const tg_var vi = {i};
-    const size_t n_in = tg_n_inputs(v->t, vi);
+    const size_t n_in = tg_n_args(v->t, vi);
     char n[32];
     cbuf b = {buf, 0, cap, 0};
     buf[0] = '\0';
     for (size_t k = 0; k < n_in && !b.cut; k++) {
         cb_add(&b, k ? ", " : "");
-        cb_add(&b, tgi_num(n, v->t->value[tg_input_of(v->t, vi, k).id]));
+        cb_add(&b, tgi_num(n, v->t->value[tg_arg(v->t, vi, k).id]));
     }
     return buf;
 }
@@ -544,14 +548,14 @@ static int in_table(const tgi_view *v, uint32_t i)
  * n-ary ops the general slot, "d(sum)/dx_k = 1". latex set: each rule through to_latex. */
 static void rules_of(const tgi_view *v, uint32_t i, cbuf *rb, int latex);
 
-static void latex_rule(cbuf *b, const char *name, const char *rule);
+static void latex_rule(cbuf *b, const char *name, const char *rule_tex);
 
 static void rules_of(const tgi_view *v, uint32_t i, cbuf *rb, int latex)
 {
     const tg_tape *t = v->t;
     const tg_var vi = {i};
     const unsigned op = tgi_code_op(t->code[i]);
-    const size_t n_in = tg_n_inputs(t, vi);
+    const size_t n_in = tg_n_args(t, vi);
     size_t n_kinds = n_in < 2 ? n_in : 2;
     if (tgi_ops[op].arity == TGI_NARY)
         n_kinds = n_in == 0 ? 0 : (op == TG_OP_DOT ? 2 : 1);
@@ -566,7 +570,7 @@ static void rules_of(const tgi_view *v, uint32_t i, cbuf *rb, int latex)
             strcpy(us + 1, op == TG_OP_DOT ? "j" : "k");
         cb_add(rb, s ? (latex ? ",\\quad " : ",  ") : "");
         if (latex) {
-            latex_rule(rb, name, tgi_step_rule(v, &st));
+            latex_rule(rb, name, tgi_step_rule_latex(v, &st));
         } else {
             cb_add(rb, name);
             cb_add(rb, " = ");
@@ -763,8 +767,8 @@ static void tex_expr(cbuf *b, const char *r, size_t n)
     }
 }
 
-/* "d(a*b)/da" and "b" as \frac{\partial (a \cdot b)}{\partial a} = b */
-static void latex_rule(cbuf *b, const char *name, const char *rule)
+/* "d(a*b)/da" and the row's LaTeX rule "b" as \frac{\partial (a \cdot b)}{\partial a} = b */
+static void latex_rule(cbuf *b, const char *name, const char *rule_tex)
 {
     /* name is "d(F)/dV": F is the function, V the variable */
     const char *open = name + 2, *close = strrchr(name, '/');
@@ -775,7 +779,7 @@ static void latex_rule(cbuf *b, const char *name, const char *rule)
     if (close)
         tex_expr(b, close + 2, strlen(close + 2));
     cb_add(b, "} = ");
-    tex_expr(b, rule, strlen(rule));
+    cb_add(b, rule_tex);
 }
 
 static void tex_factor(cbuf *b, double x)
@@ -860,7 +864,7 @@ static void md_trace(FILE *f, const tgi_view *v)
             fputs(" | ", f);
             b = (cbuf){big, 0, CAP, 0};
             big[0] = '\0';
-            latex_rule(&b, tgi_step_rule_name(v, s, name, sizeof name), tgi_step_rule(v, s));
+            latex_rule(&b, tgi_step_rule_name(v, s, name, sizeof name), tgi_step_rule_latex(v, s));
             fprintf(f, "$%s$ | ", big);
             b = (cbuf){big, 0, CAP, 0};
             big[0] = '\0';
@@ -955,9 +959,9 @@ static void json_trace(FILE *f, const tgi_view *v)
         fprintf(f, ",\"value_s\":\"%s\",\"grad\":", tgi_num(n, t->value[i]));
         json_num(f, t->grad[i]);
         fprintf(f, ",\"grad_s\":\"%s\",\"inputs\":[", tgi_num(n, t->grad[i]));
-        const size_t n_in = tg_n_inputs(t, vi);
+        const size_t n_in = tg_n_args(t, vi);
         for (size_t k = 0; k < n_in; k++)
-            fprintf(f, "%s%u", k ? "," : "", (unsigned)tg_input_of(t, vi, k).id);
+            fprintf(f, "%s%u", k ? "," : "", (unsigned)tg_arg(t, vi, k).id);
         fputs("]}", f);
     }
     fputs("],\n\"steps\":[", f);

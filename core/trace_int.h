@@ -60,10 +60,12 @@ TGI_FUNC const char *tgi_num(char *buf, double x);
 TGI_FUNC const char *tgi_view_expr(const tgi_view *v, uint32_t i, char *buf, size_t cap);
 
 /* The name of the local derivative that step s applies, e.g. "d(a*b)/da", "d(tanh(a))/da",
- * "d(sum)/dx_2", and the op table's rule for it ("b", "1-tanh(a)^2"). */
+ * "d(sum)/dx_2", and the op table's rule for it, as text ("b", "1 - tanh(a)^2") and as LaTeX
+ * ("1 - \\tanh^{2} a"), both from the row. */
 TGI_FUNC const char *tgi_step_rule_name(const tgi_view *v, const tgi_step *s, char *buf,
                                         size_t cap);
 TGI_FUNC const char *tgi_step_rule(const tgi_view *v, const tgi_step *s);
+TGI_FUNC const char *tgi_step_rule_latex(const tgi_view *v, const tgi_step *s);
 
 /* Copies s to buf as valid UTF-8 (each invalid byte becomes '?') with control characters
  * replaced by ' ', cut to at most `width` characters with "..." at the end. Returns buf,

@@ -133,7 +133,7 @@ __attribute__((export_name("tgw_trace"))) int tgw_trace(const char *program, int
         fputs(", \"local\": {", stdout);
         for (uint32_t i = 0, first = 1; i <= out.id; i++) {
             const tg_var v = {i};
-            const size_t n = tg_n_inputs(t, v);
+            const size_t n = tg_n_args(t, v);
             if (n == 0)
                 continue;
             printf("%s\"%u\": [", first ? "" : ", ", (unsigned)i);

@@ -6,6 +6,7 @@
 function tapegradGraph(box) {
   var SVGNS = "http://www.w3.org/2000/svg";
   var W = 150, H = 58, CW = 236, RH = 72, PAD = 30;
+  var READABLE = 0.75; /* below this scale the 14 px text is too small for a projector */
   var svg = document.createElementNS(SVGNS, "svg"), world = null, view = { s: 1, x: 0, y: 0 };
   var nodes = [], byId = {}, edges = {}, size = { w: 1, h: 1 }, label = null, drawn = null;
   svg.setAttribute("class", "graph");
@@ -208,17 +209,23 @@ function tapegradGraph(box) {
     view.s = s;
     apply();
   }
-  /* Brings node id into view, at a readable size if the picture is too small to read. */
-  function focus(id) {
-    var n = byId[id];
+  /* Brings node id into view (and node also, when both fit: a step's two ends), at a readable
+     size if the picture is too small to read. */
+  function focus(id, also) {
+    var n = byId[id], m = byId[also];
     if (!n) return;
     var bw = boxW, bh = boxH;
-    var zoomed = view.s < 0.5; /* below this the text is too small to read */
+    var zoomed = view.s < READABLE;
     if (zoomed) view.s = 1; /* stepping is read at full size */
     var sx = view.x + (n.x + W / 2) * view.s, sy = view.y + (n.y + H / 2) * view.s;
-    if (zoomed || sx < W / 2 || sx > bw - W / 2 || sy < H || sy > bh - H) {
-      view.x = bw / 2 - (n.x + W / 2 - CW / 2) * view.s;
-      view.y = bh / 2 - (n.y + H / 2) * view.s;
+    var both = m && Math.abs(m.x - n.x) * view.s < bw - 1.5 * W && Math.abs(m.y - n.y) * view.s < bh - 2 * H;
+    var mx = view.x + ((m || n).x + W / 2) * view.s, my = view.y + ((m || n).y + H / 2) * view.s;
+    var out = function (x, y) { return x < W / 2 || x > bw - W / 2 || y < H || y > bh - H; };
+    if (zoomed || out(sx, sy) || (both && out(mx, my))) {
+      var cx = both ? (n.x + m.x) / 2 + W / 2 : n.x + W / 2 - CW / 2;
+      var cy = both ? (n.y + m.y) / 2 + H / 2 : n.y + H / 2;
+      view.x = bw / 2 - cx * view.s;
+      view.y = bh / 2 - cy * view.s;
     }
     apply();
   }
@@ -239,6 +246,7 @@ function tapegradGraph(box) {
     apply();
   });
   box.addEventListener("pointerup", function () { drag = null; });
-  return { draw: draw, show: show, fit: fit, zoom: zoom, focus: focus,
+  function focusIfSmall(id) { if (view.s < READABLE) focus(id); }
+  return { draw: draw, show: show, fit: fit, zoom: zoom, focus: focus, focusIfSmall: focusIfSmall,
            size: function () { return size; }, scale: function () { return view.s; } };
 }

@@ -72,7 +72,7 @@ var tapegradMath = (function () {
   function paren(m) { return "<mrow><mo>(</mo>" + m + "<mo>)</mo></mrow>"; }
   function name(v) {
     if (v === "pi") return "<mi>\u03c0</mi>";
-    var m = /^([A-Za-z]+)_?(\d+)$/.exec(v);  /* w1, x_2: a subscript */
+    var m = /^([A-Za-z]{1,2})_?(\d+)$/.exec(v);  /* w1, x_2: a subscript (not atan2, log10) */
     if (m) return "<msub><mi>" + esc(m[1]) + "</mi><mn>" + m[2] + "</mn></msub>";
     return v.length > 1 ? "<mi mathvariant=\"normal\">" + esc(v) + "</mi>" : "<mi>" + esc(v) + "</mi>";
   }

@@ -288,7 +288,7 @@
     graph.draw(S.trace);
     if (shape !== S.shape) {
       graph.fit();
-      if (graph.scale() < 0.45) graph.focus(S.trace.output); /* too small to read: start at the output */
+      graph.focusIfSmall(S.trace.output); /* too small to read: start at the output, 1:1 */
       if (S.shape) { S.step = 0; S.answered = {}; }
     }
     S.shape = shape;
@@ -400,11 +400,11 @@
     var box = $("stepmath");
     if (pending) {
       graph.show(g, pending.at, pending.to, pending.k, null);
-      graph.focus(pending.at);
+      graph.focus(pending.to, pending.at);
       box.innerHTML = stepMath(pending, false);
     } else if (done) {
       graph.show(g, done.at, done.to, done.k, done.contribution_s);
-      graph.focus(done.to);
+      graph.focus(done.to, done.at);
       box.innerHTML = stepMath(done, true) + (done.last ? sumMath(done) : "");
     } else {
       graph.show(g, -1, -1, 0, null);

@@ -10,12 +10,14 @@
  *     tg_tape_free(t);
  *
  * core/tg_core.h: the tape, leaves, backward.  ops/tg_ops.h: the operations.
+ * lang/tg_lang.h: the expression language (programs recorded on a tape).
  * core/tg_higher.h: gradient graphs, forward mode, Jacobians, Hessians. */
 #ifndef TAPEGRAD_H
 #define TAPEGRAD_H
 
 #include "tg_core.h"
 #include "tg_ops.h"
+#include "tg_lang.h"
 #include "tg_nn.h"
 #include "tg_higher.h"
 

@@ -1,6 +1,6 @@
 /* test_program_property.c: random programs of the expression language. Each random graph of
  * graphgen.h (whose gradients test_property.c checks against finite differences) is written
- * as a program, parsed and recorded by the parser (ops/parse.c), and must give the same value
+ * as a program, parsed and recorded by the parser (lang/parse.c), and must give the same value
  * and the same input gradients (to rounding); a failure prints the seed and the program. With
  * test_property.c's finite differences on the C graphs, the programs' gradients are checked.
  * Also: anomaly detection names a program's source position. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tg_core.h"
+#include "tg_lang.h"
 #include "tg_ops.h"
 #include "uthash_int.h"
 

@@ -1,4 +1,4 @@
-/* test_parse.c: the expression language through its C API (ops/parse.c): precedence and
+/* test_parse.c: the expression language through its C API (lang/parse.c): precedence and
  * associativity, unary minus against '^', constants, assignment, comments and newlines, the
  * function allowlist, errors with their codes and positions, nesting limits and long chains.
  * Expected values and gradients are hand-derived formulas evaluated by C's math library. */

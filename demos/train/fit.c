@@ -808,19 +808,35 @@ static int train(const options *o)
     for (size_t e = 0; e < o->epochs; e++) {
         const size_t *rows;
         size_t n;
+        /* the epoch's loss and accuracy as the batches saw them (scikit-learn's loss_curve_);
+         * a full pass over both parts only when a plot or early stopping needs it */
+        double sum = 0.0, right = 0.0;
         while ((n = tg_batches_next(&batches, &rows)) > 0) {
             tg_var L = batch_loss(m, kind, train, rows, n, out, target);
             if (tg_backward(t, L) != TG_OK) {
                 fprintf(stderr, "fit: %s\n", tg_tape_errmsg(t));
                 goto done;
             }
+            sum += tg_value(t, L) * (double)n;
+            for (size_t i = 0; kind != L_MSE && i < n; i++) {
+                double y[MAX_CLASSES];
+                size_t cls;
+                for (size_t c = 0; c < n_out; c++)
+                    y[c] = tg_value(t, out[i * n_out + c]);
+                read_outputs(kind, n_out, y, train->y[rows[i]], &cls, NULL);
+                right += (double)cls == train->y[rows[i]];
+            }
             tg_optim_step(opt, t, n_params, tg_mlp_params(m));
             tg_tape_rewind(t, mark);
         }
         tg_batches_reset(&batches);
+        loss = sum / (double)train->n;
+        acc = kind == L_MSE ? NAN : right / (double)train->n;
         double tl = NAN, ta = NAN;
-        evaluate(m, kind, train, &loss, &acc);
-        evaluate(m, kind, test, &tl, &ta);
+        if (o->plot)
+            evaluate(m, kind, train, &loss, &acc);
+        if (o->plot || o->patience)
+            evaluate(m, kind, test, &tl, &ta);
         h.epoch[h.n] = (double)(e + 1);
         h.train_loss[h.n] = loss;
         h.test_loss[h.n] = tl;
@@ -850,7 +866,9 @@ static int train(const options *o)
     if (o->patience && test->n && best_epoch) {
         for (size_t i = 0; i < n_params; i++)
             tg_set_value(t, tg_mlp_params(m)[i], best[i]);
-        evaluate(m, kind, train, &loss, &acc);
+    }
+    evaluate(m, kind, train, &loss, &acc); /* the summary's train numbers: the final weights */
+    if (o->patience && test->n && best_epoch) {
         if (!o->quiet)
             printf("early stop: kept epoch %zu of %zu (test loss did not improve for %zu)\n",
                    best_epoch, h.n, o->patience);

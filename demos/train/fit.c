@@ -23,7 +23,7 @@ typedef struct options {
     double lr, test, min_acc, max_loss;
     size_t epochs, batch, patience;
     unsigned long long seed;
-    int predict, verify, quiet, standardize;
+    int predict, verify, quiet, standardize, info;
 } options;
 
 static void help(FILE *f)
@@ -31,6 +31,7 @@ static void help(FILE *f)
     fprintf(f,
 "usage: fit DATA.csv [options]                 train a network, save it to --model\n"
 "       fit --predict DATA.csv --model FILE    predict with a saved network, CSV to stdout\n"
+"       fit --info --model FILE                what a saved model is and expects\n"
 "\n"
 "DATA.csv: comma-separated, one row per sample, the label in the last column (or --target).\n"
 "  The first line may be a header of column names, scikit-learn's count line\n"
@@ -157,6 +158,8 @@ static int parse_args(int argc, char **argv, options *o)
             return 1;
         } else if (!strcmp(a, "--predict"))
             o->predict = 1;
+        else if (!strcmp(a, "--info"))
+            o->info = 1;
         else if (!strcmp(a, "--verify"))
             o->verify = 1;
         else if (!strcmp(a, "--quiet"))
@@ -237,7 +240,7 @@ static int parse_args(int argc, char **argv, options *o)
         else
             o->data = a;
     }
-    if (!o->data)
+    if (!o->data && !o->info)
         return bad("%s", "no data file given");
     return 0;
 }
@@ -1225,11 +1228,50 @@ done:
     return rc;
 }
 
+/* --info: the model's shapes and information, every number with 17 digits (exact). */
+static int describe(const options *o)
+{
+    char err[400];
+    tg_tape *t = tg_tape_new();
+    tg_mlp *m = NULL;
+    tg_model_info info;
+    if (!t || tg_mlp_load_info(t, o->model, &m, &info, err, sizeof err) != TG_OK) {
+        fprintf(stderr, "fit: %s\n", t ? err : "out of memory");
+        tg_tape_free(t);
+        return 1;
+    }
+    static const char *const tasks[] = {"unknown (a file of an older fit)", "regression",
+                                        "binary classification", "multi-class classification"};
+    printf("%s: %zu inputs", o->model, tg_mlp_n_in(m));
+    for (size_t l = 0; l < tg_mlp_n_layers(m); l++)
+        printf(" -> %zu %s", tg_mlp_layer_size(m, l), tg_act_name(tg_mlp_layer_act(m, l)));
+    printf(", %zu parameters\n", tg_mlp_n_params(m));
+    printf("task: %s, loss %s, label column %s\n", tasks[info.task],
+           info.loss ? info.loss : "unknown", info.target ? info.target : "unknown");
+    if (info.n_classes) {
+        printf("classes:");
+        for (size_t c = 0; c < info.n_classes; c++)
+            printf(" %s", info.class_names[c] ? info.class_names[c] : "\"\"");
+        printf("\n");
+    }
+    printf("features%s:\n", info.mean ? " (standardized: input = (x - mean) / scale)" : "");
+    for (size_t j = 0; j < tg_mlp_n_in(m); j++) {
+        printf("  %s", j < info.n_features && info.feature_names[j] ? info.feature_names[j] : "?");
+        if (info.mean)
+            printf(" mean %.17g scale %.17g", info.mean[j], info.scale[j]);
+        printf("\n");
+    }
+    tg_model_info_clear(&info);
+    tg_mlp_free(m);
+    tg_tape_free(t);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     options o;
     const int r = parse_args(argc, argv, &o);
     if (r)
         return r == 1 ? 0 : 2;
-    return o.predict ? predict(&o) : train(&o);
+    return o.info ? describe(&o) : o.predict ? predict(&o) : train(&o);
 }

@@ -77,17 +77,26 @@ static size_t split(char *line, char **fields, size_t max)
     }
 }
 
+/* Opens path for reading, or says why not (both readers start so). */
+static tg_status open_csv(const char *path, FILE **f, char *err, size_t n_err)
+{
+    if (!path)
+        return tgi_nn_fail(err, n_err, TG_ERR_ARG, "no file name");
+    if (!(*f = fopen(path, "r")))
+        return tgi_nn_fail(err, n_err, TG_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    return TG_OK;
+}
+
 tg_status tg_csv_load(const char *path, const char *target, tg_dataset **out, char *err,
                       size_t n_err)
 {
     if (!out)
         return TG_ERR_ARG;
     *out = NULL;
-    if (!path)
-        return tgi_nn_fail(err, n_err, TG_ERR_ARG, "no file name");
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return tgi_nn_fail(err, n_err, TG_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    FILE *f = NULL;
+    const tg_status opened = open_csv(path, &f, err, n_err);
+    if (opened != TG_OK)
+        return opened;
 
     char *line = NULL, **fields = NULL;
     double *rows = NULL;
@@ -300,11 +309,10 @@ tg_status tg_table_read(const char *path, tg_csv_header header, tg_table **out, 
     if (!out)
         return TG_ERR_ARG;
     *out = NULL;
-    if (!path)
-        return tgi_nn_fail(err, n_err, TG_ERR_ARG, "no file name");
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return tgi_nn_fail(err, n_err, TG_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    FILE *f = NULL;
+    const tg_status opened = open_csv(path, &f, err, n_err);
+    if (opened != TG_OK)
+        return opened;
     raw_lines raw = {0};
     char *line = NULL, **first = NULL, **second = NULL, *peek[2] = {NULL, NULL};
     size_t cap = 0, lineno = 0;

@@ -79,16 +79,9 @@ static inline svg_plot svg_panel(FILE *f, double left, double top, double w, dou
 static inline FILE *svg_open(const char *path, svg_plot *p, double x0, double x1, double y0,
                              double y1, const char *title)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return NULL;
-    *p = (svg_plot){f, x0, x1, y0, y1, 60, 40, 480, 360};
-    fprintf(f,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"580\" height=\"440\" "
-            "font-family=\"sans-serif\" font-size=\"12\">\n"
-            "<rect width=\"580\" height=\"440\" fill=\"white\"/>\n"
-            "<text x=\"290\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">%s</text>\n",
-            title);
+    FILE *f = svg_begin(path, 580, 440, title);
+    if (f)
+        *p = (svg_plot){f, x0, x1, y0, y1, 60, 40, 480, 360};
     return f;
 }
 

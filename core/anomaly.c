@@ -61,7 +61,7 @@ static void fail_value(tg_tape *t, uint32_t i, const char *when)
     if (t->status != TG_OK)
         return;
     tgi_fail(t, TG_ERR_NONFINITE, "anomaly %s: node %u (%s) = %.10g", when, (unsigned)i,
-             tgi_ops[tgi_code_op(t->code[i])].name, t->value[i]);
+             tgi_ops[tgi_code_op(t->code[i])].info.id, t->value[i]);
     t->anomaly_node = i;
     append_inputs(t, i);
     append_origin(t, i);
@@ -110,7 +110,7 @@ static tg_status fail_grad(tg_tape *t, uint32_t i, uint32_t k, uint32_t to, doub
     tgi_fail(t, TG_ERR_NONFINITE,
              "anomaly in backward: node %u (%s) = %.10g sent gradient %.10g (upstream %.10g x "
              "local %.10g) to its input %u, node %u, which then holds %.10g",
-             (unsigned)i, tgi_ops[tgi_code_op(t->code[i])].name, t->value[i], g * local, g, local,
+             (unsigned)i, tgi_ops[tgi_code_op(t->code[i])].info.id, t->value[i], g * local, g, local,
              (unsigned)k, (unsigned)to, t->grad[to]);
     t->anomaly_node = i;
     append_inputs(t, i);
@@ -134,15 +134,6 @@ static int add_checked(tg_tape *t, uint32_t i, uint32_t k, uint32_t to, double g
     return 1;
 }
 
-static inline void mark(uint8_t *reached, uint32_t i)
-{
-    reached[i >> 3] |= (uint8_t)(1u << (i & 7));
-}
-static inline int is_marked(const uint8_t *reached, uint32_t i)
-{
-    return (reached[i >> 3] >> (i & 7)) & 1;
-}
-
 /* The sweep of backward.c with every contribution checked: the same products and sums in the
  * same order, so that the gradients are identical bit for bit when nothing is wrong. */
 tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out)
@@ -153,23 +144,23 @@ tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out)
         return TG_ERR_NONFINITE;
     }
     uint8_t *reached = t->reached;
-    mark(reached, out);
+    tgi_mark_reached(reached, out);
     for (uint32_t i = out + 1; i-- > 0;) {
-        if (!is_marked(reached, i))
-            continue;
+        if (t->grad[i] == 0.0 && !tgi_is_reached(reached, i))
+            continue; /* not in the cone: the fast sweep's test */
         const uint64_t c = t->code[i];
         const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
         const double g = t->grad[i];
         const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
         if (row->arity == 1) {
-            mark(reached, a);
+            tgi_mark_reached(reached, a);
             if (add_checked(t, i, 0, a, g, row->local1(t->value[a], t->value[i]), t->value[a], 0.0))
                 return TG_ERR_NONFINITE;
         } else if (row->arity == 2) {
             double da, db;
             row->local2(t->value[a], t->value[b], t->value[i], &da, &db);
-            mark(reached, a);
-            mark(reached, b);
+            tgi_mark_reached(reached, a);
+            tgi_mark_reached(reached, b);
             if (add_checked(t, i, 0, a, g, da, t->value[a], t->value[b]) ||
                 add_checked(t, i, 1, b, g, db, t->value[a], t->value[b]))
                 return TG_ERR_NONFINITE;
@@ -178,9 +169,8 @@ tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out)
              * fast sweep; then the first input left non-finite is the one to name. A
              * non-finite contribution always leaves a non-finite sum (inf + x, NaN + x). */
             const uint32_t *arg = t->args + a;
-            row->backwardn(t->grad, t->value, arg, b, g);
+            row->backwardn(t->grad, reached, t->value, arg, b, g);
             for (uint32_t k = 0; k < b; k++) {
-                mark(reached, arg[k]);
                 if (!isfinite(t->grad[arg[k]]))
                     return fail_grad(t, i, k, arg[k], g, row->localn(t->value, arg, b, k));
             }

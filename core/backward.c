@@ -11,8 +11,6 @@
 #include "core_int.h"
 #include "ops_int.h"
 
-static inline void mark_reached(uint8_t *reached, uint32_t i) { reached[i >> 3] |= (uint8_t)(1u << (i & 7)); }
-static inline int is_reached(const uint8_t *reached, uint32_t i) { return (reached[i >> 3] >> (i & 7)) & 1; }
 
 /* Clears the reached-bits of nodes 0..out, growing the scratch if needed. */
 static tg_status reset_reached(tg_tape *t, uint32_t out)
@@ -33,13 +31,6 @@ static tg_status reset_reached(tg_tape *t, uint32_t out)
     return TG_OK;
 }
 
-/* Marks x as reached when a contribution has left its gradient at exactly 0 (see sweep). */
-static inline void note_zero(uint8_t *reached, const double *grad, uint32_t x)
-{
-    if (TGI_UNLIKELY(grad[x] == 0.0))
-        mark_reached(reached, x);
-}
-
 /* The sweep proper: grad[out] already holds the seed. For node i with upstream gradient
  * g = dL/dy_i and inputs x_k:  dL/dx_k += g * dy_i/dx_k.
  * Which nodes are in out's cone, without a bit per edge: every gradient below out starts at 0
@@ -55,10 +46,10 @@ static void sweep(tg_tape *t, uint32_t out)
     const uint32_t *restrict args = t->args;
     uint8_t *restrict reached = t->reached;
 
-    mark_reached(reached, out);
+    tgi_mark_reached(reached, out);
     for (uint32_t i = out + 1; i-- > 0;) {
         const double g = grad[i];
-        if (g == 0.0 && !is_reached(reached, i))
+        if (g == 0.0 && !tgi_is_reached(reached, i))
             continue;
         const uint64_t c = code[i];
         const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
@@ -69,16 +60,14 @@ static void sweep(tg_tape *t, uint32_t out)
             tgi_local2(row, va, vb, value[i], &da, &db);
             grad[a] += tgi_contribution(row, g, da, va, vb, 0);
             grad[b] += tgi_contribution(row, g, db, va, vb, 1);
-            note_zero(reached, grad, a);
-            note_zero(reached, grad, b);
+            tgi_note_zero(reached, grad, a);
+            tgi_note_zero(reached, grad, b);
         } else if (row->arity == 1) {
             const double va = value[a];
             grad[a] += tgi_contribution(row, g, tgi_local1(row, va, value[i]), va, 0.0, 0);
-            note_zero(reached, grad, a);
+            tgi_note_zero(reached, grad, a);
         } else if (row->arity == TGI_NARY) { /* a = first argument slot, b = number of slots */
-            row->backwardn(grad, value, args + a, b, g);
-            for (uint32_t k = 0; k < b; k++)
-                note_zero(reached, grad, args[a + k]);
+            row->backwardn(grad, reached, value, args + a, b, g); /* notes what it reaches */
         }
     }
 }

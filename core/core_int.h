@@ -106,4 +106,24 @@ TGI_FUNC void tgi_anomaly_origin(tg_tape *t, uint32_t id);
 
 static inline int tgi_valid(const tg_tape *t, tg_var v) { return v.id < t->n_nodes; }
 
+/* The backward sweeps' reached-bits (t->reached): bit i is set when node i is in the output's
+ * cone although its gradient is exactly 0, so that it still propagates (core/backward.c says
+ * why a bit per zero gradient is enough). A row's n-ary backward notes the inputs it adds into
+ * with tgi_note_zero; an input it does not touch (where's untaken branch, a comparison's
+ * operands) stays out of the cone and passes nothing on. */
+static inline void tgi_mark_reached(uint8_t *reached, uint32_t i)
+{
+    reached[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+static inline int tgi_is_reached(const uint8_t *reached, uint32_t i)
+{
+    return (reached[i >> 3] >> (i & 7)) & 1;
+}
+/* Marks x as reached when a contribution has left its gradient at exactly 0. */
+static inline void tgi_note_zero(uint8_t *reached, const double *grad, uint32_t x)
+{
+    if (TGI_UNLIKELY(grad[x] == 0.0))
+        tgi_mark_reached(reached, x);
+}
+
 #endif /* TG_CORE_INT_H */

@@ -29,7 +29,7 @@ static tg_status record_sweep(tg_tape *t, uint32_t out, uint32_t *acc)
             continue;
         if (!row->vjp)
             return tgi_fail(t, TG_ERR_ARG, "tg_grad_graph: op %s has no recorded derivative",
-                            row->name);
+                            row->info.id);
         const tg_var y = {i}, g = {acc[i]};
         const uint64_t code = t->code[i];
         const uint32_t n_in = row->arity == TGI_NARY ? tgi_code_b(code) : (uint32_t)row->arity;
@@ -39,6 +39,8 @@ static tg_status record_sweep(tg_tape *t, uint32_t out, uint32_t *acc)
                                : k == 0               ? tgi_code_a(code)
                                                       : tgi_code_b(code);
             tg_var c = row->vjp(t, y, g, k);
+            if (c.id == TGI_NO_FLOW_ID)
+                continue; /* where's untaken branch, a comparison's operands */
             if (tg_var_ok(c) && acc[x] != TG_INVALID_ID) {
                 const tg_var sofar = {acc[x]};
                 c = tg_add(t, sofar, c);

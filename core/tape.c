@@ -292,7 +292,7 @@ tg_status tg_set_value(tg_tape *t, tg_var v, double value)
         return s;
     if (!(tgi_ops[tgi_code_op(t->code[v.id])].flags & TGI_LEAF))
         return tgi_fail(t, TG_ERR_NOTLEAF, "tg_set_value: node %u is computed by %s, not a leaf",
-                        (unsigned)v.id, tgi_ops[tgi_code_op(t->code[v.id])].name);
+                        (unsigned)v.id, tgi_ops[tgi_code_op(t->code[v.id])].info.id);
     t->value[v.id] = value;
     return TG_OK;
 }

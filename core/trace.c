@@ -341,14 +341,14 @@ const char *tgi_view_expr(const tgi_view *v, uint32_t i, char *buf, size_t cap)
     } else if (row->arity == 2 && (row->flags & TGI_INFIX)) {
         IN_P(0);
         cb_add(&b, " ");
-        cb_add(&b, row->symbol);
+        cb_add(&b, tgi_op_symbol(row));
         cb_add(&b, " ");
         IN_P(1);
     } else if (row->arity == 1 && (row->flags & TGI_PREFIX)) {
-        cb_add(&b, row->symbol);
+        cb_add(&b, tgi_op_symbol(row));
         IN_P(0);
     } else if (row->arity == 1 || row->arity == 2) {
-        cb_add(&b, row->symbol);
+        cb_add(&b, tgi_op_symbol(row));
         cb_add(&b, "(");
         for (size_t k = 0; k < n_in; k++) {
             cb_add(&b, k ? ", " : "");
@@ -384,17 +384,17 @@ const char *tgi_step_rule_name(const tgi_view *v, const tgi_step *s, char *buf, 
     const uint64_t c = v->t->code[s->at];
     const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
     if (row->arity == 2 && (row->flags & TGI_INFIX))
-        snprintf(buf, cap, "d(a%sb)/d%s", row->symbol, s->k ? "b" : "a");
+        snprintf(buf, cap, "d(a%sb)/d%s", tgi_op_symbol(row), s->k ? "b" : "a");
     else if (row->arity == 1 && (row->flags & TGI_PREFIX))
-        snprintf(buf, cap, "d(%sa)/da", row->symbol);
+        snprintf(buf, cap, "d(%sa)/da", tgi_op_symbol(row));
     else if (row->arity == 1)
-        snprintf(buf, cap, "d(%s(a))/da", row->symbol);
+        snprintf(buf, cap, "d(%s(a))/da", tgi_op_symbol(row));
     else if (tgi_code_op(c) == TG_OP_DOT) {
         const uint32_t m = tgi_code_b(c) / 2;
         snprintf(buf, cap, "d(dot)/d%s_%u", s->k < m ? "w" : "x",
                  (unsigned)(s->k < m ? s->k : s->k - m));
     } else
-        snprintf(buf, cap, "d(%s)/dx_%u", row->symbol, (unsigned)s->k);
+        snprintf(buf, cap, "d(%s)/dx_%u", tgi_op_symbol(row), (unsigned)s->k);
     return buf;
 }
 
@@ -405,7 +405,7 @@ const char *tgi_step_rule(const tgi_view *v, const tgi_step *s)
     int second = s->k > 0;
     if (row->arity == TGI_NARY)
         second = tgi_code_op(c) == TG_OP_DOT && s->k >= tgi_code_b(c) / 2;
-    const char *r = row->rule[second];
+    const char *r = row->info.rule[second];
     return r ? r : "?";
 }
 
@@ -947,7 +947,7 @@ static void json_trace(FILE *f, const tgi_view *v)
         fputs(",\"kind\":", f);
         json_str(f, op == TG_OP_INPUT ? "input" : op == TG_OP_CONST ? "const" : "op");
         fputs(",\"op\":", f);
-        json_str(f, tgi_ops[op].name);
+        json_str(f, tgi_ops[op].info.id);
         fputs(",\"expr\":", f);
         json_str(f, tgi_view_expr(v, i, e, sizeof e));
         fputs(",\"value\":", f);

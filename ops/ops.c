@@ -1,209 +1,64 @@
-/* ops.c: the op table, one row per operation (forward value and local derivative side by side),
- * and the public constructors that record a node of each op. Adding an operation is one tg_op
- * value in tg_ops.h, one row here, and its tests; nothing else switches over ops.
- * Conventions at kinks: relu'(0) = 0, abs'(0) = 0 (as PyTorch). Domain errors give IEEE values. */
+/* ops.c: the op table, the single source of truth about every operation. Each op is one block:
+ * the formula and its kink convention, the forward value and local derivative(s) (C expression
+ * macros, compiled here and stringified into the row, so the C spelling that code generation
+ * reads is the very text the engine computes), the recorded derivative (vjp, for higher order),
+ * and its row. The sweeps (core/) read rows and never switch over ops; rows record their
+ * derivative through the public constructors at the end of this file. Adding an op is its block,
+ * its name in TG_OP_LIST (tg_ops.h), its constructor's declaration, and one shared test row. */
 #include <math.h>
 #include <string.h>
 
 #include "ops_int.h"
 
-/* ---- Forward functions and local derivatives --------------------------------------------
- * Each local derivative returns dy/dx for an input x at the recorded values; the sweep
- * multiplies it by the upstream gradient g = dL/dy and adds the product into dL/dx. */
+/* ---- How a block is written ---------------------------------------------------------------
+ * An op's math is a few expression macros over a, b (the arguments) and y (the value):
+ * X_Y the forward, X_DA / X_DB the local derivatives, X_MASK_A / X_MASK_B the where()-masked
+ * zeros. UNARY_FNS / BINARY_FNS turn them into the row's functions; UNARY / BINARY put the same
+ * macros, stringified, into the row's C spellings. */
+#define STR_(x) #x
+#define STR(x) STR_(x) /* the text of an expression macro, after expansion */
 
-/* y = a + b:  dy/da = 1,  dy/db = 1 */
-static double add_fwd(double a, double b) { return a + b; }
-static void add_local(double a, double b, double y, double *da, double *db)
-{
-    (void)a, (void)b, (void)y;
-    *da = 1.0;
-    *db = 1.0;
-}
-
-/* y = a - b:  dy/da = 1,  dy/db = -1 */
-static double sub_fwd(double a, double b) { return a - b; }
-static void sub_local(double a, double b, double y, double *da, double *db)
-{
-    (void)a, (void)b, (void)y;
-    *da = 1.0;
-    *db = -1.0;
-}
-
-/* y = a * b:  dy/da = b,  dy/db = a */
-static double mul_fwd(double a, double b) { return a * b; }
-static void mul_local(double a, double b, double y, double *da, double *db)
-{
-    (void)y;
-    *da = b;
-    *db = a;
-}
-
-/* y = a / b:  dy/da = 1/b,  dy/db = -a/b^2 = -y/b */
-static double div_fwd(double a, double b) { return a / b; }
-static void div_local(double a, double b, double y, double *da, double *db)
-{
-    (void)a;
-    *da = 1.0 / b;
-    *db = -y / b;
-}
-
-/* y = a^b:  dy/da = b * a^(b-1),  dy/db = a^b * ln(a) = y ln(a).
- * As PyTorch: dy/da = 0 where b = 0 (so 0^0 does not give 0 * inf), and dy/db = 0 where
- * a = 0 and b >= 0 (the limit of y ln a). ln(a) is NaN for a < 0: no real derivative in b. */
-static double pow_fwd(double a, double b) { return pow(a, b); }
-static int pow_masked(double a, double b, unsigned k)
-{
-    return k == 0 ? b == 0.0 : (a == 0.0 && b >= 0.0);
-}
-static void pow_local(double a, double b, double y, double *da, double *db)
-{
-    *da = b == 0.0 ? 0.0 : b * pow(a, b - 1.0);
-    *db = (a == 0.0 && b >= 0.0) ? 0.0 : y * log(a);
-}
-
-/* y = a^p, p constant:  dy/da = p * a^(p-1);  p gets no gradient. */
-static void powc_local(double a, double p, double y, double *da, double *dp)
-{
-    (void)y;
-    *da = p == 0.0 ? 0.0 : p * pow(a, p - 1.0);
-    *dp = 0.0;
-}
-
-/* y = -a:  dy/da = -1 */
-static double neg_fwd(double a) { return -a; }
-static double neg_local(double a, double y) { (void)a, (void)y; return -1.0; }
-
-/* y = e^a:  dy/da = e^a = y */
-static double exp_local(double a, double y) { (void)a; return y; }
-
-/* y = ln a:  dy/da = 1/a */
-static double log_local(double a, double y) { (void)y; return 1.0 / a; }
-
-/* y = sqrt(a):  dy/da = 1 / (2 sqrt(a)) = 0.5 / y  (infinite at a = 0) */
-static double sqrt_local(double a, double y) { (void)a; return 0.5 / y; }
-
-/* y = sin a:  dy/da = cos a */
-static double sin_local(double a, double y) { (void)y; return cos(a); }
-
-/* y = cos a:  dy/da = -sin a */
-static double cos_local(double a, double y) { (void)y; return -sin(a); }
-
-/* y = tan a:  dy/da = 1 / cos^2 a = 1 + tan^2 a = 1 + y^2 */
-static double tan_local(double a, double y) { (void)a; return 1.0 + y * y; }
-
-/* y = tanh a:  dy/da = 1 - tanh^2 a = 1 - y^2 */
-static double tanh_local(double a, double y) { (void)a; return 1.0 - y * y; }
-
-/* y = 1 / (1 + e^-a), computed without overflow: for a < 0 as e^a / (1 + e^a).
- * dy/da = y (1 - y) */
-static double sigmoid_fwd(double a)
-{
-    if (a >= 0.0)
-        return 1.0 / (1.0 + exp(-a));
-    double e = exp(a);
-    return e / (1.0 + e);
-}
-static double sigmoid_local(double a, double y) { (void)a; return y * (1.0 - y); }
-
-/* y = max(a, 0) (NaN stays NaN):  dy/da = 1 if a > 0, else 0 (relu'(0) = 0) */
-static double relu_fwd(double a) { return a > 0.0 ? a : (a != a ? a : 0.0); }
-static double relu_local(double a, double y) { (void)y; return a > 0.0 ? 1.0 : 0.0; }
-/* PyTorch's threshold_backward: where(a <= 0, 0, g), so relu passes no NaN from above. */
-static int relu_masked(double a, double b, unsigned k)
-{
-    (void)b, (void)k;
-    return a <= 0.0;
-}
-
-/* y = |a|:  dy/da = sign(a), with abs'(0) = 0 */
-static double abs_local(double a, double y)
-{
-    (void)y;
-    return a > 0.0 ? 1.0 : (a < 0.0 ? -1.0 : 0.0);
-}
-
-/* y = x_0 + x_1 + ... + x_{n-1}, left to right:  dy/dx_k = 1 */
-static double sum_fwd(const double *value, const uint32_t *arg, uint32_t n)
-{
-    double s = 0.0;
-    for (uint32_t k = 0; k < n; k++)
-        s += value[arg[k]];
-    return s;
-}
-static double sum_local(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
-{
-    (void)value, (void)arg, (void)n, (void)k;
-    return 1.0;
-}
-static void sum_backward(double *grad, const double *value, const uint32_t *arg, uint32_t n,
-                         double g)
-{
-    (void)value;
-    for (uint32_t k = 0; k < n; k++)
-        grad[arg[k]] += g;
-}
-
-/* y = w_0 x_0 + ... + w_{m-1} x_{m-1}, left to right. The 2m argument slots hold w_0..w_{m-1}
- * then x_0..x_{m-1}:  dy/dw_j = x_j,  dy/dx_j = w_j */
-static double dot_fwd(const double *value, const uint32_t *arg, uint32_t n)
-{
-    const uint32_t m = n / 2;
-    double s = 0.0;
-    for (uint32_t j = 0; j < m; j++)
-        s += value[arg[j]] * value[arg[m + j]];
-    return s;
-}
-static double dot_local(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
-{
-    const uint32_t m = n / 2;
-    return k < m ? value[arg[m + k]] : value[arg[k - m]];
-}
-static void dot_backward(double *grad, const double *value, const uint32_t *arg, uint32_t n,
-                         double g)
-{
-    const uint32_t m = n / 2;
-    for (uint32_t j = 0; j < m; j++) {
-        const uint32_t w = arg[j], x = arg[m + j];
-        grad[w] += g * value[x];
-        grad[x] += g * value[w];
+#define UNARY_FNS(nm, Y, DA)                                                                  \
+    static double nm##_fwd(double a) { return Y; }                                            \
+    static double nm##_local(double a, double y)                                              \
+    {                                                                                         \
+        (void)a, (void)y;                                                                     \
+        return DA;                                                                            \
     }
-}
+#define BINARY_FNS(nm, Y, DA, DB)                                                             \
+    static double nm##_fwd(double a, double b) { return Y; }                                  \
+    static void nm##_local(double a, double b, double y, double *da, double *db)              \
+    {                                                                                         \
+        (void)a, (void)b, (void)y;                                                            \
+        *da = DA;                                                                             \
+        *db = DB;                                                                             \
+    }
 
-/* y = step(a) = (a > 0 ? 1 : 0), exactly relu_local (NaN gives 0):  dy/da = 0, at the jump too
- * (the convention that makes relu'' = 0, as PyTorch). */
-static double step_fwd(double a) { return a > 0.0 ? 1.0 : 0.0; }
-/* y = sign(a), exactly abs_local (NaN gives 0):  dy/da = 0 (abs'' = 0) */
-static double sign_fwd(double a) { return a > 0.0 ? 1.0 : (a < 0.0 ? -1.0 : 0.0); }
-static double zero_local(double a, double y) { (void)a, (void)y; return 0.0; }
-/* As PyTorch's sign backward (zeros_like): the contribution is 0 whatever the upstream. */
-static int zero_masked(double a, double b, unsigned k)
-{
-    (void)a, (void)b, (void)k;
-    return 1;
-}
+/* The row columns every unary / binary / n-ary op fills the same way. */
+#define UNARY(nm, Y, DA)                                                                      \
+    .arity = 1, .forward1 = nm##_fwd, .local1 = nm##_local, .vjp = nm##_vjp,                  \
+    .info.n_args = 1, .info.c_forward = STR(Y), .info.c_local = {STR(DA)}
+#define BINARY(nm, Y, DA, DB)                                                                 \
+    .arity = 2, .forward2 = nm##_fwd, .local2 = nm##_local, .vjp = nm##_vjp,                  \
+    .info.n_args = 2, .info.c_forward = STR(Y), .info.c_local = {STR(DA), STR(DB)}
+#define NARY(nm)                                                                              \
+    .arity = TGI_NARY, .forwardn = nm##_fwd, .localn = nm##_local,                            \
+    .backwardn = nm##_backward, .vjp = nm##_vjp, .info.n_args = TG_NARY
+/* A function of the language (name = id), an operator (symbol and binding power), or an op
+ * the language has no name for. */
+#define FUNC(nm) .info.id = nm, .info.name = nm
+#define OPERATOR(nm, sym, prec) .info.id = nm, .info.symbol = sym, .info.precedence = prec
+#define INTERNAL(nm) .info.id = nm
+/* Rule text (language syntax) and LaTeX, per argument. */
+#define RULE1(r, tex) .info.rule = {r}, .info.rule_latex = {tex}
+#define RULE2(ra, texa, rb, texb) .info.rule = {ra, rb}, .info.rule_latex = {texa, texb}
 
-/* y = gate(a, b) = (b > 0 ? a : 0), PyTorch's threshold_backward where(b <= 0, 0, a): relu's
- * recorded derivative g * relu'(b) as one node that stays 0 for b <= 0 even when a is
- * infinite.  dy/da = (b > 0 ? 1 : 0) [where()-masked],  dy/db = 0 [masked]. */
-static double gate_fwd(double a, double b) { return b > 0.0 ? a : 0.0; }
-static void gate_local(double a, double b, double y, double *da, double *db)
-{
-    (void)a, (void)y;
-    *da = b > 0.0 ? 1.0 : 0.0;
-    *db = 0.0;
-}
-static int gate_masked(double a, double b, unsigned k)
-{
-    (void)a;
-    return k == 1 || !(b > 0.0);
-}
-
-/* ---- Recorded derivatives (the vjp column) -----------------------------------------------
- * For a backward that builds a graph (core/higher.c): each returns the node g * dy/dx_k, built
- * with public ops from the same formula and in the same floating-point order as the numeric
- * local derivative above, so its value is the number backward computes, and it can be
- * differentiated again. Where the numeric rule branches on a value (pow's conventions at 0)
- * the branch is taken at recording time, as PyTorch's masked_fill does. */
+/* ---- Shared by several blocks -------------------------------------------------------------
+ * The vjp functions return the node g * dy/dx_k, built with public ops from the same formula
+ * and in the same floating-point order as the local derivative, so its value is the number
+ * backward computes, and it can be differentiated again (core/higher.c). Where the numeric
+ * rule branches on a value (pow's conventions at 0) the branch is taken at recording time, as
+ * PyTorch's masked_fill does. */
 
 /* Input k of node y, decoded without tg_input_of's checks (y is a node being swept). */
 static inline tg_var input_k(const tg_tape *t, tg_var y, uint32_t k)
@@ -231,25 +86,91 @@ static tg_var zero_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     (void)y, (void)g, (void)k;
     return tg_const(t, 0.0);
 }
-/* y = a - b:  g * 1 = g,  g * -1 = -g */
+/* As PyTorch's sign backward (zeros_like): the contribution is 0 whatever the upstream. */
+#define ALWAYS_MASKED 1
+static int always_masked(double a, double b, unsigned k)
+{
+    (void)a, (void)b, (void)k;
+    return ALWAYS_MASKED;
+}
+
+/* ==== The operations ======================================================================= */
+
+/* ---- input, const: leaves, nothing to compute or sweep ------------------------------------ */
+#define ROW_INPUT [TG_OP_INPUT] = {.flags = TGI_LEAF, INTERNAL("input")}
+#define ROW_CONST [TG_OP_CONST] = {.flags = TGI_LEAF, INTERNAL("const")}
+
+/* ---- add:  y = a + b,  dy/da = 1,  dy/db = 1 --------------------------------------------- */
+#define ADD_Y (a + b)
+#define ADD_DA 1.0
+#define ADD_DB 1.0
+BINARY_FNS(add, ADD_Y, ADD_DA, ADD_DB)
+#define add_vjp one_vjp /* g * 1 = g, both */
+#define ROW_ADD                                                                               \
+    [TG_OP_ADD] = {BINARY(add, ADD_Y, ADD_DA, ADD_DB), .flags = TGI_INFIX,                    \
+                   .shape = TGI_D_CONST, .dconst = {ADD_DA, ADD_DB},                          \
+                   OPERATOR("add", "+", TG_PREC_ADD), RULE2("1", "1", "1", "1")}
+
+/* ---- sub:  y = a - b,  dy/da = 1,  dy/db = -1 -------------------------------------------- */
+#define SUB_Y (a - b)
+#define SUB_DA 1.0
+#define SUB_DB (-1.0)
+BINARY_FNS(sub, SUB_Y, SUB_DA, SUB_DB)
+/* recorded: g * 1 = g,  g * -1 = -g */
 static tg_var sub_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     (void)y;
     return k == 0 ? g : tg_neg(t, g);
 }
-/* y = a * b:  g b,  g a */
+#define ROW_SUB                                                                               \
+    [TG_OP_SUB] = {BINARY(sub, SUB_Y, SUB_DA, SUB_DB), .flags = TGI_INFIX,                    \
+                   .shape = TGI_D_CONST, .dconst = {SUB_DA, SUB_DB},                          \
+                   OPERATOR("sub", "-", TG_PREC_ADD), RULE2("1", "1", "-1", "-1")}
+
+/* ---- mul:  y = a * b,  dy/da = b,  dy/db = a --------------------------------------------- */
+#define MUL_Y (a * b)
+#define MUL_DA b
+#define MUL_DB a
+BINARY_FNS(mul, MUL_Y, MUL_DA, MUL_DB)
+/* recorded: g b,  g a */
 static tg_var mul_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, IN(1 - k));
 }
-/* y = a / b:  g (1/b),  g (-y/b) */
+#define ROW_MUL                                                                               \
+    [TG_OP_MUL] = {BINARY(mul, MUL_Y, MUL_DA, MUL_DB), .flags = TGI_INFIX,                    \
+                   .shape = TGI_D_SWAP, OPERATOR("mul", "*", TG_PREC_MUL),                    \
+                   RULE2("b", "b", "a", "a")}
+
+/* ---- div:  y = a / b,  dy/da = 1/b,  dy/db = -a/b^2 = -y/b -------------------------------- */
+#define DIV_Y (a / b)
+#define DIV_DA (1.0 / b)
+#define DIV_DB (-y / b)
+BINARY_FNS(div, DIV_Y, DIV_DA, DIV_DB)
+/* recorded: g (1/b),  g (-y/b) */
 static tg_var div_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     if (k == 0)
         return tg_mul(t, g, tg_rdivc(t, 1.0, IN(1)));
     return tg_mul(t, g, tg_div(t, tg_neg(t, y), IN(1)));
 }
-/* y = a^b:  g (b * a^(b + -1)) [0 where b = 0],  g (y ln a) [0 where a = 0, b >= 0]. The
+#define ROW_DIV                                                                               \
+    [TG_OP_DIV] = {BINARY(div, DIV_Y, DIV_DA, DIV_DB), .flags = TGI_INFIX,                    \
+                   OPERATOR("div", "/", TG_PREC_MUL),                                         \
+                   RULE2("1/b", "\\frac{1}{b}", "-a/b^2", "-\\frac{a}{b^{2}}")}
+
+/* ---- pow:  y = a^b,  dy/da = b a^(b-1),  dy/db = a^b ln a = y ln a ------------------------
+ * As PyTorch: dy/da = 0 where b = 0 (so 0^0 does not give 0 * inf), and dy/db = 0 where
+ * a = 0 and b >= 0 (the limit of y ln a); both are where()-masks. ln a is NaN for a < 0: no
+ * real derivative in b. */
+#define POW_Y pow(a, b)
+#define POW_MASK_A (b == 0.0)
+#define POW_MASK_B (a == 0.0 && b >= 0.0)
+#define POW_DA (POW_MASK_A ? 0.0 : b * pow(a, b - 1.0))
+#define POW_DB (POW_MASK_B ? 0.0 : y * log(a))
+BINARY_FNS(pow, POW_Y, POW_DA, POW_DB)
+static int pow_masked(double a, double b, unsigned k) { return k == 0 ? POW_MASK_A : POW_MASK_B; }
+/* recorded: g (b * a^(b + -1)) [0 where b = 0],  g (y ln a) [0 where a = 0, b >= 0]. The
  * exponent b - 1 is a node computed from b, so a^(b-1) is a pow node, differentiable in b. */
 static tg_var pow_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
@@ -264,7 +185,21 @@ static tg_var pow_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
         return zero_vjp(t, y, g, k);
     return tg_mul(t, g, tg_mul(t, y, tg_log(t, a)));
 }
-/* y = a^p, p constant:  g (p * a^(p-1)) [0 where p = 0], p - 1 a new constant;
+#define ROW_POW                                                                               \
+    [TG_OP_POW] = {BINARY(pow, POW_Y, POW_DA, POW_DB), .flags = TGI_INFIX,                    \
+                   .masked = pow_masked,                                                      \
+                   .info.c_masked = {STR(POW_MASK_A), STR(POW_MASK_B)},                       \
+                   FUNC("pow"), .info.symbol = "^", .info.precedence = TG_PREC_POW,           \
+                   .info.right_assoc = 1,                                                     \
+                   RULE2("b*a^(b-1)", "b\\,a^{b-1}", "a^b*log(a)", "a^{b}\\ln a")}
+
+/* ---- powc:  y = a^p, p a constant node,  dy/da = p a^(p-1) (0 where p = 0),  p: none -------
+ * What tg_pow records when its exponent is a constant; the language writes it a^p. */
+#define POWC_Y pow(a, b)
+#define POWC_DA (POW_MASK_A ? 0.0 : b * pow(a, b - 1.0))
+#define POWC_DB 0.0
+BINARY_FNS(powc, POWC_Y, POWC_DA, POWC_DB)
+/* recorded: g (p * a^(p-1)) [0 where p = 0], p - 1 a new constant;
  * p: g * 0 [0 where a = 0, p >= 0] */
 static tg_var powc_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
@@ -276,148 +211,704 @@ static tg_var powc_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
         return zero_vjp(t, y, g, k);
     return tg_mul(t, g, tg_mul(t, p, tg_pow(t, a, tg_const(t, vp - 1.0))));
 }
-/* y = -a:  g * -1 = -g */
+static const char *powc_bad_args(const tg_tape *t, size_t n, const tg_var *args)
+{
+    (void)n;
+    return tg_op_of(t, args[1]) == TG_OP_CONST ? NULL : "the exponent must be a constant node";
+}
+#define ROW_POWC                                                                              \
+    [TG_OP_POWC] = {BINARY(powc, POWC_Y, POWC_DA, POWC_DB), .flags = TGI_INFIX,               \
+                    .masked = pow_masked, .bad_args = powc_bad_args,                          \
+                    .info.c_masked = {STR(POW_MASK_A), STR(POW_MASK_B)},                      \
+                    OPERATOR("powc", "^", TG_PREC_POW), .info.right_assoc = 1,                \
+                    RULE2("b*a^(b-1)", "b\\,a^{b-1}", "0", "0")}
+
+/* ---- neg:  y = -a,  dy/da = -1 ----------------------------------------------------------- */
+#define NEG_Y (-a)
+#define NEG_DA (-1.0)
+UNARY_FNS(neg, NEG_Y, NEG_DA)
+/* recorded: g * -1 = -g */
 static tg_var neg_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     (void)y, (void)k;
     return tg_neg(t, g);
 }
-/* y = e^a:  g y */
+#define ROW_NEG                                                                               \
+    [TG_OP_NEG] = {UNARY(neg, NEG_Y, NEG_DA), .flags = TGI_PREFIX, .shape = TGI_D_CONST,      \
+                   .dconst = {NEG_DA, 0.0}, OPERATOR("neg", "-", TG_PREC_UNARY),              \
+                   RULE1("-1", "-1")}
+
+/* ---- exp:  y = e^a,  dy/da = e^a = y ------------------------------------------------------ */
+#define EXP_Y exp(a)
+#define EXP_DA y
+UNARY_FNS(exp, EXP_Y, EXP_DA)
+/* recorded: g y */
 static tg_var exp_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     (void)k;
     return tg_mul(t, g, y);
 }
-/* y = ln a:  g (1/a) */
+#define ROW_EXP [TG_OP_EXP] = {UNARY(exp, EXP_Y, EXP_DA), FUNC("exp"), RULE1("exp(a)", "e^{a}")}
+
+/* ---- log:  y = ln a,  dy/da = 1/a --------------------------------------------------------- */
+#define LOG_Y log(a)
+#define LOG_DA (1.0 / a)
+UNARY_FNS(log, LOG_Y, LOG_DA)
+/* recorded: g (1/a) */
 static tg_var log_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, tg_rdivc(t, 1.0, IN(k)));
 }
-/* y = sqrt(a):  g (0.5 / y) */
+#define ROW_LOG                                                                               \
+    [TG_OP_LOG] = {UNARY(log, LOG_Y, LOG_DA), FUNC("log"), RULE1("1/a", "\\frac{1}{a}")}
+
+/* ---- sqrt:  y = sqrt(a),  dy/da = 1 / (2 sqrt(a)) = 0.5 / y (infinite at a = 0) ------------ */
+#define SQRT_Y sqrt(a)
+#define SQRT_DA (0.5 / y)
+UNARY_FNS(sqrt, SQRT_Y, SQRT_DA)
+/* recorded: g (0.5 / y) */
 static tg_var sqrt_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     (void)k;
     return tg_mul(t, g, tg_rdivc(t, 0.5, y));
 }
-/* y = sin a:  g cos a */
+#define ROW_SQRT                                                                              \
+    [TG_OP_SQRT] = {UNARY(sqrt, SQRT_Y, SQRT_DA), FUNC("sqrt"),                               \
+                    RULE1("1/(2*sqrt(a))", "\\frac{1}{2\\sqrt{a}}")}
+
+/* ---- sin:  y = sin a,  dy/da = cos a ------------------------------------------------------ */
+#define SIN_Y sin(a)
+#define SIN_DA cos(a)
+UNARY_FNS(sin, SIN_Y, SIN_DA)
+/* recorded: g cos a */
 static tg_var sin_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, tg_cos(t, IN(k)));
 }
-/* y = cos a:  g (-sin a) */
+#define ROW_SIN [TG_OP_SIN] = {UNARY(sin, SIN_Y, SIN_DA), FUNC("sin"), RULE1("cos(a)", "\\cos a")}
+
+/* ---- cos:  y = cos a,  dy/da = -sin a ----------------------------------------------------- */
+#define COS_Y cos(a)
+#define COS_DA (-sin(a))
+UNARY_FNS(cos, COS_Y, COS_DA)
+/* recorded: g (-sin a) */
 static tg_var cos_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, tg_neg(t, tg_sin(t, IN(k))));
 }
-/* y = tan a:  g (y*y + 1) */
+#define ROW_COS                                                                               \
+    [TG_OP_COS] = {UNARY(cos, COS_Y, COS_DA), FUNC("cos"), RULE1("-sin(a)", "-\\sin a")}
+
+/* ---- tan:  y = tan a,  dy/da = 1 / cos^2 a = 1 + tan^2 a = 1 + y^2 ------------------------- */
+#define TAN_Y tan(a)
+#define TAN_DA (1.0 + y * y)
+UNARY_FNS(tan, TAN_Y, TAN_DA)
+/* recorded: g (y*y + 1) */
 static tg_var tan_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     (void)k;
     return tg_mul(t, g, tg_addc(t, tg_mul(t, y, y), 1.0));
 }
-/* y = tanh a:  g (1 - y*y) */
+#define ROW_TAN                                                                               \
+    [TG_OP_TAN] = {UNARY(tan, TAN_Y, TAN_DA), FUNC("tan"),                                    \
+                   RULE1("1 + tan(a)^2", "1 + \\tan^{2} a")}
+
+/* ---- tanh:  y = tanh a,  dy/da = 1 - tanh^2 a = 1 - y^2 ----------------------------------- */
+#define TANH_Y tanh(a)
+#define TANH_DA (1.0 - y * y)
+UNARY_FNS(tanh, TANH_Y, TANH_DA)
+/* recorded: g (1 - y*y) */
 static tg_var tanh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     (void)k;
     return tg_mul(t, g, tg_rsubc(t, 1.0, tg_mul(t, y, y)));
 }
-/* y = sigmoid a:  g (y (1 - y)) */
+#define ROW_TANH                                                                              \
+    [TG_OP_TANH] = {UNARY(tanh, TANH_Y, TANH_DA), FUNC("tanh"),                               \
+                    RULE1("1 - tanh(a)^2", "1 - \\tanh^{2} a")}
+
+/* ---- sigmoid:  y = 1 / (1 + e^-a),  dy/da = y (1 - y) --------------------------------------
+ * Without overflow: for a < 0 as e^a / (1 + e^a). */
+#define SIGMOID_OF(x) ((x) >= 0.0 ? 1.0 / (1.0 + exp(-(x))) : exp(x) / (1.0 + exp(x)))
+#define SIGMOID_Y SIGMOID_OF(a)
+#define SIGMOID_DA (y * (1.0 - y))
+UNARY_FNS(sigmoid, SIGMOID_Y, SIGMOID_DA)
+/* recorded: g (y (1 - y)) */
 static tg_var sigmoid_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     (void)k;
     return tg_mul(t, g, tg_mul(t, y, tg_rsubc(t, 1.0, y)));
 }
-/* y = relu a:  gate(g, a) = (a > 0 ? g : 0) */
+#define ROW_SIGMOID                                                                           \
+    [TG_OP_SIGMOID] = {UNARY(sigmoid, SIGMOID_Y, SIGMOID_DA), FUNC("sigmoid"),                \
+                       RULE1("y*(1 - y)", "y\\,(1 - y)")}
+
+/* ---- relu:  y = max(a, 0) (NaN stays NaN),  dy/da = 1 if a > 0, else 0 (relu'(0) = 0) ------
+ * The zero is PyTorch's threshold_backward where(a <= 0, 0, g): relu passes no NaN from above. */
+#define RELU_Y (a > 0.0 ? a : (a != a ? a : 0.0))
+#define RELU_DA (a > 0.0 ? 1.0 : 0.0)
+#define RELU_MASK_A (a <= 0.0)
+UNARY_FNS(relu, RELU_Y, RELU_DA)
+static int relu_masked(double a, double b, unsigned k)
+{
+    (void)b, (void)k;
+    return RELU_MASK_A;
+}
+/* recorded: gate(g, a) = (a > 0 ? g : 0) */
 static tg_var relu_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tgi_record2(t, TG_OP_GATE, g, IN(k));
 }
-/* y = gate(a, b):  gate(g, b) for a;  0 for b */
-static tg_var gate_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
-{
-    return k == 0 ? tgi_record2(t, TG_OP_GATE, g, IN(1)) : zero_vjp(t, y, g, k);
-}/* y = |a|:  g sign(a) */
+#define ROW_RELU                                                                              \
+    [TG_OP_RELU] = {UNARY(relu, RELU_Y, RELU_DA), .shape = TGI_D_STEP, .masked = relu_masked, \
+                    .info.c_masked = {STR(RELU_MASK_A)}, FUNC("relu"),                        \
+                    RULE1("a > 0", "[a > 0]")}
+
+/* ---- abs:  y = |a|,  dy/da = sign(a), with abs'(0) = 0 ------------------------------------- */
+#define SIGN_OF(x) ((x) > 0.0 ? 1.0 : ((x) < 0.0 ? -1.0 : 0.0))
+#define ABS_Y fabs(a)
+#define ABS_DA SIGN_OF(a)
+UNARY_FNS(abs, ABS_Y, ABS_DA)
+/* recorded: g sign(a) */
 static tg_var abs_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, tg_sign(t, IN(k)));
 }
-/* y = sum_j w_j x_j over slots w_0..w_{m-1}, x_0..x_{m-1}:  g x_j for w_j,  g w_j for x_j */
+#define ROW_ABS                                                                               \
+    [TG_OP_ABS] = {UNARY(abs, ABS_Y, ABS_DA), FUNC("abs"),                                    \
+                   RULE1("(a > 0) - (a < 0)", "\\operatorname{sgn} a")}
+
+/* ---- sum:  y = x_0 + x_1 + ... + x_{n-1}, left to right,  dy/dx_k = 1 ----------------------- */
+static double sum_fwd(const double *value, const uint32_t *arg, uint32_t n)
+{
+    double s = 0.0;
+    for (uint32_t k = 0; k < n; k++)
+        s += value[arg[k]];
+    return s;
+}
+static double sum_local(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
+{
+    (void)value, (void)arg, (void)n, (void)k;
+    return 1.0;
+}
+static void sum_backward(double *grad, uint8_t *reached, const double *value,
+                         const uint32_t *arg, uint32_t n, double g)
+{
+    (void)value;
+    for (uint32_t k = 0; k < n; k++) {
+        grad[arg[k]] += g;
+        tgi_note_zero(reached, grad, arg[k]);
+    }
+}
+#define sum_vjp one_vjp /* g * 1 = g */
+#define ROW_SUM                                                                               \
+    [TG_OP_SUM] = {NARY(sum), INTERNAL("sum"), .info.c_local = {"1.0"}, RULE1("1", "1")}
+
+/* ---- dot:  y = w_0 x_0 + ... + w_{m-1} x_{m-1}, left to right,  dy/dw_j = x_j, dy/dx_j = w_j
+ * The 2m argument slots hold w_0..w_{m-1} then x_0..x_{m-1}. */
+static double dot_fwd(const double *value, const uint32_t *arg, uint32_t n)
+{
+    const uint32_t m = n / 2;
+    double s = 0.0;
+    for (uint32_t j = 0; j < m; j++)
+        s += value[arg[j]] * value[arg[m + j]];
+    return s;
+}
+static double dot_local(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
+{
+    const uint32_t m = n / 2;
+    return k < m ? value[arg[m + k]] : value[arg[k - m]];
+}
+static void dot_backward(double *grad, uint8_t *reached, const double *value,
+                         const uint32_t *arg, uint32_t n, double g)
+{
+    const uint32_t m = n / 2;
+    for (uint32_t j = 0; j < m; j++) {
+        const uint32_t w = arg[j], x = arg[m + j];
+        grad[w] += g * value[x];
+        grad[x] += g * value[w];
+    }
+    for (uint32_t k = 0; k < n; k++) /* after the sums: w_j may be x_j */
+        tgi_note_zero(reached, grad, arg[k]);
+}
+/* recorded: g x_j for w_j,  g w_j for x_j */
 static tg_var dot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     const uint32_t m = tgi_code_b(t->code[y.id]) / 2;
     return tg_mul(t, g, IN(k < m ? m + k : k - m));
 }
+static const char *dot_bad_args(const tg_tape *t, size_t n, const tg_var *args)
+{
+    (void)t, (void)args;
+    return n % 2 ? "dot takes an even number of arguments (the weights, then the inputs)" : NULL;
+}
+#define ROW_DOT                                                                               \
+    [TG_OP_DOT] = {NARY(dot), .bad_args = dot_bad_args, INTERNAL("dot"),                      \
+                   RULE2("x_j", "x_j", "w_j", "w_j")}
+
+/* ---- step:  y = (a > 0 ? 1 : 0), exactly relu's local derivative (NaN gives 0) -------------
+ * dy/da = 0, at the jump too (the convention that makes relu'' = 0, as PyTorch), masked. */
+#define STEP_Y RELU_DA
+#define STEP_DA 0.0
+UNARY_FNS(step, STEP_Y, STEP_DA)
+#define step_vjp zero_vjp
+#define ROW_STEP                                                                              \
+    [TG_OP_STEP] = {UNARY(step, STEP_Y, STEP_DA), .masked = always_masked,                    \
+                    .info.c_masked = {STR(ALWAYS_MASKED)}, INTERNAL("step"), RULE1("0", "0")}
+
+/* ---- sign:  y = sign(a), exactly abs's local derivative (NaN gives 0),  dy/da = 0, masked --- */
+#define SIGN_Y SIGN_OF(a)
+#define SIGN_DA 0.0
+UNARY_FNS(sign, SIGN_Y, SIGN_DA)
+#define sign_vjp zero_vjp
+#define ROW_SIGN                                                                              \
+    [TG_OP_SIGN] = {UNARY(sign, SIGN_Y, SIGN_DA), .masked = always_masked,                    \
+                    .info.c_masked = {STR(ALWAYS_MASKED)}, INTERNAL("sign"), RULE1("0", "0")}
+
+/* ---- gate:  y = (b > 0 ? a : 0), PyTorch's threshold_backward where(b <= 0, 0, a) -----------
+ * relu's recorded derivative g * relu'(b) as one node that stays 0 for b <= 0 even when a is
+ * infinite.  dy/da = (b > 0 ? 1 : 0) [masked where b <= 0],  dy/db = 0 [masked]. */
+#define GATE_Y (b > 0.0 ? a : 0.0)
+#define GATE_DA (b > 0.0 ? 1.0 : 0.0)
+#define GATE_DB 0.0
+#define GATE_MASK_A (!(b > 0.0))
+BINARY_FNS(gate, GATE_Y, GATE_DA, GATE_DB)
+static int gate_masked(double a, double b, unsigned k)
+{
+    (void)a;
+    return k == 1 || GATE_MASK_A;
+}
+/* recorded: gate(g, b) for a;  0 for b */
+static tg_var gate_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return k == 0 ? tgi_record2(t, TG_OP_GATE, g, IN(1)) : zero_vjp(t, y, g, k);
+}
+#define ROW_GATE                                                                              \
+    [TG_OP_GATE] = {BINARY(gate, GATE_Y, GATE_DA, GATE_DB), .masked = gate_masked,            \
+                    .info.c_masked = {STR(GATE_MASK_A), STR(ALWAYS_MASKED)}, INTERNAL("gate"), \
+                    RULE2("b > 0", "[b > 0]", "0", "0")}
+
+/* ---- asin:  y = asin a,  dy/da = 1 / sqrt(1 - a^2) (infinite at |a| = 1) ------------------- */
+#define ASIN_Y asin(a)
+#define ASIN_DA (1.0 / sqrt(1.0 - a * a))
+UNARY_FNS(asin, ASIN_Y, ASIN_DA)
+/* recorded: g (1 / sqrt(1 - a*a)) */
+static tg_var asin_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_sqrt(t, tg_rsubc(t, 1.0, tg_mul(t, a, a)))));
+}
+#define ROW_ASIN                                                                              \
+    [TG_OP_ASIN] = {UNARY(asin, ASIN_Y, ASIN_DA), FUNC("asin"),                               \
+                    RULE1("1/sqrt(1 - a^2)", "\\frac{1}{\\sqrt{1 - a^{2}}}")}
+
+/* ---- acos:  y = acos a,  dy/da = -1 / sqrt(1 - a^2) --------------------------------------- */
+#define ACOS_Y acos(a)
+#define ACOS_DA (-1.0 / sqrt(1.0 - a * a))
+UNARY_FNS(acos, ACOS_Y, ACOS_DA)
+/* recorded: g (-1 / sqrt(1 - a*a)) */
+static tg_var acos_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_rdivc(t, -1.0, tg_sqrt(t, tg_rsubc(t, 1.0, tg_mul(t, a, a)))));
+}
+#define ROW_ACOS                                                                              \
+    [TG_OP_ACOS] = {UNARY(acos, ACOS_Y, ACOS_DA), FUNC("acos"),                               \
+                    RULE1("-1/sqrt(1 - a^2)", "-\\frac{1}{\\sqrt{1 - a^{2}}}")}
+
+/* ---- atan:  y = atan a,  dy/da = 1 / (1 + a^2) -------------------------------------------- */
+#define ATAN_Y atan(a)
+#define ATAN_DA (1.0 / (1.0 + a * a))
+UNARY_FNS(atan, ATAN_Y, ATAN_DA)
+/* recorded: g (1 / (a*a + 1)), the same sum (addition commutes exactly) */
+static tg_var atan_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_addc(t, tg_mul(t, a, a), 1.0)));
+}
+#define ROW_ATAN                                                                              \
+    [TG_OP_ATAN] = {UNARY(atan, ATAN_Y, ATAN_DA), FUNC("atan"),                               \
+                    RULE1("1/(1 + a^2)", "\\frac{1}{1 + a^{2}}")}
+
+/* ---- sinh:  y = sinh a,  dy/da = cosh a --------------------------------------------------- */
+#define SINH_Y sinh(a)
+#define SINH_DA cosh(a)
+UNARY_FNS(sinh, SINH_Y, SINH_DA)
+/* recorded: g cosh a */
+static tg_var sinh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_cosh(t, IN(k)));
+}
+#define ROW_SINH                                                                              \
+    [TG_OP_SINH] = {UNARY(sinh, SINH_Y, SINH_DA), FUNC("sinh"), RULE1("cosh(a)", "\\cosh a")}
+
+/* ---- cosh:  y = cosh a,  dy/da = sinh a --------------------------------------------------- */
+#define COSH_Y cosh(a)
+#define COSH_DA sinh(a)
+UNARY_FNS(cosh, COSH_Y, COSH_DA)
+/* recorded: g sinh a */
+static tg_var cosh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_sinh(t, IN(k)));
+}
+#define ROW_COSH                                                                              \
+    [TG_OP_COSH] = {UNARY(cosh, COSH_Y, COSH_DA), FUNC("cosh"), RULE1("sinh(a)", "\\sinh a")}
+
+/* ---- asinh:  y = asinh a,  dy/da = 1 / sqrt(a^2 + 1) --------------------------------------- */
+#define ASINH_Y asinh(a)
+#define ASINH_DA (1.0 / sqrt(a * a + 1.0))
+UNARY_FNS(asinh, ASINH_Y, ASINH_DA)
+/* recorded: g (1 / sqrt(a*a + 1)) */
+static tg_var asinh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_sqrt(t, tg_addc(t, tg_mul(t, a, a), 1.0))));
+}
+#define ROW_ASINH                                                                             \
+    [TG_OP_ASINH] = {UNARY(asinh, ASINH_Y, ASINH_DA), FUNC("asinh"),                          \
+                     RULE1("1/sqrt(a^2 + 1)", "\\frac{1}{\\sqrt{a^{2} + 1}}")}
+
+/* ---- acosh:  y = acosh a (a >= 1),  dy/da = 1 / sqrt(a^2 - 1) (infinite at a = 1) ----------- */
+#define ACOSH_Y acosh(a)
+#define ACOSH_DA (1.0 / sqrt(a * a - 1.0))
+UNARY_FNS(acosh, ACOSH_Y, ACOSH_DA)
+/* recorded: g (1 / sqrt(a*a + -1)): x + (-1) is x - 1 exactly */
+static tg_var acosh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_sqrt(t, tg_addc(t, tg_mul(t, a, a), -1.0))));
+}
+#define ROW_ACOSH                                                                             \
+    [TG_OP_ACOSH] = {UNARY(acosh, ACOSH_Y, ACOSH_DA), FUNC("acosh"),                          \
+                     RULE1("1/sqrt(a^2 - 1)", "\\frac{1}{\\sqrt{a^{2} - 1}}")}
+
+/* ---- atanh:  y = atanh a (|a| < 1),  dy/da = 1 / (1 - a^2) -------------------------------- */
+#define ATANH_Y atanh(a)
+#define ATANH_DA (1.0 / (1.0 - a * a))
+UNARY_FNS(atanh, ATANH_Y, ATANH_DA)
+/* recorded: g (1 / (1 - a*a)) */
+static tg_var atanh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_rsubc(t, 1.0, tg_mul(t, a, a))));
+}
+#define ROW_ATANH                                                                             \
+    [TG_OP_ATANH] = {UNARY(atanh, ATANH_Y, ATANH_DA), FUNC("atanh"),                          \
+                     RULE1("1/(1 - a^2)", "\\frac{1}{1 - a^{2}}")}
+
+/* ---- log1p:  y = ln(1 + a), accurate for tiny a,  dy/da = 1 / (1 + a) ---------------------- */
+#define LOG1P_Y log1p(a)
+#define LOG1P_DA (1.0 / (1.0 + a))
+UNARY_FNS(log1p, LOG1P_Y, LOG1P_DA)
+/* recorded: g (1 / (a + 1)) */
+static tg_var log1p_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_addc(t, IN(k), 1.0)));
+}
+#define ROW_LOG1P                                                                             \
+    [TG_OP_LOG1P] = {UNARY(log1p, LOG1P_Y, LOG1P_DA), FUNC("log1p"),                          \
+                     RULE1("1/(1 + a)", "\\frac{1}{1 + a}")}
+
+/* ---- expm1:  y = e^a - 1, accurate for tiny a,  dy/da = e^a = y + 1 ------------------------- */
+#define EXPM1_Y expm1(a)
+#define EXPM1_DA (y + 1.0)
+UNARY_FNS(expm1, EXPM1_Y, EXPM1_DA)
+/* recorded: g (y + 1) */
+static tg_var expm1_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)k;
+    return tg_mul(t, g, tg_addc(t, y, 1.0));
+}
+#define ROW_EXPM1                                                                             \
+    [TG_OP_EXPM1] = {UNARY(expm1, EXPM1_Y, EXPM1_DA), FUNC("expm1"), RULE1("y + 1", "y + 1")}
+
+/* ---- log2:  y = log2 a,  dy/da = 1 / (a ln 2) --------------------------------------------- */
+#define LN2 0.693147180559945309417232121458176568
+#define LOG2_Y log2(a)
+#define LOG2_DA (1.0 / (a * LN2))
+UNARY_FNS(log2, LOG2_Y, LOG2_DA)
+/* recorded: g (1 / (a ln 2)) */
+static tg_var log2_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_mulc(t, IN(k), LN2)));
+}
+#define ROW_LOG2                                                                              \
+    [TG_OP_LOG2] = {UNARY(log2, LOG2_Y, LOG2_DA), FUNC("log2"),                               \
+                    RULE1("1/(a*log(2))", "\\frac{1}{a \\ln 2}")}
+
+/* ---- log10:  y = log10 a,  dy/da = 1 / (a ln 10) ------------------------------------------ */
+#define LN10 2.302585092994045684017991454684364208
+#define LOG10_Y log10(a)
+#define LOG10_DA (1.0 / (a * LN10))
+UNARY_FNS(log10, LOG10_Y, LOG10_DA)
+/* recorded: g (1 / (a ln 10)) */
+static tg_var log10_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_rdivc(t, 1.0, tg_mulc(t, IN(k), LN10)));
+}
+#define ROW_LOG10                                                                             \
+    [TG_OP_LOG10] = {UNARY(log10, LOG10_Y, LOG10_DA), FUNC("log10"),                          \
+                     RULE1("1/(a*log(10))", "\\frac{1}{a \\ln 10}")}
+
+/* ---- erf:  y = erf a,  dy/da = (2 / sqrt(pi)) e^(-a^2) ------------------------------------- */
+#define TWO_OVER_SQRT_PI 1.128379167095512573896158903121545172
+#define ERF_Y erf(a)
+#define ERF_DA (TWO_OVER_SQRT_PI * exp(-(a * a)))
+UNARY_FNS(erf, ERF_Y, ERF_DA)
+/* recorded: g (e^(-(a*a)) * 2/sqrt(pi)), the same product (multiplication commutes exactly) */
+static tg_var erf_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_mulc(t, tg_exp(t, tg_neg(t, tg_mul(t, a, a))), TWO_OVER_SQRT_PI));
+}
+#define ROW_ERF                                                                               \
+    [TG_OP_ERF] = {UNARY(erf, ERF_Y, ERF_DA), FUNC("erf"),                                    \
+                   RULE1("2/sqrt(pi)*exp(-a^2)", "\\frac{2}{\\sqrt{\\pi}} e^{-a^{2}}")}
+
+/* ---- erfc:  y = 1 - erf a, accurate in the right tail,  dy/da = -(2 / sqrt(pi)) e^(-a^2) ---- */
+#define ERFC_Y erfc(a)
+#define ERFC_DA (-TWO_OVER_SQRT_PI * exp(-(a * a)))
+UNARY_FNS(erfc, ERFC_Y, ERFC_DA)
+/* recorded: g (e^(-(a*a)) * -2/sqrt(pi)) */
+static tg_var erfc_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(k);
+    return tg_mul(t, g, tg_mulc(t, tg_exp(t, tg_neg(t, tg_mul(t, a, a))), -TWO_OVER_SQRT_PI));
+}
+#define ROW_ERFC                                                                              \
+    [TG_OP_ERFC] = {UNARY(erfc, ERFC_Y, ERFC_DA), FUNC("erfc"),                               \
+                    RULE1("-2/sqrt(pi)*exp(-a^2)", "-\\frac{2}{\\sqrt{\\pi}} e^{-a^{2}}")}
+
+/* ---- softplus:  y = ln(1 + e^a),  dy/da = sigmoid(a) ----------------------------------------
+ * Without overflow or cancellation: a + ln(1 + e^-a) for a > 0 (e^-a <= 1), else ln(1 + e^a),
+ * both through log1p so that softplus(-700) = e^-700 and softplus(700) = 700 exactly. */
+#define SOFTPLUS_Y (a > 0.0 ? a + log1p(exp(-a)) : log1p(exp(a)))
+#define SOFTPLUS_DA SIGMOID_OF(a)
+UNARY_FNS(softplus, SOFTPLUS_Y, SOFTPLUS_DA)
+/* recorded: g sigmoid(a) */
+static tg_var softplus_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    return tg_mul(t, g, tg_sigmoid(t, IN(k)));
+}
+#define ROW_SOFTPLUS                                                                          \
+    [TG_OP_SOFTPLUS] = {UNARY(softplus, SOFTPLUS_Y, SOFTPLUS_DA), FUNC("softplus"),           \
+                        RULE1("sigmoid(a)", "\\sigma(a)")}
+
+/* ---- atan2:  y = atan2(a, b), the angle of the point (b, a) ---------------------------------
+ * dy/da = b / (a^2 + b^2),  dy/db = -a / (a^2 + b^2); at (0, 0) both are 0/0 = NaN (atan2 has
+ * no derivative there; its value is 0, as C's). */
+#define ATAN2_Y atan2(a, b)
+#define ATAN2_DA (b / (a * a + b * b))
+#define ATAN2_DB (-a / (a * a + b * b))
+BINARY_FNS(atan2, ATAN2_Y, ATAN2_DA, ATAN2_DB)
+/* recorded: g (b / (a*a + b*b)),  g (-a / (a*a + b*b)) */
+static tg_var atan2_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tg_var a = IN(0), b = IN(1);
+    const tg_var r2 = tg_add(t, tg_mul(t, a, a), tg_mul(t, b, b));
+    return tg_mul(t, g, tg_div(t, k == 0 ? b : tg_neg(t, a), r2));
+}
+#define ROW_ATAN2                                                                             \
+    [TG_OP_ATAN2] = {BINARY(atan2, ATAN2_Y, ATAN2_DA, ATAN2_DB), FUNC("atan2"),              \
+                     RULE2("b/(a^2 + b^2)", "\\frac{b}{a^{2} + b^{2}}", "-a/(a^2 + b^2)",     \
+                           "-\\frac{a}{a^{2} + b^{2}}")}
+
+/* ---- hypot:  y = sqrt(a^2 + b^2) without overflow,  dy/da = a / y,  dy/db = b / y ------------
+ * At (0, 0), where a / y is 0/0, both are 0 (a subgradient; PyTorch gives NaN), as a mask. */
+#define HYPOT_Y hypot(a, b)
+#define HYPOT_MASK (a == 0.0 && b == 0.0)
+#define HYPOT_DA (HYPOT_MASK ? 0.0 : a / y)
+#define HYPOT_DB (HYPOT_MASK ? 0.0 : b / y)
+BINARY_FNS(hypot, HYPOT_Y, HYPOT_DA, HYPOT_DB)
+static int hypot_masked(double a, double b, unsigned k)
+{
+    (void)k;
+    return HYPOT_MASK;
+}
+/* recorded: g (a / y),  g (b / y);  0 at (0, 0) */
+static tg_var hypot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const double a = tg_value(t, IN(0)), b = tg_value(t, IN(1));
+    if (HYPOT_MASK)
+        return zero_vjp(t, y, g, k);
+    return tg_mul(t, g, tg_div(t, IN(k), y));
+}
+#define ROW_HYPOT                                                                             \
+    [TG_OP_HYPOT] = {BINARY(hypot, HYPOT_Y, HYPOT_DA, HYPOT_DB), .masked = hypot_masked,      \
+                     .info.c_masked = {STR(HYPOT_MASK), STR(HYPOT_MASK)}, FUNC("hypot"),      \
+                     RULE2("a/y", "\\frac{a}{y}", "b/y", "\\frac{b}{y}")}
+
+/* ---- min, max:  at a tie each argument gets half the upstream gradient (PyTorch) ------------
+ * min(a, b): dy/da = 1 if a < b, 1/2 if a = b, else 0 (masked where a > b); dy/db likewise.
+ * A NaN argument gives NaN (as PyTorch's minimum), and no gradient. */
+#define MIN_Y ((a < b || a != a) ? a : b)
+#define MIN_DA (a < b ? 1.0 : (a == b ? 0.5 : 0.0))
+#define MIN_DB (b < a ? 1.0 : (a == b ? 0.5 : 0.0))
+#define MIN_MASK_A (a > b)
+#define MIN_MASK_B (b > a)
+BINARY_FNS(min, MIN_Y, MIN_DA, MIN_DB)
+static int min_masked(double a, double b, unsigned k) { return k == 0 ? MIN_MASK_A : MIN_MASK_B; }
+/* The recorded derivative of min and max: the local derivative is piecewise constant, so
+ * g * (1, 1/2 or 0) with the constant as a node; 0 where masked. */
+static tg_var select_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const tgi_op_row *row = &tgi_ops[tgi_code_op(t->code[y.id])];
+    const double a = tg_value(t, IN(0)), b = tg_value(t, IN(1));
+    if (row->masked(a, b, k))
+        return zero_vjp(t, y, g, k);
+    double da, db;
+    row->local2(a, b, tg_value(t, y), &da, &db);
+    return tg_mul(t, g, tg_const(t, k == 0 ? da : db));
+}
+#define min_vjp select_vjp
+#define ROW_MIN                                                                               \
+    [TG_OP_MIN] = {BINARY(min, MIN_Y, MIN_DA, MIN_DB), .masked = min_masked,                  \
+                   .info.c_masked = {STR(MIN_MASK_A), STR(MIN_MASK_B)}, FUNC("min"),          \
+                   RULE2("(a < b) + (a == b)/2", "[a < b] + \\frac{1}{2}[a = b]",             \
+                         "(b < a) + (a == b)/2", "[b < a] + \\frac{1}{2}[a = b]")}
+
+/* max(a, b): dy/da = 1 if a > b, 1/2 if a = b, else 0 (masked where a < b); dy/db likewise. */
+#define MAX_Y ((a > b || a != a) ? a : b)
+#define MAX_DA (a > b ? 1.0 : (a == b ? 0.5 : 0.0))
+#define MAX_DB (b > a ? 1.0 : (a == b ? 0.5 : 0.0))
+#define MAX_MASK_A (a < b)
+#define MAX_MASK_B (b < a)
+BINARY_FNS(max, MAX_Y, MAX_DA, MAX_DB)
+static int max_masked(double a, double b, unsigned k) { return k == 0 ? MAX_MASK_A : MAX_MASK_B; }
+#define max_vjp select_vjp
+#define ROW_MAX                                                                               \
+    [TG_OP_MAX] = {BINARY(max, MAX_Y, MAX_DA, MAX_DB), .masked = max_masked,                  \
+                   .info.c_masked = {STR(MAX_MASK_A), STR(MAX_MASK_B)}, FUNC("max"),          \
+                   RULE2("(a > b) + (a == b)/2", "[a > b] + \\frac{1}{2}[a = b]",             \
+                         "(b > a) + (a == b)/2", "[b > a] + \\frac{1}{2}[a = b]")}
+
+/* ---- Comparisons lt le gt ge eq ne:  y = 1 if it holds, else 0 (IEEE: false with a NaN,
+ * except !=). They pass no gradient at all: their operands get nothing and are not reached
+ * through them, so (sqrt(x) > 0)*3 at x = 0 has derivative 0 rather than 0 * inf. Recorded
+ * with their two operands in argument slots, like the n-ary ops, so the sweep's n-ary branch
+ * runs their (empty) backward and never notes the operands. */
+#define COMPARISON_FNS(nm, Y)                                                                 \
+    static double nm##_fwd(const double *value, const uint32_t *arg, uint32_t n)              \
+    {                                                                                         \
+        (void)n;                                                                              \
+        const double a = value[arg[0]], b = value[arg[1]];                                    \
+        return Y;                                                                             \
+    }
+#define COMPARISON(nm, sym, Y)                                                                \
+    .arity = TGI_NARY, .forwardn = nm##_fwd, .localn = zero_localn,                           \
+    .backwardn = no_backwardn, .maskedn = always_maskedn, .vjp = no_flow_vjp,                 \
+    .bad_args = NULL, OPERATOR(#nm, sym, TG_PREC_COMPARE), .info.n_args = 2,                  \
+    .info.c_forward = STR(Y), .info.c_local = {"0.0", "0.0"},                                 \
+    .info.c_masked = {STR(ALWAYS_MASKED), STR(ALWAYS_MASKED)}, RULE2("0", "0", "0", "0")
+static double zero_localn(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
+{
+    (void)value, (void)arg, (void)n, (void)k;
+    return 0.0;
+}
+static void no_backwardn(double *grad, uint8_t *reached, const double *value,
+                         const uint32_t *arg, uint32_t n, double g)
+{
+    (void)grad, (void)reached, (void)value, (void)arg, (void)n, (void)g;
+}
+static int always_maskedn(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
+{
+    (void)value, (void)arg, (void)n, (void)k;
+    return ALWAYS_MASKED;
+}
+static tg_var no_flow_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    (void)t, (void)y, (void)g, (void)k;
+    return tgi_no_flow();
+}
+#define LT_Y (a < b ? 1.0 : 0.0)
+#define LE_Y (a <= b ? 1.0 : 0.0)
+#define GT_Y (a > b ? 1.0 : 0.0)
+#define GE_Y (a >= b ? 1.0 : 0.0)
+#define EQ_Y (a == b ? 1.0 : 0.0)
+#define NE_Y (a != b ? 1.0 : 0.0)
+COMPARISON_FNS(lt, LT_Y)
+COMPARISON_FNS(le, LE_Y)
+COMPARISON_FNS(gt, GT_Y)
+COMPARISON_FNS(ge, GE_Y)
+COMPARISON_FNS(eq, EQ_Y)
+COMPARISON_FNS(ne, NE_Y)
+#define ROW_LT [TG_OP_LT] = {COMPARISON(lt, "<", LT_Y)}
+#define ROW_LE [TG_OP_LE] = {COMPARISON(le, "<=", LE_Y)}
+#define ROW_GT [TG_OP_GT] = {COMPARISON(gt, ">", GT_Y)}
+#define ROW_GE [TG_OP_GE] = {COMPARISON(ge, ">=", GE_Y)}
+#define ROW_EQ [TG_OP_EQ] = {COMPARISON(eq, "==", EQ_Y)}
+#define ROW_NE [TG_OP_NE] = {COMPARISON(ne, "!=", NE_Y)}
+
+/* ---- where:  y = where(a, b, c) = (a != 0 ? b : c); a NaN condition picks b ------------------
+ * The gradient goes to the branch taken only: dy/db = [a != 0], dy/dc = [a = 0], the condition
+ * gets none. The branch not taken is not reached at all (nothing flows through it, even where
+ * its own values or derivatives are infinite or NaN): where(x > 0, sqrt(x), 0) at x = 0 has
+ * derivative 0 (PyTorch gives NaN). Its three arguments live in argument slots. */
+#define WHERE_TAKES_B (a != 0.0)
+#define WHERE_Y (WHERE_TAKES_B ? b : c)
+#define WHERE_DA 0.0
+#define WHERE_DB (WHERE_TAKES_B ? 1.0 : 0.0)
+#define WHERE_DC (WHERE_TAKES_B ? 0.0 : 1.0)
+static double where_fwd(const double *value, const uint32_t *arg, uint32_t n)
+{
+    (void)n;
+    const double a = value[arg[0]], b = value[arg[1]], c = value[arg[2]];
+    return WHERE_Y;
+}
+static double where_local(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
+{
+    (void)n;
+    const double a = value[arg[0]];
+    return k == 0 ? WHERE_DA : k == 1 ? WHERE_DB : WHERE_DC;
+}
+static int where_maskedn(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
+{
+    (void)n;
+    const double a = value[arg[0]];
+    return k == 0 || (k == 1) != WHERE_TAKES_B;
+}
+/* dL/d(branch taken) += g, noted; the other two arguments are left alone. */
+static void where_backward(double *grad, uint8_t *reached, const double *value,
+                           const uint32_t *arg, uint32_t n, double g)
+{
+    (void)n;
+    const double a = value[arg[0]];
+    const uint32_t taken = WHERE_TAKES_B ? arg[1] : arg[2];
+    grad[taken] += g;
+    tgi_note_zero(reached, grad, taken);
+}
+/* recorded: g for the branch taken at recording time, nothing for the others */
+static tg_var where_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
+{
+    const double a = tg_value(t, IN(0));
+    return k != 0 && (k == 1) == WHERE_TAKES_B ? g : tgi_no_flow();
+}
+#define ROW_WHERE                                                                             \
+    [TG_OP_WHERE] = {.arity = TGI_NARY, .forwardn = where_fwd, .localn = where_local,         \
+                     .backwardn = where_backward, .maskedn = where_maskedn,                   \
+                     .vjp = where_vjp, FUNC("where"), .info.n_args = 3,                       \
+                     .info.c_forward = STR(WHERE_Y),                                          \
+                     .info.c_local = {STR(WHERE_DA), STR(WHERE_DB), STR(WHERE_DC)},           \
+                     .info.c_masked = {STR(ALWAYS_MASKED), "!" STR(WHERE_TAKES_B),            \
+                                       STR(WHERE_TAKES_B)},                                   \
+                     .info.rule = {"0", "a != 0", "a == 0"},                                  \
+                     .info.rule_latex = {"0", "[a \\ne 0]", "[a = 0]"}}
 
 #undef IN
 
-/* ---- The table ------------------------------------------------------------------------- */
-
-#define LEAF(nm) {.name = nm, .symbol = nm, .arity = 0, .flags = TGI_LEAF}
-#define BINARY_COLS(nm, sym, fl, fwd, loc, vj, ra, rb, mask)                                  \
-    .name = nm, .symbol = sym, .arity = 2, .flags = fl, .forward2 = fwd, .local2 = loc,       \
-    .vjp = vj, .rule = {ra, rb}, .masked = mask
-#define UNARY_COLS(nm, sym, fl, fwd, loc, vj, ra, mask)                                       \
-    .name = nm, .symbol = sym, .arity = 1, .flags = fl, .forward1 = fwd, .local1 = loc,       \
-    .vjp = vj, .rule = {ra, NULL}, .masked = mask
-#define BINARY(nm, sym, fl, fwd, loc, vj, ra, rb, mask)                                       \
-    {BINARY_COLS(nm, sym, fl, fwd, loc, vj, ra, rb, mask)}
-#define UNARY(nm, sym, fl, fwd, loc, vj, ra, mask) {UNARY_COLS(nm, sym, fl, fwd, loc, vj, ra, mask)}
-/* The same rows with the derivative also as data: shape, and the constants of TGI_D_CONST
- * (ops_int.h). The function in loc stays the reference, and must agree (test_ops). */
-#define BINARY_D(nm, sym, fl, fwd, loc, vj, ra, rb, mask, shp, da, db)                        \
-    {BINARY_COLS(nm, sym, fl, fwd, loc, vj, ra, rb, mask), .shape = shp, .dconst = {da, db}}
-#define UNARY_D(nm, sym, fl, fwd, loc, vj, ra, mask, shp, da)                                 \
-    {UNARY_COLS(nm, sym, fl, fwd, loc, vj, ra, mask), .shape = shp, .dconst = {da, 0.0}}
-#define NARY(nm, sym, fwd, loc, bwd, vj, ra, rb)                                              \
-    {.name = nm, .symbol = sym, .arity = TGI_NARY, .forwardn = fwd, .localn = loc,           \
-     .backwardn = bwd, .vjp = vj, .rule = {ra, rb}}
-
-/* name, symbol, flags, forward, local derivative, recorded derivative (vjp), rule for each
- * input (a, b inputs; y output), where()-masked zeros; the _D rows add the derivative's shape
- * and constants (ops_int.h) */
-const tgi_op_row tgi_ops[TG_N_OPS] = {
-    [TG_OP_INPUT] = LEAF("input"),
-    [TG_OP_CONST] = LEAF("const"),
-    [TG_OP_ADD] = BINARY_D("add", "+", TGI_INFIX, add_fwd, add_local, one_vjp, "1", "1", NULL,
-                           TGI_D_CONST, 1.0, 1.0),
-    [TG_OP_SUB] = BINARY_D("sub", "-", TGI_INFIX, sub_fwd, sub_local, sub_vjp, "1", "-1", NULL,
-                           TGI_D_CONST, 1.0, -1.0),
-    [TG_OP_MUL] = BINARY_D("mul", "*", TGI_INFIX, mul_fwd, mul_local, mul_vjp, "b", "a", NULL,
-                           TGI_D_SWAP, 0.0, 0.0),
-    [TG_OP_DIV] = BINARY("div", "/", TGI_INFIX, div_fwd, div_local, div_vjp, "1/b", "-a/b^2",
-                         NULL),
-    [TG_OP_POW] = BINARY("pow", "^", TGI_INFIX, pow_fwd, pow_local, pow_vjp, "b*a^(b-1)",
-                         "a^b*log(a)", pow_masked),
-    [TG_OP_POWC] = BINARY("powc", "^", TGI_INFIX, pow_fwd, powc_local, powc_vjp, "b*a^(b-1)", "0",
-                          pow_masked),
-    [TG_OP_NEG] = UNARY_D("neg", "-", TGI_PREFIX, neg_fwd, neg_local, neg_vjp, "-1", NULL,
-                          TGI_D_CONST, -1.0),
-    [TG_OP_EXP] = UNARY("exp", "exp", 0, exp, exp_local, exp_vjp, "exp(a)", NULL),
-    [TG_OP_LOG] = UNARY("log", "log", 0, log, log_local, log_vjp, "1/a", NULL),
-    [TG_OP_SQRT] = UNARY("sqrt", "sqrt", 0, sqrt, sqrt_local, sqrt_vjp, "1/(2*sqrt(a))", NULL),
-    [TG_OP_SIN] = UNARY("sin", "sin", 0, sin, sin_local, sin_vjp, "cos(a)", NULL),
-    [TG_OP_COS] = UNARY("cos", "cos", 0, cos, cos_local, cos_vjp, "-sin(a)", NULL),
-    [TG_OP_TAN] = UNARY("tan", "tan", 0, tan, tan_local, tan_vjp, "1+tan(a)^2", NULL),
-    [TG_OP_TANH] = UNARY("tanh", "tanh", 0, tanh, tanh_local, tanh_vjp, "1-tanh(a)^2", NULL),
-    [TG_OP_SIGMOID] = UNARY("sigmoid", "sigmoid", 0, sigmoid_fwd, sigmoid_local, sigmoid_vjp,
-                            "y*(1-y)", NULL),
-    [TG_OP_RELU] = UNARY_D("relu", "relu", 0, relu_fwd, relu_local, relu_vjp, "(a>0 ? 1 : 0)",
-                           relu_masked, TGI_D_STEP, 0.0),
-    [TG_OP_ABS] = UNARY("abs", "abs", 0, fabs, abs_local, abs_vjp, "sign(a)", NULL),
-    [TG_OP_SUM] = NARY("sum", "sum", sum_fwd, sum_local, sum_backward, one_vjp, "1", "1"),
-    [TG_OP_DOT] = NARY("dot", "dot", dot_fwd, dot_local, dot_backward, dot_vjp, "x_j", "w_j"),
-    [TG_OP_STEP] = UNARY("step", "step", 0, step_fwd, zero_local, zero_vjp, "0", zero_masked),
-    [TG_OP_SIGN] = UNARY("sign", "sign", 0, sign_fwd, zero_local, zero_vjp, "0", zero_masked),
-    [TG_OP_GATE] = BINARY("gate", "gate", 0, gate_fwd, gate_local, gate_vjp, "(b>0 ? 1 : 0)", "0",
-                          gate_masked),
-};
+/* ==== The table ============================================================================
+ * One row per name of TG_OP_LIST, in its order; a name without a ROW_ block above does not
+ * compile ("ROW_X undeclared"). Columns: ops_int.h (engine) and tg_ops.h (tg_op_info). */
+#define ROW_OF_(x) ROW_##x,
+const tgi_op_row tgi_ops[TG_N_OPS] = {TG_OP_LIST(ROW_OF_)};
+#undef ROW_OF_
 
 /* ---- Recording --------------------------------------------------------------------------- */
 
 static tg_var bad_input(tg_tape *t, tg_op op, tg_var v)
 {
     tgi_fail(t, TG_ERR_BADVAR, "%s: invalid input variable %u (tape has %u nodes)",
-             tgi_ops[op].name, (unsigned)v.id, (unsigned)t->n_nodes);
+             tgi_ops[op].info.id, (unsigned)v.id, (unsigned)t->n_nodes);
     return tg_var_invalid();
 }
 
@@ -485,6 +976,25 @@ tg_var tg_relu(tg_tape *t, tg_var a) { return record1(t, TG_OP_RELU, a); }
 tg_var tg_abs(tg_tape *t, tg_var a) { return record1(t, TG_OP_ABS, a); }
 tg_var tg_step(tg_tape *t, tg_var a) { return record1(t, TG_OP_STEP, a); }
 tg_var tg_sign(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIGN, a); }
+tg_var tg_asin(tg_tape *t, tg_var a) { return record1(t, TG_OP_ASIN, a); }
+tg_var tg_acos(tg_tape *t, tg_var a) { return record1(t, TG_OP_ACOS, a); }
+tg_var tg_atan(tg_tape *t, tg_var a) { return record1(t, TG_OP_ATAN, a); }
+tg_var tg_sinh(tg_tape *t, tg_var a) { return record1(t, TG_OP_SINH, a); }
+tg_var tg_cosh(tg_tape *t, tg_var a) { return record1(t, TG_OP_COSH, a); }
+tg_var tg_asinh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ASINH, a); }
+tg_var tg_acosh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ACOSH, a); }
+tg_var tg_atanh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ATANH, a); }
+tg_var tg_log1p(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG1P, a); }
+tg_var tg_expm1(tg_tape *t, tg_var a) { return record1(t, TG_OP_EXPM1, a); }
+tg_var tg_log2(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG2, a); }
+tg_var tg_log10(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG10, a); }
+tg_var tg_erf(tg_tape *t, tg_var a) { return record1(t, TG_OP_ERF, a); }
+tg_var tg_erfc(tg_tape *t, tg_var a) { return record1(t, TG_OP_ERFC, a); }
+tg_var tg_softplus(tg_tape *t, tg_var a) { return record1(t, TG_OP_SOFTPLUS, a); }
+tg_var tg_atan2(tg_tape *t, tg_var y, tg_var x) { return record2(t, TG_OP_ATAN2, y, x); }
+tg_var tg_hypot(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_HYPOT, a, b); }
+tg_var tg_min(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MIN, a, b); }
+tg_var tg_max(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MAX, a, b); }
 
 tg_var tg_addc(tg_tape *t, tg_var a, double c) { return tg_add(t, a, tg_const(t, c)); }
 tg_var tg_mulc(tg_tape *t, tg_var a, double c) { return tg_mul(t, a, tg_const(t, c)); }
@@ -502,7 +1012,8 @@ static tg_var record_nary(tg_tape *t, tg_op op, size_t n_parts, const size_t *le
     size_t n_slots = 0;
     for (size_t p = 0; p < n_parts; p++) {
         if (lens[p] && !parts[p]) {
-            tgi_fail(t, TG_ERR_ARG, "%s: NULL array of %zu inputs", tgi_ops[op].name, lens[p]);
+            tgi_fail(t, TG_ERR_ARG, "%s: NULL array of %zu inputs", tgi_ops[op].info.id,
+                     lens[p]);
             return tg_var_invalid();
         }
         for (size_t k = 0; k < lens[p]; k++)
@@ -512,7 +1023,7 @@ static tg_var record_nary(tg_tape *t, tg_op op, size_t n_parts, const size_t *le
     }
     if (n_slots > TG_MAX_NODES) {
         tgi_fail(t, TG_ERR_CAPACITY, "%s: %zu inputs exceed the tape's capacity",
-                 tgi_ops[op].name, n_slots);
+                 tgi_ops[op].info.id, n_slots);
         return tg_var_invalid();
     }
     const tg_mark before = tg_tape_mark(t);
@@ -543,7 +1054,65 @@ tg_var tg_dot(tg_tape *t, size_t n, const tg_var *w, const tg_var *x)
     return record_nary(t, TG_OP_DOT, 2, lens, parts);
 }
 
+/* The comparisons and where: fixed arity, arguments in slots (see their blocks). */
+static tg_var record_slots(tg_tape *t, tg_op op, size_t n, const tg_var *args)
+{
+    return record_nary(t, op, 1, &n, &args);
+}
+tg_var tg_lt(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_LT, 2, (tg_var[]){a, b}); }
+tg_var tg_le(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_LE, 2, (tg_var[]){a, b}); }
+tg_var tg_gt(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_GT, 2, (tg_var[]){a, b}); }
+tg_var tg_ge(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_GE, 2, (tg_var[]){a, b}); }
+tg_var tg_eq(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_EQ, 2, (tg_var[]){a, b}); }
+tg_var tg_ne(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_NE, 2, (tg_var[]){a, b}); }
+tg_var tg_where(tg_tape *t, tg_var c, tg_var a, tg_var b)
+{
+    return record_slots(t, TG_OP_WHERE, 3, (tg_var[]){c, a, b});
+}
+
+tg_var tg_apply(tg_tape *t, tg_op op, size_t n, const tg_var *args)
+{
+    if (!t)
+        return tg_var_invalid();
+    if ((unsigned)op >= TG_N_OPS) {
+        tgi_fail(t, TG_ERR_ARG, "tg_apply: no operation %d", (int)op);
+        return tg_var_invalid();
+    }
+    const tgi_op_row *row = &tgi_ops[op];
+    if (row->flags & TGI_LEAF) {
+        tgi_fail(t, TG_ERR_ARG, "tg_apply: %s is a leaf (tg_input, tg_const)", row->info.id);
+        return tg_var_invalid();
+    }
+    if (row->info.n_args != TG_NARY && n != (size_t)row->info.n_args) {
+        tgi_fail(t, TG_ERR_ARG, "tg_apply: %s takes %d argument%s, not %zu", row->info.id,
+                 row->info.n_args, row->info.n_args == 1 ? "" : "s", n);
+        return tg_var_invalid();
+    }
+    if (n && !args) {
+        tgi_fail(t, TG_ERR_ARG, "tg_apply: %s: NULL array of %zu arguments", row->info.id, n);
+        return tg_var_invalid();
+    }
+    for (size_t k = 0; k < n; k++)
+        if (!tgi_valid(t, args[k]))
+            return bad_input(t, op, args[k]);
+    const char *why = row->bad_args ? row->bad_args(t, n, args) : NULL;
+    if (why) {
+        tgi_fail(t, TG_ERR_ARG, "tg_apply: %s: %s", row->info.id, why);
+        return tg_var_invalid();
+    }
+    if (row->arity == 1)
+        return record1(t, op, args[0]);
+    if (row->arity == 2)
+        return record2(t, op, args[0], args[1]);
+    return record_slots(t, op, n, args);
+}
+
 /* ---- Introspection ----------------------------------------------------------------------- */
+
+const tg_op_info *tg_op_info_of(tg_op op)
+{
+    return (unsigned)op < TG_N_OPS ? &tgi_ops[op].info : NULL;
+}
 
 tg_op tg_op_of(const tg_tape *t, tg_var v)
 {
@@ -566,14 +1135,14 @@ tg_var tg_input_of(const tg_tape *t, tg_var v, size_t k)
     return input_k(t, v, (uint32_t)k);
 }
 
-const char *tg_op_name(tg_op op) { return (unsigned)op < TG_N_OPS ? tgi_ops[op].name : NULL; }
+const char *tg_op_name(tg_op op) { return (unsigned)op < TG_N_OPS ? tgi_ops[op].info.id : NULL; }
 
 tg_op tg_op_find(const char *name)
 {
     if (!name)
         return TG_N_OPS;
     for (unsigned op = 0; op < TG_N_OPS; op++)
-        if (!(tgi_ops[op].flags & TGI_LEAF) && strcmp(tgi_ops[op].name, name) == 0)
+        if (tgi_ops[op].info.name && strcmp(tgi_ops[op].info.name, name) == 0)
             return (tg_op)op;
     return TG_N_OPS;
 }
@@ -587,7 +1156,8 @@ double tg_backward_step(const tg_tape *t, tg_var v, size_t k, double upstream)
     const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
     const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
     if (row->arity == TGI_NARY)
-        return upstream * local;
+        return row->maskedn && row->maskedn(t->value, t->args + a, b, (uint32_t)k) ? 0.0
+                                                                                  : upstream * local;
     return tgi_contribution(row, upstream, local, t->value[a], row->arity == 2 ? t->value[b] : 0.0,
                             (unsigned)k);
 }

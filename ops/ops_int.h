@@ -1,5 +1,6 @@
-/* ops_int.h: the op table's row type, for the files that walk the table (backward, trace,
- * export, replay). Never installed. The rows themselves are in ops/ops.c. */
+/* ops_int.h: the op table's row type, for the files that walk the table (the sweeps, replay,
+ * anomaly, trace, export). Never installed. The rows themselves are in ops/ops.c, one block per
+ * op; the public face of a row is tg_op_info (tg_ops.h). */
 #ifndef TG_OPS_INT_H
 #define TG_OPS_INT_H
 
@@ -23,47 +24,69 @@
  *                in the masked column) */
 typedef enum tgi_dshape { TGI_D_CALL = 0, TGI_D_CONST, TGI_D_SWAP, TGI_D_STEP } tgi_dshape;
 
-/* One operation. Columns:
- *   name       the function name in the expression language and in traces ("mul", "tanh")
- *   symbol     what a trace or graph draws ("*", "tanh")
- *   arity      0 (leaf), 1, 2, or TGI_NARY
+/* One operation: what the sweeps need (first, so the hot columns share cache lines), then
+ * what everything else needs (info, the public face: tg_op_info_of). Columns:
+ *   arity      how the node stores its arguments: 0 (leaf), 1 or 2 (packed in the code), or
+ *              TGI_NARY (argument slots in args[]; info.n_args says how many the op takes)
  *   flags      TGI_INFIX, TGI_PREFIX, TGI_LEAF
  *   forward1/2 y = f(a) or f(a, b)
  *   local1     dy/da given a and y (y lets exp, tanh, sigmoid reuse the forward value)
  *   local2     dy/da and dy/db given a, b and y
  *   forwardn   y over inputs value[arg[0..n-1]]
  *   localn     dy/d(input k) of an n-ary node
- *   backwardn  grad[arg[k]] += g * dy/d(input k) for every k, as one loop
+ *   backwardn  grad[arg[k]] += g * dy/d(input k) for every k it reaches, as one loop, noting
+ *              each input it adds into (tgi_note_zero): an input it leaves alone (where's
+ *              untaken branch, a comparison's operands) is then outside the cone
+ *   maskedn    NULL, or the n-ary masked column: 1 when input k gets exactly nothing (forward
+ *              mode then skips it even for an infinite tangent)
  *   vjp        records g * dy/d(input k) with public ops and returns that node (invalid on
  *              failure): the same number backward computes, as a graph that can be
- *              differentiated again (core/higher.c); y is the node, g the node of dL/dy
- *   rule       the local derivative of each input, written out for a trace ("b", "1 - y^2"),
- *              in terms of a, b (inputs) and y (output)
+ *              differentiated again (core/higher.c); y is the node, g the node of dL/dy;
+ *              tgi_no_flow() where backward adds nothing at all (see backwardn)
  *   masked     NULL, or says whether input k's local derivative at (a, b) is a convention-zero
  *              that PyTorch applies with where(): the contribution is then exactly 0 even when
- *              the upstream gradient is infinite or NaN (relu at a <= 0; pow at b = 0)
+ *              the upstream gradient is infinite or NaN (relu at a <= 0; pow at b = 0); the
+ *              same condition as info.c_masked[k]
  *   shape      TGI_D_CALL (0, the default), or the local derivative written as data, so that
  *              the sweep computes it inline instead of calling local1/local2 (see tgi_dshape)
- *   dconst     the constant local derivatives of a TGI_D_CONST row, per input */
+ *   dconst     the constant local derivatives of a TGI_D_CONST row, per input
+ *   bad_args   NULL, or the reason tg_apply refuses these arguments (dot's odd count, powc's
+ *              exponent that is not a constant), NULL when they are fine
+ *   info       name, symbol, precedence, rules as text and LaTeX, C spellings (tg_ops.h) */
 typedef struct tgi_op_row {
-    const char *name;
-    const char *symbol;
     int arity;
     unsigned flags;
+    tgi_dshape shape;
+    double dconst[2];
     double (*forward1)(double a);
     double (*forward2)(double a, double b);
     double (*local1)(double a, double y);
     void (*local2)(double a, double b, double y, double *da, double *db);
+    int (*masked)(double a, double b, unsigned k);
     double (*forwardn)(const double *value, const uint32_t *arg, uint32_t n);
     double (*localn)(const double *value, const uint32_t *arg, uint32_t n, uint32_t k);
-    void (*backwardn)(double *grad, const double *value, const uint32_t *arg, uint32_t n,
-                      double g);
+    void (*backwardn)(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
+                      uint32_t n, double g);
+    int (*maskedn)(const double *value, const uint32_t *arg, uint32_t n, uint32_t k);
     tg_var (*vjp)(tg_tape *t, tg_var y, tg_var g, uint32_t k);
-    const char *rule[2];
-    int (*masked)(double a, double b, unsigned k);
-    tgi_dshape shape;
-    double dconst[2];
+    const char *(*bad_args)(const tg_tape *t, size_t n, const tg_var *args);
+    tg_op_info info;
 } tgi_op_row;
+
+/* What a vjp returns for an input that backward leaves alone (not a node: above every id). */
+#define TGI_NO_FLOW_ID (TG_INVALID_ID - 1u)
+static inline tg_var tgi_no_flow(void)
+{
+    tg_var v = {TGI_NO_FLOW_ID};
+    return v;
+}
+
+/* What a trace or graph draws for the op: its symbol ("*"), else its language name ("tanh"),
+ * else its identifier ("gate"). */
+static inline const char *tgi_op_symbol(const tgi_op_row *row)
+{
+    return row->info.symbol ? row->info.symbol : row->info.name ? row->info.name : row->info.id;
+}
 
 extern TGI_FUNC const tgi_op_row tgi_ops[TG_N_OPS];
 

@@ -10,32 +10,65 @@
 extern "C" {
 #endif
 
-/* One value per row of the op table (ops/ops.c). Order is not part of the ABI. */
+/* Every operation, once: the enum below is generated from this list, and ops/ops.c builds its
+ * table from the same list, so an op without a row (ROW_X in ops/ops.c) does not compile.
+ * Order is not part of the ABI. */
+#define TG_OP_LIST(X)                                                                         \
+    X(INPUT)   /* leaf: an input or parameter */                                              \
+    X(CONST)   /* leaf: a constant */                                                         \
+    X(ADD)     /* a + b */                                                                    \
+    X(SUB)     /* a - b */                                                                    \
+    X(MUL)     /* a * b */                                                                    \
+    X(DIV)     /* a / b */                                                                    \
+    X(POW)     /* a ^ b, both differentiable */                                               \
+    X(POWC)    /* a ^ p, p a constant node (no gradient for p) */                             \
+    X(NEG)     /* -a */                                                                       \
+    X(EXP)     /* e^a */                                                                      \
+    X(LOG)     /* natural log */                                                              \
+    X(SQRT)                                                                                   \
+    X(SIN)                                                                                    \
+    X(COS)                                                                                    \
+    X(TAN)                                                                                    \
+    X(TANH)                                                                                   \
+    X(SIGMOID) /* 1 / (1 + e^-a), stable for large |a| */                                     \
+    X(RELU)    /* max(a, 0); relu'(0) = 0 */                                                  \
+    X(ABS)     /* |a|; abs'(0) = 0 */                                                         \
+    X(SUM)     /* x0 + x1 + ... (n-ary, one node) */                                          \
+    X(DOT)     /* w0*x0 + w1*x1 + ... (n-ary, one node) */                                    \
+    X(STEP)    /* a > 0 ? 1 : 0: relu'(a) as a node (higher-order derivatives of relu) */     \
+    X(SIGN)    /* a > 0 ? 1 : a < 0 ? -1 : 0: abs'(a) as a node */                            \
+    X(GATE)    /* b > 0 ? a : 0: relu's recorded derivative (PyTorch's threshold_backward) */ \
+    X(ASIN)                                                                                   \
+    X(ACOS)                                                                                   \
+    X(ATAN)                                                                                   \
+    X(SINH)                                                                                   \
+    X(COSH)                                                                                   \
+    X(ASINH)                                                                                  \
+    X(ACOSH)                                                                                  \
+    X(ATANH)                                                                                  \
+    X(LOG1P)   /* ln(1 + a), accurate for tiny a */                                           \
+    X(EXPM1)   /* e^a - 1, accurate for tiny a */                                             \
+    X(LOG2)                                                                                   \
+    X(LOG10)                                                                                  \
+    X(ERF)                                                                                    \
+    X(ERFC)                                                                                   \
+    X(SOFTPLUS) /* ln(1 + e^a), without overflow or cancellation */                           \
+    X(ATAN2)   /* atan2(a, b): the angle of the point (b, a) */                               \
+    X(HYPOT)   /* sqrt(a^2 + b^2) without overflow */                                         \
+    X(MIN)     /* ties send half the gradient to each side */                                 \
+    X(MAX)                                                                                    \
+    X(LT)      /* a < b: 1 or 0, no gradient (so are le gt ge eq ne) */                       \
+    X(LE)                                                                                     \
+    X(GT)                                                                                     \
+    X(GE)                                                                                     \
+    X(EQ)                                                                                     \
+    X(NE)                                                                                     \
+    X(WHERE)   /* where(c, a, b) = c != 0 ? a : b, gradient into the branch taken only */
+
 typedef enum tg_op {
-    TG_OP_INPUT,   /* leaf: an input or parameter */
-    TG_OP_CONST,   /* leaf: a constant */
-    TG_OP_ADD,     /* a + b */
-    TG_OP_SUB,     /* a - b */
-    TG_OP_MUL,     /* a * b */
-    TG_OP_DIV,     /* a / b */
-    TG_OP_POW,     /* a ^ b, both differentiable */
-    TG_OP_POWC,    /* a ^ p, p a constant node (no gradient for p) */
-    TG_OP_NEG,     /* -a */
-    TG_OP_EXP,     /* e^a */
-    TG_OP_LOG,     /* natural log */
-    TG_OP_SQRT,
-    TG_OP_SIN,
-    TG_OP_COS,
-    TG_OP_TAN,
-    TG_OP_TANH,
-    TG_OP_SIGMOID, /* 1 / (1 + e^-a), stable for large |a| */
-    TG_OP_RELU,    /* max(a, 0); relu'(0) = 0 */
-    TG_OP_ABS,     /* |a|; abs'(0) = 0 */
-    TG_OP_SUM,     /* x0 + x1 + ... (n-ary, one node) */
-    TG_OP_DOT,     /* w0*x0 + w1*x1 + ... (n-ary, one node) */
-    TG_OP_STEP,    /* a > 0 ? 1 : 0: relu'(a) as a node (higher-order derivatives of relu) */
-    TG_OP_SIGN,    /* a > 0 ? 1 : a < 0 ? -1 : 0: abs'(a) as a node */
-    TG_OP_GATE,    /* b > 0 ? a : 0: relu's recorded derivative (PyTorch's threshold_backward) */
+#define TG_OP_ENUM_(x) TG_OP_##x,
+    TG_OP_LIST(TG_OP_ENUM_)
+#undef TG_OP_ENUM_
     TG_N_OPS
 } tg_op;
 
@@ -67,6 +100,51 @@ TG_API tg_var tg_abs(tg_tape *t, tg_var a);
 TG_API tg_var tg_step(tg_tape *t, tg_var a);
 TG_API tg_var tg_sign(tg_tape *t, tg_var a);
 
+/* One argument: asin acos atan sinh cosh asinh acosh atanh log1p expm1 log2 log10 erf erfc,
+ * with C's functions of the same names (log1p and expm1 accurate at |a| ~ 1e-12, erfc in the
+ * right tail), and softplus(a) = ln(1 + e^a), computed without overflow or cancellation
+ * (softplus(700) = 700, softplus(-700) = e^-700), whose derivative is sigmoid(a). Outside a
+ * function's domain (asin(2), acosh(0)) the value is NaN, as in C. */
+TG_API tg_var tg_asin(tg_tape *t, tg_var a);
+TG_API tg_var tg_acos(tg_tape *t, tg_var a);
+TG_API tg_var tg_atan(tg_tape *t, tg_var a);
+TG_API tg_var tg_sinh(tg_tape *t, tg_var a);
+TG_API tg_var tg_cosh(tg_tape *t, tg_var a);
+TG_API tg_var tg_asinh(tg_tape *t, tg_var a);
+TG_API tg_var tg_acosh(tg_tape *t, tg_var a);
+TG_API tg_var tg_atanh(tg_tape *t, tg_var a);
+TG_API tg_var tg_log1p(tg_tape *t, tg_var a);
+TG_API tg_var tg_expm1(tg_tape *t, tg_var a);
+TG_API tg_var tg_log2(tg_tape *t, tg_var a);
+TG_API tg_var tg_log10(tg_tape *t, tg_var a);
+TG_API tg_var tg_erf(tg_tape *t, tg_var a);
+TG_API tg_var tg_erfc(tg_tape *t, tg_var a);
+TG_API tg_var tg_softplus(tg_tape *t, tg_var a);
+/* atan2(y, x), the angle of the point (x, y), as C's (atan2(0, 0) = 0, where its derivative is
+ * not finite); hypot(a, b) = sqrt(a^2 + b^2) without overflow, derivative 0 at (0, 0) (PyTorch
+ * gives NaN); min and max, NaN if either argument is NaN, and at a tie (a == b) half of the
+ * upstream gradient to each argument (PyTorch's convention: max(x, x) has derivative 1). */
+TG_API tg_var tg_atan2(tg_tape *t, tg_var y, tg_var x);
+TG_API tg_var tg_hypot(tg_tape *t, tg_var a, tg_var b);
+TG_API tg_var tg_min(tg_tape *t, tg_var a, tg_var b);
+TG_API tg_var tg_max(tg_tape *t, tg_var a, tg_var b);
+/* Comparisons a < b, a <= b, a > b, a >= b, a == b, a != b: 1 when it holds, else 0 (a NaN
+ * makes all false but !=). They pass no gradient: nothing flows back into a or b through them,
+ * not even 0 * inf. Each records one node with its two operands in argument slots (8 bytes
+ * more than a binary op). */
+TG_API tg_var tg_lt(tg_tape *t, tg_var a, tg_var b);
+TG_API tg_var tg_le(tg_tape *t, tg_var a, tg_var b);
+TG_API tg_var tg_gt(tg_tape *t, tg_var a, tg_var b);
+TG_API tg_var tg_ge(tg_tape *t, tg_var a, tg_var b);
+TG_API tg_var tg_eq(tg_tape *t, tg_var a, tg_var b);
+TG_API tg_var tg_ne(tg_tape *t, tg_var a, tg_var b);
+/* where(c, a, b): a's value where c != 0 (a NaN c too), else b's. The gradient flows into the
+ * branch taken only; the branch not taken gets nothing and passes nothing on, even where its
+ * values or local derivatives are infinite or NaN (where(x > 0, sqrt(x), 0) at x = 0 has
+ * derivative 0); c gets no gradient. The branch is the one taken when the node was recorded or
+ * last replayed; a gradient graph (tg_grad_graph) keeps the one taken when it was recorded. */
+TG_API tg_var tg_where(tg_tape *t, tg_var c, tg_var a, tg_var b);
+
 /* ---- With a plain number on one side (the number becomes a constant node) ---------------- */
 TG_API tg_var tg_addc(tg_tape *t, tg_var a, double c); /* a + c */
 TG_API tg_var tg_mulc(tg_tape *t, tg_var a, double c); /* a * c */
@@ -88,17 +166,67 @@ TG_API tg_var tg_dot(tg_tape *t, size_t n, const tg_var *w, const tg_var *x);
 TG_API tg_var tg_var_identity(tg_tape *t, tg_var v); /* returns v; lets TG_V select it */
 #define TG_V(t, e) _Generic((e), tg_var: tg_var_identity, default: tg_const)((t), (e))
 
-/* ---- The op table, for tools that show or walk a graph ----------------------------------- */
+/* ---- The op table: what every other part (the language, traces, pictures, code generation,
+ * tests) knows about an operation, read from its row in ops/ops.c ---------------------------- */
+
+#define TG_NARY (-1) /* n_args of sum and dot: any number of arguments */
+
+/* Binding powers of the language's operators (higher binds tighter): comparisons < + - < * /
+ * < unary - < ^ (right-associative). 0 for an op without a symbol. */
+enum { TG_PREC_NONE = 0, TG_PREC_COMPARE, TG_PREC_ADD, TG_PREC_MUL, TG_PREC_UNARY, TG_PREC_POW };
+
+/* One operation, as the outside sees it. Every string is static (owned by the library).
+ * Placeholders: a, b, c are the arguments in order, y the node's own value.
+ *   id          never NULL: the op's identifier for messages and JSON ("add", "powc", "gate")
+ *   name        the function name in the language ("atan2", "sigmoid", "pow"), or NULL when the
+ *               language has no function of that name (operators such as +, the n-ary sum and
+ *               dot, and the internal ops step, sign, gate, powc)
+ *   n_args      0 (leaf), 1, 2, 3, or TG_NARY
+ *   symbol      the infix operator ("+", "^") or, for a unary op, the prefix one ("-"), or NULL
+ *   precedence  the symbol's binding power (TG_PREC_*), TG_PREC_NONE without a symbol
+ *   right_assoc 1 for ^
+ *   rule[k]     dy/d(arg k) in the language's syntax ("1/(1 + a^2)", "a > 0"); for dot, rule[0]
+ *               is dy/dw_j and rule[1] dy/dx_j over x_j and w_j; NULL past n_args
+ *   rule_latex  the same as LaTeX ("\\frac{1}{1 + a^{2}}")
+ *   c_forward   C99 expression of y over a, b, c ("atan2(a, b)"); NULL for sum and dot (a loop)
+ *   c_local[k]  C99 expression of dy/d(arg k) over a, b, c, y: the very text the engine
+ *               compiles (ops/ops.c stringifies the macro it computes with), so emitted code
+ *               gives the tape's numbers bit for bit
+ *   c_masked[k] C99 condition under which arg k's contribution is exactly 0 whatever the
+ *               upstream gradient (PyTorch's where-masks: relu at a <= 0), or NULL if never */
+typedef struct tg_op_info {
+    const char *id;
+    const char *name;
+    int n_args;
+    const char *symbol;
+    int precedence;
+    int right_assoc;
+    const char *rule[3];
+    const char *rule_latex[3];
+    const char *c_forward;
+    const char *c_local[3];
+    const char *c_masked[3];
+} tg_op_info;
+
+/* The row of op, or NULL if op is out of range. */
+TG_API const tg_op_info *tg_op_info_of(tg_op op);
+/* The op whose language name (tg_op_info.name) is `name` ("exp", "atan2"), or TG_N_OPS: so
+ * "add", "sum" and "gate" are not found. name may be NULL (TG_N_OPS). */
+TG_API tg_op tg_op_find(const char *name);
+/* Records op over args[0..n-1] (read, not kept), as its constructor would: tg_apply(t,
+ * TG_OP_TANH, 1, &x) is tg_tanh(t, x); sum takes any n, dot 2m (m weights, then m inputs).
+ * TG_ERR_ARG (on the tape, invalid result) for a leaf op, an op out of range, the wrong number
+ * of arguments, args NULL with n > 0, or POWC without a constant exponent; TG_ERR_BADVAR for an
+ * invalid argument. */
+TG_API tg_var tg_apply(tg_tape *t, tg_op op, size_t n, const tg_var *args);
 
 /* The operation that produced v (TG_OP_INPUT or TG_OP_CONST for leaves); TG_N_OPS if invalid. */
 TG_API tg_op tg_op_of(const tg_tape *t, tg_var v);
 /* Number of inputs of v's node, and its k-th input (invalid tg_var when k is out of range). */
 TG_API size_t tg_n_inputs(const tg_tape *t, tg_var v);
 TG_API tg_var tg_input_of(const tg_tape *t, tg_var v, size_t k);
-/* The op's name as the expression language spells it ("mul", "tanh"); NULL if out of range. */
+/* The op's identifier (tg_op_info.id: "mul", "tanh", "powc"); NULL if out of range. */
 TG_API const char *tg_op_name(tg_op op);
-/* The op whose function name is `name` ("exp", "sigmoid", "pow"), or TG_N_OPS. */
-TG_API tg_op tg_op_find(const char *name);
 /* Local derivative d(v)/d(input k) at the recorded values: what backward multiplies the
  * upstream gradient by. NaN if v or k is invalid. */
 TG_API double tg_local_grad(const tg_tape *t, tg_var v, size_t k);

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
-#include "higher_test.h"
+#include "tg_test.h"
 
 static const char *exe;
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "higher_test.h"
+#include "tg_test.h"
 #include "tapegrad.h"
 
 enum { MAXN = 16 };

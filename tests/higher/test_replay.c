@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "higher_test.h"
+#include "tg_test.h"
 #include "tapegrad.h"
 
 enum { N = 4 };

@@ -1,12 +1,13 @@
-/* higher_test.h: what the tests of tests/higher/ share: a reproducible random number generator
- * and a tolerance check that prints both numbers. Header-only, test code only. */
-#ifndef HIGHER_TEST_H
-#define HIGHER_TEST_H
+/* tg_test.h: what the tests share, so that no helper is copied between them: a reproducible
+ * random number generator and the comparisons that print both numbers. Header-only, test code
+ * only; tests/op_cases.h adds the per-op rows on top. */
+#ifndef TG_TEST_H
+#define TG_TEST_H
 
 #include <math.h>
 #include <stdint.h>
 
-/* splitmix64, so that the points are the same on every machine. */
+/* splitmix64, so that the points are the same on every machine. A test may reseed. */
 static uint64_t rng_state = 20261123;
 static inline double uniform(double lo, double hi)
 {

@@ -440,12 +440,13 @@ static void put_info(unsigned char *p, const tg_mlp *m, const tg_model_info *inf
 }
 
 /* Creates a new file beside path, named path.tmp<pid>.<k>, with mode 0666 so that the umask
- * decides the final mode as for any file (mkstemp would force 0600). O_EXCL: never reuse. */
+ * decides the final mode as for any file (mkstemp would force 0600). O_EXCL makes it safe: a
+ * name another save (another thread, a crashed run) holds is skipped for the next k. No
+ * global counter: the library keeps no mutable state. */
 static int create_temporary(const char *path, char *tmp, size_t n_tmp)
 {
-    static unsigned counter; /* only makes names differ; O_EXCL is what makes them safe */
-    for (int attempt = 0; attempt < 100; attempt++) {
-        snprintf(tmp, n_tmp, "%s.tmp%ld.%u", path, (long)getpid(), counter++);
+    for (unsigned attempt = 0; attempt < 1000; attempt++) {
+        snprintf(tmp, n_tmp, "%s.tmp%ld.%u", path, (long)getpid(), attempt);
         const int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
         if (fd >= 0 || errno != EEXIST)
             return fd;

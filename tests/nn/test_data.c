@@ -346,14 +346,14 @@ static void stratified_split_keeps_class_proportions(void **state)
     tg_rng_init(&rng, 7);
     assert_int_equal(tg_dataset_split_stratified(d, 3, 0.2, &rng, &a2, &b2), TG_OK);
     assert_memory_equal(a->x, a2->x, 80 * sizeof(double));
+    tg_dataset_free(a2);
+    tg_dataset_free(b2);
     assert_int_equal(tg_dataset_split_stratified(d, 2, 0.2, &rng, &a2, &b2), TG_ERR_ARG);
     tg_dataset_free(a);
     tg_dataset_free(b);
     tg_dataset_free(d);
     tg_dataset_free(tg_dataset_new(0, 1, 1));
     tg_dataset_free(NULL);
-    (void)a2;
-    (void)b2;
 }
 
 static void confusion_and_regression_metrics_match_hand_counts(void **state)

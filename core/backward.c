@@ -56,8 +56,8 @@ static tg_status check_out(tg_tape *t, tg_var out, const char *who)
     if (!t)
         return TG_ERR_ARG;
     if (!tgi_valid(t, out))
-        return tgi_fail(t, TG_ERR_BADVAR, "%s: invalid output variable %u (tape has %u nodes)",
-                        who, (unsigned)out.id, (unsigned)t->n_nodes);
+        return tgi_fail(t, TG_ERR_BADVAR, "%s: invalid output variable %u (tape has %u nodes)", who,
+                        (unsigned)out.id, (unsigned)t->n_nodes);
     return TG_OK;
 }
 
@@ -106,12 +106,12 @@ void tg_zero_grad(tg_tape *t)
         clear_dirty_grads(t);
 }
 
-void tg_tape_forward(tg_tape *t)
+void tg_tape_replay(tg_tape *t)
 {
     if (!t)
         return;
     if (TGI_UNLIKELY(t->anomaly)) {
-        tgi_anomaly_forward(t);
+        tgi_anomaly_replay(t);
         return;
     }
     tgi_replay_nodes(t, 0);

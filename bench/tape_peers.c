@@ -115,14 +115,14 @@ static void w3_record(void *ctx)
 }
 
 /* Replay: the graph recorded once is kept; the leaves get their values again (as a user who
- * evaluates at new inputs would set them) and tg_tape_forward re-evaluates every node. */
+ * evaluates at new inputs would set them) and tg_tape_replay re-evaluates every node. */
 static void w1_replay(void *ctx)
 {
     scalar_ctx *c = ctx;
     tg_set_value(c->t, c->leaf[0], 0.375);
     tg_set_value(c->t, c->leaf[1], -1.0);
     tg_set_value(c->t, c->leaf[2], 1.0);
-    tg_tape_forward(c->t);
+    tg_tape_replay(c->t);
 }
 
 static void w3_replay(void *ctx)
@@ -130,7 +130,7 @@ static void w3_replay(void *ctx)
     scalar_ctx *c = ctx;
     tg_set_value(c->t, c->leaf[0], 0.5);
     tg_set_value(c->t, c->leaf[1], 1.5);
-    tg_tape_forward(c->t);
+    tg_tape_replay(c->t);
 }
 
 const bench_peer tg_w1_peer = {"tapegrad",   "W1",         scalar_make,    w1_reset,
@@ -337,7 +337,7 @@ static void w2_init_reuse(void *ctx)
 static double w2_step_reuse(void *ctx, int k, double *grads)
 {
     w2_ctx *c = ctx;
-    tg_tape_forward(c->t);
+    tg_tape_replay(c->t);
     return w2_backward_update(c, c->loss, k, grads);
 }
 
@@ -499,7 +499,7 @@ static double nn_step_reuse(void *ctx, int k, double *grads)
 {
     nn_ctx *c = ctx;
     (void)k;
-    tg_tape_forward(c->t);
+    tg_tape_replay(c->t);
     return nn_backward_update(c, c->loss, grads);
 }
 

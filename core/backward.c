@@ -56,8 +56,8 @@ static tg_status check_out(tg_tape *t, tg_var out, const char *who)
     if (!t)
         return TG_ERR_ARG;
     if (!tgi_valid(t, out))
-        return tgi_fail(t, TG_ERR_BADVAR, "%s: invalid output variable %u (tape has %u nodes)", who,
-                        (unsigned)out.id, (unsigned)t->n_nodes);
+        return tgi_fail(t, TG_ERR_BADVAR, "%s: invalid output variable %u (tape has %u nodes)",
+                        who, (unsigned)out.id, (unsigned)t->n_nodes);
     return TG_OK;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "show.h"
 #ifdef TAPEGRAD_HAVE_PLAY
 #include "play.h"
 #endif
@@ -91,6 +92,12 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
             return EXIT_USAGE;
         }
     free(cone);
+    /* A picture too large to draw is refused before anything is printed or written. */
+    char too_large[512];
+    if (tgi_show_check(t, out, o->svg, o->png, o->html, too_large, sizeof too_large) != TG_OK) {
+        cli_error("%s", too_large);
+        return EXIT_USAGE;
+    }
 
     int rc = cli_eval_expects(o, t, p);
     if (rc == EXIT_OK)

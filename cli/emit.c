@@ -33,7 +33,7 @@ static tg_var pow_on_convention(const tg_tape *t, tg_var out, const unsigned cha
         const tg_op op = tg_op_of(t, v);
         if (!cone[i] || (op != TG_OP_POW && op != TG_OP_POWC))
             continue;
-        const double a = tg_value(t, tg_input_of(t, v, 0)), b = tg_value(t, tg_input_of(t, v, 1));
+        const double a = tg_value(t, tg_arg(t, v, 0)), b = tg_value(t, tg_arg(t, v, 1));
         if (b == 0.0 || (a == 0.0 && b >= 0.0))
             return v;
     }
@@ -70,7 +70,7 @@ int cli_emit(const options *o, tg_tape *t, tg_var out, const char *src)
             cli_error("out of memory");
             goto done;
         }
-        cli_mark_cone(t, out, cone);
+        tg_cone(t, out, TG_CONE_ALL, cone);
         const tg_var at = pow_on_convention(t, out, cone);
         free(cone);
         if (tg_var_ok(at)) {

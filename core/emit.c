@@ -418,8 +418,8 @@ static void block_comment(writer *w, uint32_t i, uint32_t *last)
 #define NO_OWNER UINT32_MAX
 
 typedef struct lazy {
-    uint32_t *owner;       /* node -> 2*W + k (the branch that owns it), or NO_OWNER */
-    uint32_t *head, *tail; /* per branch 2*W + k: its owned nodes, a list in tape order */
+    uint32_t *owner;       /* node -> 3*W + k (the branch that owns it: argument k of W), or NO_OWNER */
+    uint32_t *head, *tail; /* per branch 3*W + k (k < 3, so no two branches share an id): its owned nodes, a list in tape order */
     uint32_t *next;
 } lazy;
 
@@ -431,7 +431,7 @@ static int is_branch_edge(const tg_tape *t, uint32_t w, uint32_t k)
 /* Is reader r inside branch `branch` (r's owner chain passes through it)? */
 static int inside(const lazy *lz, uint32_t r, uint32_t branch)
 {
-    for (uint32_t o = lz->owner[r]; o != NO_OWNER; o = lz->owner[o / 2])
+    for (uint32_t o = lz->owner[r]; o != NO_OWNER; o = lz->owner[o / 3])
         if (o == branch)
             return 1;
     return 0;
@@ -443,8 +443,8 @@ static int lazy_init(lazy *lz, const plan *p)
     const uint32_t n = p->n_nodes;
     memset(lz, 0, sizeof *lz);
     lz->owner = malloc(n * sizeof *lz->owner);
-    lz->head = malloc(2 * (size_t)n * sizeof *lz->head);
-    lz->tail = malloc(2 * (size_t)n * sizeof *lz->tail);
+    lz->head = malloc(3 * (size_t)n * sizeof *lz->head);
+    lz->tail = malloc(3 * (size_t)n * sizeof *lz->tail);
     lz->next = malloc(n * sizeof *lz->next);
     /* readers, as lists: first[x] and, per edge, the reader and the next edge */
     uint32_t n_edges = 0;
@@ -456,7 +456,7 @@ static int lazy_init(lazy *lz, const plan *p)
     if (ok) {
         for (uint32_t i = 0; i < n; i++)
             lz->owner[i] = first[i] = lz->next[i] = NO_OWNER;
-        for (uint32_t i = 0; i < 2 * n; i++)
+        for (uint32_t i = 0; i < 3 * n; i++)
             lz->head[i] = lz->tail[i] = NO_OWNER;
         uint32_t e = 0;
         for (uint32_t i = 0; i < n; i++) {
@@ -479,17 +479,17 @@ static int lazy_init(lazy *lz, const plan *p)
                 continue;
             /* the candidate: the branch of the first reader, then its enclosing ones */
             const uint32_t r0 = rd[first[x]];
-            uint32_t cand = is_branch_edge(t, r0, slot[first[x]]) ? 2 * r0 + slot[first[x]]
+            uint32_t cand = is_branch_edge(t, r0, slot[first[x]]) ? 3 * r0 + slot[first[x]]
                                                                    : lz->owner[r0];
             while (cand != NO_OWNER) {
                 int all = 1;
                 for (uint32_t e2 = first[x]; all && e2 != NO_OWNER; e2 = nx[e2]) {
                     const uint32_t r = rd[e2];
-                    all = (2 * r + slot[e2] == cand) || inside(lz, r, cand);
+                    all = (3 * r + slot[e2] == cand) || inside(lz, r, cand);
                 }
                 if (all)
                     break;
-                cand = lz->owner[cand / 2];
+                cand = lz->owner[cand / 3];
             }
             lz->owner[x] = cand;
         }
@@ -537,7 +537,7 @@ static void write_node(writer *w, const lazy *lz, uint32_t i, uint32_t *last, in
     char pad[80];
     snprintf(pad, sizeof pad, "%*s", 4 + 4 * (depth < 16 ? depth : 16), "");
     for (uint32_t k = 0; lz && k < na && k < 3; k++) {
-        const uint32_t branch = 2 * i + k;
+        const uint32_t branch = 3 * i + k;
         if (!is_branch_edge(t, i, k) || lz->head[branch] == NO_OWNER)
             continue;
         /* evaluated only when taken: the row's condition for "arg k gets nothing" is false;
@@ -681,8 +681,9 @@ static void write_reverse(writer *w, uint32_t root, const char *dest, size_t off
         if (p->cone[i] == 1)
             fputs("    }\n", w->f);
     }
+    /* an input's flag is set but never read (its gradient is read whatever reached it) */
     for (uint32_t i = 0; i <= root; i++)
-        if (p->cone[i] == 1 && p->wrt_of[i] < 0)
+        if (p->cone[i] == 1)
             fprintf(w->f, "    (void)r%u;\n", (unsigned)i);
     for (size_t j = 0; j < p->n; j++) { /* a repeated input gets the same gradient */
         const uint32_t id = p->wrt[j].id;
@@ -715,6 +716,19 @@ static void quote_program(FILE *f, const lines *ls)
     }
     if (ls->n > 40)
         fprintf(f, " *     ... (%zu lines in all)\n", ls->n);
+}
+
+
+/* The body is written to a scratch file first, because the header it follows needs what the
+ * body found. WASI has no temporary files: in the browser's build emitting fails with TG_ERR_IO
+ * (the page does not offer --emit c). */
+static FILE *scratch_file(void)
+{
+#if defined(__wasi__)
+    return NULL;
+#else
+    return tmpfile();
+#endif
 }
 
 /* What emit and check share: the checks of out and wrt, and the roots: out, then (hessian)
@@ -754,7 +768,7 @@ static tg_status emit(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
     const size_t n_roots = opt->hessian ? n + 1 : 1;
     plan p;
     st = plan_build(&p, t, n_roots, roots, n, wrt);
-    FILE *body = st == TG_OK ? tmpfile() : NULL;
+    FILE *body = st == TG_OK ? scratch_file() : NULL;
     writer w = {&p, body, name, {NULL, NULL, 0}, NULL, 0, 0, 0};
     if (st == TG_OK && !body)
         st = TG_ERR_IO;

@@ -282,6 +282,11 @@ typedef struct writer {
     const char *name; /* the function's name: its constants are name_k[] */
     lines src;        /* the program's lines, for the comments */
     double *pool; /* constants read through a volatile array (see operand) */
+    struct {
+        char name[24];
+        int arity;
+    } calls[64]; /* the library functions called through volatile pointers */
+    size_t n_calls;
     size_t n_pool, cap_pool;
     int nomem;
 } writer;
@@ -339,6 +344,46 @@ static void operand(writer *w, uint32_t id, int in_call, char *buf, size_t size)
     }
 }
 
+/* C library functions whose results IEEE 754 fixes exactly (so a compiler that evaluates them
+ * at compile time gets the same bits): called directly. Every other call in a row's text
+ * (exp, log, pow, acosh, ...) goes through a volatile pointer, so that the call is made at run
+ * time with the C library's result, as the tape made it: a compiler that sees a constant
+ * argument, or one constant along a path (relu(x) is 0 for x <= 0), would otherwise evaluate
+ * it correctly rounded, where glibc's exp, pow, acosh may differ in the last bit. */
+static int library_exact(const char *name, int len)
+{
+    return (len == 4 && strncmp(name, "sqrt", 4) == 0) || (len == 4 && strncmp(name, "fabs", 4) == 0);
+}
+
+/* The number of arguments of the call whose '(' is at q (top-level commas + 1). */
+static int call_arity(const char *q)
+{
+    int depth = 0, n = 1;
+    for (; *q; q++) {
+        if (*q == '(')
+            depth++;
+        else if (*q == ')' && --depth == 0)
+            break;
+        else if (*q == ',' && depth == 1)
+            n++;
+    }
+    return n;
+}
+
+/* Remembers that the code calls name with arity arguments (the header declares its pointer). */
+static void note_call(writer *w, const char *name, int len, int arity)
+{
+    for (size_t k = 0; k < w->n_calls; k++)
+        if ((int)strlen(w->calls[k].name) == len && strncmp(w->calls[k].name, name, (size_t)len) == 0)
+            return;
+    if (w->n_calls == sizeof w->calls / sizeof w->calls[0] || len >= (int)sizeof w->calls[0].name) {
+        w->nomem = 1; /* more distinct functions than any row set has */
+        return;
+    }
+    snprintf(w->calls[w->n_calls].name, sizeof w->calls[0].name, "%.*s", len, name);
+    w->calls[w->n_calls++].arity = arity;
+}
+
 /* Writes the row's C text tpl with the placeholders a, b, c (arguments) and y (the node's
  * value) replaced; args[k] are node ids, self the node. Numbers and other names are copied. */
 static void substitute(writer *w, const char *tpl, const uint32_t *args, uint32_t n_args,
@@ -373,7 +418,16 @@ static void substitute(writer *w, const char *tpl, const uint32_t *args, uint32_
                 fputs(buf, w->f);
                 prev_ident = NULL;
             } else {
-                fwrite(s, 1, (size_t)len, w->f);
+                const char *q = e;
+                while (*q == ' ')
+                    q++;
+                if (*q == '(' && !library_exact(s, len)) {
+                    /* a library call: through the function's volatile pointer (see calls) */
+                    fprintf(w->f, "%s_%.*s", w->name, len, s);
+                    note_call(w, s, len, call_arity(q));
+                } else {
+                    fwrite(s, 1, (size_t)len, w->f);
+                }
                 prev_ident = s;
             }
             s = e;
@@ -769,7 +823,7 @@ static tg_status emit(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
     plan p;
     st = plan_build(&p, t, n_roots, roots, n, wrt);
     FILE *body = st == TG_OK ? scratch_file() : NULL;
-    writer w = {&p, body, name, {NULL, NULL, 0}, NULL, 0, 0, 0};
+    writer w = {.p = &p, .f = body, .name = name};
     if (st == TG_OK && !body)
         st = TG_ERR_IO;
     if (st == TG_OK && !lines_init(&w.src, opt->program))
@@ -834,6 +888,18 @@ static tg_status emit(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
             }
             fputs("};\n\n", f);
         }
+        if (w.n_calls)
+            fputs("/* the C library's functions, called through pointers the compiler cannot see\n"
+                  " * through, so that each call is made at run time, as the tape made it */\n",
+                  f);
+        for (size_t k = 0; k < w.n_calls; k++) {
+            fprintf(f, "static double (*const volatile %s_%s)(", name, w.calls[k].name);
+            for (int a = 0; a < w.calls[k].arity; a++)
+                fprintf(f, "%sdouble", a ? ", " : "");
+            fprintf(f, ") = %s;\n", w.calls[k].name);
+        }
+        if (w.n_calls)
+            fputc('\n', f);
         fprintf(f, "double %s(const double *x, double *grad%s);\n", name,
                 opt->hessian ? ", double *hess" : "");
         fprintf(f, "double %s(const double *x, double *grad%s)\n{\n", name,

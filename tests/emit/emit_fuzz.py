@@ -106,9 +106,12 @@ def main():
         for _ in range(a.others):
             other = [(n, F.gen_value(rng)) for n, _ in inputs]
             e = tape_json(exe, prog, other, hessian)
-            # a Hessian point where an input is exactly 0 may sit on pow's conventions, which
-            # the gradient graph fixes when it is recorded (the command refuses to emit there)
-            if e is not None and hessian and any(float(v) == 0.0 for _, v in other):
+            # the gradient graph fixes when it is recorded what pow's conventions at 0 and the
+            # branches of where, min and max take, so the emitted Hessian holds where they take
+            # the same ones: compared elsewhere only for programs without such a choice
+            branches = any(f in prog for f in ("where", "min", "max"))
+            if e is not None and hessian and (branches or
+                                              any(float(v) == 0.0 for _, v in other)):
                 e = (e[0], e[1], None)
             if e is not None:
                 points.append(([float(v) for _, v in other], e))

@@ -660,6 +660,16 @@ static void write_forward(writer *w)
     lazy_free(&lz);
 }
 
+/* Does node i pass nothing on (no argument edge the sweep follows)? */
+static int edge_free(const tg_tape *t, uint32_t i)
+{
+    const uint32_t na = n_args_of(t, i);
+    for (uint32_t k = 0; k < na; k++)
+        if (edge_kind(t, i, k) != EDGE_NEVER)
+            return 0;
+    return 1;
+}
+
 /* The reverse sweep of root r, as core/backward.c runs it: a gradient variable g<id> per
  * node it may reach, starting at +0 (every contribution is then "g += c", so the first is
  * 0 + c as in the sweep), the contributions in the sweep's order, a masked zero kept at 0 under
@@ -735,10 +745,14 @@ static void write_reverse(writer *w, uint32_t root, const char *dest, size_t off
         if (p->cone[i] == 1)
             fputs("    }\n", w->f);
     }
-    /* an input's flag is set but never read (its gradient is read whatever reached it) */
-    for (uint32_t i = 0; i <= root; i++)
+    /* an input's flag is set but never read (its gradient is read whatever reached it); a
+     * node that passes nothing on (a comparison) leaves its gradient unread */
+    for (uint32_t i = 0; i <= root; i++) {
+        if (p->cone[i] && p->wrt_of[i] < 0 && edge_free(t, i))
+            fprintf(w->f, "    (void)g%u;\n", (unsigned)i);
         if (p->cone[i] == 1)
             fprintf(w->f, "    (void)r%u;\n", (unsigned)i);
+    }
     for (size_t j = 0; j < p->n; j++) { /* a repeated input gets the same gradient */
         const uint32_t id = p->wrt[j].id;
         if (id < p->n_nodes && p->cone[id])

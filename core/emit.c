@@ -660,12 +660,13 @@ static void write_forward(writer *w)
     lazy_free(&lz);
 }
 
-/* Does node i pass nothing on (no argument edge the sweep follows)? */
-static int edge_free(const tg_tape *t, uint32_t i)
+/* Does node i pass nothing on (no edge the sweep follows into an argument that depends on
+ * the inputs: a comparison, or a where() between constants)? */
+static int edge_free(const plan *p, uint32_t i)
 {
-    const uint32_t na = n_args_of(t, i);
+    const uint32_t na = n_args_of(p->t, i);
     for (uint32_t k = 0; k < na; k++)
-        if (edge_kind(t, i, k) != EDGE_NEVER)
+        if (edge_kind(p->t, i, k) != EDGE_NEVER && p->active[arg_of(p->t, i, k)])
             return 0;
     return 1;
 }
@@ -748,7 +749,7 @@ static void write_reverse(writer *w, uint32_t root, const char *dest, size_t off
     /* an input's flag is set but never read (its gradient is read whatever reached it); a
      * node that passes nothing on (a comparison) leaves its gradient unread */
     for (uint32_t i = 0; i <= root; i++) {
-        if (p->cone[i] && p->wrt_of[i] < 0 && edge_free(t, i))
+        if (p->cone[i] && p->wrt_of[i] < 0 && edge_free(p, i))
             fprintf(w->f, "    (void)g%u;\n", (unsigned)i);
         if (p->cone[i] == 1)
             fprintf(w->f, "    (void)r%u;\n", (unsigned)i);

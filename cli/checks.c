@@ -237,9 +237,11 @@ void cli_print_expects(FILE *f, const options *o)
     }
 }
 
-/* Records each --expect formula on the tape (a parser that knows only the inputs) and reads
- * its value. Exit code 2 for a bad NAME or a formula that does not parse. */
-int cli_eval_expects(options *o, tg_tape *t)
+/* Records each --expect formula on the tape and reads its value. A formula is parsed by a copy
+ * of the program's parser (lang/tg_lang.h: tg_parser_copy), so it reads the inputs, every name
+ * the program assigns (as bound at its end) and the program's functions. Exit code 2 for a bad
+ * NAME or a formula that does not parse. */
+int cli_eval_expects(options *o, tg_tape *t, const tg_parser *program)
 {
     for (size_t i = 0; i < o->n_expects; i++) {
         expect_arg *e = &o->expects[i];
@@ -251,13 +253,11 @@ int cli_eval_expects(options *o, tg_tape *t)
             return EXIT_USAGE;
         }
         e->index = k;
-        tg_parser *p = tg_parser_new(t);
+        tg_parser *p = tg_parser_copy(program);
         if (!p) {
             cli_error("out of memory");
             return EXIT_USAGE;
         }
-        for (size_t j = 0; j < o->n_inputs; j++)
-            tg_parser_define(p, o->inputs[j].name, o->inputs[j].v);
         tg_var f;
         const tg_status s = tg_parser_run(p, e->formula, strlen(e->formula), &f);
         if (s != TG_OK) {
@@ -320,9 +320,9 @@ static void pieces_of(const tg_tape *t, tg_var out, const unsigned char *cone, s
         if (!cone[i])
             continue;
         const tg_op op = tg_op_of(t, v);
-        const size_t n = tg_n_inputs(t, v);
-        const double a = n > 0 ? tg_value(t, tg_input_of(t, v, 0)) : 0.0;
-        const double b = n > 1 ? tg_value(t, tg_input_of(t, v, 1)) : 0.0;
+        const size_t n = tg_n_args(t, v);
+        const double a = n > 0 ? tg_value(t, tg_arg(t, v, 0)) : 0.0;
+        const double b = n > 1 ? tg_value(t, tg_arg(t, v, 1)) : 0.0;
         switch (op) {
         case TG_OP_RELU:
         case TG_OP_ABS:
@@ -362,7 +362,7 @@ static int move_to(const options *o, tg_tape *t, tg_var out, int p, size_t k)
     for (size_t i = 0; i < o->n_inputs; i++)
         if (p == 0 || i == k)
             tg_set_value(t, o->inputs[i].v, o->points[(size_t)p * o->n_inputs + i]);
-    tg_tape_forward(t);
+    tg_tape_replay(t);
     if (tg_backward(t, out) != TG_OK || !isfinite(tg_value(t, out)))
         return 0;
     for (size_t i = 0; i < o->n_inputs; i++)
@@ -410,7 +410,7 @@ int cli_run_checks(options *o, tg_tape *t, tg_var out, tg_gradcheck_result *res)
         cli_error("out of memory");
         return 0;
     }
-    cli_mark_cone(t, out, cone);
+    tg_cone(t, out, TG_CONE_ALL, cone);
     pieces_of(t, out, cone, given);
     for (size_t i = 0; i < o->n_expects; i++)
         check_point(o, t, out, &o->expects[i], 0, SKIP_NONE);

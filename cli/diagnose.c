@@ -65,8 +65,8 @@ static void describe_inputs(const tg_tape *t, tg_var v, char *out, size_t size)
 {
     size_t o = 0;
     out[0] = 0;
-    for (size_t k = 0; k < tg_n_inputs(t, v) && o + 1 < size; k++) {
-        const tg_var in = tg_input_of(t, v, k);
+    for (size_t k = 0; k < tg_n_args(t, v) && o + 1 < size; k++) {
+        const tg_var in = tg_arg(t, v, k);
         if (tg_op_of(t, in) == TG_OP_CONST)
             continue;
         char b1[48], b2[32];
@@ -103,12 +103,12 @@ static int op_position(const tg_tape *t, tg_var v, const char *src, size_t len, 
     *line = o.line;
     *col = o.column;
     const tg_op_info *in = tg_op_info_of(tg_op_of(t, v));
-    if (!src || !in || !in->symbol || in->n_args != 2 || tg_n_inputs(t, v) != 2)
+    if (!src || !in || !in->symbol || in->n_args != 2 || tg_n_args(t, v) != 2)
         return 1;
     /* how many operators of this precedence the left operand holds */
     unsigned skip = 0;
     if (!in->right_assoc)
-        for (tg_var l = tg_input_of(t, v, 0);; l = tg_input_of(t, l, 0)) {
+        for (tg_var l = tg_arg(t, v, 0);; l = tg_arg(t, l, 0)) {
             tg_origin lo;
             const tg_op_info *li = tg_op_info_of(tg_op_of(t, l));
             if (!li || !li->symbol || li->n_args != 2 || li->precedence != in->precedence ||
@@ -189,19 +189,6 @@ static const char *fmt_nonfinite(double v)
     return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
 }
 
-/* Marks in cone[] every node out depends on (out included). */
-void cli_mark_cone(const tg_tape *t, tg_var out, unsigned char *cone)
-{
-    cone[out.id] = 1;
-    for (uint32_t i = out.id + 1; i-- > 0;) {
-        if (!cone[i])
-            continue;
-        const tg_var v = {i};
-        for (size_t k = 0; k < tg_n_inputs(t, v); k++)
-            cone[tg_input_of(t, v, k).id] = 1;
-    }
-}
-
 /* The first operation in tape order, among those out depends on, whose value is not finite.
  * Reports it and returns 1; 0 if every value is finite. */
 int cli_report_nonfinite_value(const tg_tape *t, tg_var out, const unsigned char *cone,
@@ -241,16 +228,16 @@ void cli_report_nonfinite_grad(const tg_tape *t, tg_var out, const unsigned char
                 dep[o->inputs[k].v.id] = 1;
         for (uint32_t i = 0; i <= out.id; i++) {
             const tg_var v = {i};
-            for (size_t k = 0; k < tg_n_inputs(t, v) && !dep[i]; k++)
-                dep[i] = dep[tg_input_of(t, v, k).id];
+            for (size_t k = 0; k < tg_n_args(t, v) && !dep[i]; k++)
+                dep[i] = dep[tg_arg(t, v, k).id];
         }
         for (uint32_t i = out.id + 1; i-- > 0;) {
             const tg_var v = {i};
             if (!cone[i] || !dep[i])
                 continue;
             const double g = tg_grad(t, v);
-            for (size_t k = 0; k < tg_n_inputs(t, v); k++) {
-                const tg_var in = tg_input_of(t, v, k);
+            for (size_t k = 0; k < tg_n_args(t, v); k++) {
+                const tg_var in = tg_arg(t, v, k);
                 const double local = tg_local_grad(t, v, k);
                 if (!dep[in.id] || isfinite(tg_backward_step(t, v, k, g)))
                     continue;

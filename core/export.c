@@ -90,10 +90,10 @@ tg_status tg_dot_export(const tg_tape *t, tg_var out, FILE *f)
         if (!v.in_cone[i])
             continue;
         const tg_var vi = {i};
-        const size_t n_in = tg_n_inputs(t, vi);
+        const size_t n_in = tg_n_args(t, vi);
         for (size_t k = 0; k < n_in; k++)
             fprintf(f, "  n%u -> n%u [color=\"" FORWARD_COLOR "\"];\n",
-                    (unsigned)tg_input_of(t, vi, k).id, (unsigned)i);
+                    (unsigned)tg_arg(t, vi, k).id, (unsigned)i);
     }
     /* Gradient flow: drawn from consumer back to input (dir=back keeps the layout of the
      * forward edge), labelled with the contribution dL/d(at) * d(at)/d(to). */

@@ -77,7 +77,7 @@ TG_API tg_status tg_tape_reserve(tg_tape *t, size_t n_nodes, size_t n_args);
 TG_API tg_status tg_tape_set_capacity(tg_tape *t, size_t max_nodes);
 
 /* Turns anomaly detection on (on != 0) or off, like PyTorch's detect_anomaly. While it is on,
- * every value recorded (leaves included), replayed by tg_tape_forward, or computed as a
+ * every value recorded (leaves included), replayed by tg_tape_replay, or computed as a
  * gradient contribution in tg_backward / tg_backward_accumulate is checked: the first NaN or
  * infinity sets TG_ERR_NONFINITE, and tg_tape_errmsg names the node, its operation, its
  * inputs' values and, once the node has an origin (tg_set_origin), its source line, column
@@ -144,7 +144,7 @@ TG_API double tg_value(const tg_tape *t, tg_var v);
 TG_API double tg_grad(const tg_tape *t, tg_var v);
 
 /* Sets the value of a leaf (input or constant). Nodes computed from it keep their old values
- * until tg_tape_forward recomputes them. TG_ERR_NOTLEAF for an operation's node. */
+ * until tg_tape_replay recomputes them. TG_ERR_NOTLEAF for an operation's node. */
 TG_API tg_status tg_set_value(tg_tape *t, tg_var v, double value);
 
 /* Sets the gradient held by any node (e.g. to seed a custom backward). */
@@ -198,7 +198,7 @@ TG_API void tg_zero_grad(tg_tape *t);
  * without recording anything or allocating (tape replay: change inputs with tg_set_value, then
  * call this). The graph is the one recorded: relu and abs keep their formulas, so replay is
  * exact for any input values, but a branch taken in C code while recording is not re-taken. */
-TG_API void tg_tape_forward(tg_tape *t);
+TG_API void tg_tape_replay(tg_tape *t);
 
 /* ---- Checking gradients against finite differences (core/gradcheck.c) -------------------- */
 
@@ -220,7 +220,7 @@ typedef struct tg_gradcheck_result {
 } tg_gradcheck_result;
 
 /* Checks `expected` as d(out)/d(x) by central differences over replays of the tape: x (a leaf)
- * is set to x +- h and tg_tape_forward recomputes everything; nothing is recorded. Steps h run
+ * is set to x +- h and tg_tape_replay recomputes everything; nothing is recorded. Steps h run
  * from 1e-1 to 1e-7 of max(|x|, 1) (and of |x| when 0 < |x| < 1); each central difference is
  * refined by Richardson extrapolation and given an error estimate (extrapolation change plus
  * rounding noise: eps times the largest |value| out depends on, over h). The estimate with the

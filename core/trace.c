@@ -344,12 +344,12 @@ typedef struct node_ctx {
 
 static uint32_t arg_id(const tg_tape *t, uint32_t i, size_t k)
 {
-    return tg_input_of(t, (tg_var){i}, k).id;
+    return tg_arg(t, (tg_var){i}, k).id;
 }
 
 static size_t n_args(const tg_tape *t, uint32_t i)
 {
-    return tg_n_inputs(t, (tg_var){i});
+    return tg_n_args(t, (tg_var){i});
 }
 
 static void label_operand(const void *ctx, size_t k, const char **text, int *prec)

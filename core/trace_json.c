@@ -78,9 +78,9 @@ void tgi_trace_json(FILE *f, const tgi_view *v)
         fprintf(f, ",\"value_s\":\"%s\",\"grad\":", tgi_num(n, t->value[i]));
         json_num(f, t->grad[i]);
         fprintf(f, ",\"grad_s\":\"%s\",\"inputs\":[", tgi_num(n, t->grad[i]));
-        const size_t n_in = tg_n_inputs(t, vi);
+        const size_t n_in = tg_n_args(t, vi);
         for (size_t k = 0; k < n_in; k++)
-            fprintf(f, "%s%u", k ? "," : "", (unsigned)tg_input_of(t, vi, k).id);
+            fprintf(f, "%s%u", k ? "," : "", (unsigned)tg_arg(t, vi, k).id);
         fputs("],\"label_short\":", f); /* at most 26 characters, still unique */
         json_str(f, tgi_view_label_fit(v, i, short_label, 26));
         fputs("}", f);

@@ -51,14 +51,14 @@ static void tex_factor(tgi_buf *b, double x)
 static void arg_values(FILE *f, const tgi_view *v, uint32_t i)
 {
     const tg_var vi = {i};
-    const size_t n_in = tg_n_inputs(v->t, vi);
+    const size_t n_in = tg_n_args(v->t, vi);
     char n[32];
     for (size_t k = 0; k < n_in; k++) {
         if (k == 12 && n_in > 14) { /* a long sum: the first and the last few */
             fprintf(f, ", ... (%zu values)", n_in);
             k = n_in - 2;
         }
-        fprintf(f, "%s%s", k ? ", " : "", tgi_num(n, v->t->value[tg_input_of(v->t, vi, k).id]));
+        fprintf(f, "%s%s", k ? ", " : "", tgi_num(n, v->t->value[tg_arg(v->t, vi, k).id]));
     }
 }
 

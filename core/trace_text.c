@@ -116,12 +116,12 @@ static void line_cell(FILE *f, line *l, size_t at, const char *s)
 static const char *arg_values(const tgi_view *v, uint32_t i, char *buf, size_t cap)
 {
     const tg_var vi = {i};
-    const size_t n_in = tg_n_inputs(v->t, vi);
+    const size_t n_in = tg_n_args(v->t, vi);
     char n[32];
     tgi_buf b = tgi_buf_init(buf, cap);
     for (size_t k = 0; k < n_in && !b.cut; k++) {
         tgi_buf_add(&b, k ? ", " : "");
-        tgi_buf_add(&b, tgi_num(n, v->t->value[tg_input_of(v->t, vi, k).id]));
+        tgi_buf_add(&b, tgi_num(n, v->t->value[tg_arg(v->t, vi, k).id]));
     }
     return buf;
 }
@@ -163,7 +163,7 @@ static void rules_of(const tgi_view *v, uint32_t i, tgi_buf *b)
 {
     const tg_tape *t = v->t;
     const unsigned op = tgi_code_op(t->code[i]);
-    const size_t n_in = tg_n_inputs(t, (tg_var){i});
+    const size_t n_in = tg_n_args(t, (tg_var){i});
     const int nary = op == TG_OP_SUM || op == TG_OP_DOT;
     size_t n_kinds = n_in < 3 ? n_in : 3;
     if (nary)
@@ -172,7 +172,7 @@ static void rules_of(const tgi_view *v, uint32_t i, tgi_buf *b)
         tgi_step st = {.at = i, .k = (uint32_t)s};
         if (nary && s == 1)
             st.k = (uint32_t)(n_in / 2);
-        if (!nary && tgi_is_const(t, tg_input_of(t, (tg_var){i}, s).id))
+        if (!nary && tgi_is_const(t, tg_arg(t, (tg_var){i}, s).id))
             continue; /* x^2, x*3: a constant gets no gradient, its rule is not needed */
         char name[256], rule[256];
         tgi_step_rule_name(v, &st, name, sizeof name);

@@ -16,80 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-/* What one run of the command gave. */
-typedef struct result {
-    int code;  /* exit status, or -1 if it did not exit normally (a crash) */
-    char *out; /* standard output (owned) */
-    char *err; /* standard error (owned) */
-} result;
+#include "tg_test_run.h"
 
-static char *slurp(FILE *f)
-{
-    fflush(f);
-    rewind(f);
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = malloc(cap + 1);
-    assert_non_null(buf);
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            buf = realloc(buf, (cap *= 2) + 1);
-            assert_non_null(buf);
-        }
-    }
-    buf[n] = 0;
-    return buf;
-}
-
-/* Runs $TAPEGRAD with args (NULL-terminated) and `input` on standard input. */
-static result run_cmd(const char *input, const char *const *args)
-{
-    const char *exe = getenv("TAPEGRAD");
-    assert_non_null(exe);
-    FILE *in = tmpfile(), *out = tmpfile(), *err = tmpfile();
-    assert_true(in && out && err);
-    if (input)
-        fputs(input, in);
-    fflush(in);
-    rewind(in);
-    char *argv[64];
-    size_t n = 0;
-    argv[n++] = (char *)exe;
-    for (size_t i = 0; args[i]; i++) {
-        assert_true(n < 63);
-        argv[n++] = (char *)args[i];
-    }
-    argv[n] = NULL;
-    fflush(stdout);
-    fflush(stderr);
-    const pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(fileno(in), 0);
-        dup2(fileno(out), 1);
-        dup2(fileno(err), 2);
-        execv(exe, argv);
-        _exit(127);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    fclose(in);
-    fclose(out);
-    fclose(err);
-    return r;
-}
-
-static void result_free(result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* ---- Reading the JSON object: {"value": V, "grad": {"NAME": G, ...}} ------------------- */
 
@@ -506,25 +434,11 @@ static void program_from_file_and_stdin(void **state)
     result_free(&r);
 }
 
-static char *repeat(size_t n, const char *open, const char *middle, const char *close)
-{
-    const size_t lo = strlen(open), lm = strlen(middle), lc = strlen(close);
-    char *s = malloc(n * (lo + lc) + lm + 1), *q = s;
-    assert_non_null(s);
-    for (size_t i = 0; i < n; i++, q += lo)
-        memcpy(q, open, lo);
-    memcpy(q, middle, lm);
-    q += lm;
-    for (size_t i = 0; i < n; i++, q += lc)
-        memcpy(q, close, lc);
-    *q = 0;
-    return s;
-}
 
 static void flat_chain_of_100000_terms_works(void **state)
 {
     (void)state;
-    char *prog = repeat(99999, "x+", "x", "");
+    char *prog = nest(99999, "x+", "x", "");
     result r = run_cmd(prog, ARGS("--json", "-f", "-", "x=0.5"));
     assert_int_equal(r.code, 0);
     assert_string_equal(r.out, "{\"value\": 50000, \"grad\": {\"x\": 100000}}\n");
@@ -535,14 +449,14 @@ static void flat_chain_of_100000_terms_works(void **state)
 static void nesting_is_limited_with_a_clear_error(void **state)
 {
     (void)state;
-    char *prog = repeat(100000, "(", "x", ")");
+    char *prog = nest(100000, "(", "x", ")");
     result r = run_cmd(prog, ARGS("-f", "-", "x=1"));
     assert_int_equal(r.code, 2);
     assert_non_null(strstr(r.err, "tapegrad: error: <stdin>:1:5001: expression nested deeper "
                                   "than 5000 levels"));
     result_free(&r);
     free(prog);
-    prog = repeat(1000, "(", "x", ")");
+    prog = nest(1000, "(", "x", ")");
     r = run_cmd(prog, ARGS("--json", "-f", "-", "x=1"));
     assert_int_equal(r.code, 0);
     assert_string_equal(r.out, "{\"value\": 1, \"grad\": {\"x\": 1}}\n");

@@ -199,12 +199,12 @@ static void check_expression(const tgi_view *v, uint32_t i, const char *expr, co
     if (got.id == UINT32_MAX)
         fail_msg("'%s' (node %u of '%s') does not parse back", expr, (unsigned)i, program);
     const tg_var want = {i};
-    const size_t n = tg_n_inputs(v->t, want);
+    const size_t n = tg_n_args(v->t, want);
     int same = same_double(tg_value(t, got), tg_value(v->t, want)) &&
-               tg_op_of(t, got) == tg_op_of(v->t, want) && tg_n_inputs(t, got) == n;
+               tg_op_of(t, got) == tg_op_of(v->t, want) && tg_n_args(t, got) == n;
     for (size_t k = 0; same && k < n; k++)
-        same = same_double(tg_value(t, tg_input_of(t, got, k)),
-                           tg_value(v->t, tg_input_of(v->t, want, k)));
+        same = same_double(tg_value(t, tg_arg(t, got, k)),
+                           tg_value(v->t, tg_arg(v->t, want, k)));
     if (!same)
         fail_msg("'%s' (node %u of '%s') reads back as %s = %.17g, not %s = %.17g", expr,
                  (unsigned)i, program, tg_op_name(tg_op_of(t, got)), tg_value(t, got),
@@ -221,9 +221,9 @@ static void check_rule(const tgi_view *v, const tgi_step *s, counts *c)
     tg_tape *t = tg_tape_new();
     tg_parser *p = tg_parser_new(t);
     const tg_var at = {s->at};
-    const size_t n = tg_n_inputs(v->t, at);
+    const size_t n = tg_n_args(v->t, at);
     for (size_t k = 0; k < n && k < 3; k++)
-        tg_parser_define(p, v->ph_arg[k], tg_input(t, tg_value(v->t, tg_input_of(v->t, at, k))));
+        tg_parser_define(p, v->ph_arg[k], tg_input(t, tg_value(v->t, tg_arg(v->t, at, k))));
     tg_parser_define(p, v->ph_y, tg_input(t, tg_value(v->t, at)));
     tg_var r;
     if (tg_parser_run(p, rule, strlen(rule), &r) != TG_OK) {
@@ -291,7 +291,7 @@ static void check_program(const char *program, size_t n_inputs, counts *c)
     /* expressions and expression labels read back as the node */
     char e[4096];
     for (uint32_t i = 0; i < v.n; i++) {
-        if (!v.in_cone[i] || tg_n_inputs(t, (tg_var){i}) == 0)
+        if (!v.in_cone[i] || tg_n_args(t, (tg_var){i}) == 0)
             continue;
         check_expression(&v, i, tgi_view_expr(&v, i, e, sizeof e), program);
         c->expressions++;

@@ -203,8 +203,7 @@ static void check_expression(const tgi_view *v, uint32_t i, const char *expr, co
     int same = same_double(tg_value(t, got), tg_value(v->t, want)) &&
                tg_op_of(t, got) == tg_op_of(v->t, want) && tg_n_args(t, got) == n;
     for (size_t k = 0; same && k < n; k++)
-        same = same_double(tg_value(t, tg_arg(t, got, k)),
-                           tg_value(v->t, tg_arg(v->t, want, k)));
+        same = same_double(tg_value(t, tg_arg(t, got, k)), tg_value(v->t, tg_arg(v->t, want, k)));
     if (!same)
         fail_msg("'%s' (node %u of '%s') reads back as %s = %.17g, not %s = %.17g", expr,
                  (unsigned)i, program, tg_op_name(tg_op_of(t, got)), tg_value(t, got),

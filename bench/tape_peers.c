@@ -368,7 +368,7 @@ static double nn_step(void *ctx, int k, double *grads)
         tg_tape_get_stats(t, &s);
         c->op_nodes = 0;
         for (uint32_t i = c->mark.n_nodes; i < s.n_nodes; i++) {
-            const tg_var v = tg_node(t, i);
+            const tg_var v = {i};
             const tg_op op = tg_op_of(t, v);
             c->op_nodes += op != TG_OP_INPUT && op != TG_OP_CONST; /* leaves are not op nodes */
         }

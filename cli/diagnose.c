@@ -104,7 +104,7 @@ int cli_report_nonfinite_value(const tg_tape *t, tg_var out, const unsigned char
                                const char *src, size_t len)
 {
     for (uint32_t i = 0; i <= out.id; i++) {
-        const tg_var v = tg_node(t, i);
+        const tg_var v = {i};
         if (!cone[i] || isfinite(tg_value(t, v)))
             continue;
         char where[160], ins[256];
@@ -135,12 +135,12 @@ void cli_report_nonfinite_grad(const tg_tape *t, tg_var out, const unsigned char
             if (o->inputs[k].v.id <= out.id && !isfinite(tg_grad(t, o->inputs[k].v)))
                 dep[o->inputs[k].v.id] = 1;
         for (uint32_t i = 0; i <= out.id; i++) {
-            const tg_var v = tg_node(t, i);
+            const tg_var v = {i};
             for (size_t k = 0; k < tg_n_args(t, v) && !dep[i]; k++)
                 dep[i] = dep[tg_arg(t, v, k).id];
         }
         for (uint32_t i = out.id + 1; i-- > 0;) {
-            const tg_var v = tg_node(t, i);
+            const tg_var v = {i};
             if (!cone[i] || !dep[i])
                 continue;
             const double g = tg_grad(t, v);

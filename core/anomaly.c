@@ -18,7 +18,7 @@ void tg_tape_set_anomaly(tg_tape *t, int on)
 /* Appends " at LINE:COL "TEXT"" to the message when node id has an origin. */
 static void append_origin(tg_tape *t, uint32_t id)
 {
-    const tg_var v = tgi_var(t, id);
+    tg_var v = {id};
     tg_origin o;
     if (!tg_get_origin(t, v, &o))
         return;
@@ -69,7 +69,8 @@ tg_var tgi_anomaly_append(tg_tape *t, uint64_t code, double value)
     t->code[i] = code;
     if (!isfinite(value))
         fail_value(t, i, "while recording");
-    return tgi_var(t, i);
+    tg_var v = {i};
+    return v;
 }
 
 void tgi_anomaly_origin(tg_tape *t, uint32_t id)

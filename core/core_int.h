@@ -61,37 +61,7 @@ struct tg_tape {
     uint32_t max_nodes;    /* tg_tape_set_capacity; TG_MAX_NODES by default; cap_nodes <= it */
     int anomaly;           /* tg_tape_set_anomaly: check every value and gradient */
     uint32_t anomaly_node; /* the node a TG_ERR_NONFINITE message names (core/anomaly.c) */
-    uint64_t tag64;        /* tg_var.tape of this tape's variables << 32 (tgi_tape_tag) */
 };
-
-/* A tg_var as one 64-bit word (id in the low half, tape tag in the high half), as the ABI passes
- * it in one register. */
-static inline uint64_t tgi_var_bits(tg_var v) { return (uint64_t)v.id | ((uint64_t)v.tape << 32); }
-_Static_assert(sizeof(tg_var) == sizeof(uint64_t), "tg_var is one 64-bit word");
-
-/* v is a node of t: of this tape and in range, in one compare: v ^ (t's tag << 32) is v's id
- * exactly when the tags agree, and at least 2^32 > n_nodes when they do not. So the cross-tape
- * check costs the hot path one xor per argument (about 3 instructions of ~23 in tg_add; the
- * README's Layout section has the measurements). */
-static inline int tgi_valid(const tg_tape *t, tg_var v)
-{
-    return (tgi_var_bits(v) ^ t->tag64) < (uint64_t)t->n_nodes;
-}
-
-/* Node i of t, with t's tag. */
-static inline tg_var tgi_var(const tg_tape *t, uint32_t i)
-{
-    const tg_var v = {i, (uint32_t)(t->tag64 >> 32)};
-    return v;
-}
-
-/* A tag for a new tape, from its address: distinct for tapes alive at the same time (their
- * structs do not overlap), never 0, and no global state. */
-static inline uint32_t tgi_tape_tag(const tg_tape *t)
-{
-    const uintptr_t p = (uintptr_t)t;
-    return (uint32_t)(p >> 4) | 1u;
-}
 
 /* Records the first error on the tape (later ones are dropped) and returns code. */
 TGI_FUNC tg_status tgi_fail(tg_tape *t, tg_status code, const char *fmt, ...)
@@ -116,7 +86,8 @@ static inline tg_var tgi_append(tg_tape *t, uint64_t code, double value)
     t->value[i] = value;
     t->grad[i] = 0.0;
     t->code[i] = code;
-    return tgi_var(t, i);
+    tg_var v = {i};
+    return v;
 }
 
 /* Reserves n argument slots in args[] and returns the index of the first, or UINT32_MAX. */
@@ -132,6 +103,7 @@ TGI_FUNC tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out);
 TGI_FUNC void tgi_anomaly_replay(tg_tape *t);
 TGI_FUNC void tgi_anomaly_origin(tg_tape *t, uint32_t id);
 
+static inline int tgi_valid(const tg_tape *t, tg_var v) { return v.id < t->n_nodes; }
 
 /* The backward sweeps' reached-bits (t->reached): bit i is set when node i is in the output's
  * cone although its gradient is exactly 0, so that it still propagates (core/backward.c says

@@ -88,7 +88,7 @@ tg_status tg_dot_export(const tg_tape *t, tg_var out, FILE *f)
     for (uint32_t i = 0; i < v.n; i++) {
         if (!v.in_cone[i])
             continue;
-        const tg_var vi = tgi_var(t, i);
+        const tg_var vi = {i};
         const size_t n_in = tg_n_args(t, vi);
         for (size_t k = 0; k < n_in; k++)
             fprintf(f, "  n%u -> n%u [color=\"" FORWARD_COLOR "\"];\n",

@@ -20,7 +20,7 @@ static double cone_magnitude(const tg_tape *t, tg_var out)
         return m;
     }
     for (uint32_t i = 0; i <= out.id; i++) {
-        const tg_var v = tg_node(t, i);
+        const tg_var v = {i};
         if (cone[i] && isfinite(tg_value(t, v)) && fabs(tg_value(t, v)) > m)
             m = fabs(tg_value(t, v));
     }

@@ -30,7 +30,7 @@ static tg_status record_sweep(tg_tape *t, uint32_t out, uint32_t *acc)
         if (!row->vjp)
             return tgi_fail(t, TG_ERR_ARG, "tg_grad_graph: op %s has no recorded derivative",
                             row->info.id);
-        const tg_var y = tgi_var(t, i), g = tgi_var(t, acc[i]);
+        const tg_var y = {i}, g = {acc[i]};
         const uint32_t n_in = tgi_n_args(t, i);
         for (uint32_t k = 0; k < n_in; k++) {
             const uint32_t x = tgi_arg(t, i, k); /* t->args read afresh: recording may move it */
@@ -38,7 +38,7 @@ static tg_status record_sweep(tg_tape *t, uint32_t out, uint32_t *acc)
             if (c.id == TGI_NO_FLOW_ID)
                 continue; /* where's untaken branch, a comparison's operands */
             if (tg_var_ok(c) && acc[x] != TG_INVALID_ID) {
-                const tg_var sofar = tgi_var(t, acc[x]);
+                const tg_var sofar = {acc[x]};
                 c = tg_add(t, sofar, c);
             }
             if (!tg_var_ok(c))
@@ -72,7 +72,7 @@ tg_status tg_grad_graph(tg_tape *t, tg_var out, size_t n, const tg_var *wrt, tg_
     for (size_t j = 0; s == TG_OK && j < n; j++) {
         const uint32_t w = wrt[j].id;
         if (w <= out.id && acc[w] != TG_INVALID_ID) {
-            grads_out[j] = tgi_var(t, acc[w]);
+            grads_out[j].id = acc[w];
             continue;
         }
         if (!tg_var_ok(zero) && !tg_var_ok(zero = tg_const(t, 0.0)))

@@ -68,7 +68,6 @@ tg_tape *tg_tape_new(void)
     if (t) {
         t->max_nodes = TG_MAX_NODES;
         t->anomaly_node = TG_INVALID_ID;
-        t->tag64 = (uint64_t)tgi_tape_tag(t) << 32;
     }
     return t;
 }
@@ -173,7 +172,8 @@ tg_var tgi_append_slow(tg_tape *t, uint64_t code, double value)
     t->value[i] = value;
     t->grad[i] = 0.0;
     t->code[i] = code;
-    return tgi_var(t, i);
+    tg_var v = {i};
+    return v;
 }
 
 uint32_t tgi_args_alloc(tg_tape *t, size_t n)
@@ -439,9 +439,4 @@ tg_status tg_tape_set_capacity(tg_tape *t, size_t max_nodes)
     }
     t->max_nodes = (uint32_t)max_nodes;
     return TG_OK;
-}
-
-tg_var tg_node(const tg_tape *t, size_t i)
-{
-    return t && i < t->n_nodes ? tgi_var(t, (uint32_t)i) : tg_var_invalid();
 }

@@ -21,13 +21,9 @@ extern "C" {
 /* The tape: owns every node, value, gradient and name recorded on it. Opaque. */
 typedef struct tg_tape tg_tape;
 
-/* A node on a tape. Valid until the tape is freed or rewound past it.
- *   id    the node's index on its tape (0, 1, ... in recording order)
- *   tape  the tag of the tape that recorded it: a variable of another tape (or one made up)
- *         is refused with TG_ERR_BADVAR. tg_node(t, i) gives node i of t, to walk a tape. */
+/* A node on a tape. Valid until the tape is freed or rewound past it. */
 typedef struct tg_var {
     uint32_t id;
-    uint32_t tape;
 } tg_var;
 
 #define TG_INVALID_ID UINT32_MAX
@@ -36,13 +32,10 @@ typedef struct tg_var {
 
 static inline tg_var tg_var_invalid(void)
 {
-    tg_var v = {TG_INVALID_ID, 0};
+    tg_var v = {TG_INVALID_ID};
     return v;
 }
 static inline int tg_var_ok(tg_var v) { return v.id != TG_INVALID_ID; }
-/* Node i of t (recording order: 0 is the first node), or an invalid tg_var if t is NULL or has
- * no node i: how a tool walks a tape by index. */
-TG_API tg_var tg_node(const tg_tape *t, size_t i);
 
 /* Status codes; TG_OK is 0. tg_strerror(code) gives a one-line description. */
 typedef enum tg_status {

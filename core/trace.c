@@ -200,7 +200,7 @@ tg_status tgi_view_init(tgi_view *v, const tg_tape *t, tg_var out)
     for (uint32_t i = 0; i < v->n; i++) {
         if (!v->in_cone[i])
             continue;
-        const tg_var vi = tgi_var(t, i);
+        const tg_var vi = {i};
         const char *name = tg_name(t, vi);
         tg_origin o;
         char buf[48];
@@ -227,7 +227,7 @@ tg_status tgi_view_init(tgi_view *v, const tg_tape *t, tg_var out)
     for (uint32_t i = v->n; i-- > 0;) {
         if (!v->in_cone[i])
             continue;
-        const tg_var vi = tgi_var(t, i);
+        const tg_var vi = {i};
         const size_t n_in = tg_n_args(t, vi);
         for (size_t k = 0; k < n_in; k++) {
             const uint32_t to = tg_arg(t, vi, k).id;
@@ -324,7 +324,7 @@ const char *tgi_view_expr(const tgi_view *v, uint32_t i, char *buf, size_t cap)
     const tgi_op_row *row = &tgi_ops[tgi_code_op(t->code[i])];
     cbuf b = {buf, 0, cap, 0};
     buf[0] = '\0';
-    const tg_var vi = tgi_var(t, i);
+    const tg_var vi = {i};
     const size_t n_in = tg_n_args(t, vi);
 #define IN(k) tgi_view_label(v, tg_arg(t, vi, (k)).id)
 #define IN_P(k) operand(&b, IN(k))
@@ -525,7 +525,7 @@ static void put_cell(FILE *f, const char *s, size_t width, int right)
 /* The inputs' values of node i, "100, 2". */
 static const char *input_values(const tgi_view *v, uint32_t i, char *buf, size_t cap)
 {
-    const tg_var vi = tgi_var(v->t, i);
+    const tg_var vi = {i};
     const size_t n_in = tg_n_args(v->t, vi);
     char n[32];
     cbuf b = {buf, 0, cap, 0};
@@ -541,7 +541,7 @@ static const char *input_values(const tgi_view *v, uint32_t i, char *buf, size_t
  * unnamed constant is already shown by its value wherever it is used) or when it is out. */
 static int in_table(const tgi_view *v, uint32_t i)
 {
-    return v->in_cone[i] && (!tgi_is_const(v->t, i) || tg_name(v->t, tgi_var(v->t, i)) || i == v->out);
+    return v->in_cone[i] && (!tgi_is_const(v->t, i) || tg_name(v->t, (tg_var){i}) || i == v->out);
 }
 
 /* The local rules of node i, each kind once: "d(a*b)/da = b,  d(a*b)/db = a", or for the
@@ -553,7 +553,7 @@ static void latex_rule(cbuf *b, const char *name, const char *rule_tex);
 static void rules_of(const tgi_view *v, uint32_t i, cbuf *rb, int latex)
 {
     const tg_tape *t = v->t;
-    const tg_var vi = tgi_var(t, i);
+    const tg_var vi = {i};
     const unsigned op = tgi_code_op(t->code[i]);
     const size_t n_in = tg_n_args(t, vi);
     size_t n_kinds = n_in < 2 ? n_in : 2;
@@ -943,7 +943,7 @@ static void json_trace(FILE *f, const tgi_view *v)
     for (uint32_t i = 0; i < v->n; i++) {
         if (!v->in_cone[i])
             continue;
-        const tg_var vi = tgi_var(t, i);
+        const tg_var vi = {i};
         const unsigned op = tgi_code_op(t->code[i]);
         fprintf(f, "%s\n{\"id\":%u,\"label\":", first ? "" : ",", (unsigned)i);
         first = 0;

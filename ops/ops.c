@@ -144,7 +144,8 @@ static tg_var record_slots(tg_tape *t, tg_op op, size_t n, const tg_var *args)
 /* Argument k of node y, without tg_arg's checks (y is a node being swept). */
 static inline tg_var arg_k(const tg_tape *t, tg_var y, uint32_t k)
 {
-    return tgi_var(t, tgi_arg(t, y.id, k));
+    const tg_var a = {tgi_arg(t, y.id, k)};
+    return a;
 }
 #define IN(k) arg_k(t, y, (k))
 
@@ -1315,7 +1316,8 @@ tg_var tg_arg(const tg_tape *t, tg_var v, size_t k)
 {
     if (k >= tg_n_args(t, v))
         return tg_var_invalid();
-    return tgi_var(t, tgi_arg(t, v.id, (uint32_t)k));
+    const tg_var a = {tgi_arg(t, v.id, (uint32_t)k)};
+    return a;
 }
 
 const char *tg_op_name(tg_op op)

@@ -106,7 +106,7 @@ TGI_FUNC void tgi_cone(const tg_tape *t, uint32_t out, unsigned flags, unsigned 
 #define TGI_NO_FLOW_ID (TG_INVALID_ID - 1u)
 static inline tg_var tgi_no_flow(void)
 {
-    tg_var v = {TGI_NO_FLOW_ID, 0};
+    tg_var v = {TGI_NO_FLOW_ID};
     return v;
 }
 

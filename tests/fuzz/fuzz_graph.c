@@ -60,10 +60,11 @@ static tg_var pick(reader *r, const tg_tape *t)
 {
     unsigned b = rd_u8(r);
     size_t n = tg_tape_size(t);
-    tg_var v = {(uint32_t)(n + 3), 0};
+    tg_var v = {(uint32_t)(n + 3)};
     if (b == 0xFF || n == 0)
         return v; /* not on the tape */
-    return tg_node(t, b < 0x80 ? n - 1 - (b % (n < 8 ? n : 8)) : (b % n));
+    v.id = (uint32_t)(b < 0x80 ? n - 1 - (b % (n < 8 ? n : 8)) : (b % n));
+    return v;
 }
 
 /* What a build did that limits which invariants can be compared between two builds. */
@@ -168,7 +169,7 @@ static void build(tg_tape *t, reader *r, build_info *info)
                 /* a mark taken earlier never has more argument slots than now */
                 CHECK(tg_tape_rewind(t, m2) == TG_OK);
                 CHECK(tg_tape_size(t) == m.n_nodes - back);
-                tg_var gone = {m.n_nodes - 1, 0};
+                tg_var gone = {m.n_nodes - 1};
                 CHECK(!isfinite(tg_value(t, gone)) && isnan(tg_value(t, gone)));
                 info->rewound = 1;
             }
@@ -203,7 +204,7 @@ static int all_finite(const double *x, size_t n)
 static void dump_graph(const tg_tape *t)
 {
     for (size_t i = 0; i < tg_tape_size(t); i++) {
-        tg_var v = tg_node(t, i);
+        tg_var v = {(uint32_t)i};
         fprintf(stderr, "  n%zu = %s(", i,
                 tg_op_name(tg_op_of(t, v))      ? tg_op_name(tg_op_of(t, v))
                 : tg_op_of(t, v) == TG_OP_INPUT ? "input"
@@ -224,7 +225,7 @@ static double replay_at(tg_tape *t, tg_var x, double xv, tg_var out, signed char
     tg_tape_replay(t);
     int crossed = 0;
     for (size_t i = 0; i < tg_tape_size(t); i++) {
-        const double v = tg_value(t, tg_node(t, i));
+        const double v = tg_value(t, (tg_var){(uint32_t)i});
         const signed char sg = (signed char)((v > 0) - (v < 0));
         if (record)
             sign[i] = sg;
@@ -245,8 +246,8 @@ static void check_finite_difference(tg_tape *t, tg_var x, tg_var out, double g)
     if (!isfinite(g) || fabs(g) > 1e6)
         return;
     for (size_t i = 0; i < tg_tape_size(t); i++)
-        if (fabs(tg_value(t, tg_node(t, i))) > 1e6 ||
-            fabs(tg_grad(t, tg_node(t, i))) > 1e6)
+        if (fabs(tg_value(t, (tg_var){(uint32_t)i})) > 1e6 ||
+            fabs(tg_grad(t, (tg_var){(uint32_t)i})) > 1e6)
             return; /* x +- h may vanish below the rounding of a huge intermediate value, or a
                      * huge gradient meet a value rounded to 1 (exp(1e-24) == 1 exactly): the
                      * difference then sees a flatter function than the derivative's */
@@ -298,7 +299,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (built == TG_OK && !info.rewound && !info.set_values) {
         size_t first_bad = n;
         for (size_t i = 0; i < n && first_bad == n; i++)
-            if (!isfinite(tg_value(t, tg_node(t, i))))
+            if (!isfinite(tg_value(t, (tg_var){(uint32_t)i})))
                 first_bad = i;
         tg_tape *c = tg_tape_new();
         CHECK(c != NULL);
@@ -319,30 +320,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (n > 0) {
-        tg_var out = tg_node(t, n - 1);
+        tg_var out = {(uint32_t)(n - 1)};
         /* replay reproduces the recorded values bit for bit */
         for (size_t i = 0; i < n; i++)
-            values[i] = tg_value(t, tg_node(t, i));
+            values[i] = tg_value(t, (tg_var){(uint32_t)i});
         tg_tape_replay(t);
         for (size_t i = 0; i < n; i++)
-            CHECK(same_bits(values[i], tg_value(t, tg_node(t, i))));
+            CHECK(same_bits(values[i], tg_value(t, (tg_var){(uint32_t)i})));
 
         CHECK(tg_backward(t, out) == TG_OK);
         CHECK(tg_grad(t, out) == 1.0);
         for (size_t i = 0; i < n; i++)
-            grads[i] = tg_grad(t, tg_node(t, i));
+            grads[i] = tg_grad(t, (tg_var){(uint32_t)i});
         CHECK(tg_backward(t, out) == TG_OK);
         for (size_t i = 0; i < n; i++)
-            CHECK(same_bits(grads[i], tg_grad(t, tg_node(t, i))));
+            CHECK(same_bits(grads[i], tg_grad(t, (tg_var){(uint32_t)i})));
         /* accumulate after zero_grad = backward; a second one adds the same contributions
          * to the inputs (in an order that rounds differently) and recomputes the rest */
         tg_zero_grad(t);
         CHECK(tg_backward_accumulate(t, out) == TG_OK);
         for (size_t i = 0; i < n; i++)
-            CHECK(same_bits(grads[i], tg_grad(t, tg_node(t, i))));
+            CHECK(same_bits(grads[i], tg_grad(t, (tg_var){(uint32_t)i})));
         CHECK(tg_backward_accumulate(t, out) == TG_OK);
         for (size_t i = 0; i < n; i++) {
-            tg_var v = tg_node(t, i);
+            tg_var v = {(uint32_t)i};
             if (!tg_is_input(t, v))
                 CHECK(same_bits(grads[i], tg_grad(t, v)));
             else if (isnan(grads[i]))
@@ -357,7 +358,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (all_finite(grads, n)) {
             CHECK(s == TG_OK);
             for (size_t i = 0; i < n; i++)
-                CHECK(same_bits(grads[i], tg_grad(t, tg_node(t, i))));
+                CHECK(same_bits(grads[i], tg_grad(t, (tg_var){(uint32_t)i})));
         } else {
             CHECK(s == TG_ERR_NONFINITE && tg_tape_status(t) == TG_ERR_NONFINITE);
         }

@@ -34,7 +34,7 @@ static double max_abs_value(const tg_tape *t)
 {
     double m = 0.0;
     for (size_t i = 0; i < tg_tape_size(t); i++)
-        m = fmax(m, fabs(tg_value(t, tg_node(t, i))));
+        m = fmax(m, fabs(tg_value(t, (tg_var){(uint32_t)i})));
     return m;
 }
 
@@ -121,21 +121,21 @@ static int check_consistency(tg_tape *t, gg_graph *g, tg_var *node, uint64_t see
     if (n > 4 * GG_MAX_NODES)
         return report(g, seed, "tape larger than expected"), 0;
     for (size_t i = 0; i < n; i++)
-        grad[i] = tg_grad(t, tg_node(t, i));
+        grad[i] = tg_grad(t, (tg_var){(uint32_t)i});
 
     tg_tape_set_anomaly(t, 1);
     if (tg_backward(t, out) != TG_OK)
         return report(g, seed, tg_tape_errmsg(t)), 0;
     tg_tape_set_anomaly(t, 0);
     for (size_t i = 0; i < n; i++)
-        if (!same_bits(grad[i], tg_grad(t, tg_node(t, i))))
+        if (!same_bits(grad[i], tg_grad(t, (tg_var){(uint32_t)i})))
             return report(g, seed, "anomaly mode changed a gradient"), 0;
 
     tg_zero_grad(t);
     if (tg_backward_accumulate(t, out) != TG_OK)
         return report(g, seed, tg_tape_errmsg(t)), 0;
     for (size_t i = 0; i < n; i++)
-        if (!same_bits(grad[i], tg_grad(t, tg_node(t, i))))
+        if (!same_bits(grad[i], tg_grad(t, (tg_var){(uint32_t)i})))
             return report(g, seed, "backward_accumulate after zero_grad differs from backward"), 0;
 
     /* two outputs: out and the first op node after the inputs */
@@ -163,13 +163,13 @@ static int check_consistency(tg_tape *t, gg_graph *g, tg_var *node, uint64_t see
     }
     tg_tape_replay(t);
     for (size_t i = 0; i < n; i++)
-        value[i] = tg_value(t, tg_node(t, i));
+        value[i] = tg_value(t, (tg_var){(uint32_t)i});
     tg_tape *fresh = tg_tape_new();
     tg_var fresh_node[GG_MAX_NODES];
     gg_build(fresh, &moved, fresh_node);
     int ok = tg_tape_size(fresh) == n;
     for (size_t i = 0; ok && i < n; i++) {
-        const double r = tg_value(fresh, tg_node(fresh, i));
+        const double r = tg_value(fresh, (tg_var){(uint32_t)i});
         ok = same_bits(value[i], r) || (isnan(value[i]) && isnan(r));
     }
     tg_tape_free(fresh);

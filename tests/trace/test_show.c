@@ -116,7 +116,7 @@ static void html_page_escapes_names_and_title(void **state)
                           "&#39;y&#39;&lt;/b&gt;</title>");
     free(page);
     FILE *f = tmpfile();
-    assert_int_equal(tgi_show_html(t, (tg_var){77, 0}, f, NULL), TG_ERR_BADVAR);
+    assert_int_equal(tgi_show_html(t, (tg_var){77}, f, NULL), TG_ERR_BADVAR);
     assert_int_equal(tgi_show_html(t, y, NULL, NULL), TG_ERR_ARG);
     fclose(f);
     tg_tape_free(t);
@@ -170,7 +170,7 @@ static void render_writes_svg_and_png(void **state)
     assert_int_equal(tgi_show_render(t, price, "svg", "/nonexistent/dir/g.svg", err, sizeof err),
                      TG_ERR_IO);
     assert_non_null(strstr(err, "/nonexistent/dir/g.svg"));
-    assert_int_equal(tgi_show_render(t, (tg_var){99, 0}, "svg", svg, err, sizeof err), TG_ERR_BADVAR);
+    assert_int_equal(tgi_show_render(t, (tg_var){99}, "svg", svg, err, sizeof err), TG_ERR_BADVAR);
     remove(svg);
     remove(png);
     rmdir(dir);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "show.h"
 
 /* Reads all of f into a malloc'ed buffer. NULL (errno set) on failure. */
 static char *read_all(FILE *f, size_t *len)
@@ -42,6 +43,8 @@ static char *read_all(FILE *f, size_t *len)
  * the checks and the pictures. */
 static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len, const char *label)
 {
+    /* --max-nodes counts every node, the inputs too (but never refuses the inputs themselves) */
+    tg_tape_set_capacity(t, o->max_nodes > o->n_inputs ? o->max_nodes : o->n_inputs + 1);
     for (size_t i = 0; i < o->n_inputs; i++) {
         o->inputs[i].v = tg_input(t, o->inputs[i].value);
         if (tg_parser_define(p, o->inputs[i].name, o->inputs[i].v) != TG_OK) {
@@ -55,6 +58,9 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
         cli_error("%s%s%u:%u: %s", label ? label : "", label ? ":" : "", (unsigned)pe->line,
                   (unsigned)pe->column, pe->message);
         cli_show_source(src, len, pe->line, pe->column);
+        if (tg_tape_status(t) == TG_ERR_CAPACITY)
+            fprintf(stderr, "(--max-nodes N changes the limit, %zu nodes by default)\n",
+                    (size_t)DEFAULT_MAX_NODES);
         return EXIT_USAGE;
     }
 
@@ -81,8 +87,14 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
             return EXIT_USAGE;
         }
     free(cone);
+    /* A picture too large to draw is refused before anything is printed or written. */
+    char too_large[512];
+    if (tgi_show_check(t, out, o->svg, o->png, o->html, too_large, sizeof too_large) != TG_OK) {
+        cli_error("%s", too_large);
+        return EXIT_USAGE;
+    }
 
-    int rc = cli_eval_expects(o, t);
+    int rc = cli_eval_expects(o, t, p);
     if (rc == EXIT_OK)
         rc = cli_compute_higher(o, t, out);
     if (rc != EXIT_OK)

@@ -68,6 +68,8 @@ tg_status tg_gradcheck(tg_tape *t, tg_var out, tg_var x, double expected, double
     r->step = 0.0;
     r->ok = 0;
     r->kink = 0;
+    r->at_kink = 0;
+    r->left = r->right = NAN;
     const double magnitude = cone_magnitude(t, out);
     double best_err = INFINITY; /* estimated error of r->numeric */
 
@@ -111,20 +113,22 @@ tg_status tg_gradcheck(tg_tape *t, tg_var out, tg_var x, double expected, double
     r->ok = isfinite(r->numeric) &&
             fabs(expected - r->numeric) <= tol * fmax(1.0, fabs(r->numeric)) + best_err;
 
-    /* A kink: one-sided slopes over a tiny step differ by much more than curvature explains,
-     * and expected lies between them (relu'(0) = 0 is such a subgradient). The central
-     * difference disagrees there and the check fails, as the contract says; kink tells why. */
-    if (!r->ok) {
+    /* The one-sided slopes over a tiny step tell a kink: they differ by much more than
+     * curvature explains. expected lying between them (relu'(0) = 0 is such a subgradient)
+     * sets kink when the central difference disagrees, as the contract says it must. */
+    {
         const double h = x0 != 0.0 ? fmin(1e-8 * fmax(fabs(x0), 1.0), 1e-4 * fabs(x0)) : 1e-8;
         const double f0 = eval_at(t, out, x, x0);
         const double fp = eval_at(t, out, x, x0 + h), fm = eval_at(t, out, x, x0 - h);
         const double right = (fp - f0) / ((x0 + h) - x0), left = (f0 - fm) / (x0 - (x0 - h));
+        r->left = left;
+        r->right = right;
         if (isfinite(left) && isfinite(right)) {
             const double lo = fmin(left, right), hi = fmax(left, right);
             const double allowed = tol * fmax(1.0, fmax(fabs(lo), fabs(hi))) +
                                    16.0 * DBL_EPSILON * fmax(magnitude, 1.0) / h;
-            r->kink = hi - lo > 1e-3 * fmax(1.0, fmax(fabs(lo), fabs(hi))) &&
-                      expected >= lo - allowed && expected <= hi + allowed;
+            r->at_kink = hi - lo > 1e-3 * fmax(1.0, fmax(fabs(lo), fabs(hi)));
+            r->kink = !r->ok && r->at_kink && expected >= lo - allowed && expected <= hi + allowed;
         }
     }
 

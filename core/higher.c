@@ -131,8 +131,8 @@ static tg_status with_grad_graph(tg_tape *t, tg_var out, size_t n, const tg_var 
         s = job->mode == TG_MODE_REVERSE ? hvp_reverse(t, n, wrt, g, job->v, job->result)
                                          : tg_jvp(t, n, g, n, wrt, job->v, job->result);
     else if (s == TG_OK) /* H is the Jacobian of the gradient nodes; square, so AUTO goes forward */
-        s = tg_jacobian(t, n, g, n, wrt,
-                        job->mode == TG_MODE_REVERSE ? job->mode : TG_MODE_FORWARD, job->result);
+        s = tg_jacobian(t, n, g, n, wrt, job->mode == TG_MODE_REVERSE ? job->mode : TG_MODE_FORWARD,
+                        job->result);
     free(g);
     tg_tape_rewind(t, start);
     return s;

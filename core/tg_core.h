@@ -213,6 +213,10 @@ typedef struct tg_gradcheck_result {
     int kink;        /* 1 when not ok because out is not differentiable at x (one-sided slopes
                         differ) and expected lies between them: a subgradient such as
                         relu'(0) = 0, which no central difference confirms */
+    double left;     /* (f(x) - f(x - h)) / h over a tiny h (NaN if not finite) */
+    double right;    /* (f(x + h) - f(x)) / h */
+    int at_kink;     /* 1 when left and right differ: out is not differentiable at x, whether
+                        or not expected agrees with the central difference (abs at 0) */
 } tg_gradcheck_result;
 
 /* Checks `expected` as d(out)/d(x) by central differences over replays of the tape: x (a leaf)
@@ -240,12 +244,22 @@ typedef enum tg_trace_format {
 
 /* Runs tg_backward(t, out) and writes the chain rule step by step to f: the forward table
  * (node, operation, inputs, value), then every backward step as upstream x local = contribution,
- * with the sum written out where a node feeds several others. Nodes are shown by their names
- * (tg_set_name) where they have one, else by their source text (tg_set_origin) or "n<id>";
- * constants by their value. Only the nodes out depends on appear. Numbers are printed with 6
+ * with the sum written out where a node feeds several others, then every node's gradient. Nodes
+ * are shown by their names (tg_set_name) where they have one (see tg_trace_backward_width for
+ * the rest); constants by their value. Only the nodes out depends on appear. Numbers: 6
  * significant digits (JSON also carries every number exactly). Returns what tg_backward
  * returns, TG_ERR_ARG for a NULL f or unknown format, TG_ERR_NOMEM, or TG_ERR_IO. */
 TG_API tg_status tg_trace_backward(tg_tape *t, tg_var out, FILE *f, tg_trace_format fmt);
+
+/* The same, with the text laid out for `width` columns (0: 80; below 40: 40): lines are
+ * folded, never cut, so every label and expression is shown whole. Labels are unique: a node
+ * without a name is shown by its expression when that is short ("apple*apple_num"), else by a
+ * generated name (t1, t2, ...; x1, x2, ... for inputs) that no name of the program uses; a
+ * name given to several nodes (c = c + 1) is told apart as c, c_2, c_3. Every expression is
+ * written under the language's precedence, so it reads back as what the node computes. The
+ * placeholders of the rules (L, a, b, y) are replaced by others when the program uses them. */
+TG_API tg_status tg_trace_backward_width(tg_tape *t, tg_var out, FILE *f, tg_trace_format fmt,
+                                         unsigned width);
 
 /* Writes the graph of out (the nodes out depends on) as Graphviz DOT to f, each node with its
  * value and gradient; forward edges and gradient flow drawn distinguishably. Call after a

@@ -36,6 +36,8 @@ static const char usage_text[] =
     "    --trace, --trace=markdown\n"
     "                     write the chain rule step by step: the forward table,\n"
     "                     then each backward step as upstream x local = contribution\n"
+    "    --width N        lay the text trace out for N columns (default: $COLUMNS,\n"
+    "                     else 80); lines are folded, never cut\n"
     "    --dot FILE       write the graph in Graphviz DOT (- for standard output)\n"
     "    --svg FILE, --png FILE\n"
     "                     draw the graph (when built with Graphviz's libgvc)\n"
@@ -175,6 +177,7 @@ void cli_options_free(options *o)
     free(o->inputs);
     free(o->expects);
     free(o->hess);
+    free(o->points);
 }
 
 char *cli_copy_n(const char *s, size_t n)
@@ -265,6 +268,51 @@ static int add_expect(options *o, const char *arg)
     return EXIT_OK;
 }
 
+/* Does s read as an input, NAME=VALUE? */
+static int looks_like_input(const char *s)
+{
+    const char *eq = strchr(s, '=');
+    double v;
+    if (!eq || eq == s)
+        return 0;
+    char *name = cli_copy_n(s, (size_t)(eq - s));
+    const int ok = name && tg_parse_is_name(name) && cli_parse_number(eq + 1, &v);
+    free(name);
+    return ok;
+}
+
+/* The two slips people make with inputs, told as what happened (argv[i] is about to be read
+ * as an input): the shell split "x = 3" into three arguments, or the inputs came before the
+ * program, so that the first input was taken as the PROGRAM. EXIT_OK if neither. */
+static int usual_slips(const options *o, int argc, char **argv, int i)
+{
+    const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+    double v;
+    if (!strchr(a, '=') && tg_parse_is_name(a) && next &&
+        (strcmp(next, "=") == 0 || (next[0] == '=' && cli_parse_number(next + 1, &v)))) {
+        const char *value = strcmp(next, "=") == 0 ? (i + 2 < argc ? argv[i + 2] : "") : next + 1;
+        cli_error("the input '%s %s%s%s' reached tapegrad as separate arguments (the shell splits "
+                  "at spaces): write it without spaces, %s=%s",
+                  a, next, strcmp(next, "=") == 0 ? " " : "", strcmp(next, "=") == 0 ? value : "",
+                  a, value);
+        return EXIT_USAGE;
+    }
+    const size_t n = strlen(a);
+    if (n > 1 && a[n - 1] == '=' && next && cli_parse_number(next, &v)) {
+        cli_error("the input '%s %s' reached tapegrad as two arguments (the shell splits at "
+                  "spaces): write it without spaces, %s%s",
+                  a, next, a, next);
+        return EXIT_USAGE;
+    }
+    if (o->program && !o->file && looks_like_input(o->program) && !looks_like_input(a)) {
+        cli_error("the first argument is the PROGRAM: '%s' was taken as the program, so '%s' "
+                  "had to be an input NAME=VALUE; put the program first: tapegrad '%s' %s ...",
+                  o->program, a, a, o->program);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
 /* Fills o from argv. Returns EXIT_OK, or an exit code (help and version give -1 after printing). */
 int cli_parse_args(int argc, char **argv, options *o)
 {
@@ -310,6 +358,15 @@ int cli_parse_args(int argc, char **argv, options *o)
             } else if (strcmp(a, "--trace=markdown") == 0) {
                 o->trace = 1;
                 o->trace_fmt = TG_TRACE_MARKDOWN;
+            } else if (is_option(a, "--width")) {
+                double w;
+                if (!(val = option_value(argc, argv, &i, "--width")))
+                    return cli_usage_error("%s needs a number of columns", a);
+                if (!cli_parse_number(val, &w) || w < 40 || w > 10000 || w != floor(w))
+                    return cli_usage_error("--width '%s': not a whole number of columns from 40 "
+                                           "to 10000",
+                                           val);
+                o->width = (unsigned)w;
             } else if (is_option(a, "--tol")) {
                 if (!(val = option_value(argc, argv, &i, "--tol")))
                     return cli_usage_error("%s needs a value", a);
@@ -356,6 +413,8 @@ int cli_parse_args(int argc, char **argv, options *o)
             o->program = a;
             continue;
         }
+        if ((rc = usual_slips(o, argc, argv, i)) != EXIT_OK)
+            return rc;
         if ((rc = add_input(o, a)) != EXIT_OK)
             return rc;
     }

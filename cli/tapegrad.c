@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "show.h"
 
 /* Reads all of f into a malloc'ed buffer. NULL (errno set) on failure. */
 static char *read_all(FILE *f, size_t *len)
@@ -68,7 +69,8 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
         cli_error("out of memory");
         return EXIT_USAGE;
     }
-    cli_mark_cone(t, out, cone);
+    /* what out's value depends on: not a branch a where did not take (cli spec, Errors) */
+    tg_cone(t, out, TG_CONE_TAKEN, cone);
     if (cli_report_nonfinite_value(t, out, cone, src, len)) {
         free(cone);
         return EXIT_USAGE;
@@ -85,6 +87,12 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
             return EXIT_USAGE;
         }
     free(cone);
+    /* A picture too large to draw is refused before anything is printed or written. */
+    char too_large[512];
+    if (tgi_show_check(t, out, o->svg, o->png, o->html, too_large, sizeof too_large) != TG_OK) {
+        cli_error("%s", too_large);
+        return EXIT_USAGE;
+    }
 
     int rc = cli_eval_expects(o, t, p);
     if (rc == EXIT_OK)

@@ -11,8 +11,10 @@
 
 void tg_tape_set_anomaly(tg_tape *t, int on)
 {
-    if (t)
+    if (t) {
         t->anomaly = on != 0;
+        tgi_sync_limit(t);
+    }
 }
 
 /* Appends " at LINE:COL "TEXT"" to the message when node id has an origin. */
@@ -30,21 +32,11 @@ static void append_origin(tg_tape *t, uint32_t id)
 /* Appends "; inputs: node A = x, node B = y" for node i's inputs (the first 4 of an n-ary). */
 static void append_inputs(tg_tape *t, uint32_t i)
 {
-    const uint64_t c = t->code[i];
-    const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
-    const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
     uint32_t ids[4];
-    uint32_t n = 0, n_all = 0;
-    if (row->arity == 1 || row->arity == 2) {
-        ids[n++] = a;
-        if (row->arity == 2)
-            ids[n++] = b;
-        n_all = n;
-    } else if (row->arity == TGI_NARY) {
-        n_all = b;
-        for (; n < 4 && n < b; n++)
-            ids[n] = t->args[a + n];
-    }
+    const uint32_t n_all = tgi_n_args(t, i);
+    uint32_t n = 0;
+    for (; n < 4 && n < n_all; n++)
+        ids[n] = tgi_arg(t, i, n);
     size_t len = strlen(t->errmsg);
     for (uint32_t k = 0; k < n && len < sizeof t->errmsg; k++) {
         snprintf(t->errmsg + len, sizeof t->errmsg - len, "%s node %u = %.10g",
@@ -89,7 +81,7 @@ void tgi_anomaly_origin(tg_tape *t, uint32_t id)
         append_origin(t, id);
 }
 
-void tgi_anomaly_forward(tg_tape *t)
+void tgi_anomaly_replay(tg_tape *t)
 {
     for (uint32_t i = 0; i < t->n_nodes; i++) {
         if (!(tgi_ops[tgi_code_op(t->code[i])].flags & TGI_LEAF))
@@ -110,8 +102,8 @@ static tg_status fail_grad(tg_tape *t, uint32_t i, uint32_t k, uint32_t to, doub
     tgi_fail(t, TG_ERR_NONFINITE,
              "anomaly in backward: node %u (%s) = %.10g sent gradient %.10g (upstream %.10g x "
              "local %.10g) to its input %u, node %u, which then holds %.10g",
-             (unsigned)i, tgi_ops[tgi_code_op(t->code[i])].info.id, t->value[i], g * local, g, local,
-             (unsigned)k, (unsigned)to, t->grad[to]);
+             (unsigned)i, tgi_ops[tgi_code_op(t->code[i])].info.id, t->value[i], g * local, g,
+             local, (unsigned)k, (unsigned)to, t->grad[to]);
     t->anomaly_node = i;
     append_inputs(t, i);
     append_origin(t, i);
@@ -146,8 +138,10 @@ tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out)
     uint8_t *reached = t->reached;
     tgi_mark_reached(reached, out);
     for (uint32_t i = out + 1; i-- > 0;) {
-        if (t->grad[i] == 0.0 && !tgi_is_reached(reached, i))
-            continue; /* not in the cone: the fast sweep's test */
+        if (tgi_unreached(t->grad[i]) && !tgi_is_reached(reached, i))
+            continue; /* not in the cone: the fast sweep's test, and this sweep's own bits */
+        if (t->grad[i] == 0.0) /* -0, tgi_note_zero's mark (an n-ary row's input) */
+            t->grad[i] = 0.0;
         const uint64_t c = t->code[i];
         const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
         const double g = t->grad[i];

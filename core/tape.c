@@ -14,8 +14,8 @@
  * have one get an entry, so the table stays off the recording path. */
 struct tgi_name_entry {
     uint32_t id;
-    char *name;   /* owned; NULL if none */
-    char *origin_text; /* owned; NULL if none */
+    char *name;            /* owned; NULL if none */
+    char *origin_text;     /* owned; NULL if none */
     uint32_t line, column; /* 0 if no origin */
     UT_hash_handle hh;
 };
@@ -122,6 +122,7 @@ static tg_status grow_nodes(tg_tape *t, size_t want)
         return tgi_fail(t, TG_ERR_NOMEM, "out of memory growing the tape to %zu nodes", cap);
     t->code = code;
     t->cap_nodes = (uint32_t)cap;
+    tgi_sync_limit(t);
     t->n_grows++;
     return TG_OK;
 }
@@ -186,7 +187,10 @@ uint32_t tgi_args_alloc(tg_tape *t, size_t n)
     return first;
 }
 
-size_t tg_tape_size(const tg_tape *t) { return t ? t->n_nodes : 0; }
+size_t tg_tape_size(const tg_tape *t)
+{
+    return t ? t->n_nodes : 0;
+}
 
 tg_mark tg_tape_mark(const tg_tape *t)
 {
@@ -209,6 +213,8 @@ tg_status tg_tape_rewind(tg_tape *t, tg_mark mark)
         names_clear_from(t, mark.n_nodes);
     t->n_nodes = mark.n_nodes;
     t->n_args = mark.n_args;
+    if (t->grad_dirty > mark.n_nodes) /* nodes appended later start at grad = 0 */
+        t->grad_dirty = mark.n_nodes;
     return TG_OK;
 }
 
@@ -218,7 +224,10 @@ void tg_tape_clear(tg_tape *t)
     tg_tape_rewind(t, empty);
 }
 
-tg_status tg_tape_status(const tg_tape *t) { return t ? t->status : TG_ERR_ARG; }
+tg_status tg_tape_status(const tg_tape *t)
+{
+    return t ? t->status : TG_ERR_ARG;
+}
 
 const char *tg_tape_errmsg(const tg_tape *t)
 {
@@ -243,8 +252,8 @@ void tg_tape_get_stats(const tg_tape *t, tg_tape_stats *s)
     s->n_nodes = t->n_nodes;
     s->n_args = t->n_args;
     s->bytes_used = t->n_nodes * node_bytes + t->n_args * sizeof(uint32_t);
-    s->bytes_reserved = t->cap_nodes * node_bytes + t->cap_args * sizeof(uint32_t) +
-                        t->cap_reached_bytes;
+    s->bytes_reserved =
+        t->cap_nodes * node_bytes + t->cap_args * sizeof(uint32_t) + t->cap_reached_bytes;
     s->n_grows = t->n_grows;
 }
 
@@ -300,6 +309,8 @@ tg_status tg_set_grad(tg_tape *t, tg_var v, double grad)
     if (s != TG_OK)
         return s;
     t->grad[v.id] = grad;
+    if (v.id >= t->grad_dirty)
+        t->grad_dirty = v.id + 1;
     return TG_OK;
 }
 
@@ -435,6 +446,7 @@ tg_status tg_tape_set_capacity(tg_tape *t, size_t max_nodes)
         t->grad = grad ? grad : t->grad;
         t->code = code ? code : t->code;
         t->cap_nodes = (uint32_t)max_nodes;
+        tgi_sync_limit(t);
         t->n_grows++;
     }
     t->max_nodes = (uint32_t)max_nodes;

@@ -38,8 +38,12 @@ tg_status tgi_show_html(tg_tape *t, tg_var out, FILE *f, const char *title)
 {
     if (!t || !f)
         return TG_ERR_ARG;
-    if (tg_op_of(t, out) == TG_N_OPS)
-        return TG_ERR_BADVAR;
+    tgi_show_size size;
+    tg_status measured = tgi_show_measure(t, out, &size);
+    if (measured != TG_OK)
+        return measured;
+    if (!tgi_show_fits(&size, "--html", NULL, 0))
+        return TG_ERR_LIMIT;
     char fallback[32];
     if (!title)
         title = tg_name(t, out);

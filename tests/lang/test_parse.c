@@ -2,6 +2,7 @@
  * associativity, unary minus against '^', constants, assignment, comments and newlines, the
  * function allowlist, errors with their codes and positions, nesting limits and long chains.
  * Expected values and gradients are hand-derived formulas evaluated by C's math library. */
+#define _POSIX_C_SOURCE 200809L /* tests/tg_test_run.h */
 #include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include "tg_test_run.h"
 
 #include "tapegrad.h"
 
@@ -365,7 +368,7 @@ static void nodes_carry_names_and_origins(void **state)
     const tg_var a = tg_parser_lookup(r.p, "a");
     assert_true(tg_get_origin(r.t, a, &o));
     assert_string_equal(o.text, "log(x) + 1");
-    const tg_var lg = tg_input_of(r.t, a, 0);
+    const tg_var lg = tg_arg(r.t, a, 0);
     assert_true(tg_get_origin(r.t, lg, &o));
     assert_int_equal(o.line, 1);
     assert_int_equal(o.column, 5);
@@ -433,21 +436,6 @@ static void names_and_functions_are_classified(void **state)
     assert_int_equal(n_named, sizeof functions / sizeof *functions);
 }
 
-/* Builds `n` copies of `open`, then `middle`, then n copies of `close`. */
-static char *nest(size_t n, const char *open, const char *middle, const char *close)
-{
-    const size_t lo = strlen(open), lm = strlen(middle), lc = strlen(close);
-    char *s = malloc(n * (lo + lc) + lm + 1), *q = s;
-    assert_non_null(s);
-    for (size_t i = 0; i < n; i++, q += lo)
-        memcpy(q, open, lo);
-    memcpy(q, middle, lm);
-    q += lm;
-    for (size_t i = 0; i < n; i++, q += lc)
-        memcpy(q, close, lc);
-    *q = 0;
-    return s;
-}
 
 static void nesting_to_1000_levels_works_and_beyond_the_limit_is_an_error(void **state)
 {

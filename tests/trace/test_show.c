@@ -13,25 +13,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tg_test_run.h"
+
 #include "show.h"
 
-static char *slurp(FILE *f)
-{
-    rewind(f);
-    size_t cap = 1 << 16, len = 0;
-    char *s = malloc(cap);
-    assert_non_null(s);
-    for (size_t got; (got = fread(s + len, 1, cap - len - 1, f)) > 0;) {
-        len += got;
-        if (len + 1 == cap) {
-            cap *= 2;
-            s = realloc(s, cap);
-            assert_non_null(s);
-        }
-    }
-    s[len] = '\0';
-    return s;
-}
 
 static size_t count(const char *text, const char *needle)
 {
@@ -103,6 +88,11 @@ static void html_page_carries_steps_and_seed_gradients(void **state)
     for (size_t i = 0; i < sizeof grads / sizeof grads[0]; i++)
         assert_contains(page, grads[i]);
     assert_int_equal(count(page, "{\"at\":"), 8); /* two inputs for each of four operations */
+    /* the graph view (graph.js, graph.css) is embedded whole, with its interface */
+    assert_contains(page, "window.tapegradGraph = { render: render };");
+    assert_contains(page, ".tg-graph .node rect");
+    assert_contains(page, "window.tapegradGraph.render(data, document.getElementById(\"graphwrap\")");
+    assert_null(strstr(page, "@GRAPH_"));
     /* self-contained: no scripts, styles, images or fonts fetched from anywhere */
     assert_int_equal(count(page, "src="), 0);
     assert_int_equal(count(page, "<link"), 0);
@@ -123,7 +113,7 @@ static void html_page_escapes_names_and_title(void **state)
     tg_set_name(t, x, "</script><script>alert(1)</script>\"'&\n");
     tg_var y = tg_mul(t, x, x);
     char *page = html_of(t, y, "<b>\"x\" & 'y'</b>");
-    assert_int_equal(count(page, "</script>"), 2); /* the page's own two scripts */
+    assert_int_equal(count(page, "</script>"), 3); /* data, the graph view, the stepper */
     assert_null(strstr(page, "<script>alert"));
     assert_contains(page, "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)");
     assert_contains(page, "\\\"'\\u0026\\u000a");
@@ -192,12 +182,85 @@ static void render_writes_svg_and_png(void **state)
     tg_tape_free(t);
 }
 
+/* y = x*x, then y = y*x n - 2 more times: n nodes; product k (k >= 2) sits in column k and
+ * reads x from column 0, an edge over k - 1 columns between: sum_{k=2}^{n-1} (k - 1) =
+ * (n - 1)(n - 2)/2 virtual nodes, the quadratic growth that made the layout hang. */
+static tg_var build_products(tg_tape *t, size_t n)
+{
+    tg_var x = tg_input(t, 1.0001), y = tg_mul(t, x, x);
+    for (size_t i = 2; i < n; i++)
+        y = tg_mul(t, y, x);
+    return y;
+}
+
+static void measure_counts_nodes_and_virtual_nodes(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {3, 10, 300, 301};
+    for (int i = 0; i < 4; i++) {
+        tg_tape *t = tg_tape_new();
+        const size_t n = sizes[i];
+        tg_var y = build_products(t, n);
+        tg_input(t, 5); /* not in the cone */
+        tgi_show_size size;
+        assert_int_equal(tgi_show_measure(t, y, &size), TG_OK);
+        assert_int_equal(size.n_nodes, n);
+        assert_int_equal(size.n_edges, 2 * (n - 1));
+        assert_int_equal(size.n_virtual, (n - 1) * (n - 2) / 2);
+        char err[400] = "";
+        /* up to 300 nodes always; 301 nodes with 44,850 virtual ones: still small enough */
+        assert_true(tgi_show_fits(&size, "--svg", err, sizeof err));
+        tg_tape_free(t);
+    }
+    tg_tape *t = tg_tape_new();
+    tgi_show_size size;
+    assert_int_equal(tgi_show_measure(t, (tg_var){0}, &size), TG_ERR_BADVAR);
+    assert_int_equal(tgi_show_measure(NULL, (tg_var){0}, &size), TG_ERR_ARG);
+    tg_var x = tg_input(t, 2);
+    assert_int_equal(tgi_show_measure(t, x, &size), TG_OK);
+    assert_int_equal(size.n_nodes, 1);
+    assert_int_equal(size.n_virtual, 0);
+    tg_tape_free(t);
+}
+
+/* 400 chained products: 400 nodes, 79,401 virtual: refused by every picture, with the reason
+ * and what to do instead, and nothing written. */
+static void too_large_graphs_are_refused_with_what_to_do(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_var y = build_products(t, 400);
+    assert_int_equal(tg_backward(t, y), TG_OK);
+    char err[600] = "";
+    assert_int_equal(tgi_show_check(t, y, NULL, NULL, "page.html", err, sizeof err), TG_ERR_LIMIT);
+    assert_non_null(strstr(err, "--html: the graph is too large to draw: 400 nodes"));
+    assert_non_null(strstr(err, "--dot FILE"));
+    assert_int_equal(tgi_show_check(t, y, NULL, NULL, NULL, err, sizeof err), TG_OK);
+    FILE *f = tmpfile();
+    assert_int_equal(tgi_show_html(t, y, f, NULL), TG_ERR_LIMIT);
+    assert_int_equal(ftell(f), 0);
+    fclose(f);
+    if (tgi_show_can_render()) {
+        char path[] = "/tmp/tapegrad-big-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        close(fd);
+        remove(path);
+        assert_int_equal(tgi_show_render(t, y, "svg", path, err, sizeof err), TG_ERR_LIMIT);
+        assert_non_null(strstr(err, "too large to draw"));
+        assert_int_equal(access(path, F_OK), -1);
+    }
+    tg_tape_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(html_page_carries_steps_and_seed_gradients),
         cmocka_unit_test(html_page_escapes_names_and_title),
         cmocka_unit_test(render_writes_svg_and_png),
+        cmocka_unit_test(measure_counts_nodes_and_virtual_nodes),
+        cmocka_unit_test(too_large_graphs_are_refused_with_what_to_do),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,7 +17,8 @@
      view.fit()         the whole graph in the view (at most 1.25x)
      view.actualSize()  1:1 (text at its CSS size) around the current step
      view.zoomBy(f)     zoom by factor f around the centre of the view
-     view.destroy()     remove the drawing and its listeners
+     view.destroy()     remove the drawing and its listeners (do so before rendering another
+                        graph into the same container)
    Mouse: the wheel zooms around the pointer, dragging pans. The first view is drawn as fit
    when the whole graph is readable that way (scale >= 0.8), else 1:1 with the output near the
    right edge.

@@ -4,7 +4,8 @@
 // step's two nodes are inside the visible graph view and drawn with text of at least 12 px, that
 // the page itself does not scroll while the step log scrolls in its own panel to the current
 // line, that Fit shows the whole graph and 1:1 shows text at its size, and that no node boxes
-// overlap; saves screenshots (start, a middle step, fit) next to SHOT_PREFIX. Run by
+// overlap, and that the graph view works on its own in another container (tapegradGraph.render,
+// as the playground uses it); saves screenshots (start, a middle step, fit) next to SHOT_PREFIX. Run by
 // .ci/steps/60-html-browser.sh:
 //   NODE_PATH=DIR/node_modules node html_sizes.js SHOT_PREFIX CHROMIUM PAGE.html...
 // Prints "html-sizes: ok ..." and exits 0, or prints what is wrong and exits 1.
@@ -119,6 +120,24 @@ async function checkPage(browser, file, problems) {
     await page.click('#one');
     const scale = await page.evaluate(() => window.tapegradPage.view.scale());
     if (scale !== 1) problems.push(`${name}: 1:1 gives scale ${scale}`);
+    // The graph view on its own, as another page (the playground) uses it: a second view of
+    // the same data in a new container steps independently and goes away on destroy().
+    const embedded = await page.evaluate(() => {
+        const box = document.createElement('div');
+        box.style.cssText = 'position:fixed;left:0;top:0;width:600px;height:400px';
+        document.body.appendChild(box);
+        const data = JSON.parse(document.getElementById('tapegrad-data').textContent);
+        const v = window.tapegradGraph.render(data, box);
+        const k = v.step(2), marked = box.querySelectorAll('g.node.at, g.node.to').length;
+        const over = v.step(v.nSteps + 5);
+        v.destroy();
+        const left = box.querySelectorAll('svg').length;
+        box.remove();
+        return { k, marked, over, n: v.nSteps, left };
+    });
+    if (embedded.k !== Math.min(2, info.steps) || (info.steps > 0 && embedded.marked < 1) ||
+        embedded.over !== info.steps || embedded.left !== 0)
+        problems.push(`${name}: the graph view on its own: ${JSON.stringify(embedded)}`);
     await page.close();
     return `${name} (${info.nodes} nodes, ${info.steps} steps)`;
 }

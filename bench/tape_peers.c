@@ -321,7 +321,7 @@ static void *nn_make(void)
     tg_rng_init(&data_rng, 42);
     tg_rng_init(&init_rng, 1337);
     c->t = tg_tape_new();
-    c->d = tg_data_moons(MOONS_N, 0.1, &data_rng);
+    c->d = tg_dataset_moons(MOONS_N, 0.1, &data_rng);
     c->m = c->t ? tg_mlp_new(c->t, 2, 3, sizes, acts, TG_INIT_UNIFORM, &init_rng) : NULL;
     if (!c->d || !c->m || tg_mlp_n_params(c->m) != MLP_N_PARAMS) {
         nn_destroy(c);

@@ -36,6 +36,8 @@ static const char usage_text[] =
     "    --trace, --trace=markdown\n"
     "                     write the chain rule step by step: the forward table,\n"
     "                     then each backward step as upstream x local = contribution\n"
+    "    --width N        lay the text trace out for N columns (default: $COLUMNS,\n"
+    "                     else 80); lines are folded, never cut\n"
     "    --dot FILE       write the graph in Graphviz DOT (- for standard output)\n"
     "    --svg FILE, --png FILE\n"
     "                     draw the graph (when built with Graphviz's libgvc)\n"
@@ -43,7 +45,9 @@ static const char usage_text[] =
     "    --check          compare every gradient with a central finite difference\n"
     "    --expect NAME=FORMULA\n"
     "                     compare FORMULA, a hand-derived d(value)/d(NAME) written\n"
-    "                     over the inputs, with the engine's gradient and a finite\n"
+    "                     in the language over the inputs, the names the program\n"
+    "                     assigns (as they are at its end) and the functions it\n"
+    "                     defines, with the engine's gradient and a finite\n"
     "                     difference (repeatable)\n"
     "    --tol TOL        tolerance of --check and --expect (default 1e-6): G and\n"
     "                     N agree when |G - N| <= TOL * max(1, |N|)\n"
@@ -51,32 +55,49 @@ static const char usage_text[] =
     "                     the inputs (JSON: \"hessian\": [[...], ...])\n"
     "    --jvp NAME=V,... also print the directional derivative along V (inputs\n"
     "                     not named move by 0) (JSON: \"jvp\": D)\n"
+    "    --max-nodes N    the most nodes a program may record (default 10000000):\n"
+    "                     past it the program is an error, before it fills memory\n"
     "    -h, --help       show this text\n"
     "    --version        show the version\n"
     "    --               end of options (for a PROGRAM that starts with '-')\n"
     "\n"
-    "LANGUAGE\n"
-    "    Statements `name = expr` or `expr`, separated by ';' or newlines; '#'\n"
-    "    starts a comment; the last statement is the output. A name may be\n"
-    "    assigned again; inputs may not be assigned.\n"
-    "    Precedence, lowest first: + - (left), * / (left), unary - +,\n"
-    "    ^ (right-associative; ** is the same). So -x^2 is -(x^2).\n"
-    "    Functions: exp log sqrt sin cos tan tanh sigmoid relu abs, pow(a, b).\n"
-    "    Numbers: 1 2.5 .5 5. 1e-3 6.02E23 (constants: no gradient).\n"
-    "    Names: [A-Za-z_][A-Za-z0-9_]*, case-sensitive; function names are\n"
-    "    reserved. Nesting (parentheses, signs, ^ chains, calls) is limited to\n"
-    "    5000 levels.\n"
+    "LANGUAGE (version 2 of the contract)\n"
+    "    Statements `name = expr`, `expr` or a definition `f(a, b) = expr`,\n"
+    "    separated by ';' or newlines; '#' starts a comment (any UTF-8 there);\n"
+    "    the last statement that is not a definition is the output. A name may\n"
+    "    be assigned again; inputs may not be assigned.\n"
+    "    Precedence, lowest first: comparisons < <= > >= == != (not associative:\n"
+    "    a < b < c is an error), + - (left), * / (left), unary - +, ^ (right-\n"
+    "    associative; ** is the same). So -x^2 is -(x^2), a + 1 < b*2 is\n"
+    "    (a + 1) < (b*2). A comparison is 1 or 0 and passes no gradient.\n"
+    "    Functions: exp log sqrt sin cos tan tanh sigmoid relu abs asin acos atan\n"
+    "    sinh cosh asinh acosh atanh log1p expm1 log2 log10 erf erfc softplus;\n"
+    "    pow(a, b) atan2(y, x) hypot(a, b) min(a, b) max(a, b); where(c, a, b):\n"
+    "    a where c is not 0, else b, the gradient only into the branch taken (a\n"
+    "    value only the other branch computes is no error). Kinks as PyTorch:\n"
+    "    relu'(0) = abs'(0) = 0; min and max send half to each side at a tie;\n"
+    "    hypot(0, 0) has derivative 0.\n"
+    "    Definitions: f(p1, ..., pk) = expr makes f callable with k arguments in\n"
+    "    later statements; a call records the body's operations (inlined). A\n"
+    "    body reads only its parameters, numbers, pi and functions defined\n"
+    "    before it (so no recursion).\n"
+    "    Numbers: 1 2.5 .5 5. 1e-3 6.02E23 and pi (constants: no gradient).\n"
+    "    Names: [A-Za-z_][A-Za-z0-9_]* (ASCII), case-sensitive; function names,\n"
+    "    pi and where are reserved. Nesting (parentheses, signs, ^ chains,\n"
+    "    calls, calls inside bodies) is limited to 5000 levels.\n"
     "\n"
     "EXIT STATUS\n"
     "    0 success; 1 --check or --expect found a mismatch; 2 bad usage, a syntax\n"
-    "    or name error, a bad input, an unreadable file, or a value or gradient\n"
-    "    that is not finite.\n"
+    "    or name error, a bad input, an unreadable file, more than --max-nodes\n"
+    "    nodes, or a value or gradient that is not finite (a value computed only\n"
+    "    in the branch a where did not take does not count).\n"
     "\n"
     "EXAMPLES\n"
     "    tapegrad 'price = (apple*apple_num + orange*orange_num)*tax' \\\n"
     "             apple=100 apple_num=2 orange=150 orange_num=3 tax=1.1\n"
-    "    tapegrad 'sigmoid(w*x+b)' w=0.5 x=2 b=0.1 \\\n"
-    "             --expect 'w=sigmoid(w*x+b)*(1-sigmoid(w*x+b))*x'\n"
+    "    tapegrad 'yhat = sigmoid(w*x + b); L = (y - yhat)^2/2' \\\n"
+    "             w=0.5 x=2 b=0.1 y=1 --expect 'w=-(y - yhat)*yhat*(1 - yhat)*x'\n"
+    "    tapegrad 'sq(a) = a*a; where(x > 0, sqrt(x), sq(x))' x=0\n"
     "    tapegrad --json -- '-x^2' x=3\n";
 
 /* ---- Errors ------------------------------------------------------------------------------ */
@@ -156,6 +177,7 @@ void cli_options_free(options *o)
     free(o->inputs);
     free(o->expects);
     free(o->hess);
+    free(o->points);
 }
 
 char *cli_copy_n(const char *s, size_t n)
@@ -199,8 +221,9 @@ static int add_input(options *o, const char *arg)
     int rc = EXIT_OK;
     if (!tg_parse_is_name(in.name))
         rc = cli_usage_error("input '%s': the name is not valid ([A-Za-z_][A-Za-z0-9_]*)", arg);
-    else if (tg_parse_is_function(in.name))
-        rc = cli_usage_error("input '%s': the name is a function's name, which is reserved", arg);
+    else if (tg_parse_is_reserved(in.name))
+        rc = cli_usage_error("input '%s': the name is reserved (a function's name, pi or where)",
+                             arg);
     else if (!cli_parse_number(eq + 1, &in.value))
         rc = cli_usage_error("input '%s': the value is not a finite decimal number", arg);
     for (size_t i = 0; rc == EXIT_OK && i < o->n_inputs; i++)
@@ -245,11 +268,57 @@ static int add_expect(options *o, const char *arg)
     return EXIT_OK;
 }
 
+/* Does s read as an input, NAME=VALUE? */
+static int looks_like_input(const char *s)
+{
+    const char *eq = strchr(s, '=');
+    double v;
+    if (!eq || eq == s)
+        return 0;
+    char *name = cli_copy_n(s, (size_t)(eq - s));
+    const int ok = name && tg_parse_is_name(name) && cli_parse_number(eq + 1, &v);
+    free(name);
+    return ok;
+}
+
+/* The two slips people make with inputs, told as what happened (argv[i] is about to be read
+ * as an input): the shell split "x = 3" into three arguments, or the inputs came before the
+ * program, so that the first input was taken as the PROGRAM. EXIT_OK if neither. */
+static int usual_slips(const options *o, int argc, char **argv, int i)
+{
+    const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+    double v;
+    if (!strchr(a, '=') && tg_parse_is_name(a) && next &&
+        (strcmp(next, "=") == 0 || (next[0] == '=' && cli_parse_number(next + 1, &v)))) {
+        const char *value = strcmp(next, "=") == 0 ? (i + 2 < argc ? argv[i + 2] : "") : next + 1;
+        cli_error("the input '%s %s%s%s' reached tapegrad as separate arguments (the shell splits "
+                  "at spaces): write it without spaces, %s=%s",
+                  a, next, strcmp(next, "=") == 0 ? " " : "", strcmp(next, "=") == 0 ? value : "",
+                  a, value);
+        return EXIT_USAGE;
+    }
+    const size_t n = strlen(a);
+    if (n > 1 && a[n - 1] == '=' && next && cli_parse_number(next, &v)) {
+        cli_error("the input '%s %s' reached tapegrad as two arguments (the shell splits at "
+                  "spaces): write it without spaces, %s%s",
+                  a, next, a, next);
+        return EXIT_USAGE;
+    }
+    if (o->program && !o->file && looks_like_input(o->program) && !looks_like_input(a)) {
+        cli_error("the first argument is the PROGRAM: '%s' was taken as the program, so '%s' "
+                  "had to be an input NAME=VALUE; put the program first: tapegrad '%s' %s ...",
+                  o->program, a, a, o->program);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
 /* Fills o from argv. Returns EXIT_OK, or an exit code (help and version give -1 after printing). */
 int cli_parse_args(int argc, char **argv, options *o)
 {
     int rc, after_dashes = 0;
     o->tol = DEFAULT_TOL;
+    o->max_nodes = DEFAULT_MAX_NODES;
     o->trace_fmt = TG_TRACE_TEXT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -267,6 +336,14 @@ int cli_parse_args(int argc, char **argv, options *o)
                 o->json = 1;
             } else if (strcmp(a, "--check") == 0) {
                 o->check = 1;
+            } else if (is_option(a, "--max-nodes")) {
+                double n;
+                if (!(val = option_value(argc, argv, &i, "--max-nodes")))
+                    return cli_usage_error("%s needs a number of nodes", a);
+                if (!cli_parse_number(val, &n) || n < 1 || n > TG_MAX_NODES || n != floor(n))
+                    return cli_usage_error(
+                        "--max-nodes '%s': not a whole number from 1 to 536870911", val);
+                o->max_nodes = (size_t)n;
             } else if (strcmp(a, "--hessian") == 0) {
                 o->hessian = 1;
             } else if (is_option(a, "--jvp")) {
@@ -281,6 +358,15 @@ int cli_parse_args(int argc, char **argv, options *o)
             } else if (strcmp(a, "--trace=markdown") == 0) {
                 o->trace = 1;
                 o->trace_fmt = TG_TRACE_MARKDOWN;
+            } else if (is_option(a, "--width")) {
+                double w;
+                if (!(val = option_value(argc, argv, &i, "--width")))
+                    return cli_usage_error("%s needs a number of columns", a);
+                if (!cli_parse_number(val, &w) || w < 40 || w > 10000 || w != floor(w))
+                    return cli_usage_error("--width '%s': not a whole number of columns from 40 "
+                                           "to 10000",
+                                           val);
+                o->width = (unsigned)w;
             } else if (is_option(a, "--tol")) {
                 if (!(val = option_value(argc, argv, &i, "--tol")))
                     return cli_usage_error("%s needs a value", a);
@@ -327,6 +413,8 @@ int cli_parse_args(int argc, char **argv, options *o)
             o->program = a;
             continue;
         }
+        if ((rc = usual_slips(o, argc, argv, i)) != EXIT_OK)
+            return rc;
         if ((rc = add_input(o, a)) != EXIT_OK)
             return rc;
     }

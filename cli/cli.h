@@ -15,6 +15,7 @@
 enum { EXIT_OK = 0, EXIT_MISMATCH = 1, EXIT_USAGE = 2 };
 
 #define DEFAULT_TOL 1e-6
+#define DEFAULT_MAX_NODES 10000000 /* the contract's bound on what a program records */
 
 typedef struct input_arg {
     const char *arg; /* NAME=VALUE as given */
@@ -23,14 +24,31 @@ typedef struct input_arg {
     tg_var v;
 } input_arg;
 
+/* --expect checks at the given point and at CLI_N_POINTS - 1 nearby seeded ones. */
+#define CLI_N_POINTS 4
+
+enum { SKIP_NONE = 0, SKIP_NONFINITE, SKIP_KINK };
+
+/* One point an --expect formula is checked at. */
+typedef struct expect_point {
+    double engine, formula;
+    tg_gradcheck_result fd; /* the finite difference there (fd.expected: the formula) */
+    int checked;            /* 0: skipped (see skipped) */
+    int skipped;            /* SKIP_NONFINITE: the program is not finite there; SKIP_KINK: a
+                               kink lies between it and the given point */
+    int ok;                 /* |formula - engine| <= tol * max(1, |engine|) */
+} expect_point;
+
 typedef struct expect_arg {
     const char *arg; /* NAME=FORMULA as given */
     char *name;      /* owned */
     const char *formula;
-    size_t index; /* which input */
-    double value, numeric;
+    size_t index;          /* which input */
+    tg_var node;           /* the formula's node on the tape */
+    double value, numeric; /* at the given point: the formula, the finite difference */
     tg_gradcheck_result check;
-    int ok;
+    int ok; /* the formula agrees with the engine at every point checked */
+    expect_point pt[CLI_N_POINTS];
 } expect_arg;
 
 typedef struct options {
@@ -43,9 +61,12 @@ typedef struct options {
     size_t n_inputs;
     expect_arg *expects;
     size_t n_expects;
+    size_t max_nodes;    /* --max-nodes: the most nodes a program may record */
+    unsigned width;      /* --width: columns of the text trace, 0 for $COLUMNS or 80 */
     int hessian;         /* --hessian */
     const char *jvp_arg; /* --jvp NAME=V,... */
     double *hess;        /* n_inputs^2, row-major, owned (cli_compute_higher) */
+    double *points;      /* --expect's points: CLI_N_POINTS x n_inputs values, owned */
     double jvp;
 } options;
 
@@ -73,8 +94,6 @@ void cli_options_free(options *o);
 
 /* Shows source line `line` of src with a caret under column col (both 1-based). */
 void cli_show_source(const char *src, size_t len, uint32_t line, uint32_t col);
-/* Marks in cone[] every node out depends on (out included). */
-void cli_mark_cone(const tg_tape *t, tg_var out, unsigned char *cone);
 /* Reports the first operation in out's cone whose value is not finite: 1, or 0 if none. */
 int cli_report_nonfinite_value(const tg_tape *t, tg_var out, const unsigned char *cone,
                                const char *src, size_t len);
@@ -99,8 +118,9 @@ void cli_print_json(const options *o, const tg_tape *t, tg_var out, const tg_gra
 
 /* ---- checks.c: --check and --expect ---------------------------------------------------------- */
 
-/* Records each --expect formula on the tape and reads its value. EXIT_OK or EXIT_USAGE. */
-int cli_eval_expects(options *o, tg_tape *t);
+/* Records each --expect formula on the tape and reads its value; a formula reads what the
+ * program (run by `program`) assigns and defines. EXIT_OK or EXIT_USAGE. */
+int cli_eval_expects(options *o, tg_tape *t, const tg_parser *program);
 /* Runs --check (into res[], one per input) and compares every --expect; 1 if all agree. */
 int cli_run_checks(options *o, tg_tape *t, tg_var out, tg_gradcheck_result *res);
 void cli_print_check(FILE *f, const options *o, const tg_gradcheck_result *res);

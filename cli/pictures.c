@@ -24,11 +24,22 @@ int cli_check_available(const options *o)
     return EXIT_OK;
 }
 
+/* The trace's width: --width, else the terminal's ($COLUMNS, as shells set it), else 80. */
+static unsigned trace_width(const options *o)
+{
+    if (o->width)
+        return o->width;
+    const char *env = getenv("COLUMNS");
+    char *end;
+    const long w = env ? strtol(env, &end, 10) : 0;
+    return env && *env && !*end && w >= 40 && w <= 10000 ? (unsigned)w : 80;
+}
+
 int cli_write_pictures(const options *o, tg_tape *t, tg_var out)
 {
     if (o->trace) {
         putchar('\n');
-        if (tg_trace_backward(t, out, stdout, o->trace_fmt) != TG_OK) {
+        if (tg_trace_backward_width(t, out, stdout, o->trace_fmt, trace_width(o)) != TG_OK) {
             cli_error("--trace failed: %s", tg_tape_errmsg(t));
             return EXIT_USAGE;
         }

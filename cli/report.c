@@ -120,6 +120,9 @@ void cli_print_json(const options *o, const tg_tape *t, tg_var out, const tg_gra
     }
     printf("}");
     if (o->check) {
+        check_ok = 1; /* the check's own verdict, whatever --expect says */
+        for (size_t i = 0; i < o->n_inputs; i++)
+            check_ok &= res[i].ok;
         printf(", \"check\": {\"ok\": %s, \"tol\": ", check_ok ? "true" : "false");
         cli_json_number(stdout, o->tol);
         printf(", \"inputs\": [");
@@ -132,7 +135,15 @@ void cli_print_json(const options *o, const tg_tape *t, tg_var out, const tg_gra
             cli_json_number(stdout, res[i].abs_err);
             printf(", \"rel_err\": ");
             cli_json_number(stdout, res[i].rel_err);
-            printf(", \"ok\": %s}", res[i].ok ? "true" : "false");
+            printf(", \"ok\": %s", res[i].ok ? "true" : "false");
+            if (res[i].at_kink) { /* the one-sided differences there */
+                printf(", \"kink\": {\"left\": ");
+                cli_json_number(stdout, res[i].left);
+                printf(", \"right\": ");
+                cli_json_number(stdout, res[i].right);
+                printf("}");
+            }
+            printf("}");
         }
         printf("]}");
     }
@@ -148,7 +159,25 @@ void cli_print_json(const options *o, const tg_tape *t, tg_var out, const tg_gra
             cli_json_number(stdout, e->value);
             printf(", \"finite_diff\": ");
             cli_json_number(stdout, e->numeric);
-            printf(", \"ok\": %s}", e->ok ? "true" : "false");
+            printf(", \"ok\": %s, \"points\": [", e->ok ? "true" : "false");
+            for (int p = 0; p < CLI_N_POINTS; p++) {
+                const expect_point *q = &e->pt[p];
+                printf("%s{\"at\": {\"%s\": ", p ? ", " : "", o->inputs[e->index].name);
+                cli_json_number(stdout, o->points ? o->points[(size_t)p * o->n_inputs + e->index]
+                                                  : o->inputs[e->index].value);
+                if (!q->checked) {
+                    printf("}, \"skipped\": true}");
+                    continue;
+                }
+                printf("}, \"engine\": ");
+                cli_json_number(stdout, q->engine);
+                printf(", \"formula_value\": ");
+                cli_json_number(stdout, q->formula);
+                printf(", \"finite_diff\": ");
+                cli_json_number(stdout, q->fd.numeric);
+                printf(", \"ok\": %s}", q->ok ? "true" : "false");
+            }
+            printf("]}");
         }
         printf("]");
     }
@@ -160,6 +189,10 @@ void cli_print_text(FILE *f, const options *o, const tg_tape *t, tg_var out,
                     const tg_gradcheck_result *res, int all_ok)
 {
     char b[40];
+    /* Before a Markdown trace the report is a code block, not a run-on paragraph. */
+    const int markdown = o->trace && o->trace_fmt == TG_TRACE_MARKDOWN;
+    if (markdown)
+        fputs("```text\n", f);
     fprintf(f, "value = %s\n", cli_fmt_text(tg_value(t, out), b, sizeof b));
     for (size_t i = 0; i < o->n_inputs; i++)
         fprintf(f, "d/d%s = %s\n", o->inputs[i].name,
@@ -170,4 +203,6 @@ void cli_print_text(FILE *f, const options *o, const tg_tape *t, tg_var out,
     cli_print_expects(f, o);
     if (!all_ok)
         fprintf(f, "\nMISMATCH: see the lines marked above (tol %g)\n", o->tol);
+    if (markdown)
+        fputs("```\n", f);
 }

@@ -43,6 +43,8 @@ static char *read_all(FILE *f, size_t *len)
  * the checks and the pictures. */
 static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len, const char *label)
 {
+    /* --max-nodes counts every node, the inputs too (but never refuses the inputs themselves) */
+    tg_tape_set_capacity(t, o->max_nodes > o->n_inputs ? o->max_nodes : o->n_inputs + 1);
     for (size_t i = 0; i < o->n_inputs; i++) {
         o->inputs[i].v = tg_input(t, o->inputs[i].value);
         if (tg_parser_define(p, o->inputs[i].name, o->inputs[i].v) != TG_OK) {
@@ -56,6 +58,9 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
         cli_error("%s%s%u:%u: %s", label ? label : "", label ? ":" : "", (unsigned)pe->line,
                   (unsigned)pe->column, pe->message);
         cli_show_source(src, len, pe->line, pe->column);
+        if (tg_tape_status(t) == TG_ERR_CAPACITY)
+            fprintf(stderr, "(--max-nodes N changes the limit, %zu nodes by default)\n",
+                    (size_t)DEFAULT_MAX_NODES);
         return EXIT_USAGE;
     }
 
@@ -64,7 +69,8 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
         cli_error("out of memory");
         return EXIT_USAGE;
     }
-    cli_mark_cone(t, out, cone);
+    /* what out's value depends on: not a branch a where did not take (cli spec, Errors) */
+    tg_cone(t, out, TG_CONE_TAKEN, cone);
     if (cli_report_nonfinite_value(t, out, cone, src, len)) {
         free(cone);
         return EXIT_USAGE;
@@ -88,7 +94,7 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
         return EXIT_USAGE;
     }
 
-    int rc = cli_eval_expects(o, t);
+    int rc = cli_eval_expects(o, t, p);
     if (rc == EXIT_OK)
         rc = cli_compute_higher(o, t, out);
     if (rc != EXIT_OK)

@@ -30,21 +30,11 @@ static void append_origin(tg_tape *t, uint32_t id)
 /* Appends "; inputs: node A = x, node B = y" for node i's inputs (the first 4 of an n-ary). */
 static void append_inputs(tg_tape *t, uint32_t i)
 {
-    const uint64_t c = t->code[i];
-    const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
-    const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
     uint32_t ids[4];
-    uint32_t n = 0, n_all = 0;
-    if (row->arity == 1 || row->arity == 2) {
-        ids[n++] = a;
-        if (row->arity == 2)
-            ids[n++] = b;
-        n_all = n;
-    } else if (row->arity == TGI_NARY) {
-        n_all = b;
-        for (; n < 4 && n < b; n++)
-            ids[n] = t->args[a + n];
-    }
+    const uint32_t n_all = tgi_n_args(t, i);
+    uint32_t n = 0;
+    for (; n < 4 && n < n_all; n++)
+        ids[n] = tgi_arg(t, i, n);
     size_t len = strlen(t->errmsg);
     for (uint32_t k = 0; k < n && len < sizeof t->errmsg; k++) {
         snprintf(t->errmsg + len, sizeof t->errmsg - len, "%s node %u = %.10g",
@@ -89,7 +79,7 @@ void tgi_anomaly_origin(tg_tape *t, uint32_t id)
         append_origin(t, id);
 }
 
-void tgi_anomaly_forward(tg_tape *t)
+void tgi_anomaly_replay(tg_tape *t)
 {
     for (uint32_t i = 0; i < t->n_nodes; i++) {
         if (!(tgi_ops[tgi_code_op(t->code[i])].flags & TGI_LEAF))
@@ -110,8 +100,8 @@ static tg_status fail_grad(tg_tape *t, uint32_t i, uint32_t k, uint32_t to, doub
     tgi_fail(t, TG_ERR_NONFINITE,
              "anomaly in backward: node %u (%s) = %.10g sent gradient %.10g (upstream %.10g x "
              "local %.10g) to its input %u, node %u, which then holds %.10g",
-             (unsigned)i, tgi_ops[tgi_code_op(t->code[i])].info.id, t->value[i], g * local, g, local,
-             (unsigned)k, (unsigned)to, t->grad[to]);
+             (unsigned)i, tgi_ops[tgi_code_op(t->code[i])].info.id, t->value[i], g * local, g,
+             local, (unsigned)k, (unsigned)to, t->grad[to]);
     t->anomaly_node = i;
     append_inputs(t, i);
     append_origin(t, i);

@@ -11,7 +11,6 @@
 #include "core_int.h"
 #include "ops_int.h"
 
-
 /* Clears the reached-bits of nodes 0..out, growing the scratch if needed. */
 static tg_status reset_reached(tg_tape *t, uint32_t out)
 {
@@ -38,6 +37,17 @@ static tg_status reset_reached(tg_tape *t, uint32_t out)
  * A reached node whose gradient is exactly 0 (relu'(x) = 0, or contributions that cancel) is
  * told apart by its bit, set whenever a contribution leaves a gradient at 0. So the bitset is
  * written rarely and read only for zero gradients, instead of once per edge and per node. */
+/* An n-ary node's step, out of line: rare in the hot loop, and a call there with six
+ * arguments would cost the loop registers. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void sweep_nary(const tgi_op_row *row, double *grad, uint8_t *reached,
+                       const double *value, const uint32_t *arg, uint32_t n, double g)
+{
+    row->backwardn(grad, reached, value, arg, n, g); /* notes what it reaches */
+}
+
 static void sweep(tg_tape *t, uint32_t out)
 {
     double *restrict grad = t->grad;
@@ -67,7 +77,7 @@ static void sweep(tg_tape *t, uint32_t out)
             grad[a] += tgi_contribution(row, g, tgi_local1(row, va, value[i]), va, 0.0, 0);
             tgi_note_zero(reached, grad, a);
         } else if (row->arity == TGI_NARY) { /* a = first argument slot, b = number of slots */
-            row->backwardn(grad, reached, value, args + a, b, g); /* notes what it reaches */
+            sweep_nary(row, grad, reached, value, args + a, b, g);
         }
     }
 }
@@ -77,8 +87,8 @@ static tg_status check_out(tg_tape *t, tg_var out, const char *who)
     if (!t)
         return TG_ERR_ARG;
     if (!tgi_valid(t, out))
-        return tgi_fail(t, TG_ERR_BADVAR, "%s: invalid output variable %u (tape has %u nodes)",
-                        who, (unsigned)out.id, (unsigned)t->n_nodes);
+        return tgi_fail(t, TG_ERR_BADVAR, "%s: invalid output variable %u (tape has %u nodes)", who,
+                        (unsigned)out.id, (unsigned)t->n_nodes);
     return reset_reached(t, out.id);
 }
 
@@ -116,12 +126,12 @@ void tg_zero_grad(tg_tape *t)
         memset(t->grad, 0, (size_t)t->n_nodes * sizeof *t->grad);
 }
 
-void tg_tape_forward(tg_tape *t)
+void tg_tape_replay(tg_tape *t)
 {
     if (!t)
         return;
     if (TGI_UNLIKELY(t->anomaly)) {
-        tgi_anomaly_forward(t);
+        tgi_anomaly_replay(t);
         return;
     }
     for (uint32_t i = 0; i < t->n_nodes; i++)

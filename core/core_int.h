@@ -96,11 +96,11 @@ TGI_FUNC uint32_t tgi_args_alloc(tg_tape *t, size_t n);
 /* Anomaly detection (core/anomaly.c), reached only when t->anomaly is set, so that the fast
  * paths pay one predictable branch at most. tgi_anomaly_append records like tgi_append but
  * refuses a NaN or infinite value; tgi_anomaly_sweep is the backward sweep with every gradient
- * contribution checked (grad[out] already seeded, reached-bits cleared); tgi_anomaly_forward
+ * contribution checked (grad[out] already seeded, reached-bits cleared); tgi_anomaly_replay
  * is the checked replay; tgi_anomaly_origin adds v's origin to the message naming v. */
 TGI_FUNC tg_var tgi_anomaly_append(tg_tape *t, uint64_t code, double value);
 TGI_FUNC tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out);
-TGI_FUNC void tgi_anomaly_forward(tg_tape *t);
+TGI_FUNC void tgi_anomaly_replay(tg_tape *t);
 TGI_FUNC void tgi_anomaly_origin(tg_tape *t, uint32_t id);
 
 static inline int tgi_valid(const tg_tape *t, tg_var v) { return v.id < t->n_nodes; }

@@ -43,7 +43,7 @@ tg_status tg_dot_export(const tg_tape *t, tg_var out, FILE *f)
     if (!t || !f)
         return TG_ERR_ARG;
     tgi_view v;
-    tg_status st = tgi_view_init(&v, t, out);
+    tg_status st = tgi_view_init(&v, t, out, 0);
     if (st != TG_OK)
         return st;
     char e[256], n[32];
@@ -75,7 +75,8 @@ tg_status tg_dot_export(const tg_tape *t, tg_var out, FILE *f)
                 "  n%u [label=<<table border=\"%d\" cellborder=\"1\" cellspacing=\"0\" "
                 "cellpadding=\"4\"><tr><td bgcolor=\"%s\"><b>",
                 (unsigned)i, i == v.out ? 2 : 0, fill);
-        html_text(f, tgi_view_label(&v, i), 40);
+        char fit[4 * 40 + 1];
+        html_text(f, tgi_view_label_fit(&v, i, fit, 40), 40); /* cut, it stays unique */
         fputs("</b></td></tr><tr><td>", f);
         html_text(f, tgi_view_expr(&v, i, e, sizeof e), 40);
         fprintf(f, "</td></tr><tr><td>value %s</td></tr>", tgi_num(n, t->value[i]));
@@ -89,10 +90,10 @@ tg_status tg_dot_export(const tg_tape *t, tg_var out, FILE *f)
         if (!v.in_cone[i])
             continue;
         const tg_var vi = {i};
-        const size_t n_in = tg_n_inputs(t, vi);
+        const size_t n_in = tg_n_args(t, vi);
         for (size_t k = 0; k < n_in; k++)
             fprintf(f, "  n%u -> n%u [color=\"" FORWARD_COLOR "\"];\n",
-                    (unsigned)tg_input_of(t, vi, k).id, (unsigned)i);
+                    (unsigned)tg_arg(t, vi, k).id, (unsigned)i);
     }
     /* Gradient flow: drawn from consumer back to input (dir=back keeps the layout of the
      * forward edge), labelled with the contribution dL/d(at) * d(at)/d(to). */

@@ -1,5 +1,5 @@
 /* gradcheck.c: checks a derivative against central finite differences, by replaying the tape
- * (tg_set_value + tg_tape_forward) rather than recording anything again. Uses only the public
+ * (tg_set_value + tg_tape_replay) rather than recording anything again. Uses only the public
  * API. Choosing what to check (every input, a hand-derived formula) and printing the table are
  * left to the caller (cli/tapegrad.c, tests). */
 #include <float.h>
@@ -13,19 +13,16 @@
  * shows up in out, so it sets the noise floor of a difference quotient. */
 static double cone_magnitude(const tg_tape *t, tg_var out)
 {
-    unsigned char *cone = calloc((size_t)out.id + 1, 1);
+    unsigned char *cone = malloc((size_t)out.id + 1);
     double m = fabs(tg_value(t, out));
-    if (!cone)
+    if (!cone || tg_cone(t, out, TG_CONE_ALL, cone) != TG_OK) {
+        free(cone);
         return m;
-    cone[out.id] = 1;
-    for (uint32_t i = out.id + 1; i-- > 0;) {
+    }
+    for (uint32_t i = 0; i <= out.id; i++) {
         const tg_var v = {i};
-        if (!cone[i])
-            continue;
-        if (isfinite(tg_value(t, v)) && fabs(tg_value(t, v)) > m)
+        if (cone[i] && isfinite(tg_value(t, v)) && fabs(tg_value(t, v)) > m)
             m = fabs(tg_value(t, v));
-        for (size_t k = 0; k < tg_n_inputs(t, v); k++)
-            cone[tg_input_of(t, v, k).id] = 1;
     }
     free(cone);
     return m;
@@ -35,7 +32,7 @@ static double cone_magnitude(const tg_tape *t, tg_var out)
 static double eval_at(tg_tape *t, tg_var out, tg_var x, double xv)
 {
     tg_set_value(t, x, xv);
-    tg_tape_forward(t);
+    tg_tape_replay(t);
     return tg_value(t, out);
 }
 
@@ -71,6 +68,8 @@ tg_status tg_gradcheck(tg_tape *t, tg_var out, tg_var x, double expected, double
     r->step = 0.0;
     r->ok = 0;
     r->kink = 0;
+    r->at_kink = 0;
+    r->left = r->right = NAN;
     const double magnitude = cone_magnitude(t, out);
     double best_err = INFINITY; /* estimated error of r->numeric */
 
@@ -114,20 +113,22 @@ tg_status tg_gradcheck(tg_tape *t, tg_var out, tg_var x, double expected, double
     r->ok = isfinite(r->numeric) &&
             fabs(expected - r->numeric) <= tol * fmax(1.0, fabs(r->numeric)) + best_err;
 
-    /* A kink: one-sided slopes over a tiny step differ by much more than curvature explains,
-     * and expected lies between them (relu'(0) = 0 is such a subgradient). The central
-     * difference disagrees there and the check fails, as the contract says; kink tells why. */
-    if (!r->ok) {
+    /* The one-sided slopes over a tiny step tell a kink: they differ by much more than
+     * curvature explains. expected lying between them (relu'(0) = 0 is such a subgradient)
+     * sets kink when the central difference disagrees, as the contract says it must. */
+    {
         const double h = x0 != 0.0 ? fmin(1e-8 * fmax(fabs(x0), 1.0), 1e-4 * fabs(x0)) : 1e-8;
         const double f0 = eval_at(t, out, x, x0);
         const double fp = eval_at(t, out, x, x0 + h), fm = eval_at(t, out, x, x0 - h);
         const double right = (fp - f0) / ((x0 + h) - x0), left = (f0 - fm) / (x0 - (x0 - h));
+        r->left = left;
+        r->right = right;
         if (isfinite(left) && isfinite(right)) {
             const double lo = fmin(left, right), hi = fmax(left, right);
             const double allowed = tol * fmax(1.0, fmax(fabs(lo), fabs(hi))) +
                                    16.0 * DBL_EPSILON * fmax(magnitude, 1.0) / h;
-            r->kink = hi - lo > 1e-3 * fmax(1.0, fmax(fabs(lo), fabs(hi))) &&
-                      expected >= lo - allowed && expected <= hi + allowed;
+            r->at_kink = hi - lo > 1e-3 * fmax(1.0, fmax(fabs(lo), fabs(hi)));
+            r->kink = !r->ok && r->at_kink && expected >= lo - allowed && expected <= hi + allowed;
         }
     }
 

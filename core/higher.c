@@ -31,13 +31,9 @@ static tg_status record_sweep(tg_tape *t, uint32_t out, uint32_t *acc)
             return tgi_fail(t, TG_ERR_ARG, "tg_grad_graph: op %s has no recorded derivative",
                             row->info.id);
         const tg_var y = {i}, g = {acc[i]};
-        const uint64_t code = t->code[i];
-        const uint32_t n_in = row->arity == TGI_NARY ? tgi_code_b(code) : (uint32_t)row->arity;
+        const uint32_t n_in = tgi_n_args(t, i);
         for (uint32_t k = 0; k < n_in; k++) {
-            /* t->args is read afresh: recording may move it */
-            const uint32_t x = row->arity == TGI_NARY ? t->args[tgi_code_a(code) + k]
-                               : k == 0               ? tgi_code_a(code)
-                                                      : tgi_code_b(code);
+            const uint32_t x = tgi_arg(t, i, k); /* t->args read afresh: recording may move it */
             tg_var c = row->vjp(t, y, g, k);
             if (c.id == TGI_NO_FLOW_ID)
                 continue; /* where's untaken branch, a comparison's operands */
@@ -135,8 +131,8 @@ static tg_status with_grad_graph(tg_tape *t, tg_var out, size_t n, const tg_var 
         s = job->mode == TG_MODE_REVERSE ? hvp_reverse(t, n, wrt, g, job->v, job->result)
                                          : tg_jvp(t, n, g, n, wrt, job->v, job->result);
     else if (s == TG_OK) /* H is the Jacobian of the gradient nodes; square, so AUTO goes forward */
-        s = tg_jacobian(t, n, g, n, wrt,
-                        job->mode == TG_MODE_REVERSE ? job->mode : TG_MODE_FORWARD, job->result);
+        s = tg_jacobian(t, n, g, n, wrt, job->mode == TG_MODE_REVERSE ? job->mode : TG_MODE_FORWARD,
+                        job->result);
     free(g);
     tg_tape_rewind(t, start);
     return s;

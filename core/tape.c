@@ -14,8 +14,8 @@
  * have one get an entry, so the table stays off the recording path. */
 struct tgi_name_entry {
     uint32_t id;
-    char *name;   /* owned; NULL if none */
-    char *origin_text; /* owned; NULL if none */
+    char *name;            /* owned; NULL if none */
+    char *origin_text;     /* owned; NULL if none */
     uint32_t line, column; /* 0 if no origin */
     UT_hash_handle hh;
 };
@@ -186,7 +186,10 @@ uint32_t tgi_args_alloc(tg_tape *t, size_t n)
     return first;
 }
 
-size_t tg_tape_size(const tg_tape *t) { return t ? t->n_nodes : 0; }
+size_t tg_tape_size(const tg_tape *t)
+{
+    return t ? t->n_nodes : 0;
+}
 
 tg_mark tg_tape_mark(const tg_tape *t)
 {
@@ -218,7 +221,10 @@ void tg_tape_clear(tg_tape *t)
     tg_tape_rewind(t, empty);
 }
 
-tg_status tg_tape_status(const tg_tape *t) { return t ? t->status : TG_ERR_ARG; }
+tg_status tg_tape_status(const tg_tape *t)
+{
+    return t ? t->status : TG_ERR_ARG;
+}
 
 const char *tg_tape_errmsg(const tg_tape *t)
 {
@@ -243,8 +249,8 @@ void tg_tape_get_stats(const tg_tape *t, tg_tape_stats *s)
     s->n_nodes = t->n_nodes;
     s->n_args = t->n_args;
     s->bytes_used = t->n_nodes * node_bytes + t->n_args * sizeof(uint32_t);
-    s->bytes_reserved = t->cap_nodes * node_bytes + t->cap_args * sizeof(uint32_t) +
-                        t->cap_reached_bytes;
+    s->bytes_reserved =
+        t->cap_nodes * node_bytes + t->cap_args * sizeof(uint32_t) + t->cap_reached_bytes;
     s->n_grows = t->n_grows;
 }
 

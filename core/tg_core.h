@@ -77,7 +77,7 @@ TG_API tg_status tg_tape_reserve(tg_tape *t, size_t n_nodes, size_t n_args);
 TG_API tg_status tg_tape_set_capacity(tg_tape *t, size_t max_nodes);
 
 /* Turns anomaly detection on (on != 0) or off, like PyTorch's detect_anomaly. While it is on,
- * every value recorded (leaves included), replayed by tg_tape_forward, or computed as a
+ * every value recorded (leaves included), replayed by tg_tape_replay, or computed as a
  * gradient contribution in tg_backward / tg_backward_accumulate is checked: the first NaN or
  * infinity sets TG_ERR_NONFINITE, and tg_tape_errmsg names the node, its operation, its
  * inputs' values and, once the node has an origin (tg_set_origin), its source line, column
@@ -144,7 +144,7 @@ TG_API double tg_value(const tg_tape *t, tg_var v);
 TG_API double tg_grad(const tg_tape *t, tg_var v);
 
 /* Sets the value of a leaf (input or constant). Nodes computed from it keep their old values
- * until tg_tape_forward recomputes them. TG_ERR_NOTLEAF for an operation's node. */
+ * until tg_tape_replay recomputes them. TG_ERR_NOTLEAF for an operation's node. */
 TG_API tg_status tg_set_value(tg_tape *t, tg_var v, double value);
 
 /* Sets the gradient held by any node (e.g. to seed a custom backward). */
@@ -198,7 +198,7 @@ TG_API void tg_zero_grad(tg_tape *t);
  * without recording anything or allocating (tape replay: change inputs with tg_set_value, then
  * call this). The graph is the one recorded: relu and abs keep their formulas, so replay is
  * exact for any input values, but a branch taken in C code while recording is not re-taken. */
-TG_API void tg_tape_forward(tg_tape *t);
+TG_API void tg_tape_replay(tg_tape *t);
 
 /* ---- Checking gradients against finite differences (core/gradcheck.c) -------------------- */
 
@@ -213,10 +213,14 @@ typedef struct tg_gradcheck_result {
     int kink;        /* 1 when not ok because out is not differentiable at x (one-sided slopes
                         differ) and expected lies between them: a subgradient such as
                         relu'(0) = 0, which no central difference confirms */
+    double left;     /* (f(x) - f(x - h)) / h over a tiny h (NaN if not finite) */
+    double right;    /* (f(x + h) - f(x)) / h */
+    int at_kink;     /* 1 when left and right differ: out is not differentiable at x, whether
+                        or not expected agrees with the central difference (abs at 0) */
 } tg_gradcheck_result;
 
 /* Checks `expected` as d(out)/d(x) by central differences over replays of the tape: x (a leaf)
- * is set to x +- h and tg_tape_forward recomputes everything; nothing is recorded. Steps h run
+ * is set to x +- h and tg_tape_replay recomputes everything; nothing is recorded. Steps h run
  * from 1e-1 to 1e-7 of max(|x|, 1) (and of |x| when 0 < |x| < 1); each central difference is
  * refined by Richardson extrapolation and given an error estimate (extrapolation change plus
  * rounding noise: eps times the largest |value| out depends on, over h). The estimate with the
@@ -240,12 +244,22 @@ typedef enum tg_trace_format {
 
 /* Runs tg_backward(t, out) and writes the chain rule step by step to f: the forward table
  * (node, operation, inputs, value), then every backward step as upstream x local = contribution,
- * with the sum written out where a node feeds several others. Nodes are shown by their names
- * (tg_set_name) where they have one, else by their source text (tg_set_origin) or "n<id>";
- * constants by their value. Only the nodes out depends on appear. Numbers are printed with 6
+ * with the sum written out where a node feeds several others, then every node's gradient. Nodes
+ * are shown by their names (tg_set_name) where they have one (see tg_trace_backward_width for
+ * the rest); constants by their value. Only the nodes out depends on appear. Numbers: 6
  * significant digits (JSON also carries every number exactly). Returns what tg_backward
  * returns, TG_ERR_ARG for a NULL f or unknown format, TG_ERR_NOMEM, or TG_ERR_IO. */
 TG_API tg_status tg_trace_backward(tg_tape *t, tg_var out, FILE *f, tg_trace_format fmt);
+
+/* The same, with the text laid out for `width` columns (0: 80; below 40: 40): lines are
+ * folded, never cut, so every label and expression is shown whole. Labels are unique: a node
+ * without a name is shown by its expression when that is short ("apple*apple_num"), else by a
+ * generated name (t1, t2, ...; x1, x2, ... for inputs) that no name of the program uses; a
+ * name given to several nodes (c = c + 1) is told apart as c, c_2, c_3. Every expression is
+ * written under the language's precedence, so it reads back as what the node computes. The
+ * placeholders of the rules (L, a, b, y) are replaced by others when the program uses them. */
+TG_API tg_status tg_trace_backward_width(tg_tape *t, tg_var out, FILE *f, tg_trace_format fmt,
+                                         unsigned width);
 
 /* Writes the graph of out (the nodes out depends on) as Graphviz DOT to f, each node with its
  * value and gradient; forward edges and gradient flow drawn distinguishably. Call after a

@@ -28,7 +28,7 @@ typedef enum tg_mode {
  * gradients held by the tape are not touched. Kinks, as PyTorch: relu's g * relu'(a) is
  * recorded as gate(g, a) = (a > 0 ? g : 0), abs' as sign(a), both with derivative 0 in a;
  * where()-masked zeros stay 0 under an infinite upstream, as in backward; pow's conventions at
- * 0 (ops.c) are decided at recording time, so a replay (tg_tape_forward) that moves an
+ * 0 (ops.c) are decided at recording time, so a replay (tg_tape_replay) that moves an
  * exponent to or from 0 keeps the recorded branch. Errors: TG_ERR_ARG (NULL tape, or NULL
  * arrays with n > 0), TG_ERR_BADVAR, TG_ERR_NOMEM / TG_ERR_CAPACITY; on error the tape is
  * rewound to where it was and grads_out is unspecified. */

@@ -1,8 +1,8 @@
-/* trace.c: the chain rule written out step by step (tg_trace_backward) as text, Markdown with
- * LaTeX, or JSON for the HTML stepper; and the "view" of an output's cone (labels and steps)
- * that the DOT export (export.c) shares. The numbers are tg_backward's; this file only shows
- * them. Rendering DOT to pictures and the HTML page itself are the tapegrad command's (cli/show).
- */
+/* trace.c: tg_trace_backward, and the one view of an output's cone that every output format
+ * shares (trace_int.h): the cone, a unique label for every node, expressions under the
+ * language's precedence, rule placeholders that no name of the program collides with, and the
+ * chain-rule steps. Writing the text, Markdown and JSON is left to trace_text.c, trace_md.c and
+ * trace_json.c; the DOT export (export.c) uses the same view. The numbers are tg_backward's. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,206 +87,31 @@ const char *tgi_fit(char *buf, const char *s, size_t width)
     return buf;
 }
 
-/* ---- The view: cone, labels, steps ------------------------------------------------------- */
-
-static int add_label(tgi_view *v, uint32_t i, const char *s)
+const char *tgi_num_exact(char *buf, double x)
 {
-    size_t len = strlen(s) + 1;
-    if (v->n_labels + len > v->cap_labels) {
-        size_t cap = v->cap_labels ? v->cap_labels : 256;
-        while (cap < v->n_labels + len)
-            cap *= 2;
-        char *p = realloc(v->labels, cap);
-        if (!p)
-            return 0;
-        v->labels = p;
-        v->cap_labels = cap;
+    if (x == 0.0)
+        x = 0.0;
+    if (isnan(x)) {
+        snprintf(buf, 32, "nan");
+        return buf;
     }
-    if (v->n_labels + len > UINT32_MAX)
-        return 0;
-    memcpy(v->labels + v->n_labels, s, len);
-    v->label_off[i] = (uint32_t)v->n_labels;
-    v->n_labels += len;
-    return 1;
-}
-
-/* A node and its label, sorted so that equal labels are neighbours (then by tape position).
- * The label pointer is stable while sorting: nothing is added to the labels meanwhile. */
-typedef struct labelled {
-    const char *label;
-    uint32_t id;
-} labelled;
-
-static int by_label(const void *pa, const void *pb)
-{
-    const labelled *a = pa, *b = pb;
-    int c = strcmp(a->label, b->label);
-    return c ? c : (a->id > b->id) - (a->id < b->id);
-}
-
-/* Gives the second and later nodes that share a label a "#k" suffix, so that a reassigned
- * name (c = c + 1) or a repeated source text stays tellable apart in the trace. */
-static int dedup_labels(tgi_view *v)
-{
-    size_t m = 0;
-    labelled *ids = malloc((size_t)v->n * sizeof *ids);
-    if (!ids)
-        return 0;
-    for (uint32_t i = 0; i < v->n; i++)
-        if (v->in_cone[i] && !tgi_is_const(v->t, i))
-            ids[m++] = (labelled){tgi_view_label(v, i), i};
-    qsort(ids, m, sizeof *ids, by_label);
-    /* add_label may move the labels: from here on, read them through the offsets only */
-    int ok = 1;
-    for (size_t j = 0, g; j < m && ok; j = g) {
-        g = j + 1;
-        while (g < m && strcmp(tgi_view_label(v, ids[g].id), tgi_view_label(v, ids[j].id)) == 0)
-            g++;
-        if (g - j == 1)
-            continue;
-        const size_t len = strlen(tgi_view_label(v, ids[j].id));
-        char *s = malloc(len + 24);
-        if (!s) {
-            ok = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, 32, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x)
             break;
-        }
-        for (size_t k = j + 1; k < g && ok; k++) {
-            memcpy(s, tgi_view_label(v, ids[j].id), len);
-            snprintf(s + len, 24, "#%zu", k - j + 1);
-            ok = add_label(v, ids[k].id, s);
-        }
-        free(s);
     }
-    free(ids);
-    return ok;
+    return buf;
 }
 
-static int push_step(tgi_view *v, const tgi_step *s)
+size_t tgi_n_chars(const char *s)
 {
-    if (v->n_steps == v->cap_steps) {
-        if (v->cap_steps > UINT32_MAX / 2)
-            return 0;
-        uint32_t cap = v->cap_steps ? 2 * v->cap_steps : 64;
-        tgi_step *p = realloc(v->steps, (size_t)cap * sizeof *p);
-        if (!p)
-            return 0;
-        v->steps = p;
-        v->cap_steps = cap;
-    }
-    v->steps[v->n_steps++] = *s;
-    return 1;
+    size_t n = 0;
+    for (const unsigned char *q = (const unsigned char *)s; *q; q++)
+        n += (*q & 0xC0) != 0x80;
+    return n;
 }
 
-tg_status tgi_view_init(tgi_view *v, const tg_tape *t, tg_var out)
-{
-    memset(v, 0, sizeof *v);
-    if (!t || !tgi_valid(t, out))
-        return TG_ERR_BADVAR;
-    v->t = t;
-    v->out = out.id;
-    v->n = out.id + 1;
-    v->in_cone = calloc(v->n, 1);
-    v->label_off = calloc(v->n, sizeof *v->label_off);
-    v->first_into = malloc((size_t)v->n * sizeof *v->first_into);
-    v->n_into = calloc(v->n, sizeof *v->n_into);
-    uint32_t *last_into = malloc((size_t)v->n * sizeof *last_into);
-    if (!v->in_cone || !v->label_off || !v->first_into || !v->n_into || !last_into)
-        goto nomem;
-
-    /* The cone: out, and every input of a node in the cone (inputs come earlier on the tape). */
-    v->in_cone[out.id] = 1;
-    for (uint32_t i = v->n; i-- > 0;) {
-        v->first_into[i] = last_into[i] = TGI_NO_STEP;
-        if (!v->in_cone[i])
-            continue;
-        const tg_var vi = {i};
-        const size_t n_in = tg_n_inputs(t, vi);
-        for (size_t k = 0; k < n_in; k++)
-            v->in_cone[tg_input_of(t, vi, k).id] = 1;
-    }
-
-    for (uint32_t i = 0; i < v->n; i++) {
-        if (!v->in_cone[i])
-            continue;
-        const tg_var vi = {i};
-        const char *name = tg_name(t, vi);
-        tg_origin o;
-        char buf[48];
-        if (name && name[0])
-            ; /* the user's name wins (an empty one says nothing) */
-        else if (tgi_is_const(t, i)) {
-            char num[32];
-            /* "x * (-5)" rather than "x * -5" */
-            snprintf(buf, sizeof buf, tgi_num(num, t->value[i])[0] == '-' ? "(%s)" : "%s", num);
-            name = buf;
-        } else if (tg_get_origin(t, vi, &o) && o.text && o.text[0])
-            name = o.text;
-        else
-            snprintf(buf, sizeof buf, "n%u", (unsigned)i), name = buf;
-        if (!add_label(v, i, name))
-            goto nomem;
-    }
-    if (!dedup_labels(v))
-        goto nomem;
-
-    /* The steps, in the order the sweep takes them. After tg_backward, grad[i] is final when
-     * the sweep reaches i (every consumer of i comes later on the tape), so it is the upstream
-     * gradient:  dL/d(x_k) += dL/dy * dy/dx_k. */
-    for (uint32_t i = v->n; i-- > 0;) {
-        if (!v->in_cone[i])
-            continue;
-        const tg_var vi = {i};
-        const size_t n_in = tg_n_inputs(t, vi);
-        for (size_t k = 0; k < n_in; k++) {
-            const uint32_t to = tg_input_of(t, vi, k).id;
-            if (tgi_is_const(t, to))
-                continue;
-            tgi_step s = {.at = i, .to = to, .k = (uint32_t)k, .next = TGI_NO_STEP};
-            s.upstream = t->grad[i];
-            s.local = tg_local_grad(t, vi, k);
-            s.contribution = tg_backward_step(t, vi, k, s.upstream);
-            s.acc = last_into[to] == TGI_NO_STEP ? s.contribution
-                                                 : v->steps[last_into[to]].acc + s.contribution;
-            if (!push_step(v, &s))
-                goto nomem;
-            const uint32_t idx = v->n_steps - 1;
-            if (last_into[to] == TGI_NO_STEP)
-                v->first_into[to] = idx;
-            else
-                v->steps[last_into[to]].next = idx;
-            last_into[to] = idx;
-            v->n_into[to]++;
-        }
-    }
-    free(last_into);
-    return TG_OK;
-nomem:
-    free(last_into);
-    tgi_view_clear(v);
-    return TG_ERR_NOMEM;
-}
-
-void tgi_view_clear(tgi_view *v)
-{
-    free(v->in_cone);
-    free(v->label_off);
-    free(v->labels);
-    free(v->steps);
-    free(v->first_into);
-    free(v->n_into);
-    memset(v, 0, sizeof *v);
-}
-
-/* ---- Expressions and rules --------------------------------------------------------------- */
-
-/* A growing piece of text in caller storage, cut with "..." when it would overflow. */
-typedef struct cbuf {
-    char *p;
-    size_t len, cap;
-    int cut;
-} cbuf;
-
-static void cb_add(cbuf *b, const char *s)
+void tgi_buf_add(tgi_buf *b, const char *s)
 {
     if (b->cut || b->cap < 4)
         return;
@@ -313,383 +138,871 @@ static void cb_add(cbuf *b, const char *s)
     b->cut = 1;
 }
 
-/* An operand of an infix operator: a label that is itself an expression (source text such as
- * "a*b") goes in parentheses, so that "(a*b) * 6" reads right. */
-static void operand(cbuf *b, const char *label)
+/* ---- The language's spelling of each op -------------------------------------------------- */
+
+typedef enum form { FORM_LEAF, FORM_INFIX, FORM_PREFIX, FORM_CALL, FORM_SUM, FORM_DOT } form;
+
+/* How op is written: its form, its symbol or function name, and (infix, prefix) its binding
+ * power and associativity. From the op table's row: symbol and flags. */
+typedef struct syntax {
+    form form;
+    const char *spell;
+    int prec, right_assoc, non_assoc;
+} syntax;
+
+/* From the op's public row (tg_op_info): its symbol and binding power (TG_PREC_* are the
+ * TGI_PREC_* below TGI_PREC_ATOM), else its language name, else its identifier. */
+static syntax syntax_of(unsigned op)
 {
-    if (label[0] != '(' && strpbrk(label, "+-*/^ ,")) {
-        cb_add(b, "(");
-        cb_add(b, label);
-        cb_add(b, ")");
-    } else {
-        cb_add(b, label);
+    const tg_op_info *in = tg_op_info_of((tg_op)op);
+    syntax s = {FORM_CALL, in->name ? in->name : in->id, TGI_PREC_ATOM, 0, 0};
+    if (in->n_args == 0) {
+        s.form = FORM_LEAF;
+    } else if (op == TG_OP_SUM) {
+        s.form = FORM_SUM, s.prec = TGI_PREC_ADD;
+    } else if (op == TG_OP_DOT) {
+        s.form = FORM_DOT, s.prec = TGI_PREC_ADD;
+    } else if (in->symbol && in->n_args == 1) {
+        s.form = FORM_PREFIX, s.spell = in->symbol, s.prec = TGI_PREC_UNARY;
+    } else if (in->symbol && in->n_args == 2) {
+        s.form = FORM_INFIX, s.spell = in->symbol, s.prec = in->precedence;
+        s.right_assoc = in->right_assoc;
+        s.non_assoc = in->precedence == TGI_PREC_CMP;
     }
+    return s;
+}
+
+_Static_assert((int)TG_PREC_COMPARE == (int)TGI_PREC_CMP && (int)TG_PREC_ADD == (int)TGI_PREC_ADD &&
+                   (int)TG_PREC_MUL == (int)TGI_PREC_MUL &&
+                   (int)TG_PREC_UNARY == (int)TGI_PREC_UNARY &&
+                   (int)TG_PREC_POW == (int)TGI_PREC_POW,
+               "the view's binding powers are the op table's");
+
+/* ---- Writing an operation over its operands ---------------------------------------------- */
+
+/* Operand k of the operation being written: its text and its binding power. */
+typedef void (*operand_fn)(const void *ctx, size_t k, const char **text, int *prec);
+
+/* Does an operand of power p need parentheses as operand `side` (0 left, 1 right, 2 the only
+ * one of a prefix operator, 3 a term of a sum) of an operator s? */
+static int needs_parens(const syntax *s, int p, int side)
+{
+    if (p == TGI_PREC_UNARY && side != 2 && !(side == 0 && s->prec <= TGI_PREC_MUL))
+        return 1; /* "x*(-2)", "(-x)^2", "x - (-1)"; but "-x*y" and "-x + y" read as written */
+    if (side == 2)
+        return p <= s->prec; /* "-(a*b)", "-(-x)" */
+    if (p < s->prec)
+        return 1;
+    if (p > s->prec)
+        return 0;
+    if (s->non_assoc)
+        return 1;
+    return s->right_assoc ? side == 0 : side != 0;
+}
+
+static void put_operand(tgi_buf *b, const syntax *s, const char *text, int p, int side, int latex)
+{
+    if (needs_parens(s, p, side)) {
+        tgi_buf_add(b, latex ? "\\left(" : "(");
+        tgi_buf_add(b, text);
+        tgi_buf_add(b, latex ? "\\right)" : ")");
+    } else {
+        tgi_buf_add(b, text);
+    }
+}
+
+/* LaTeX spellings of the infix symbols and of the functions that LaTeX knows by name. */
+static const char *latex_infix(const char *sym)
+{
+    static const char *const map[][2] = {{"+", " + "},     {"-", " - "},     {"*", " \\cdot "},
+                                         {"<", " < "},     {"<=", " \\le "}, {">", " > "},
+                                         {">=", " \\ge "}, {"==", " = "},    {"!=", " \\ne "}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(sym, map[i][0]) == 0)
+            return map[i][1];
+    return sym;
+}
+
+static int latex_known_function(const char *name)
+{
+    static const char *const fn[] = {"exp",  "log",  "sin",  "cos",  "tan",    "tanh",   "sinh",
+                                     "cosh", "asin", "acos", "atan", "arcsin", "arccos", "arctan"};
+    for (size_t i = 0; i < sizeof fn / sizeof fn[0]; i++)
+        if (strcmp(name, fn[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Writes op over n operands (given by arg) in the language (latex 0; 2: no spaces around any
+ * operator, for the short names of rules such as "d(a+b)/da") or as LaTeX math (latex 1). */
+static void write_op(tgi_buf *b, unsigned op, size_t n, operand_fn arg, const void *ctx, int mode)
+{
+    const int latex = mode == 1;
+    const syntax s = syntax_of(op);
+    const char *t0, *t1;
+    int p0, p1;
+    switch (s.form) {
+    case FORM_LEAF:
+        tgi_buf_add(b, op == TG_OP_INPUT ? "input" : "const");
+        return;
+    case FORM_INFIX: {
+        arg(ctx, 0, &t0, &p0);
+        arg(ctx, 1, &t1, &p1);
+        const char c = s.spell[0];
+        if (latex && c == '/') { /* \frac groups both sides: no parentheses needed */
+            tgi_buf_add(b, "\\frac{");
+            tgi_buf_add(b, t0);
+            tgi_buf_add(b, "}{");
+            tgi_buf_add(b, t1);
+            tgi_buf_add(b, "}");
+            return;
+        }
+        put_operand(b, &s, t0, p0, 0, latex);
+        if (latex && c == '^') {
+            tgi_buf_add(b, "^{");
+            tgi_buf_add(b, t1);
+            tgi_buf_add(b, "}");
+            return;
+        }
+        if (latex)
+            tgi_buf_add(b, latex_infix(s.spell));
+        else if (c == '*' || c == '/' || c == '^' || mode == 2) /* tight, for rule names */
+            tgi_buf_add(b, s.spell);
+        else {
+            tgi_buf_add(b, " ");
+            tgi_buf_add(b, s.spell);
+            tgi_buf_add(b, " ");
+        }
+        put_operand(b, &s, t1, p1, 1, latex);
+        return;
+    }
+    case FORM_PREFIX:
+        arg(ctx, 0, &t0, &p0);
+        tgi_buf_add(b, s.spell);
+        put_operand(b, &s, t0, p0, 2, latex);
+        return;
+    case FORM_SUM:
+    case FORM_DOT: {
+        const syntax add = syntax_of(TG_OP_ADD), mul = syntax_of(TG_OP_MUL);
+        const size_t m = s.form == FORM_DOT ? n / 2 : n;
+        for (size_t j = 0; j < m && !b->cut; j++) {
+            if (j)
+                tgi_buf_add(b, " + ");
+            if (s.form == FORM_SUM) {
+                arg(ctx, j, &t0, &p0);
+                put_operand(b, &add, t0, p0, j ? 1 : 0, latex);
+            } else { /* w_j*x_j: the slots hold the m weights, then the m inputs */
+                arg(ctx, j, &t0, &p0);
+                arg(ctx, m + j, &t1, &p1);
+                put_operand(b, &mul, t0, p0, 0, latex);
+                tgi_buf_add(b, latex ? " \\cdot " : "*");
+                put_operand(b, &mul, t1, p1, 1, latex);
+            }
+        }
+        if (m == 0)
+            tgi_buf_add(b, "0");
+        return;
+    }
+    case FORM_CALL:
+        if (latex && strcmp(s.spell, "sqrt") == 0 && n == 1) {
+            arg(ctx, 0, &t0, &p0);
+            tgi_buf_add(b, "\\sqrt{");
+            tgi_buf_add(b, t0);
+            tgi_buf_add(b, "}");
+            return;
+        }
+        if (latex && strcmp(s.spell, "abs") == 0 && n == 1) {
+            arg(ctx, 0, &t0, &p0);
+            tgi_buf_add(b, "\\left\\lvert ");
+            tgi_buf_add(b, t0);
+            tgi_buf_add(b, " \\right\\rvert");
+            return;
+        }
+        if (latex) {
+            tgi_buf_add(b, latex_known_function(s.spell) ? "\\" : "\\operatorname{");
+            tgi_buf_add(b, s.spell);
+            tgi_buf_add(b, latex_known_function(s.spell) ? "\\left(" : "}\\left(");
+        } else {
+            tgi_buf_add(b, s.spell);
+            tgi_buf_add(b, "(");
+        }
+        for (size_t k = 0; k < n && !b->cut; k++) {
+            arg(ctx, k, &t0, &p0);
+            tgi_buf_add(b, k ? ", " : "");
+            tgi_buf_add(b, t0);
+        }
+        tgi_buf_add(b, latex ? "\\right)" : ")");
+        return;
+    }
+}
+
+/* Operands that are the args of a node of the view, by their labels. */
+typedef struct node_ctx {
+    const tgi_view *v;
+    uint32_t i;
+} node_ctx;
+
+static uint32_t arg_id(const tg_tape *t, uint32_t i, size_t k)
+{
+    return tg_arg(t, (tg_var){i}, k).id;
+}
+
+static size_t n_args(const tg_tape *t, uint32_t i)
+{
+    return tg_n_args(t, (tg_var){i});
+}
+
+static void label_operand(const void *ctx, size_t k, const char **text, int *prec)
+{
+    const node_ctx *c = ctx;
+    const uint32_t a = arg_id(c->v->t, c->i, k);
+    *text = tgi_view_label(c->v, a);
+    *prec = c->v->label_prec[a];
 }
 
 const char *tgi_view_expr(const tgi_view *v, uint32_t i, char *buf, size_t cap)
 {
-    const tg_tape *t = v->t;
-    const tgi_op_row *row = &tgi_ops[tgi_code_op(t->code[i])];
-    cbuf b = {buf, 0, cap, 0};
-    buf[0] = '\0';
-    const tg_var vi = {i};
-    const size_t n_in = tg_n_inputs(t, vi);
-#define IN(k) tgi_view_label(v, tg_input_of(t, vi, (k)).id)
-#define IN_P(k) operand(&b, IN(k))
-    if (row->flags & TGI_LEAF) {
-        cb_add(&b, tgi_code_op(t->code[i]) == TG_OP_INPUT ? "input" : "const");
-    } else if (row->arity == 2 && (row->flags & TGI_INFIX)) {
-        IN_P(0);
-        cb_add(&b, " ");
-        cb_add(&b, tgi_op_symbol(row));
-        cb_add(&b, " ");
-        IN_P(1);
-    } else if (row->arity == 1 && (row->flags & TGI_PREFIX)) {
-        cb_add(&b, tgi_op_symbol(row));
-        IN_P(0);
-    } else if (row->arity == 1 || row->arity == 2) {
-        cb_add(&b, tgi_op_symbol(row));
-        cb_add(&b, "(");
-        for (size_t k = 0; k < n_in; k++) {
-            cb_add(&b, k ? ", " : "");
-            cb_add(&b, IN(k));
-        }
-        cb_add(&b, ")");
-    } else if (tgi_code_op(t->code[i]) == TG_OP_DOT) {
-        /* w_0*x_0 + w_1*x_1 + ...: the slots hold the m weights, then the m inputs */
-        const size_t m = n_in / 2;
-        for (size_t j = 0; j < m; j++) {
-            cb_add(&b, j ? " + " : "");
-            IN_P(j);
-            cb_add(&b, "*");
-            IN_P(m + j);
-        }
-        if (m == 0)
-            cb_add(&b, "0");
-    } else { /* sum */
-        for (size_t k = 0; k < n_in; k++) {
-            cb_add(&b, k ? " + " : "");
-            cb_add(&b, IN(k));
-        }
-        if (n_in == 0)
-            cb_add(&b, "0");
-    }
-#undef IN
-#undef IN_P
+    tgi_buf b = tgi_buf_init(buf, cap);
+    const node_ctx c = {v, i};
+    write_op(&b, tgi_code_op(v->t->code[i]), n_args(v->t, i), label_operand, &c, 0);
     return buf;
+}
+
+/* A label in LaTeX text mode: \text{apple\_price}. Characters that text mode cannot take
+ * plainly are escaped, and the few that have no safe spelling in both MathJax and KaTeX (and
+ * "|", which would end a Markdown cell) become '?'. */
+static void tex_text(tgi_buf *b, const char *s)
+{
+    char one[2] = {0, 0};
+    char *fit = malloc(4 * strlen(s) + 4);
+    if (!fit)
+        return;
+    tgi_fit(fit, s, strlen(s)); /* valid UTF-8, no control characters */
+    tgi_buf_add(b, "\\text{");
+    for (const char *p = fit; *p; p++) {
+        if (strchr("_#$%&{}", *p)) {
+            one[0] = *p;
+            tgi_buf_add(b, "\\");
+            tgi_buf_add(b, one);
+        } else if (strchr("\\^~|<>`", *p)) {
+            tgi_buf_add(b, "?");
+        } else {
+            one[0] = *p;
+            tgi_buf_add(b, one);
+        }
+    }
+    tgi_buf_add(b, "}");
+    free(fit);
+}
+
+/* LaTeX of args' labels, computed on demand (an expression label's LaTeX is its expression's,
+ * whose args' labels are short, so the recursion is shallow). */
+typedef struct latex_ctx {
+    const tgi_view *v;
+    uint32_t i;
+    char text[3][512]; /* operands of at most three args are kept at once */
+    char *more;        /* n-ary ops: one buffer reused (their operands are written in turn) */
+} latex_ctx;
+
+static void latex_operand(const void *ctx, size_t k, const char **text, int *prec)
+{
+    latex_ctx *c = (latex_ctx *)ctx; /* the buffers are scratch: written, then read at once */
+    const uint32_t a = arg_id(c->v->t, c->i, k);
+    char *dst = k < 3 ? c->text[k] : c->text[(k % 2) + 1];
+    tgi_view_label_latex(c->v, a, dst, 512);
+    *text = dst;
+    *prec = c->v->label_prec[a];
+}
+
+const char *tgi_view_expr_latex(const tgi_view *v, uint32_t i, char *buf, size_t cap)
+{
+    tgi_buf b = tgi_buf_init(buf, cap);
+    latex_ctx *c = malloc(sizeof *c);
+    if (!c)
+        return buf;
+    c->v = v;
+    c->i = i;
+    write_op(&b, tgi_code_op(v->t->code[i]), n_args(v->t, i), latex_operand, c, 1);
+    free(c);
+    return buf;
+}
+
+const char *tgi_view_label_latex(const tgi_view *v, uint32_t i, char *buf, size_t cap)
+{
+    tgi_buf b = tgi_buf_init(buf, cap);
+    if (v->label_kind[i] == TGI_LABEL_EXPR)
+        return tgi_view_expr_latex(v, i, buf, cap);
+    if (v->label_kind[i] == TGI_LABEL_CONST)
+        tgi_buf_add(&b, tgi_view_label(v, i));
+    else
+        tex_text(&b, tgi_view_label(v, i));
+    return buf;
+}
+
+/* ---- Sets of names (the labels in use, the names of the program) ------------------------ */
+
+typedef struct name_set {
+    char *arena; /* NUL-separated strings */
+    size_t n_arena, cap_arena;
+    uint32_t *slot; /* offset + 1 into arena, 0 for empty */
+    size_t n, cap;  /* cap: a power of two */
+} name_set;
+
+static uint64_t hash_str(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+    return h;
+}
+
+static int set_has_n(const name_set *s, const char *str, size_t len)
+{
+    if (!s->cap)
+        return 0;
+    for (size_t j = hash_str(str, len) & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
+        if (!s->slot[j])
+            return 0;
+        const char *e = s->arena + s->slot[j] - 1;
+        if (strncmp(e, str, len) == 0 && e[len] == '\0')
+            return 1;
+    }
+}
+
+static int set_has(const name_set *s, const char *str)
+{
+    return set_has_n(s, str, strlen(str));
+}
+
+/* Adds str[0..len); 0 when out of memory. */
+static int set_add_n(name_set *s, const char *str, size_t len)
+{
+    if (set_has_n(s, str, len))
+        return 1;
+    if (2 * (s->n + 1) > s->cap) {
+        const size_t cap = s->cap ? 2 * s->cap : 64;
+        uint32_t *slot = calloc(cap, sizeof *slot);
+        if (!slot)
+            return 0;
+        for (size_t j = 0; j < s->cap; j++) {
+            if (!s->slot[j])
+                continue;
+            const char *e = s->arena + s->slot[j] - 1;
+            size_t h = hash_str(e, strlen(e)) & (cap - 1);
+            while (slot[h])
+                h = (h + 1) & (cap - 1);
+            slot[h] = s->slot[j];
+        }
+        free(s->slot);
+        s->slot = slot;
+        s->cap = cap;
+    }
+    if (s->n_arena + len + 1 > s->cap_arena) {
+        size_t cap = s->cap_arena ? s->cap_arena : 1024;
+        while (cap < s->n_arena + len + 1)
+            cap *= 2;
+        if (cap > UINT32_MAX - 1)
+            return 0;
+        char *a = realloc(s->arena, cap);
+        if (!a)
+            return 0;
+        s->arena = a;
+        s->cap_arena = cap;
+    }
+    memcpy(s->arena + s->n_arena, str, len);
+    s->arena[s->n_arena + len] = '\0';
+    size_t h = hash_str(str, len) & (s->cap - 1);
+    while (s->slot[h])
+        h = (h + 1) & (s->cap - 1);
+    s->slot[h] = (uint32_t)(s->n_arena + 1);
+    s->n_arena += len + 1;
+    s->n++;
+    return 1;
+}
+
+static int set_add(name_set *s, const char *str)
+{
+    return set_add_n(s, str, strlen(str));
+}
+
+static void set_free(name_set *s)
+{
+    free(s->arena);
+    free(s->slot);
+}
+
+/* Adds every identifier ([A-Za-z_][A-Za-z0-9_]*) that occurs in s. */
+static int set_add_identifiers(name_set *set, const char *s)
+{
+    for (const char *p = s; *p;) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '_') {
+            const char *q = p;
+            while ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || *q == '_' ||
+                   (*q >= '0' && *q <= '9'))
+                q++;
+            if (!set_add_n(set, p, (size_t)(q - p)))
+                return 0;
+            p = q;
+        } else if (*p >= '0' && *p <= '9') { /* a number: 1e5 is not the name e5 */
+            while ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E' ||
+                   ((*p == '+' || *p == '-') && (p[-1] == 'e' || p[-1] == 'E')))
+                p++;
+        } else {
+            p++;
+        }
+    }
+    return 1;
+}
+
+/* ---- The view: cone, labels, placeholders, steps ---------------------------------------- */
+
+static int add_label(tgi_view *v, uint32_t i, const char *s, tgi_label_kind kind, int prec)
+{
+    size_t len = strlen(s) + 1;
+    if (v->n_labels + len > v->cap_labels) {
+        size_t cap = v->cap_labels ? v->cap_labels : 256;
+        while (cap < v->n_labels + len)
+            cap *= 2;
+        char *p = realloc(v->labels, cap);
+        if (!p)
+            return 0;
+        v->labels = p;
+        v->cap_labels = cap;
+    }
+    if (v->n_labels + len > UINT32_MAX)
+        return 0;
+    memcpy(v->labels + v->n_labels, s, len);
+    v->label_off[i] = (uint32_t)v->n_labels;
+    v->label_kind[i] = (uint8_t)kind;
+    v->label_prec[i] = (uint8_t)prec;
+    v->n_labels += len;
+    return 1;
+}
+
+/* The first of prefix1, prefix2, ... (or base_2, base_3, ... when base is set) that is
+ * neither a name of the program nor a label in use. *counter carries on from the last one. */
+static void fresh_name(char *buf, size_t cap, const char *prefix, unsigned *counter,
+                       const name_set *taken, const name_set *used)
+{
+    for (;;) {
+        ++*counter;
+        snprintf(buf, cap, "%s%u", prefix, *counter);
+        if (!set_has(taken, buf) && !set_has(used, buf))
+            return;
+    }
+}
+
+/* Gives every in-cone node its label, in tape order (an expression label is made of its args'
+ * labels, which come earlier). */
+static int assign_labels(tgi_view *v, name_set *taken, name_set *used)
+{
+    const tg_tape *t = v->t;
+    const size_t expr_max = (size_t)TGI_LABEL_EXPR_MAX * v->width / 80;
+    unsigned n_temp = 0, n_input = 0;
+    char buf[512], e[256];
+    for (uint32_t i = 0; i < v->n; i++) {
+        const char *name = v->in_cone[i] ? tg_name(t, (tg_var){i}) : NULL;
+        if (name && name[0] && !set_add(taken, name))
+            return 0;
+    }
+    for (uint32_t i = 0; i < v->n; i++) {
+        if (!v->in_cone[i])
+            continue;
+        const tg_var vi = {i};
+        const char *name = tg_name(t, vi);
+        const unsigned op = tgi_code_op(t->code[i]);
+        int ok;
+        if (name && name[0]) {
+            /* the program's name; a name given again (c = c + 1) is told apart as c_2, c_3 */
+            if (!set_has(used, name)) {
+                ok = add_label(v, i, name, TGI_LABEL_NAME, TGI_PREC_ATOM);
+            } else {
+                char *prefix = malloc(strlen(name) + 2);
+                char *fresh = malloc(strlen(name) + 24);
+                unsigned k = 1;
+                ok = prefix && fresh;
+                if (ok) {
+                    snprintf(prefix, strlen(name) + 2, "%s_", name);
+                    fresh_name(fresh, strlen(name) + 24, prefix, &k, taken, used);
+                    ok = add_label(v, i, fresh, TGI_LABEL_NAME, TGI_PREC_ATOM);
+                }
+                free(prefix);
+                free(fresh);
+            }
+        } else if (op == TG_OP_CONST) {
+            if (t->value[i] == 3.141592653589793) /* the language's pi: the same double */
+                snprintf(buf, sizeof buf, "pi");
+            else
+                tgi_num_exact(buf, t->value[i]);
+            ok = add_label(v, i, buf, TGI_LABEL_CONST,
+                           buf[0] == '-' ? TGI_PREC_UNARY : TGI_PREC_ATOM);
+            continue; /* constants are shown by value wherever they are: not in `used` */
+        } else if (op == TG_OP_INPUT) {
+            fresh_name(buf, sizeof buf, "x", &n_input, taken, used);
+            ok = add_label(v, i, buf, TGI_LABEL_TEMP, TGI_PREC_ATOM);
+        } else {
+            tgi_view_expr(v, i, e, sizeof e);
+            if (strlen(e) + 4 < sizeof e && tgi_n_chars(e) <= expr_max && !set_has(used, e)) {
+                ok = add_label(v, i, e, TGI_LABEL_EXPR, syntax_of(op).prec);
+            } else {
+                fresh_name(buf, sizeof buf, "t", &n_temp, taken, used);
+                ok = add_label(v, i, buf, TGI_LABEL_TEMP, TGI_PREC_ATOM);
+            }
+        }
+        if (!ok || !set_add(used, tgi_view_label(v, i)))
+            return 0;
+    }
+    return 1;
+}
+
+/* Chooses placeholders that are no name of the program and no label: the output is its own
+ * name when that is L, J, E, F or Q, else "L" unless another node is called L (then J, ...);
+ * an operation's args are "a, b, c" (else "u, v, w", ...), its result "y" (else "f", ...). */
+static int choose_placeholders(tgi_view *v, const name_set *taken, const name_set *used)
+{
+    name_set ids = {0};
+    int ok = 1;
+    for (uint32_t i = 0; i < v->n && ok; i++)
+        if (v->in_cone[i] && v->label_kind[i] != TGI_LABEL_CONST)
+            ok = set_add_identifiers(&ids, tgi_view_label(v, i));
+    if (!ok) {
+        set_free(&ids);
+        return 0;
+    }
+#define FREE(s) (!set_has(&ids, (s)) && !set_has(taken, (s)) && !set_has(used, (s)))
+    static const char *const outs[] = {"L", "J", "E", "F", "Q"};
+    const char *out_label = tgi_view_label(v, v->out);
+    const char *ph_out = NULL;
+    for (size_t k = 0; k < sizeof outs / sizeof outs[0] && !ph_out; k++)
+        if (strcmp(out_label, outs[k]) == 0) /* a loss called J is written dJ/dw */
+            ph_out = outs[k];
+    for (size_t k = 0; k < sizeof outs / sizeof outs[0] && !ph_out; k++)
+        if (FREE(outs[k]))
+            ph_out = outs[k];
+    snprintf(v->ph_out, sizeof v->ph_out, "%s", ph_out ? ph_out : "L");
+    for (unsigned k = 0; !ph_out; k++) { /* every short one is taken: L_1, L_2, ... */
+        snprintf(v->ph_out, sizeof v->ph_out, "L_%u", k + 1);
+        if (FREE(v->ph_out))
+            break;
+    }
+    static const char *const args[][3] = {
+        {"a", "b", "c"}, {"u", "v", "w"}, {"p", "q", "r"}, {"A", "B", "C"}, {"U", "V", "W"}};
+    /* only the placeholders the trace's rules use must be free: c only for where(c, a, b) */
+    int need = 2;
+    for (uint32_t i = 0; i < v->n; i++) {
+        const unsigned op = tgi_code_op(v->t->code[i]);
+        const size_t n = n_args(v->t, i);
+        if (v->in_cone[i] && op != TG_OP_SUM && op != TG_OP_DOT && n > (size_t)need)
+            need = n > 3 ? 3 : (int)n;
+    }
+    int found = 0;
+    for (size_t k = 0; k < sizeof args / sizeof args[0] && !found; k++) {
+        found = 1;
+        for (int j = 0; j < need; j++)
+            found &= FREE(args[k][j]) && strcmp(args[k][j], v->ph_out) != 0;
+        for (int j = 0; j < 3 && found; j++)
+            snprintf(v->ph_arg[j], sizeof v->ph_arg[j], "%s", args[k][j]);
+    }
+    for (size_t k = 0; found && k < sizeof args / sizeof args[0]; k++) { /* an unused third */
+        if (FREE(v->ph_arg[2]) && strcmp(v->ph_arg[2], v->ph_out) != 0)
+            break;
+        snprintf(v->ph_arg[2], sizeof v->ph_arg[2], "%s", args[k][2]);
+    }
+    for (unsigned k = 0; !found; k++) {
+        found = 1;
+        for (int j = 0; j < 3; j++) {
+            snprintf(v->ph_arg[j], sizeof v->ph_arg[j], "%c_%u", 'a' + j, k + 1);
+            found &= FREE(v->ph_arg[j]);
+        }
+    }
+    static const char *const ys[] = {"y", "f", "g", "h", "z", "Y"};
+    found = 0;
+    for (size_t k = 0; k < sizeof ys / sizeof ys[0] && !found; k++) {
+        found = FREE(ys[k]) && strcmp(ys[k], v->ph_out) != 0;
+        for (int j = 0; j < 3; j++)
+            found &= strcmp(ys[k], v->ph_arg[j]) != 0;
+        if (found)
+            snprintf(v->ph_y, sizeof v->ph_y, "%s", ys[k]);
+    }
+    for (unsigned k = 0; !found; k++) {
+        snprintf(v->ph_y, sizeof v->ph_y, "y_%u", k + 1);
+        found = FREE(v->ph_y);
+    }
+#undef FREE
+    set_free(&ids);
+    return 1;
+}
+
+static int push_step(tgi_view *v, const tgi_step *s)
+{
+    if (v->n_steps == v->cap_steps) {
+        if (v->cap_steps > UINT32_MAX / 2)
+            return 0;
+        uint32_t cap = v->cap_steps ? 2 * v->cap_steps : 64;
+        tgi_step *p = realloc(v->steps, (size_t)cap * sizeof *p);
+        if (!p)
+            return 0;
+        v->steps = p;
+        v->cap_steps = cap;
+    }
+    v->steps[v->n_steps++] = *s;
+    return 1;
+}
+
+tg_status tgi_view_init(tgi_view *v, const tg_tape *t, tg_var out, unsigned width)
+{
+    memset(v, 0, sizeof *v);
+    if (!t || !tgi_valid(t, out))
+        return TG_ERR_BADVAR;
+    v->t = t;
+    v->out = out.id;
+    v->n = out.id + 1;
+    v->width = width == 0 ? 80 : width < 40 ? 40 : width;
+    v->in_cone = calloc(v->n, 1);
+    v->label_off = calloc(v->n, sizeof *v->label_off);
+    v->label_prec = calloc(v->n, 1);
+    v->label_kind = calloc(v->n, 1);
+    v->first_into = malloc((size_t)v->n * sizeof *v->first_into);
+    v->n_into = calloc(v->n, sizeof *v->n_into);
+    uint32_t *last_into = malloc((size_t)v->n * sizeof *last_into);
+    name_set taken = {0}, used = {0};
+    if (!v->in_cone || !v->label_off || !v->label_prec || !v->label_kind || !v->first_into ||
+        !v->n_into || !last_into)
+        goto nomem;
+
+    /* The cone: out, and every arg of a node in the cone (args come earlier on the tape). */
+    v->in_cone[out.id] = 1;
+    for (uint32_t i = v->n; i-- > 0;) {
+        v->first_into[i] = last_into[i] = TGI_NO_STEP;
+        if (!v->in_cone[i])
+            continue;
+        const size_t n_in = n_args(t, i);
+        for (size_t k = 0; k < n_in; k++)
+            v->in_cone[arg_id(t, i, k)] = 1;
+    }
+    if (!assign_labels(v, &taken, &used) || !choose_placeholders(v, &taken, &used))
+        goto nomem;
+
+    /* The steps, in the order the sweep takes them. After tg_backward, grad[i] is final when
+     * the sweep reaches i (every consumer of i comes later on the tape), so it is the upstream
+     * gradient:  dL/d(x_k) += dL/dy * dy/dx_k. */
+    for (uint32_t i = v->n; i-- > 0;) {
+        if (!v->in_cone[i])
+            continue;
+        const tg_var vi = {i};
+        const size_t n_in = n_args(t, i);
+        for (size_t k = 0; k < n_in; k++) {
+            const uint32_t to = arg_id(t, i, k);
+            if (tgi_is_const(t, to))
+                continue;
+            tgi_step s = {.at = i, .to = to, .k = (uint32_t)k, .next = TGI_NO_STEP};
+            s.upstream = t->grad[i];
+            s.local = tg_local_grad(t, vi, k);
+            s.contribution = tg_backward_step(t, vi, k, s.upstream);
+            s.acc = last_into[to] == TGI_NO_STEP ? s.contribution
+                                                 : v->steps[last_into[to]].acc + s.contribution;
+            if (!push_step(v, &s))
+                goto nomem;
+            const uint32_t idx = v->n_steps - 1;
+            if (last_into[to] == TGI_NO_STEP)
+                v->first_into[to] = idx;
+            else
+                v->steps[last_into[to]].next = idx;
+            last_into[to] = idx;
+            v->n_into[to]++;
+        }
+    }
+    free(last_into);
+    set_free(&taken);
+    set_free(&used);
+    return TG_OK;
+nomem:
+    free(last_into);
+    set_free(&taken);
+    set_free(&used);
+    tgi_view_clear(v);
+    return TG_ERR_NOMEM;
+}
+
+void tgi_view_clear(tgi_view *v)
+{
+    free(v->in_cone);
+    free(v->label_off);
+    free(v->label_prec);
+    free(v->label_kind);
+    free(v->labels);
+    free(v->steps);
+    free(v->first_into);
+    free(v->n_into);
+    memset(v, 0, sizeof *v);
+}
+
+const char *tgi_view_label_fit(const tgi_view *v, uint32_t i, char *buf, size_t width)
+{
+    const char *label = tgi_view_label(v, i);
+    if (width < 8)
+        width = 8;
+    if (tgi_n_chars(label) <= width)
+        return tgi_fit(buf, label, width);
+    char id[16];
+    const int n_id = snprintf(id, sizeof id, "~%u", (unsigned)i);
+    tgi_fit(buf, label, width - (size_t)n_id + 3); /* ends in "...": replaced by ~id */
+    const size_t len = strlen(buf);
+    memcpy(buf + len - 3, id, (size_t)n_id + 1);
+    return buf;
+}
+
+const char *tgi_dl_d(char *buf, size_t cap, const tgi_view *v, const char *label)
+{
+    snprintf(buf, cap, tgi_n_chars(label) == 1 ? "d%s/d%s" : "d%s/d(%s)", v->ph_out, label);
+    return buf;
+}
+
+const char *tgi_factor(char *buf, double x)
+{
+    char n[32];
+    tgi_num(n, x);
+    snprintf(buf, 40, n[0] == '-' ? "(%s)" : "%s", n);
+    return buf;
+}
+
+const char *tgi_step_text(const tgi_view *v, const tgi_step *s, char *buf, size_t cap)
+{
+    char d1[1024], d2[1024], name[512], f1[40], f2[40], n[32];
+    snprintf(buf, cap, "%s += %s * %s = %s * %s = %s",
+             tgi_dl_d(d1, sizeof d1, v, tgi_view_label(v, s->to)),
+             tgi_dl_d(d2, sizeof d2, v, tgi_view_label(v, s->at)),
+             tgi_step_rule_name(v, s, name, sizeof name), tgi_factor(f1, s->upstream),
+             tgi_factor(f2, s->local), tgi_num(n, s->contribution));
+    return buf;
+}
+
+int tgi_in_table(const tgi_view *v, uint32_t i)
+{
+    return v->in_cone[i] && (v->label_kind[i] != TGI_LABEL_CONST || i == v->out);
+}
+
+/* ---- Rules ------------------------------------------------------------------------------- */
+
+static void placeholder_operand(const void *ctx, size_t k, const char **text, int *prec)
+{
+    const tgi_view *v = ctx;
+    *text = v->ph_arg[k < 3 ? k : 2];
+    *prec = TGI_PREC_ATOM;
+}
+
+/* Which rule of the row step s applies: rule[k] for arg k; for the n-ary ops the general
+ * slot (sum: rule[0]; dot: rule[0] for the weights w_j, rule[1] for the inputs x_j). */
+static int rule_index(const tgi_view *v, const tgi_step *s)
+{
+    const uint64_t c = v->t->code[s->at];
+    const unsigned op = tgi_code_op(c);
+    if (op == TG_OP_SUM)
+        return 0;
+    if (op == TG_OP_DOT)
+        return s->k >= n_args(v->t, s->at) / 2;
+    return s->k < 3 ? (int)s->k : 2;
+}
+
+static void rule_name(const tgi_view *v, const tgi_step *s, tgi_buf *b, int latex)
+{
+    const uint64_t c = v->t->code[s->at];
+    const unsigned op = tgi_code_op(c);
+    const syntax sy = syntax_of(op);
+    char slot[32];
+    if (sy.form == FORM_SUM || sy.form == FORM_DOT) {
+        const uint32_t m = tgi_code_b(c) / 2;
+        if (sy.form == FORM_DOT)
+            snprintf(slot, sizeof slot, "%s_%u", s->k < m ? "w" : "x",
+                     (unsigned)(s->k < m ? s->k : s->k - m));
+        else
+            snprintf(slot, sizeof slot, "x_%u", (unsigned)s->k);
+        tgi_buf_add(b, latex ? "\\frac{\\partial\\, \\operatorname{" : "d(");
+        tgi_buf_add(b, sy.spell);
+        tgi_buf_add(b, latex ? "}}{\\partial " : ")/d");
+        if (latex) {
+            char *us = strchr(slot, '_');
+            *us = '\0';
+            tgi_buf_add(b, slot);
+            tgi_buf_add(b, "_{");
+            tgi_buf_add(b, us + 1);
+            tgi_buf_add(b, "}}");
+        } else {
+            tgi_buf_add(b, slot);
+        }
+        return;
+    }
+    tgi_buf_add(b, latex ? "\\frac{\\partial " : "d(");
+    if (latex)
+        tgi_buf_add(b, "\\left(");
+    write_op(b, op, n_args(v->t, s->at), placeholder_operand, v, latex ? 1 : 2);
+    tgi_buf_add(b, latex ? "\\right)}{\\partial " : ")/d");
+    tgi_buf_add(b, v->ph_arg[s->k < 3 ? s->k : 2]);
+    if (latex)
+        tgi_buf_add(b, "}");
 }
 
 const char *tgi_step_rule_name(const tgi_view *v, const tgi_step *s, char *buf, size_t cap)
 {
-    const uint64_t c = v->t->code[s->at];
-    const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
-    if (row->arity == 2 && (row->flags & TGI_INFIX))
-        snprintf(buf, cap, "d(a%sb)/d%s", tgi_op_symbol(row), s->k ? "b" : "a");
-    else if (row->arity == 1 && (row->flags & TGI_PREFIX))
-        snprintf(buf, cap, "d(%sa)/da", tgi_op_symbol(row));
-    else if (row->arity == 1)
-        snprintf(buf, cap, "d(%s(a))/da", tgi_op_symbol(row));
-    else if (tgi_code_op(c) == TG_OP_DOT) {
-        const uint32_t m = tgi_code_b(c) / 2;
-        snprintf(buf, cap, "d(dot)/d%s_%u", s->k < m ? "w" : "x",
-                 (unsigned)(s->k < m ? s->k : s->k - m));
-    } else
-        snprintf(buf, cap, "d(%s)/dx_%u", tgi_op_symbol(row), (unsigned)s->k);
+    tgi_buf b = tgi_buf_init(buf, cap);
+    rule_name(v, s, &b, 0);
     return buf;
 }
 
-const char *tgi_step_rule(const tgi_view *v, const tgi_step *s)
+/* Copies rule r with the placeholders a, b, c, y replaced by the view's; a name followed by
+ * "(" is a function and stays, and so does a LaTeX command (after a backslash). */
+static void substitute(const tgi_view *v, tgi_buf *b, const char *r)
 {
-    const uint64_t c = v->t->code[s->at];
-    const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
-    int second = s->k > 0;
-    if (row->arity == TGI_NARY)
-        second = tgi_code_op(c) == TG_OP_DOT && s->k >= tgi_code_b(c) / 2;
-    const char *r = row->info.rule[second];
-    return r ? r : "?";
-}
-
-/* ---- Text -------------------------------------------------------------------------------- */
-
-#define LABEL_W 20 /* a label's width inside formulas: two of them and a rule fit 80 columns */
-#define LINE_W 80
-
-/* "dL/dx" for a one-character label, "dL/d(apple)" otherwise. */
-static const char *dl_d(char *buf, const char *label)
-{
-    char fit[4 * LABEL_W + 1];
-    tgi_fit(fit, label, LABEL_W);
-    if (strlen(fit) == 1)
-        snprintf(buf, 8 * LABEL_W, "dL/d%s", fit);
-    else
-        snprintf(buf, 8 * LABEL_W, "dL/d(%s)", fit);
-    return buf;
-}
-
-/* A factor inside a product: negative numbers in parentheses, "1.1 * (-1)". */
-static const char *factor(char *buf, double x)
-{
-    char n[32];
-    tgi_num(n, x);
-    if (n[0] == '-')
-        snprintf(buf, 40, "(%s)", n);
-    else
-        snprintf(buf, 40, "%s", n);
-    return buf;
-}
-
-/* How many spaces end s. */
-static size_t strspn_end(const char *s)
-{
-    size_t n = strlen(s), k = 0;
-    while (k < n && s[n - 1 - k] == ' ')
-        k++;
-    return k;
-}
-
-/* Writes "head = rest" on one line, or on two (rest indented) when it would not fit. */
-static void put_wrapped(FILE *f, const char *indent, const char *head, const char *rest)
-{
-    if (strlen(indent) + strlen(head) + strlen(rest) <= LINE_W)
-        fprintf(f, "%s%s%s\n", indent, head, rest);
-    else
-        fprintf(f, "%s%.*s\n%s    %s\n", indent, (int)(strlen(head) - strspn_end(head)), head,
-                indent, rest[0] == ' ' ? rest + 1 : rest);
-}
-
-/* The terms of a sum: all of them when there are few, else the first three and the last two. */
-#define SUM_SHOWN 8
-
-/* Appends piece to a line being written, starting a continuation line when it would pass
- * the 80th column. */
-static void put_piece(FILE *f, size_t *col, const char *piece)
-{
-    const size_t len = strlen(piece);
-    if (*col + len > LINE_W) {
-        fputs("\n   ", f);
-        *col = 3;
-    }
-    fputs(piece, f);
-    *col += len;
-}
-
-/* "dL/dx = 2.2 + 1.1 = 3.3", wrapped at 80 columns. */
-static void text_sum(FILE *f, const tgi_view *v, uint32_t i)
-{
-    char d[8 * LABEL_W], n[40], piece[64];
-    size_t col = 0;
-    snprintf(piece, sizeof piece, "%s =", dl_d(d, tgi_view_label(v, i)));
-    put_piece(f, &col, piece);
-    uint32_t j = 0;
-    const uint32_t m = v->n_into[i];
-    for (uint32_t s = v->first_into[i]; s != TGI_NO_STEP; s = v->steps[s].next, j++) {
-        if (m > SUM_SHOWN && j >= 3 && j < m - 2) {
-            if (j == 3)
-                put_piece(f, &col, " + ...");
+    char one[2] = {0, 0};
+    for (const char *p = r; *p;) {
+        const int starts = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '_';
+        if (!starts) {
+            one[0] = *p++;
+            tgi_buf_add(b, one);
             continue;
         }
-        const double c = v->steps[s].contribution;
-        tgi_num(n, j == 0 ? c : fabs(c));
-        snprintf(piece, sizeof piece, "%s%s", j == 0 ? " " : (c < 0 ? " - " : " + "), n);
-        put_piece(f, &col, piece);
-    }
-    if (m > SUM_SHOWN) {
-        snprintf(piece, sizeof piece, " (%u terms)", (unsigned)m);
-        put_piece(f, &col, piece);
-    }
-    snprintf(piece, sizeof piece, " = %s", tgi_num(n, v->t->grad[i]));
-    put_piece(f, &col, piece);
-    fputc('\n', f);
-}
-
-/* Writes s fitted to `width` characters and padded with spaces to exactly that width (by
- * characters, not bytes, so that UTF-8 names keep the columns straight); right-aligned if
- * right is set. */
-static void put_cell(FILE *f, const char *s, size_t width, int right)
-{
-    char buf[4 * 80 + 1];
-    tgi_fit(buf, s, width < 80 ? width : 80);
-    size_t n_chars = 0;
-    for (const unsigned char *q = (const unsigned char *)buf; *q; q++)
-        n_chars += (*q & 0xC0) != 0x80;
-    if (right)
-        fprintf(f, "%*s%s", (int)(width - n_chars), "", buf);
-    else
-        fprintf(f, "%s%*s", buf, (int)(width - n_chars), "");
-}
-
-/* The inputs' values of node i, "100, 2". */
-static const char *input_values(const tgi_view *v, uint32_t i, char *buf, size_t cap)
-{
-    const tg_var vi = {i};
-    const size_t n_in = tg_n_inputs(v->t, vi);
-    char n[32];
-    cbuf b = {buf, 0, cap, 0};
-    buf[0] = '\0';
-    for (size_t k = 0; k < n_in && !b.cut; k++) {
-        cb_add(&b, k ? ", " : "");
-        cb_add(&b, tgi_num(n, v->t->value[tg_input_of(v->t, vi, k).id]));
-    }
-    return buf;
-}
-
-/* Which nodes get a row of the forward table: the cone, but constants only when named (an
- * unnamed constant is already shown by its value wherever it is used) or when it is out. */
-static int in_table(const tgi_view *v, uint32_t i)
-{
-    return v->in_cone[i] && (!tgi_is_const(v->t, i) || tg_name(v->t, (tg_var){i}) || i == v->out);
-}
-
-/* The local rules of node i, each kind once: "d(a*b)/da = b,  d(a*b)/db = a", or for the
- * n-ary ops the general slot, "d(sum)/dx_k = 1". latex set: each rule through to_latex. */
-static void rules_of(const tgi_view *v, uint32_t i, cbuf *rb, int latex);
-
-static void latex_rule(cbuf *b, const char *name, const char *rule);
-
-static void rules_of(const tgi_view *v, uint32_t i, cbuf *rb, int latex)
-{
-    const tg_tape *t = v->t;
-    const tg_var vi = {i};
-    const unsigned op = tgi_code_op(t->code[i]);
-    const size_t n_in = tg_n_inputs(t, vi);
-    size_t n_kinds = n_in < 2 ? n_in : 2;
-    if (tgi_ops[op].arity == TGI_NARY)
-        n_kinds = n_in == 0 ? 0 : (op == TG_OP_DOT ? 2 : 1);
-    for (size_t s = 0; s < n_kinds; s++) {
-        tgi_step st = {.at = i, .k = (uint32_t)s};
-        if (tgi_ops[op].arity == TGI_NARY && s == 1)
-            st.k = (uint32_t)(n_in / 2);
-        char name[64];
-        tgi_step_rule_name(v, &st, name, sizeof name);
-        char *us = strrchr(name, '_');
-        if (us && tgi_ops[op].arity == TGI_NARY)
-            strcpy(us + 1, op == TG_OP_DOT ? "j" : "k");
-        cb_add(rb, s ? (latex ? ",\\quad " : ",  ") : "");
-        if (latex) {
-            latex_rule(rb, name, tgi_step_rule(v, &st));
+        const char *q = p;
+        while ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || *q == '_' ||
+               (*q >= '0' && *q <= '9'))
+            q++;
+        const int command = p > r && p[-1] == '\\';
+        const char *repl = NULL;
+        if (!command && q - p == 1 && *q != '(') {
+            if (*p == 'a' || *p == 'b' || *p == 'c')
+                repl = v->ph_arg[*p - 'a'];
+            else if (*p == 'y')
+                repl = v->ph_y;
+        }
+        if (repl) {
+            tgi_buf_add(b, repl);
         } else {
-            cb_add(rb, name);
-            cb_add(rb, " = ");
-            cb_add(rb, tgi_step_rule(v, &st));
+            for (const char *k = p; k < q; k++) {
+                one[0] = *k;
+                tgi_buf_add(b, one);
+            }
         }
+        p = q;
     }
 }
 
-static void text_trace(FILE *f, const tgi_view *v)
+const char *tgi_step_rule(const tgi_view *v, const tgi_step *s, char *buf, size_t cap)
 {
-    const tg_tape *t = v->t;
-    char lab[4 * 60 + 1], e[256], ins[128], n[32], rule[64], rules[200];
-    char d1[8 * LABEL_W], d2[8 * LABEL_W], f1[40], f2[40], head[512], rest[160], ex[4 * 40 + 1];
-
-    fprintf(f, "Forward pass (L = %s)\n", tgi_fit(lab, tgi_view_label(v, v->out), 60));
-    fprintf(f, "%-16s %-26s %-22s %11s\n", "node", "operation", "inputs", "value");
-    fprintf(f, "%.16s %.26s %.22s %.11s\n", "--------------------------",
-            "--------------------------", "--------------------------",
-            "--------------------------");
-    for (uint32_t i = 0; i < v->n; i++) {
-        if (!in_table(v, i))
-            continue;
-        put_cell(f, tgi_view_label(v, i), 16, 0);
-        fputc(' ', f);
-        put_cell(f, tgi_view_expr(v, i, e, sizeof e), 26, 0);
-        fputc(' ', f);
-        put_cell(f, input_values(v, i, ins, sizeof ins), 22, 0);
-        fputc(' ', f);
-        put_cell(f, tgi_num(n, t->value[i]), 11, 1);
-        fputc('\n', f);
-    }
-
-    fprintf(f,
-            "\nBackward pass (reverse tape order; a, b: an operation's inputs, y: its output)\n");
-    fprintf(f, "%s = 1\n", dl_d(d1, tgi_view_label(v, v->out)));
-    uint32_t sp = 0; /* steps are grouped by consumer, in the same order as this loop */
-    for (uint32_t i = v->n; i-- > 0;) {
-        if (!v->in_cone[i] || tgi_is_const(t, i))
-            continue;
-        if (v->n_into[i] > 1)
-            text_sum(f, v, i);
-        if (sp >= v->n_steps || v->steps[sp].at != i)
-            continue;
-        cbuf rb = {rules, 0, sizeof rules, 0};
-        rules[0] = '\0';
-        rules_of(v, i, &rb, 0);
-        snprintf(head, sizeof head, "at %s = %s:  ", tgi_fit(lab, tgi_view_label(v, i), LABEL_W),
-                 tgi_fit(ex, tgi_view_expr(v, i, e, sizeof e), 40));
-        put_wrapped(f, "", head, rules);
-        for (; sp < v->n_steps && v->steps[sp].at == i; sp++) {
-            const tgi_step *s = &v->steps[sp];
-            snprintf(head, sizeof head, "%s += %s * %s", dl_d(d1, tgi_view_label(v, s->to)),
-                     dl_d(d2, tgi_view_label(v, i)), tgi_step_rule_name(v, s, rule, sizeof rule));
-            snprintf(rest, sizeof rest, " = %s * %s = %s", factor(f1, s->upstream),
-                     factor(f2, s->local), tgi_num(n, s->contribution));
-            put_wrapped(f, "  ", head, rest);
-        }
-    }
-
-    fprintf(f, "\nGradients\n");
-    for (uint32_t i = 0; i < v->n; i++) {
-        if (!in_table(v, i) || tgi_is_const(t, i))
-            continue;
-        snprintf(head, sizeof head, "%s =", dl_d(d1, tgi_view_label(v, i)));
-        put_cell(f, head, 30, 0);
-        fprintf(f, " %s\n", tgi_num(n, t->grad[i]));
-    }
+    tgi_buf b = tgi_buf_init(buf, cap);
+    const char *r = tg_op_info_of((tg_op)tgi_code_op(v->t->code[s->at]))->rule[rule_index(v, s)];
+    substitute(v, &b, r ? r : "?");
+    return buf;
 }
 
-/* ---- Markdown with LaTeX ----------------------------------------------------------------- */
-
-/* Plain text in a Markdown table cell: the punctuation that could open emphasis, code, a link,
- * HTML or math, or end the cell, is backslash-escaped (CommonMark allows it for all of them). */
-static void md_text(FILE *f, const char *s, size_t width)
-{
-    char buf[4 * 80 + 1];
-    tgi_fit(buf, s, width);
-    for (const char *p = buf; *p; p++) {
-        if (strchr("\\`*_[]<>|~$&", *p))
-            fputc('\\', f);
-        fputc(*p, f);
-    }
-}
-
-/* A label inside LaTeX math: \text{apple\_price}. Characters that text mode cannot take
- * plainly are escaped, and the few that have no safe spelling in both MathJax and KaTeX
- * (and "|", which would end a Markdown cell) become '?'. */
-static void tex_label(cbuf *b, const char *s)
-{
-    char buf[4 * LABEL_W + 1], one[2] = {0, 0};
-    tgi_fit(buf, s, LABEL_W);
-    cb_add(b, "\\text{");
-    for (const char *p = buf; *p; p++) {
-        if (strchr("_#$%&{}", *p)) {
-            one[0] = *p;
-            cb_add(b, "\\");
-            cb_add(b, one);
-        } else if (strchr("\\^~|<>`", *p)) {
-            cb_add(b, "?");
-        } else {
-            one[0] = *p;
-            cb_add(b, one);
-        }
-    }
-    cb_add(b, "}");
-}
-
-static void tex_dl_d(cbuf *b, const char *label)
-{
-    cb_add(b, "\\frac{\\partial L}{\\partial ");
-    tex_label(b, label);
-    cb_add(b, "}");
-}
-
-/* A rule of the op table ("b*a^(b-1)", "1/(2*sqrt(a))") in LaTeX: * becomes \cdot, ^(...) and
+/* A rule of the op table ("b*a^(b-1)", "1/(2*sqrt(a))") in LaTeX, until the table has its own
+ * LaTeX column: * becomes \cdot, ^(...) and
  * sqrt(...) take braces, function names a backslash. The rules are our own short strings. */
-static void tex_expr(cbuf *b, const char *r, size_t n)
+static void tex_expr(tgi_buf *b, const char *r, size_t n)
 {
     static const char *const fn[] = {"exp", "log", "sin", "cos", "tanh", "tan"};
     char one[2] = {0, 0};
     for (size_t i = 0; i < n;) {
         if (r[i] == '*') {
-            cb_add(b, " \\cdot ");
+            tgi_buf_add(b, " \\cdot ");
             i++;
             continue;
         }
@@ -701,9 +1014,9 @@ static void tex_expr(cbuf *b, const char *r, size_t n)
                 if (depth == 0)
                     break;
             }
-            cb_add(b, "^{");
+            tgi_buf_add(b, "^{");
             tex_expr(b, r + i + 2, j - i - 2);
-            cb_add(b, "}");
+            tgi_buf_add(b, "}");
             i = j + 1;
             continue;
         }
@@ -715,9 +1028,9 @@ static void tex_expr(cbuf *b, const char *r, size_t n)
                 if (depth == 0)
                     break;
             }
-            cb_add(b, "\\sqrt{");
+            tgi_buf_add(b, "\\sqrt{");
             tex_expr(b, r + i + 5, j - i - 5);
-            cb_add(b, "}");
+            tgi_buf_add(b, "}");
             i = j + 1;
             continue;
         }
@@ -725,8 +1038,8 @@ static void tex_expr(cbuf *b, const char *r, size_t n)
         for (size_t k = 0; k < sizeof fn / sizeof fn[0] && !matched; k++) {
             size_t len = strlen(fn[k]);
             if (i + len <= n && strncmp(r + i, fn[k], len) == 0 && r[i + len] == '(') {
-                cb_add(b, "\\");
-                cb_add(b, fn[k]);
+                tgi_buf_add(b, "\\");
+                tgi_buf_add(b, fn[k]);
                 i += len;
                 matched = 1;
             }
@@ -739,253 +1052,56 @@ static void tex_expr(cbuf *b, const char *r, size_t n)
                ((r[i + w] >= 'a' && r[i + w] <= 'z') || (r[i + w] >= 'A' && r[i + w] <= 'Z')))
             w++;
         if (w >= 2 && i + w < n && r[i + w] == '(') {
-            cb_add(b, "\\operatorname{");
+            tgi_buf_add(b, "\\operatorname{");
             for (size_t k = 0; k < w; k++) {
                 one[0] = r[i + k];
-                cb_add(b, one);
+                tgi_buf_add(b, one);
             }
-            cb_add(b, "}");
+            tgi_buf_add(b, "}");
             i += w;
             continue;
         }
         if (r[i] == '?') {
-            cb_add(b, " \\mathrel{?} ");
+            tgi_buf_add(b, " \\mathrel{?} ");
             i++;
             continue;
         }
         if (r[i] == '|') { /* never in the table today; would end a Markdown cell */
-            cb_add(b, "\\vert ");
+            tgi_buf_add(b, "\\vert ");
             i++;
             continue;
         }
         one[0] = r[i++];
-        cb_add(b, one);
+        tgi_buf_add(b, one);
     }
 }
 
-/* "d(a*b)/da" and "b" as \frac{\partial (a \cdot b)}{\partial a} = b */
-static void latex_rule(cbuf *b, const char *name, const char *rule)
+const char *tgi_step_rule_name_latex(const tgi_view *v, const tgi_step *s, char *buf, size_t cap)
 {
-    /* name is "d(F)/dV": F is the function, V the variable */
-    const char *open = name + 2, *close = strrchr(name, '/');
-    cb_add(b, "\\frac{\\partial (");
-    if (close && close > open)
-        tex_expr(b, open, (size_t)(close - open - 1));
-    cb_add(b, ")}{\\partial ");
-    if (close)
-        tex_expr(b, close + 2, strlen(close + 2));
-    cb_add(b, "} = ");
-    tex_expr(b, rule, strlen(rule));
+    tgi_buf b = tgi_buf_init(buf, cap);
+    rule_name(v, s, &b, 1);
+    return buf;
 }
 
-static void tex_factor(cbuf *b, double x)
+const char *tgi_step_rule_latex(const tgi_view *v, const tgi_step *s, char *buf, size_t cap)
 {
-    char n[40];
-    tgi_num(n, x);
-    if (n[0] == '-') {
-        cb_add(b, "(");
-        cb_add(b, n);
-        cb_add(b, ")");
-    } else {
-        cb_add(b, n);
+    const tg_op_info *in = tg_op_info_of((tg_op)tgi_code_op(v->t->code[s->at]));
+    const char *r = in->rule_latex[rule_index(v, s)];
+    tgi_buf b = tgi_buf_init(buf, cap);
+    if (r) {
+        substitute(v, &b, r);
+    } else { /* no LaTeX in the row: the language's text, converted */
+        char text[256];
+        tgi_step_rule(v, s, text, sizeof text);
+        tex_expr(&b, text, strlen(text));
     }
-}
-
-static void md_trace(FILE *f, const tgi_view *v)
-{
-    const tg_tape *t = v->t;
-    char e[256], ins[128], n[32], name[64];
-    enum { CAP = 2048 };
-    char *big = malloc(CAP);
-    if (!big) {
-        fputs("(out of memory)\n", f);
-        return;
-    }
-
-    fputs("#### Forward pass: $L$ = ", f);
-    md_text(f, tgi_view_label(v, v->out), 60);
-    fputs("\n\n| node | operation | inputs | value |\n|:--|:--|:--|--:|\n", f);
-    for (uint32_t i = 0; i < v->n; i++) {
-        if (!in_table(v, i))
-            continue;
-        fputs("| ", f);
-        md_text(f, tgi_view_label(v, i), 40);
-        fputs(" | ", f);
-        md_text(f, tgi_view_expr(v, i, e, sizeof e), 60);
-        fputs(" | ", f);
-        md_text(f, input_values(v, i, ins, sizeof ins), 60);
-        fprintf(f, " | %s |\n", tgi_num(n, t->value[i]));
-    }
-
-    fputs("\n#### Backward pass, in reverse tape order\n\n"
-          "$a, b$ are an operation's inputs, $y$ its output.\n\n"
-          "| at node | local rule | chain rule | numbers | result |\n|:--|:--|:--|:--|--:|\n",
-          f);
-    cbuf b = {big, 0, CAP, 0};
-    big[0] = '\0';
-    tex_dl_d(&b, tgi_view_label(v, v->out));
-    fprintf(f, "| | | $%s = 1$ | | 1 |\n", big);
-    uint32_t sp = 0;
-    for (uint32_t i = v->n; i-- > 0;) {
-        if (!v->in_cone[i] || tgi_is_const(t, i))
-            continue;
-        if (v->n_into[i] > 1) {
-            b = (cbuf){big, 0, CAP, 0};
-            big[0] = '\0';
-            tex_dl_d(&b, tgi_view_label(v, i));
-            cb_add(&b, " = ");
-            uint32_t j = 0, m = v->n_into[i];
-            for (uint32_t s = v->first_into[i]; s != TGI_NO_STEP; s = v->steps[s].next, j++) {
-                if (m > SUM_SHOWN && j >= 3 && j < m - 2) {
-                    if (j == 3)
-                        cb_add(&b, " + \\dots");
-                    continue;
-                }
-                const double c = v->steps[s].contribution;
-                cb_add(&b, j == 0 ? "" : (c < 0 ? " - " : " + "));
-                cb_add(&b, tgi_num(n, j == 0 ? c : fabs(c)));
-            }
-            fprintf(f, "| | | $%s$ | | %s |\n", big, tgi_num(n, t->grad[i]));
-        }
-        if (sp >= v->n_steps || v->steps[sp].at != i)
-            continue;
-        for (int first = 1; sp < v->n_steps && v->steps[sp].at == i; sp++, first = 0) {
-            const tgi_step *s = &v->steps[sp];
-            fputs("| ", f);
-            if (first) {
-                md_text(f, tgi_view_label(v, i), 40);
-                fputs(" = ", f);
-                md_text(f, tgi_view_expr(v, i, e, sizeof e), 60);
-            }
-            fputs(" | ", f);
-            b = (cbuf){big, 0, CAP, 0};
-            big[0] = '\0';
-            latex_rule(&b, tgi_step_rule_name(v, s, name, sizeof name), tgi_step_rule(v, s));
-            fprintf(f, "$%s$ | ", big);
-            b = (cbuf){big, 0, CAP, 0};
-            big[0] = '\0';
-            tex_dl_d(&b, tgi_view_label(v, s->to));
-            cb_add(&b, " \\mathrel{+}= ");
-            tex_dl_d(&b, tgi_view_label(v, i));
-            cb_add(&b, " \\cdot ");
-            latex_rule(&b, name, "");
-            b.len -= 3; /* drop the " = " of the empty rule */
-            big[b.len] = '\0';
-            fprintf(f, "$%s$ | ", big);
-            b = (cbuf){big, 0, CAP, 0};
-            big[0] = '\0';
-            tex_factor(&b, s->upstream);
-            cb_add(&b, " \\times ");
-            tex_factor(&b, s->local);
-            fprintf(f, "$%s$ | %s |\n", big, tgi_num(n, s->contribution));
-        }
-    }
-
-    fputs("\n#### Gradients\n\n| node | $\\partial L / \\partial \\text{node}$ |\n|:--|--:|\n", f);
-    for (uint32_t i = 0; i < v->n; i++) {
-        if (!in_table(v, i) || tgi_is_const(t, i))
-            continue;
-        fputs("| ", f);
-        md_text(f, tgi_view_label(v, i), 40);
-        fprintf(f, " | %s |\n", tgi_num(n, t->grad[i]));
-    }
-    free(big);
-}
-
-/* ---- JSON (the HTML stepper's data) ------------------------------------------------------ */
-
-/* A JSON string that is also safe inside an HTML <script>: <, > and & as \u escapes, so no
- * name can close the script element; invalid UTF-8 bytes become '?'. */
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        size_t len = tgi_utf8_len(p);
-        if (len == 0) {
-            fputc('?', f);
-            p++;
-        } else if (len > 1) {
-            fwrite(p, 1, len, f);
-            p += len;
-        } else {
-            if (*p == '"' || *p == '\\')
-                fprintf(f, "\\%c", *p);
-            else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&' || *p == 0x7F)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-            p++;
-        }
-    }
-    fputc('"', f);
-}
-
-/* A number that reads back exactly; JSON has no inf or NaN, so those are null (the _s string
- * beside every number says what it was). */
-static void json_num(FILE *f, double x)
-{
-    if (isfinite(x))
-        fprintf(f, "%.17g", x);
-    else
-        fputs("null", f);
-}
-
-static void json_trace(FILE *f, const tgi_view *v)
-{
-    const tg_tape *t = v->t;
-    char e[256], n[32], name[64], d1[8 * LABEL_W], d2[8 * LABEL_W], f1[40], f2[40], txt[512];
-    fprintf(f, "{\"output\":%u,\"nodes\":[", (unsigned)v->out);
-    int first = 1;
-    for (uint32_t i = 0; i < v->n; i++) {
-        if (!v->in_cone[i])
-            continue;
-        const tg_var vi = {i};
-        const unsigned op = tgi_code_op(t->code[i]);
-        fprintf(f, "%s\n{\"id\":%u,\"label\":", first ? "" : ",", (unsigned)i);
-        first = 0;
-        json_str(f, tgi_view_label(v, i));
-        fputs(",\"kind\":", f);
-        json_str(f, op == TG_OP_INPUT ? "input" : op == TG_OP_CONST ? "const" : "op");
-        fputs(",\"op\":", f);
-        json_str(f, tgi_ops[op].info.id);
-        fputs(",\"expr\":", f);
-        json_str(f, tgi_view_expr(v, i, e, sizeof e));
-        fputs(",\"value\":", f);
-        json_num(f, t->value[i]);
-        fprintf(f, ",\"value_s\":\"%s\",\"grad\":", tgi_num(n, t->value[i]));
-        json_num(f, t->grad[i]);
-        fprintf(f, ",\"grad_s\":\"%s\",\"inputs\":[", tgi_num(n, t->grad[i]));
-        const size_t n_in = tg_n_inputs(t, vi);
-        for (size_t k = 0; k < n_in; k++)
-            fprintf(f, "%s%u", k ? "," : "", (unsigned)tg_input_of(t, vi, k).id);
-        fputs("]}", f);
-    }
-    fputs("],\n\"steps\":[", f);
-    for (uint32_t sp = 0; sp < v->n_steps; sp++) {
-        const tgi_step *s = &v->steps[sp];
-        tgi_step_rule_name(v, s, name, sizeof name);
-        fprintf(f, "%s\n{\"at\":%u,\"to\":%u,\"k\":%u,\"rule\":", sp ? "," : "", (unsigned)s->at,
-                (unsigned)s->to, (unsigned)s->k);
-        json_str(f, name);
-        fputs(",\"formula\":", f);
-        json_str(f, tgi_step_rule(v, s));
-        snprintf(txt, sizeof txt, "%s += %s * %s = %s * %s = %s",
-                 dl_d(d1, tgi_view_label(v, s->to)), dl_d(d2, tgi_view_label(v, s->at)), name,
-                 factor(f1, s->upstream), factor(f2, s->local), tgi_num(n, s->contribution));
-        fputs(",\"text\":", f);
-        json_str(f, txt);
-        fputs(",\"contribution\":", f);
-        json_num(f, s->contribution);
-        fprintf(f, ",\"contribution_s\":\"%s\"", tgi_num(n, s->contribution));
-        fprintf(f, ",\"acc_s\":\"%s\",\"last\":%s}", tgi_num(n, s->acc),
-                s->next == TGI_NO_STEP ? "true" : "false");
-    }
-    fputs("]}\n", f);
+    return buf;
 }
 
 /* ---- The public entry point -------------------------------------------------------------- */
 
-tg_status tg_trace_backward(tg_tape *t, tg_var out, FILE *f, tg_trace_format fmt)
+tg_status tg_trace_backward_width(tg_tape *t, tg_var out, FILE *f, tg_trace_format fmt,
+                                  unsigned width)
 {
     if (!t)
         return TG_ERR_ARG;
@@ -996,16 +1112,21 @@ tg_status tg_trace_backward(tg_tape *t, tg_var out, FILE *f, tg_trace_format fmt
     if (s != TG_OK)
         return s;
     tgi_view v;
-    if (tgi_view_init(&v, t, out) != TG_OK)
+    if (tgi_view_init(&v, t, out, width) != TG_OK)
         return tgi_fail(t, TG_ERR_NOMEM, "tg_trace_backward: out of memory");
     if (fmt == TG_TRACE_TEXT)
-        text_trace(f, &v);
+        tgi_trace_text(f, &v);
     else if (fmt == TG_TRACE_MARKDOWN)
-        md_trace(f, &v);
+        tgi_trace_markdown(f, &v);
     else
-        json_trace(f, &v);
+        tgi_trace_json(f, &v);
     tgi_view_clear(&v);
     if (fflush(f) != 0 || ferror(f))
         return tgi_fail(t, TG_ERR_IO, "tg_trace_backward: writing the trace failed");
     return TG_OK;
+}
+
+tg_status tg_trace_backward(tg_tape *t, tg_var out, FILE *f, tg_trace_format fmt)
+{
+    return tg_trace_backward_width(t, out, f, fmt, 80);
 }

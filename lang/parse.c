@@ -1,11 +1,13 @@
-/* parse.c: the expression language. A Pratt parser with positions on every token reads
- * programs and records each operation on the tape through the public API (tg_const, tg_add,
- * tg_pow, ...), as any C user would: it uses only the public headers, plus core/uthash_int.h for
- * its name table. Printing errors, values and gradients is left to the caller (cli/tapegrad.c).
- * Left-associative chains are loops; only real nesting recurses, bounded by TG_PARSE_MAX_DEPTH. */
+/* parse.c: the expression language (shared/spec/cli.md, version 2). A Pratt parser with
+ * positions on every token reads programs and records each operation on the tape through the
+ * public API (tg_const, tg_add, ...), as any C user would: it uses only the public headers, plus
+ * core/uthash_int.h for its name table. Printing errors, values and gradients is left to the
+ * caller (cli/). Left-associative chains are loops; only real nesting recurses (parentheses,
+ * signs, '^', arguments, calls of defined functions), bounded by TG_PARSE_MAX_DEPTH. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,33 +21,62 @@
  * whole prefix into every node), and at most this many source bytes are scanned for one. */
 #define ORIGIN_MAX 60
 #define ORIGIN_SCAN 4096
+/* Past this many nodes on the tape, the operations inside inlined function bodies get no
+ * origin of their own (each costs a copy of its text: ~130 bytes a node, so a program whose
+ * definitions double at each level would take gigabytes before reaching the node limit). */
+#define ORIGIN_NODES_MAX 1000000
 
-/* ---- Functions: exactly these names, each mapped to its constructor ---------------------
- * Columns: name, one-argument constructor (NULL for pow, which takes two). Anything else
- * followed by '(' is an unknown function; op-table rows such as add or sum are not exposed,
- * so programs may use those words as variable names. */
-typedef tg_var (*unary_fn)(tg_tape *, tg_var);
-static const struct {
-    const char *name;
-    unary_fn fn;
-} functions[] = {
-    {"exp", tg_exp},   {"log", tg_log}, {"sqrt", tg_sqrt}, {"sin", tg_sin},
-    {"cos", tg_cos},   {"tan", tg_tan}, {"tanh", tg_tanh}, {"sigmoid", tg_sigmoid},
-    {"relu", tg_relu}, {"abs", tg_abs}, {"pow", NULL},
-};
-#define N_FUNCTIONS (sizeof functions / sizeof functions[0])
+/* pi: the double nearest to the ratio of a circle's circumference to its diameter. */
+#define LANG_PI 3.141592653589793
 
-static int find_function(const char *s, size_t n)
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+/* ---- What the language takes from the op table (ops/tg_ops.h) ------------------------------
+ * Its functions are exactly the rows with a language name (tg_op_info.name: exp ... where), with
+ * their number of arguments; its infix operators are the binary rows' symbols with their
+ * precedence and associativity, and unary minus the unary row whose symbol is "-". Anything else
+ * followed by '(' is an unknown function unless the program defines it: rows such as add or sum
+ * have no language name, so programs may use those words as names. */
+
+/* The op whose language name is s[0..n-1], or TG_N_OPS. */
+static tg_op find_builtin(const char *s, size_t n)
 {
-    for (size_t i = 0; i < N_FUNCTIONS; i++)
-        if (strlen(functions[i].name) == n && memcmp(functions[i].name, s, n) == 0)
-            return (int)i;
-    return -1;
+    char name[24];
+    if (n == 0 || n >= sizeof name)
+        return TG_N_OPS;
+    memcpy(name, s, n);
+    name[n] = 0;
+    return tg_op_find(name);
+}
+
+/* Records op over args (op's number of arguments). A constant exponent makes ^ and pow record
+ * the row without a gradient for the exponent (POWC), as constants get none: so x^2 at x = -2
+ * has the derivative -4, not a NaN from d/db = y ln(a). */
+static tg_var apply_op(tg_tape *t, tg_op op, size_t n, const tg_var *args)
+{
+    if (op == TG_OP_POW && tg_op_of(t, args[1]) == TG_OP_CONST)
+        op = TG_OP_POWC;
+    return tg_apply(t, op, n, args);
 }
 
 int tg_parse_is_function(const char *s)
 {
-    return s && find_function(s, strlen(s)) >= 0;
+    return s && tg_op_find(s) != TG_N_OPS;
+}
+
+/* pi is reserved besides the functions (where is one of them). */
+static int is_pi(const char *s, size_t n)
+{
+    return n == 2 && memcmp(s, "pi", 2) == 0;
+}
+
+int tg_parse_is_reserved(const char *s)
+{
+    return s && (tg_parse_is_function(s) || is_pi(s, strlen(s)));
 }
 
 static int is_alpha(int c)
@@ -67,27 +98,41 @@ int tg_parse_is_name(const char *s)
     return 1;
 }
 
-/* ---- Name table: name -> node, and whether it is an input (read-only) -------------------- */
+/* ---- Name table: inputs, assigned names and defined functions ---------------------------- */
+
+/* A function the program defined: name(p1, ..., pk) = body. The body is kept as source text
+ * and parsed again at every call with the parameters bound to the call's arguments, so that a
+ * call records the body's operations (inlining). text starts at the beginning of the body's
+ * line, so that positions inside it are the program's own line:column. */
+typedef struct definition {
+    char *text;                 /* owned: the body's line up to the body's end */
+    size_t body, len;           /* the body is text[body..len-1] */
+    uint32_t line;              /* the program's line of text[0] */
+    uint32_t def_line, def_col; /* where the definition starts */
+    uint32_t n_params;
+    char **params; /* owned names */
+    size_t cost;   /* nodes a call records (saturating), so that a call the tape cannot
+                      hold fails before recording anything */
+} definition;
+
+enum { SYM_INPUT = 1, SYM_ASSIGNED, SYM_FUNCTION };
+
 typedef struct symbol {
     char *name; /* owned key */
-    tg_var v;
-    int is_input;
+    int kind;
+    tg_var v;        /* inputs and assigned names */
+    definition *def; /* functions (owned) */
     UT_hash_handle hh;
 } symbol;
 
-struct tg_parser {
-    tg_tape *t;
-    symbol *symbols;
-    tg_parse_error err;
-    /* The program being read, and the lexer's place in it. */
-    const char *src;
-    size_t len;
-    size_t pos;
-    uint32_t line;
-    size_t line_start;
-    unsigned paren; /* open parentheses: a newline inside them is white space */
-    unsigned depth; /* current nesting, bounded by TG_PARSE_MAX_DEPTH */
-};
+/* The parameters a function body sees while it is being parsed: the call's arguments, or
+ * placeholders while the definition itself is checked. */
+typedef struct scope {
+    const definition *def;
+    const char *name; /* the function's name, for messages */
+    size_t name_len;
+    const tg_var *args;
+} scope;
 
 /* ---- Tokens ------------------------------------------------------------------------------ */
 typedef enum tok_kind {
@@ -100,6 +145,12 @@ typedef enum tok_kind {
     T_STAR,
     T_SLASH,
     T_POW,
+    T_LT,
+    T_LE,
+    T_GT,
+    T_GE,
+    T_EQ,
+    T_NE,
     T_LPAR,
     T_RPAR,
     T_COMMA,
@@ -108,6 +159,32 @@ typedef enum tok_kind {
     T_BAD
 } tok_kind;
 
+struct tg_parser {
+    tg_tape *t;
+    symbol *symbols;
+    tg_parse_error err;
+    /* The program being read, and the lexer's place in it. */
+    const char *src;
+    size_t len;
+    size_t pos;
+    uint32_t line;
+    size_t line_start;
+    unsigned paren;         /* open parentheses: a newline inside them is white space */
+    unsigned depth;         /* current nesting, bounded by TG_PARSE_MAX_DEPTH */
+    const scope *scope;     /* inside a function body: only its parameters are visible */
+    unsigned checking;      /* checking a definition: calls of defined functions are not inlined */
+    unsigned calling;       /* reserving room for a call */
+    size_t check_calls;     /* while checking: placeholders recorded for calls ... */
+    size_t check_call_cost; /* ... and the nodes those calls will record */
+    /* The operators, from the op table (load_operators). */
+    struct {
+        tg_op op;
+        int bp, right;
+    } infix[T_BAD + 1];
+    tg_op neg_op;
+    int unary_bp;
+};
+
 typedef struct token {
     tok_kind kind;
     size_t start, end; /* bytes src[start..end-1] */
@@ -115,13 +192,29 @@ typedef struct token {
     double num;
 } token;
 
-/* Where the lexer is: enough to look one token further and come back. */
+/* Where the lexer is: enough to look further ahead and come back. */
 typedef struct lex_state {
     size_t pos;
     uint32_t line;
     size_t line_start;
+    unsigned paren;
     token tok;
 } lex_state;
+
+static lex_state lex_save(const tg_parser *p, const token *k)
+{
+    const lex_state s = {p->pos, p->line, p->line_start, p->paren, *k};
+    return s;
+}
+
+static void lex_restore(tg_parser *p, token *k, const lex_state *s)
+{
+    p->pos = s->pos;
+    p->line = s->line;
+    p->line_start = s->line_start;
+    p->paren = s->paren;
+    *k = s->tok;
+}
 
 static symbol *sym_find(const tg_parser *p, const char *s, size_t n)
 {
@@ -150,7 +243,26 @@ static void set_error(tg_parser *p, tg_status code, uint32_t line, uint32_t col,
     va_end(ap);
 }
 
-/* Quotes a token for a message: at most 40 bytes, non-printable bytes as \xNN. */
+/* Length of the UTF-8 sequence that starts s[0..n-1], or 0 if it is not a valid one. */
+static size_t utf8_length(const unsigned char *s, size_t n)
+{
+    const size_t want = s[0] >= 0xf0 && s[0] <= 0xf4   ? 4
+                        : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+                        : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+                                                       : 0;
+    if (want == 0 || want > n)
+        return 0;
+    for (size_t i = 1; i < want; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if (want == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
+        return 0; /* overlong, or a UTF-16 surrogate */
+    if (want == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
+        return 0;
+    return want;
+}
+
+/* Quotes a token for a message: at most 40 bytes, other non-printable bytes as \xNN. */
 static const char *quote(const tg_parser *p, const token *k, char *buf, size_t size)
 {
     if (k->kind == T_EOF)
@@ -175,26 +287,39 @@ static const char *quote(const tg_parser *p, const token *k, char *buf, size_t s
     return buf;
 }
 
-static void error_at(tg_parser *p, const token *k, const char *what)
-#if defined(__GNUC__)
-    __attribute__((noinline))
-#endif
-    ;
-static void error_at(tg_parser *p, const token *k, const char *what)
+static NOINLINE void error_at(tg_parser *p, const token *k, const char *what)
 {
     char q[64];
     set_error(p, TG_ERR_SYNTAX, k->line, k->col, "%s %s", what, quote(p, k, q, sizeof q));
 }
 
-/* Reports a T_BAD token: a malformed number, or a stray byte. */
-static void bad_token(tg_parser *p, const token *k)
+/* Reports a T_BAD token: a malformed number, a character that is not ASCII, or a stray byte. */
+static NOINLINE void bad_token(tg_parser *p, const token *k)
 {
-    if (is_digit((unsigned char)p->src[k->start]) ||
-        (p->src[k->start] == '.' && k->end > k->start + 1)) {
-        char q[64];
-        set_error(p, TG_ERR_SYNTAX, k->line, k->col,
-                  "malformed number %s",
+    const unsigned char c = (unsigned char)p->src[k->start];
+    char q[64];
+    if (is_digit(c) || (c == '.' && k->end > k->start + 1)) {
+        set_error(p, TG_ERR_SYNTAX, k->line, k->col, "malformed number %s",
                   quote(p, k, q, sizeof q));
+        return;
+    }
+    if (c >= 0x80) {
+        const size_t n = utf8_length((const unsigned char *)p->src + k->start, p->len - k->start);
+        if (n > 0) {
+            set_error(p, TG_ERR_SYNTAX, k->line, k->col,
+                      "unexpected character '%.*s': names are ASCII ([A-Za-z_][A-Za-z0-9_]*), and "
+                      "other characters may appear only in comments",
+                      (int)n, p->src + k->start);
+            return;
+        }
+        set_error(p, TG_ERR_SYNTAX, k->line, k->col,
+                  "unexpected byte \\x%02x (not ASCII, nor UTF-8): names are ASCII", c);
+        return;
+    }
+    if (c == '!') {
+        set_error(p, TG_ERR_SYNTAX, k->line, k->col,
+                  "unexpected character '!': the language has no 'not' (write 1 - c), and "
+                  "'!=' means not equal");
         return;
     }
     error_at(p, k, "unexpected character");
@@ -282,25 +407,79 @@ static void lex(tg_parser *p, token *k)
     if (is_alpha((unsigned char)c)) {
         while (i < p->len && (is_alpha((unsigned char)s[i]) || is_digit((unsigned char)s[i])))
             i++;
+        if (i < p->len && (unsigned char)s[i] >= 0x80) {
+            /* "café": the name is not what is wrong, its next character is */
+            const size_t n = utf8_length((const unsigned char *)s + i, p->len - i);
+            k->kind = T_BAD;
+            k->start = i;
+            k->col = (uint32_t)(i - p->line_start + 1);
+            k->end = p->pos = i + (n ? n : 1);
+            return;
+        }
         k->kind = T_NAME;
         k->end = p->pos = i;
         return;
     }
-    static const struct {
-        char c;
-        tok_kind kind;
-    } punct[] = {{'+', T_PLUS}, {'-', T_MINUS},  {'*', T_STAR}, {'/', T_SLASH},
-                 {'^', T_POW},  {'(', T_LPAR},   {')', T_RPAR}, {',', T_COMMA},
-                 {';', T_SEMI}, {'=', T_ASSIGN}, {'\n', T_NL}};
-    k->kind = T_BAD;
-    for (size_t j = 0; j < sizeof punct / sizeof punct[0]; j++)
-        if (punct[j].c == c)
-            k->kind = punct[j].kind;
-    p->pos++;
-    if (k->kind == T_STAR && p->pos < p->len && s[p->pos] == '*') {
-        k->kind = T_POW; /* '**' is '^' */
-        p->pos++;
+    /* Operators: the two-character ones (** <= >= == !=) first. */
+    const char c2 = p->pos + 1 < p->len ? s[p->pos + 1] : 0;
+    size_t width = 1;
+    switch (c) {
+    case '+':
+        k->kind = T_PLUS;
+        break;
+    case '-':
+        k->kind = T_MINUS;
+        break;
+    case '/':
+        k->kind = T_SLASH;
+        break;
+    case '^':
+        k->kind = T_POW;
+        break;
+    case '(':
+        k->kind = T_LPAR;
+        break;
+    case ')':
+        k->kind = T_RPAR;
+        break;
+    case ',':
+        k->kind = T_COMMA;
+        break;
+    case ';':
+        k->kind = T_SEMI;
+        break;
+    case '\n':
+        k->kind = T_NL;
+        break;
+    case '*':
+        k->kind = c2 == '*' ? T_POW : T_STAR;
+        width = c2 == '*' ? 2 : 1;
+        break;
+    case '<':
+        k->kind = c2 == '=' ? T_LE : T_LT;
+        width = c2 == '=' ? 2 : 1;
+        break;
+    case '>':
+        k->kind = c2 == '=' ? T_GE : T_GT;
+        width = c2 == '=' ? 2 : 1;
+        break;
+    case '=':
+        k->kind = c2 == '=' ? T_EQ : T_ASSIGN;
+        width = c2 == '=' ? 2 : 1;
+        break;
+    case '!':
+        k->kind = c2 == '=' ? T_NE : T_BAD;
+        width = c2 == '=' ? 2 : 1;
+        break;
+    default:
+        k->kind = T_BAD;
+        break;
     }
+    if (k->kind == T_BAD && (unsigned char)c >= 0x80) {
+        const size_t n = utf8_length((const unsigned char *)s + p->pos, p->len - p->pos);
+        width = n ? n : 1; /* a whole character, so the message can show it */
+    }
+    p->pos += width;
     if (k->kind == T_NL) {
         p->line++;
         p->line_start = p->pos;
@@ -319,12 +498,7 @@ typedef struct expr {
 
 /* Records where node v came from: the span's text with white space runs and comments shown
  * as one space, cut at ORIGIN_MAX characters. */
-static void note_origin(tg_parser *p, tg_var v, const expr *e)
-#if defined(__GNUC__)
-    __attribute__((noinline))
-#endif
-    ;
-static void note_origin(tg_parser *p, tg_var v, const expr *e)
+static NOINLINE void note_origin(tg_parser *p, tg_var v, const expr *e)
 {
     char text[ORIGIN_MAX + 4];
     size_t o = 0;
@@ -355,16 +529,31 @@ static void note_origin(tg_parser *p, tg_var v, const expr *e)
         set_error(p, tg_tape_status(p->t), e->line, e->col, "%s", tg_tape_errmsg(p->t));
 }
 
+/* Reports that the tape refused a node: it is full (the capacity, --max-nodes in the command),
+ * or memory ran out. */
+static NOINLINE int record_failed(tg_parser *p, const expr *e)
+{
+    const tg_status s = tg_tape_status(p->t);
+    if (s == TG_ERR_CAPACITY)
+        set_error(p, TG_ERR_LIMIT, e->line, e->col,
+                  "the program records more nodes than the tape may hold (%s)%s",
+                  tg_tape_errmsg(p->t),
+                  p->scope || p->calling ? ": a function that calls another twice doubles the "
+                                           "work at every level"
+                                         : "");
+    else
+        set_error(p, s != TG_OK ? s : TG_ERR_NOMEM, e->line, e->col, "%s",
+                  s != TG_OK ? tg_tape_errmsg(p->t) : "could not record an operation");
+    return 0;
+}
+
 /* Checks a freshly recorded node: an invalid one means the tape failed (out of memory, full). */
 static int recorded(tg_parser *p, tg_var v, const expr *e)
 {
-    if (!tg_var_ok(v)) {
-        tg_status s = tg_tape_status(p->t);
-        set_error(p, s != TG_OK ? s : TG_ERR_NOMEM, e->line, e->col, "%s",
-                  s != TG_OK ? tg_tape_errmsg(p->t) : "could not record an operation");
-        return 0;
-    }
-    note_origin(p, v, e);
+    if (!tg_var_ok(v))
+        return record_failed(p, e);
+    if (!p->scope || v.id < ORIGIN_NODES_MAX)
+        note_origin(p, v, e);
     return p->err.code == TG_OK;
 }
 
@@ -373,53 +562,161 @@ static void advance(tg_parser *p, token *k)
     lex(p, k);
 }
 
-/* Binding powers: how tightly each infix operator holds its left operand. */
-enum { BP_NONE = 0, BP_ADD = 10, BP_MUL = 20, BP_UNARY = 30, BP_POW = 40 };
+/* The operator tokens and how the op table spells them. */
+static const char *const token_symbol[T_BAD + 1] = {
+    [T_PLUS] = "+", [T_MINUS] = "-", [T_STAR] = "*", [T_SLASH] = "/", [T_POW] = "^", [T_LT] = "<",
+    [T_LE] = "<=",  [T_GT] = ">",    [T_GE] = ">=",  [T_EQ] = "==",   [T_NE] = "!=",
+};
 
-static int infix_bp(tok_kind k)
+/* Fills the parser's operator table from the op table: for each infix token the binary row
+ * with its symbol (the one with a language name where two share it: pow, not powc), its binding
+ * power (precedence) and associativity; and the unary row spelled "-". */
+static void load_operators(tg_parser *p)
 {
-    switch (k) {
-    case T_PLUS:
-    case T_MINUS:
-        return BP_ADD;
-    case T_STAR:
-    case T_SLASH:
-        return BP_MUL;
-    case T_POW:
-        return BP_POW;
-    default:
-        return BP_NONE;
+    for (int k = 0; k <= T_BAD; k++)
+        p->infix[k].op = TG_N_OPS;
+    p->neg_op = TG_N_OPS;
+    p->unary_bp = TG_PREC_UNARY;
+    for (int op = 0; op < TG_N_OPS; op++) {
+        const tg_op_info *info = tg_op_info_of((tg_op)op);
+        if (!info || !info->symbol)
+            continue;
+        if (info->n_args == 1 && strcmp(info->symbol, "-") == 0) {
+            p->neg_op = (tg_op)op;
+            p->unary_bp = info->precedence;
+        }
+        for (int k = 0; info->n_args == 2 && k <= T_BAD; k++) {
+            if (!token_symbol[k] || strcmp(token_symbol[k], info->symbol) != 0)
+                continue;
+            const tg_op_info *had = tg_op_info_of(p->infix[k].op);
+            if (had && (had->name || !info->name))
+                continue; /* keep the row the language names */
+            p->infix[k].op = (tg_op)op;
+            p->infix[k].bp = info->precedence;
+            p->infix[k].right = info->right_assoc;
+        }
     }
 }
 
-static int parse_expr(tg_parser *p, token *k, int min_bp, expr *out);
-
-/* Reports a call with the wrong number of arguments, at token k. */
-static void arity_error(tg_parser *p, const token *k, int fi, unsigned n)
-#if defined(__GNUC__)
-    __attribute__((noinline))
-#endif
-    ;
-static void arity_error(tg_parser *p, const token *k, int fi, unsigned n)
+/* Binding power of the infix operator k (0 if k is not one), and whether it compares: the
+ * loosest level, where operators do not associate (a < b < c is an error). */
+static int infix_bp(const tg_parser *p, tok_kind k)
 {
-    const unsigned want = functions[fi].fn ? 1 : 2;
-    char q[64];
-    set_error(p, TG_ERR_SYNTAX, k->line, k->col,
-              "%s() takes %u argument%s; expected %s but found %s", functions[fi].name, want,
-              want == 1 ? "" : "s", n < want ? "','" : "')'", quote(p, k, q, sizeof q));
+    return p->infix[k].op != TG_N_OPS ? p->infix[k].bp : 0;
 }
 
-/* A function call; k is at the '(' after the function's name nt. */
-static int parse_call(tg_parser *p, token *k, const token *nt, int fi, expr *out)
+static int is_comparison(const tg_parser *p, tok_kind k)
 {
-    const unsigned want = functions[fi].fn ? 1 : 2;
-    expr arg[2];
+    return p->infix[k].op != TG_N_OPS && p->infix[k].bp == TG_PREC_COMPARE;
+}
+
+enum { BP_NONE = 0 };
+
+static int parse_expr(tg_parser *p, token *k, int min_bp, expr *out);
+
+/* ---- Did you mean? ------------------------------------------------------------------------ */
+
+/* Optimal-string-alignment distance between a[0..na-1] and b[0..nb-1] (an insertion, deletion,
+ * substitution or swap of two neighbours costs 1), or a large number for long words. */
+static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb)
+{
+    enum { MAXW = 32 };
+    if (na >= MAXW || nb >= MAXW)
+        return MAXW;
+    size_t d[MAXW + 1][MAXW + 1];
+    for (size_t i = 0; i <= na; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= nb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= na; i++)
+        for (size_t j = 1; j <= nb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[na][nb];
+}
+
+/* Keeps cand as the suggestion for word if it is closer than the best so far: at most one edit
+ * for words of three or four letters, two for longer ones, none for one or two letters (x is
+ * not a slip for y). */
+static void consider(const char *word, size_t n, const char *cand, size_t *best_d,
+                     const char **best)
+{
+    const size_t m = strlen(cand);
+    if (m == n && memcmp(word, cand, n) == 0)
+        return;
+    const size_t d = edit_distance(word, n, cand, m);
+    const size_t limit = n <= 2 ? 0 : n <= 4 ? 1 : 2;
+    const size_t score = 2 * d + (m != n); /* a tie goes to the word of the same length */
+    if (d <= limit && score < *best_d) {
+        *best_d = score;
+        *best = cand;
+    }
+}
+
+/* The closest function (is_call) or readable name to word, or NULL if none is close. */
+static const char *suggest(const tg_parser *p, const char *word, size_t n, int is_call)
+{
+    size_t best_d = (size_t)-1;
+    const char *best = NULL;
+    if (is_call) {
+        for (int op = 0; op < TG_N_OPS; op++) {
+            const tg_op_info *info = tg_op_info_of((tg_op)op);
+            if (info && info->name)
+                consider(word, n, info->name, &best_d, &best);
+        }
+    } else {
+        consider(word, n, "pi", &best_d, &best);
+    }
+    if (p->scope && !is_call) {
+        for (uint32_t i = 0; i < p->scope->def->n_params; i++)
+            consider(word, n, p->scope->def->params[i], &best_d, &best);
+        return best;
+    }
+    for (const symbol *e = p->symbols; e; e = e->hh.next)
+        if ((e->kind == SYM_FUNCTION) == (is_call != 0))
+            consider(word, n, e->name, &best_d, &best);
+    return best;
+}
+
+/* ---- Calls ---------------------------------------------------------------------------------- */
+
+/* Reports a call with the wrong number of arguments, at token k (the ',' or ')' where the
+ * count went wrong). */
+static NOINLINE void arity_error(tg_parser *p, const token *k, const char *name, size_t name_len,
+                                 unsigned want, unsigned n, const definition *def)
+{
+    char q[64], where[48] = "";
+    if (def)
+        snprintf(where, sizeof where, " (defined at %u:%u)", (unsigned)def->def_line,
+                 (unsigned)def->def_col);
+    set_error(p, TG_ERR_SYNTAX, k->line, k->col,
+              "%.*s() takes %u argument%s%s; expected %s but found %s", (int)name_len, name, want,
+              want == 1 ? "" : "s", where, n < want ? "','" : "')'", quote(p, k, q, sizeof q));
+}
+
+/* The arguments of a call; k is at the '(' after the function's name nt. Parses exactly want
+ * arguments into args (def: the definition, for the message if the count is wrong). Leaves k at
+ * the ')'. */
+static int parse_args(tg_parser *p, token *k, const token *nt, unsigned want, tg_var *args,
+                      const definition *def)
+{
     unsigned n = 0;
     p->paren++;
     advance(p, k);
     for (;;) {
-        if (!parse_expr(p, k, BP_NONE, &arg[n]))
+        expr arg;
+        if (!parse_expr(p, k, BP_NONE, &arg))
             return 0;
+        if (n < want)
+            args[n] = arg.v;
         n++;
         if (n < want && k->kind == T_COMMA) {
             advance(p, k);
@@ -427,73 +724,252 @@ static int parse_call(tg_parser *p, token *k, const token *nt, int fi, expr *out
         }
         if (n == want && k->kind == T_RPAR)
             break;
-        arity_error(p, k, fi, n);
+        arity_error(p, k, p->src + nt->start, nt->end - nt->start, want, n, def);
         return 0;
     }
-    out->start = nt->start;
-    out->line = nt->line;
-    out->col = nt->col;
-    out->end = k->end;
     p->paren--;
+    return 1;
+}
+
+/* A call of a built-in function; k is at the '(' after its name nt. */
+static NOINLINE int parse_builtin_call(tg_parser *p, token *k, const token *nt, tg_op op, expr *out)
+{
+    tg_var args[3];
+    const int n_args = tg_op_info_of(op)->n_args;
+    if (n_args < 1 || n_args > 3) { /* no language function has another arity */
+        set_error(p, TG_ERR_SYNTAX, nt->line, nt->col, "'%s' cannot be called",
+                  tg_op_info_of(op)->name);
+        return 0;
+    }
+    if (!parse_args(p, k, nt, (unsigned)n_args, args, NULL))
+        return 0;
+    out->end = k->end;
     advance(p, k);
-    out->v = functions[fi].fn ? functions[fi].fn(p->t, arg[0].v) : tg_pow(p->t, arg[0].v, arg[1].v);
+    out->v = apply_op(p->t, op, (size_t)n_args, args);
     return recorded(p, out->v, out);
 }
 
-#if defined(__GNUC__)
-#define NOINLINE __attribute__((noinline))
-#else
-#define NOINLINE
-#endif
+/* Parses def's body from its saved text with its parameters bound to args, recording its
+ * operations (a call is the body inlined). The lexer's place in the caller's text is kept in
+ * saved and restored afterwards. */
+static NOINLINE int inline_body(tg_parser *p, const definition *def, const char *name,
+                                size_t name_len, const tg_var *args, expr *body)
+{
+    const char *src = p->src;
+    const size_t len = p->len;
+    const scope *outer = p->scope;
+    const scope inner = {def, name, name_len, args};
+    const lex_state saved = {p->pos, p->line, p->line_start, p->paren, {0}};
+    p->src = def->text;
+    p->len = def->len;
+    p->pos = def->body;
+    p->line = def->line;
+    p->line_start = 0;
+    p->paren = 0;
+    p->scope = &inner;
+    token k;
+    lex(p, &k);
+    int ok = parse_expr(p, &k, BP_NONE, body);
+    if (ok && k.kind != T_EOF) { /* cannot happen: the body was checked when defined */
+        error_at(p, &k, "unexpected");
+        ok = 0;
+    }
+    p->scope = outer;
+    p->src = src;
+    p->len = len;
+    p->pos = saved.pos;
+    p->line = saved.line;
+    p->line_start = saved.line_start;
+    p->paren = saved.paren;
+    return ok;
+}
 
-/* The pieces of a prefix expression live in separate, non-inlined functions so that the frames
+static size_t saturating_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* A call of a function the program defined; k is at the '(' after its name nt. The arguments
+ * are recorded first, then the body with its parameters bound to them. While a definition is
+ * being checked, the call stands for a placeholder leaf instead (its body was checked already),
+ * so checking costs the size of the text, whatever the calls would expand to. */
+static NOINLINE int parse_defined_call(tg_parser *p, token *k, const token *nt, const symbol *f,
+                                       expr *out)
+{
+    const definition *def = f->def;
+    tg_var *args = malloc((def->n_params ? def->n_params : 1) * sizeof *args);
+    if (!args) {
+        set_error(p, TG_ERR_NOMEM, nt->line, nt->col, "out of memory for a call's arguments");
+        return 0;
+    }
+    int ok = parse_args(p, k, nt, def->n_params, args, def);
+    if (ok) {
+        out->end = k->end;
+        advance(p, k);
+    }
+    if (ok && p->checking) {
+        out->v = tg_input(p->t, 1.0);
+        ok = tg_var_ok(out->v) || record_failed(p, out);
+        p->check_calls++;
+        p->check_call_cost = saturating_add(p->check_call_cost, def->cost);
+    } else if (ok) {
+        /* A call whose nodes the tape cannot hold fails at once, before recording any: so a
+         * program whose definitions double at each level stops in milliseconds. */
+        const tg_mark now = tg_tape_mark(p->t);
+        p->calling++;
+        if (tg_tape_reserve(p->t, saturating_add(now.n_nodes, def->cost), now.n_args) != TG_OK)
+            ok = record_failed(p, out);
+        p->calling--;
+    }
+    if (ok && !p->checking) {
+        /* A call nests one level deeper than its arguments, so that chains of definitions
+         * (f2 calls f1 calls ...) are bounded like parentheses. */
+        if (++p->depth > TG_PARSE_MAX_DEPTH) {
+            set_error(p, TG_ERR_LIMIT, nt->line, nt->col,
+                      "expression nested deeper than %d levels (parentheses, signs, '^', calls)",
+                      TG_PARSE_MAX_DEPTH);
+            ok = 0;
+        }
+        const tg_mark before = tg_tape_mark(p->t);
+        expr body;
+        if (ok)
+            ok = inline_body(p, def, nt->start + p->src, nt->end - nt->start, args, &body);
+        p->depth--;
+        if (ok) {
+            out->v = body.v;
+            /* The body's last operation is shown as the call ("f(x)"), as the reader wrote it;
+             * a body that returns a parameter or a constant records nothing of its own. */
+            if (out->v.id >= before.n_nodes && (!p->scope || out->v.id < ORIGIN_NODES_MAX))
+                note_origin(p, out->v, out);
+            ok = p->err.code == TG_OK;
+        }
+    }
+    free(args);
+    return ok;
+}
+
+/* ---- Prefix expressions ------------------------------------------------------------------
+ * The pieces of a prefix expression live in separate, non-inlined functions so that the frames
  * on the recursion path (parse_expr -> parse_prefix -> paren/sign/call -> parse_expr) stay small:
  * nesting to TG_PARSE_MAX_DEPTH must fit the stack even under AddressSanitizer. */
 
-static NOINLINE int prefix_number(tg_parser *p, token *k, expr *out)
+static NOINLINE int prefix_number(tg_parser *p, token *k, expr *out, double num)
 {
-    const double num = k->num;
     out->end = k->end;
     advance(p, k);
     out->v = tg_const(p->t, num);
-    if (!tg_var_ok(out->v)) {
-        set_error(p, TG_ERR_NOMEM, out->line, out->col, "%s", tg_tape_errmsg(p->t));
-        return 0;
-    }
+    if (!tg_var_ok(out->v))
+        return record_failed(p, out);
     if (!isfinite(num)) /* so that an error can point at the literal */
         note_origin(p, out->v, out);
     return 1;
 }
 
-static NOINLINE int name_error(tg_parser *p, const token *nt, int fi, int is_call)
+static int at_definition(tg_parser *p, token *k);
+
+/* Is s[0..n-1] defined later in the program (after the lexer's place)? Then *line:*col is where.
+ * For the message of a call that comes before its definition. */
+static int defined_later(tg_parser *p, const char *s, size_t n, uint32_t *line, uint32_t *col)
+{
+    token k = {T_EOF, 0, 0, 0, 0, 0};
+    const lex_state saved = lex_save(p, &k);
+    int found = 0;
+    p->paren = 0;
+    for (lex(p, &k); k.kind != T_EOF && !found; lex(p, &k))
+        if (k.kind == T_NAME && k.end - k.start == n && !memcmp(p->src + k.start, s, n) &&
+            at_definition(p, &k)) {
+            found = 1;
+            *line = k.line;
+            *col = k.col;
+        }
+    lex_restore(p, &k, &saved);
+    return found;
+}
+
+static NOINLINE int name_error(tg_parser *p, const token *nt, int is_call)
 {
     const size_t n = nt->end - nt->start;
     const char *s = p->src + nt->start;
-    if (fi >= 0)
-        set_error(p, TG_ERR_SYNTAX, nt->line, nt->col, "'%s' is a function: write %s(...)",
-                  functions[fi].name, functions[fi].name);
-    else if (is_call)
-        set_error(p, TG_ERR_NAME, nt->line, nt->col, "unknown function '%.*s'",
-                  (int)(n > 64 ? 64 : n), s);
-    else
+    const int w = (int)(n > 64 ? 64 : n);
+    const int b = find_builtin(s, n) != TG_N_OPS;
+    const symbol *e = sym_find(p, s, n);
+    const char *near = suggest(p, s, n, is_call);
+    uint32_t line = 0, col = 0;
+    char hint[96] = "";
+    if (near)
+        snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
+    if (b || (e && e->kind == SYM_FUNCTION && !is_call))
+        set_error(p, TG_ERR_SYNTAX, nt->line, nt->col, "'%.*s' is a function: write %.*s(...)", w,
+                  s, w, s);
+    else if (n == 2 && memcmp(s, "pi", 2) == 0)
+        set_error(p, TG_ERR_SYNTAX, nt->line, nt->col,
+                  "'pi' is a constant, not a function: write pi*(...)");
+    else if (is_call && p->scope && n == p->scope->name_len && memcmp(s, p->scope->name, n) == 0)
         set_error(p, TG_ERR_NAME, nt->line, nt->col,
-                  "unknown name '%.*s' (not an input, nor assigned before this point)",
-                  (int)(n > 64 ? 64 : n), s);
+                  "'%.*s' cannot call itself: a body may call only built-in functions and "
+                  "functions defined before it (no recursion)",
+                  w, s);
+    else if (is_call && e)
+        set_error(p, TG_ERR_NAME, nt->line, nt->col, "'%.*s' is %s, not a function", w, s,
+                  e->kind == SYM_INPUT ? "an input" : "an assigned name");
+    else if (is_call && defined_later(p, s, n, &line, &col))
+        set_error(p, TG_ERR_NAME, nt->line, nt->col,
+                  "'%.*s' is called before its definition (at %u:%u): %s", w, s, (unsigned)line,
+                  (unsigned)col,
+                  p->scope ? "a body may call only functions defined before it (no recursion)"
+                           : "define a function before the statements that call it");
+    else if (is_call)
+        set_error(p, TG_ERR_NAME, nt->line, nt->col, "unknown function '%.*s'%s%s", w, s, hint,
+                  p->scope ? " (a body may call only functions defined before it)" : "");
+    else if (p->scope && e)
+        set_error(p, TG_ERR_NAME, nt->line, nt->col,
+                  "the body of '%.*s' cannot read '%.*s': a function's body sees only its "
+                  "parameters, numbers and pi",
+                  (int)p->scope->name_len, p->scope->name, w, s);
+    else
+        set_error(p, TG_ERR_NAME, nt->line, nt->col, "unknown name '%.*s' (not %s)%s", w, s,
+                  p->scope ? "a parameter of this function"
+                           : "an input, nor assigned before this point",
+                  hint);
     return 0;
 }
 
-/* A name: a call when a function's name is followed by '(', else a bound variable. */
+/* A name: a call when followed by '(', pi, a parameter inside a body, else a bound name. */
 static NOINLINE int prefix_name(tg_parser *p, token *k, expr *out)
 {
     const token nt = *k;
+    const char *s = p->src + nt.start;
+    const size_t n = nt.end - nt.start;
     advance(p, k);
-    const int fi = find_function(p->src + nt.start, nt.end - nt.start);
-    if (fi >= 0 && k->kind == T_LPAR)
-        return parse_call(p, k, &nt, fi, out);
-    const symbol *e =
-        fi < 0 && k->kind != T_LPAR ? sym_find(p, p->src + nt.start, nt.end - nt.start) : NULL;
-    if (!e)
-        return name_error(p, &nt, fi, k->kind == T_LPAR);
+    if (k->kind == T_LPAR) {
+        const tg_op op = find_builtin(s, n);
+        if (op != TG_N_OPS)
+            return parse_builtin_call(p, k, &nt, op, out);
+        const symbol *f = p->scope && n == p->scope->name_len && !memcmp(s, p->scope->name, n)
+                              ? NULL /* inside its own body a function is not defined yet */
+                              : sym_find(p, s, n);
+        if (f && f->kind == SYM_FUNCTION)
+            return parse_defined_call(p, k, &nt, f, out);
+        return name_error(p, &nt, 1);
+    }
+    if (n == 2 && memcmp(s, "pi", 2) == 0) { /* a constant, like a number */
+        out->end = nt.end;
+        out->v = tg_const(p->t, LANG_PI);
+        return tg_var_ok(out->v) || record_failed(p, out);
+    }
+    if (p->scope) {
+        const definition *def = p->scope->def;
+        for (uint32_t i = 0; i < def->n_params; i++)
+            if (strlen(def->params[i]) == n && memcmp(def->params[i], s, n) == 0) {
+                out->v = p->scope->args[i];
+                out->end = nt.end;
+                return 1;
+            }
+        return name_error(p, &nt, 0);
+    }
+    const symbol *e = sym_find(p, s, n);
+    if (!e || e->kind == SYM_FUNCTION || find_builtin(s, n) != TG_N_OPS)
+        return name_error(p, &nt, 0);
     out->v = e->v;
     out->end = nt.end;
     return 1;
@@ -502,8 +978,13 @@ static NOINLINE int prefix_name(tg_parser *p, token *k, expr *out)
 static NOINLINE int unclosed_error(tg_parser *p, const token *k, const expr *open)
 {
     char q[64];
-    set_error(p, TG_ERR_SYNTAX, k->line, k->col, "expected ')' to close the '(' at %u:%u, found %s",
-              (unsigned)open->line, (unsigned)open->col, quote(p, k, q, sizeof q));
+    if (k->kind == T_EOF) /* show the '(' itself, not the end of the program */
+        set_error(p, TG_ERR_SYNTAX, open->line, open->col,
+                  "this '(' is never closed: the program ends before its ')'");
+    else
+        set_error(p, TG_ERR_SYNTAX, k->line, k->col,
+                  "expected ')' to close the '(' at %u:%u, found %s", (unsigned)open->line,
+                  (unsigned)open->col, quote(p, k, q, sizeof q));
     return 0;
 }
 
@@ -531,7 +1012,7 @@ static NOINLINE int prefix_sign(tg_parser *p, token *k, expr *out)
     const int minus = k->kind == T_MINUS;
     advance(p, k);
     expr operand;
-    if (!parse_expr(p, k, BP_UNARY, &operand))
+    if (!parse_expr(p, k, p->unary_bp, &operand))
         return 0;
     out->end = operand.end;
     if (!minus) {
@@ -541,15 +1022,13 @@ static NOINLINE int prefix_sign(tg_parser *p, token *k, expr *out)
     if (tg_op_of(p->t, operand.v) == TG_OP_CONST) {
         /* -2 is the constant -2 (so x^-1 keeps a constant exponent) */
         out->v = tg_const(p->t, -tg_value(p->t, operand.v));
-        if (!tg_var_ok(out->v)) {
-            set_error(p, TG_ERR_NOMEM, out->line, out->col, "%s", tg_tape_errmsg(p->t));
-            return 0;
-        }
+        if (!tg_var_ok(out->v))
+            return record_failed(p, out);
         if (!isfinite(tg_value(p->t, out->v)))
             note_origin(p, out->v, out);
         return 1;
     }
-    out->v = tg_neg(p->t, operand.v);
+    out->v = apply_op(p->t, p->neg_op, 1, &operand.v);
     return recorded(p, out->v, out);
 }
 
@@ -572,7 +1051,7 @@ static int parse_prefix(tg_parser *p, token *k, expr *out)
     out->col = k->col;
     switch (k->kind) {
     case T_NUM:
-        return prefix_number(p, k, out);
+        return prefix_number(p, k, out, k->num);
     case T_NAME:
         return prefix_name(p, k, out);
     case T_LPAR:
@@ -583,6 +1062,16 @@ static int parse_prefix(tg_parser *p, token *k, expr *out)
     default:
         return prefix_error(p, k);
     }
+}
+
+static NOINLINE int chained_comparison_error(tg_parser *p, const token *k)
+{
+    char q[64];
+    set_error(p, TG_ERR_SYNTAX, k->line, k->col,
+              "comparisons do not chain: found %s after a comparison (write (a < b)*(b < c) for "
+              "'a < b and b < c')",
+              quote(p, k, q, sizeof q));
+    return 0;
 }
 
 /* Pratt loop: a prefix expression, then infix operators binding tighter than min_bp. The loop
@@ -597,37 +1086,27 @@ static int parse_expr(tg_parser *p, token *k, int min_bp, expr *out)
         return 0;
     }
     int ok = parse_prefix(p, k, out);
+    int compared = 0; /* this level has a comparison already */
     while (ok) {
         const tok_kind op = k->kind;
-        const int bp = infix_bp(op);
+        const int bp = infix_bp(p, op);
         if (bp <= min_bp)
             break;
+        const int cmp = is_comparison(p, op);
+        if (cmp && compared) {
+            ok = chained_comparison_error(p, k);
+            break;
+        }
+        compared |= cmp;
         advance(p, k);
         expr rhs;
-        /* '^' is right-associative: its right operand may itself contain '^'. */
-        if (!parse_expr(p, k, op == T_POW ? bp - 1 : bp, &rhs)) {
+        /* A right-associative operator (^) takes a right operand that may contain itself. */
+        if (!parse_expr(p, k, p->infix[op].right ? bp - 1 : bp, &rhs)) {
             ok = 0;
             break;
         }
-        const tg_var a = out->v, b = rhs.v;
-        tg_var y;
-        switch (op) {
-        case T_PLUS:
-            y = tg_add(p->t, a, b);
-            break;
-        case T_MINUS:
-            y = tg_sub(p->t, a, b);
-            break;
-        case T_STAR:
-            y = tg_mul(p->t, a, b);
-            break;
-        case T_SLASH:
-            y = tg_div(p->t, a, b);
-            break;
-        default:
-            y = tg_pow(p->t, a, b);
-            break;
-        }
+        const tg_var args[2] = {out->v, rhs.v};
+        const tg_var y = apply_op(p->t, p->infix[op].op, 2, args);
         out->v = y;
         out->end = rhs.end;
         ok = recorded(p, y, out);
@@ -636,32 +1115,55 @@ static int parse_expr(tg_parser *p, token *k, int min_bp, expr *out)
     return ok;
 }
 
-/* Binds name (src[start..end-1]) to v, creating or updating its entry. */
-static int bind(tg_parser *p, const token *nt, tg_var v)
+/* ---- Statements -------------------------------------------------------------------------- */
+
+static char *copy_n(const char *s, size_t n)
+{
+    char *c = malloc(n + 1);
+    if (c) {
+        memcpy(c, s, n);
+        c[n] = 0;
+    }
+    return c;
+}
+
+static void definition_free(definition *d)
+{
+    if (!d)
+        return;
+    for (uint32_t i = 0; i < d->n_params; i++)
+        free(d->params[i]);
+    free(d->params);
+    free(d->text);
+    free(d);
+}
+
+/* Adds an entry for name (src[start..end-1]) of the given kind; NULL (with the error set) if
+ * memory runs out. */
+static symbol *sym_add(tg_parser *p, const token *nt, int kind)
 {
     const size_t n = nt->end - nt->start;
-    const char *s = p->src + nt->start;
-    symbol *e = sym_find(p, s, n);
-    if (!e) {
-        e = calloc(1, sizeof *e);
-        char *key = malloc(n + 1);
-        if (!e || !key) {
-            free(e);
-            free(key);
-            set_error(p, TG_ERR_NOMEM, nt->line, nt->col, "out of memory for name table");
-            return 0;
-        }
-        memcpy(key, s, n);
-        key[n] = 0;
+    symbol *e = calloc(1, sizeof *e);
+    char *key = copy_n(p->src + nt->start, n);
+    if (e && key) {
         e->name = key;
+        e->kind = kind;
         HASH_ADD_KEYPTR(hh, p->symbols, e->name, n, e);
-        if (sym_find(p, s, n) != e) {
-            free(key);
-            free(e);
-            set_error(p, TG_ERR_NOMEM, nt->line, nt->col, "out of memory for name table");
-            return 0;
-        }
+        if (sym_find(p, key, n) == e)
+            return e;
     }
+    free(key);
+    free(e);
+    set_error(p, TG_ERR_NOMEM, nt->line, nt->col, "out of memory for the name table");
+    return NULL;
+}
+
+/* Binds name nt to v, creating or updating its entry. */
+static int bind(tg_parser *p, const token *nt, tg_var v)
+{
+    symbol *e = sym_find(p, p->src + nt->start, nt->end - nt->start);
+    if (!e && !(e = sym_add(p, nt, SYM_ASSIGNED)))
+        return 0;
     e->v = v;
     /* The first name a computed node gets is the one traces show; inputs keep theirs. */
     if (!tg_is_input(p->t, v) && !tg_name(p->t, v) && tg_op_of(p->t, v) != TG_OP_CONST)
@@ -669,33 +1171,197 @@ static int bind(tg_parser *p, const token *nt, tg_var v)
     return 1;
 }
 
-/* statement := NAME '=' expr | expr, ended by ';', a newline or the end. */
+/* Reports why name nt cannot take a role, and returns 0; 1 if it is free. role is a format
+ * with one %.*s for the name ("cannot assign to '%.*s'", "'%.*s' cannot be a parameter"). */
+static NOINLINE int reserved_error(tg_parser *p, const token *nt, const char *role)
+{
+    const char *s = p->src + nt->start;
+    const size_t n = nt->end - nt->start;
+    const int w = (int)(n > 64 ? 64 : n);
+    const symbol *e = sym_find(p, s, n);
+    const char *why = NULL;
+    char at[64] = "";
+    if (find_builtin(s, n) != TG_N_OPS)
+        why = "it is a built-in function";
+    else if (n == 2 && memcmp(s, "pi", 2) == 0)
+        why = "it is the constant pi";
+    else if (e && e->kind == SYM_FUNCTION) {
+        snprintf(at, sizeof at, "it is a function (defined at %u:%u)", (unsigned)e->def->def_line,
+                 (unsigned)e->def->def_col);
+        why = at;
+    }
+    if (!why)
+        return 1;
+    char msg[160];
+    snprintf(msg, sizeof msg, role, w, s);
+    set_error(p, TG_ERR_NAME, nt->line, nt->col, "%s: %s", msg, why);
+    return 0;
+}
+
+/* Is the statement at k a definition, NAME '(' NAME {',' NAME} ')' '=' ? Looks ahead and comes
+ * back; the parameters are checked by parse_definition. */
+static int at_definition(tg_parser *p, token *k)
+{
+    const lex_state saved = lex_save(p, k);
+    token t = *k;
+    int yes = 0;
+    lex(p, &t);
+    if (t.kind == T_LPAR) {
+        p->paren++;
+        lex(p, &t);
+        while (t.kind == T_NAME) {
+            lex(p, &t);
+            if (t.kind != T_COMMA)
+                break;
+            lex(p, &t);
+        }
+        if (t.kind == T_RPAR) {
+            p->paren--;
+            lex(p, &t);
+            yes = t.kind == T_ASSIGN;
+        }
+    }
+    lex_restore(p, k, &saved);
+    return yes;
+}
+
+/* name(p1, ..., pk) = body: checks the name, the parameters and the body (parsed once with the
+ * parameters bound to placeholders, then rewound), and keeps the body's text for the calls. */
+static NOINLINE int parse_definition(tg_parser *p, token *k)
+{
+    const token nt = *k;
+    const char *s = p->src + nt.start;
+    const size_t n = nt.end - nt.start;
+    const int w = (int)(n > 64 ? 64 : n);
+    if (!reserved_error(p, &nt, "cannot define '%.*s'"))
+        return 0;
+    const symbol *e = sym_find(p, s, n);
+    if (e) {
+        set_error(p, TG_ERR_NAME, nt.line, nt.col, "cannot define '%.*s': it is %s", w, s,
+                  e->kind == SYM_INPUT ? "an input" : "an assigned name");
+        return 0;
+    }
+    definition *def = calloc(1, sizeof *def);
+    if (!def) {
+        set_error(p, TG_ERR_NOMEM, nt.line, nt.col, "out of memory for a definition");
+        return 0;
+    }
+    def->def_line = nt.line;
+    def->def_col = nt.col;
+    int ok = 1;
+    advance(p, k); /* '(' */
+    p->paren++;
+    advance(p, k);
+    while (ok && k->kind == T_NAME) {
+        const char *ps = p->src + k->start;
+        const size_t pn = k->end - k->start;
+        ok = reserved_error(p, k, "'%.*s' cannot be a parameter");
+        for (uint32_t i = 0; ok && i < def->n_params; i++)
+            if (strlen(def->params[i]) == pn && memcmp(def->params[i], ps, pn) == 0) {
+                set_error(p, TG_ERR_NAME, k->line, k->col,
+                          "parameter '%.*s' is given twice in the definition of '%.*s'",
+                          (int)(pn > 64 ? 64 : pn), ps, w, s);
+                ok = 0;
+            }
+        char **grown = ok ? realloc(def->params, (def->n_params + 1) * sizeof *grown) : NULL;
+        if (ok && grown)
+            def->params = grown;
+        if (ok && (!grown || !(def->params[def->n_params] = copy_n(ps, pn)))) {
+            set_error(p, TG_ERR_NOMEM, k->line, k->col, "out of memory for a definition");
+            ok = 0;
+        }
+        if (!ok)
+            break;
+        def->n_params++;
+        advance(p, k);
+        if (k->kind == T_COMMA)
+            advance(p, k);
+    }
+    if (ok && def->n_params == 0) {
+        set_error(p, TG_ERR_SYNTAX, k->line, k->col,
+                  "'%.*s' has no parameters: a function takes at least one (a value without "
+                  "parameters is an assignment, %.*s = ...)",
+                  w, s, w, s);
+        ok = 0;
+    }
+    if (ok) {
+        p->paren--;
+        advance(p, k); /* ')' */
+        advance(p, k); /* '=' */
+    }
+    /* The body, checked once over placeholders; calls inside it are not expanded here. */
+    tg_var *placeholders = ok ? malloc(def->n_params * sizeof *placeholders) : NULL;
+    if (ok && !placeholders) {
+        set_error(p, TG_ERR_NOMEM, nt.line, nt.col, "out of memory for a definition");
+        ok = 0;
+    }
+    const tg_mark mark = tg_tape_mark(p->t);
+    expr body = {tg_var_invalid(), nt.start, nt.end, nt.line, nt.col};
+    for (uint32_t i = 0; ok && i < def->n_params; i++) {
+        placeholders[i] = tg_input(p->t, 1.0);
+        if (!tg_var_ok(placeholders[i]))
+            ok = record_failed(p, &body);
+    }
+    if (ok) {
+        const scope sc = {def, s, n, placeholders};
+        const size_t body_line_start = k->start - (k->col - 1);
+        const uint32_t body_line = k->line;
+        p->scope = &sc;
+        p->checking++;
+        p->check_calls = p->check_call_cost = 0;
+        ok = parse_expr(p, k, BP_NONE, &body);
+        p->checking--;
+        p->scope = NULL;
+        /* What a call records: the body's own nodes (less the placeholders of parameters and
+         * calls) and what its calls record. */
+        const size_t own = tg_tape_size(p->t) - mark.n_nodes - def->n_params - p->check_calls;
+        def->cost = saturating_add(own, p->check_call_cost);
+        if (ok) {
+            def->text = copy_n(p->src + body_line_start, body.end - body_line_start);
+            def->body = body.start - body_line_start;
+            def->len = body.end - body_line_start;
+            def->line = body_line;
+            if (!def->text) {
+                set_error(p, TG_ERR_NOMEM, nt.line, nt.col, "out of memory for a definition");
+                ok = 0;
+            }
+        }
+    }
+    tg_tape_rewind(p->t, mark);
+    free(placeholders);
+    symbol *f = ok ? sym_add(p, &nt, SYM_FUNCTION) : NULL;
+    if (!f) {
+        definition_free(def);
+        return 0;
+    }
+    f->def = def;
+    return 1;
+}
+
+/* statement := NAME '(' params ')' '=' expr | NAME '=' expr | expr, ended by ';', a newline or
+ * the end. *value is the statement's node, invalid for a definition. */
 static int parse_statement(tg_parser *p, token *k, tg_var *value)
 {
+    *value = tg_var_invalid();
     if (k->kind == T_NAME) {
-        const lex_state saved = {p->pos, p->line, p->line_start, *k};
+        if (at_definition(p, k))
+            return parse_definition(p, k);
+        const lex_state saved = lex_save(p, k);
         token next;
         lex(p, &next);
-        if (next.kind == T_ASSIGN && p->pos < p->len && p->src[p->pos] == '=') {
-            set_error(p, TG_ERR_SYNTAX, next.line, next.col,
-                      "'==' is not an operator: the language has no comparisons");
-            return 0;
-        }
         if (next.kind == T_ASSIGN) {
             const token nt = *k;
             const size_t n = nt.end - nt.start;
             const char *s = p->src + nt.start;
-            if (find_function(s, n) >= 0) {
-                set_error(p, TG_ERR_NAME, nt.line, nt.col,
-                          "cannot assign to '%.*s': it is a function", (int)n, s);
+            if (!reserved_error(p, &nt, "cannot assign to '%.*s'"))
                 return 0;
-            }
             const symbol *e = sym_find(p, s, n);
-            if (e && e->is_input) {
+            if (e && e->kind == SYM_INPUT) {
                 set_error(p, TG_ERR_NAME, nt.line, nt.col,
                           "cannot assign to '%.*s': it is an input", (int)(n > 64 ? 64 : n), s);
                 return 0;
             }
+            *k = next;
             advance(p, k);
             expr rhs;
             if (!parse_expr(p, k, BP_NONE, &rhs))
@@ -705,10 +1371,7 @@ static int parse_statement(tg_parser *p, token *k, tg_var *value)
             *value = rhs.v;
             return 1;
         }
-        p->pos = saved.pos;
-        p->line = saved.line;
-        p->line_start = saved.line_start;
-        *k = saved.tok;
+        lex_restore(p, k, &saved);
     }
     expr e;
     if (!parse_expr(p, k, BP_NONE, &e))
@@ -735,6 +1398,8 @@ tg_status tg_parser_run(tg_parser *p, const char *src, size_t len, tg_var *out)
     p->line_start = 0;
     p->paren = 0;
     p->depth = 0;
+    p->scope = NULL;
+    p->checking = 0;
     tg_var last = tg_var_invalid();
     token k;
     lex(p, &k);
@@ -748,7 +1413,8 @@ tg_status tg_parser_run(tg_parser *p, const char *src, size_t len, tg_var *out)
             break;
         if (k.kind == T_ASSIGN) {
             set_error(p, TG_ERR_SYNTAX, k.line, k.col,
-                      "unexpected '=': only a name can be assigned (name = expression)");
+                      "unexpected '=': only a name can be assigned (name = expression), and a "
+                      "definition's parameters are names (f(a, b) = ...)");
             break;
         }
         if (k.kind == T_BAD) {
@@ -759,10 +1425,12 @@ tg_status tg_parser_run(tg_parser *p, const char *src, size_t len, tg_var *out)
             error_at(p, &k, k.kind == T_RPAR ? "unmatched" : "unexpected");
             break;
         }
-        last = v;
+        if (tg_var_ok(v))
+            last = v; /* a definition is not the output */
     }
     if (p->err.code == TG_OK && !tg_var_ok(last))
-        set_error(p, TG_ERR_SYNTAX, k.line, k.col, "empty program: no statement to evaluate");
+        set_error(p, TG_ERR_SYNTAX, k.line, k.col,
+                  "empty program: no statement to evaluate (definitions are not the output)");
     p->src = NULL;
     if (p->err.code != TG_OK)
         return p->err.code;
@@ -778,8 +1446,10 @@ tg_parser *tg_parser_new(tg_tape *t)
     if (!t)
         return NULL;
     tg_parser *p = calloc(1, sizeof *p);
-    if (p)
+    if (p) {
         p->t = t;
+        load_operators(p);
+    }
     return p;
 }
 
@@ -791,10 +1461,55 @@ void tg_parser_free(tg_parser *p)
     HASH_ITER(hh, p->symbols, e, tmp)
     {
         HASH_DEL(p->symbols, e);
+        definition_free(e->def);
         free(e->name);
         free(e);
     }
     free(p);
+}
+
+static definition *definition_copy(const definition *d)
+{
+    definition *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    *c = *d;
+    c->text = copy_n(d->text, d->len);
+    c->params = calloc(d->n_params, sizeof *c->params);
+    c->n_params = 0;
+    if (!c->text || !c->params) {
+        definition_free(c);
+        return NULL;
+    }
+    for (; c->n_params < d->n_params; c->n_params++)
+        if (!(c->params[c->n_params] =
+                  copy_n(d->params[c->n_params], strlen(d->params[c->n_params])))) {
+            definition_free(c);
+            return NULL;
+        }
+    return c;
+}
+
+tg_parser *tg_parser_copy(const tg_parser *p)
+{
+    if (!p)
+        return NULL;
+    tg_parser *c = tg_parser_new(p->t);
+    if (!c)
+        return NULL;
+    for (const symbol *e = p->symbols; e; e = e->hh.next) {
+        const size_t n = strlen(e->name);
+        const token nt = {T_NAME, 0, n, 0, 0, 0};
+        c->src = e->name;
+        symbol *s = sym_add(c, &nt, e->kind);
+        c->src = NULL;
+        if (!s || (e->def && !(s->def = definition_copy(e->def)))) {
+            tg_parser_free(c);
+            return NULL;
+        }
+        s->v = e->v;
+    }
+    return c;
 }
 
 tg_status tg_parser_define(tg_parser *p, const char *name, tg_var v)
@@ -807,8 +1522,9 @@ tg_status tg_parser_define(tg_parser *p, const char *name, tg_var v)
                   name ? name : "(null)");
         return p->err.code;
     }
-    if (tg_parse_is_function(name)) {
-        set_error(p, TG_ERR_NAME, 0, 0, "'%s' is a function's name, not an input", name);
+    if (tg_parse_is_reserved(name)) {
+        set_error(p, TG_ERR_NAME, 0, 0, "'%s' is reserved (%s), not an input", name,
+                  tg_parse_is_function(name) ? "a function's name" : "the constant pi");
         return p->err.code;
     }
     if (v.id >= tg_tape_size(p->t)) {
@@ -820,13 +1536,13 @@ tg_status tg_parser_define(tg_parser *p, const char *name, tg_var v)
         set_error(p, TG_ERR_NAME, 0, 0, "input '%.64s' is given twice", name);
         return p->err.code;
     }
-    token nt = {T_NAME, 0, n, 0, 0, 0};
+    const token nt = {T_NAME, 0, n, 0, 0, 0};
     p->src = name;
-    int ok = bind(p, &nt, v);
+    symbol *e = sym_add(p, &nt, SYM_INPUT);
     p->src = NULL;
-    if (!ok)
+    if (!e)
         return p->err.code;
-    sym_find(p, name, n)->is_input = 1;
+    e->v = v;
     if (!tg_name(p->t, v))
         tg_set_name(p->t, v, name);
     return TG_OK;
@@ -843,5 +1559,13 @@ tg_var tg_parser_lookup(const tg_parser *p, const char *name)
     if (!p || !name)
         return tg_var_invalid();
     const symbol *e = sym_find(p, name, strlen(name));
-    return e ? e->v : tg_var_invalid();
+    return e && e->kind != SYM_FUNCTION ? e->v : tg_var_invalid();
+}
+
+int tg_parser_is_defined(const tg_parser *p, const char *name)
+{
+    if (!p || !name)
+        return 0;
+    const symbol *e = sym_find(p, name, strlen(name));
+    return e && e->kind == SYM_FUNCTION;
 }

@@ -11,12 +11,16 @@
 extern "C" {
 #endif
 
-/* The language (version 1 here; shared/spec/cli.md is the contract): statements separated by ';' or newlines, '#' comments, '+ -' < '* /' < unary '- +' < '^'
- * (right-associative, '**' the same), numbers, names, and the functions exp log sqrt sin cos
- * tan tanh sigmoid relu abs (one argument) and pow(a, b). Number literals become constants
- * (tg_const), so x^2 records TG_OP_POWC and -1 is one constant. Every operation node gets an
- * origin (tg_set_origin: line, column, source text) and every assigned node its name.
- * Names are case-sensitive; function names are reserved. */
+/* The language (shared/spec/cli.md, version 2, is the contract): statements separated by ';'
+ * or newlines, '#' comments; `name = expr`, a bare `expr`, or a definition
+ * `name(p1, ..., pk) = expr`. Operators, loosest first: comparisons < <= > >= == != (not
+ * associative), + - (left), * / (left), unary - +, ^ (right-associative, ** the same). Numbers,
+ * the constant pi, names, the built-in functions and the program's own. Number literals and pi
+ * become constants (tg_const), so x^2 records TG_OP_POWC and -1 is one constant. A call of a
+ * defined function records its body's operations on the call's arguments (inlined); a body sees
+ * only its parameters. Every operation node gets an origin (tg_set_origin: line, column, source
+ * text) and every assigned node its name. Names are case-sensitive; function names, pi and
+ * where are reserved. */
 
 /* How deep parentheses, unary signs, '^' chains and function calls may nest, counting one level
  * for each (so 1,000 levels of "-(" use 2,000). Deeper programs get TG_ERR_LIMIT, never a stack
@@ -45,9 +49,9 @@ TG_API tg_parser *tg_parser_new(tg_tape *t);
 TG_API void tg_parser_free(tg_parser *p);
 
 /* Declares an input: programs may read `name`, which stands for v, but not assign it.
- * name is copied. TG_ERR_NAME if name is not [A-Za-z_][A-Za-z0-9_]*, is a function's name,
- * or is already declared; TG_ERR_BADVAR if v is not on the tape. The message is in
- * tg_parser_error. v keeps its name on the tape for traces (tg_set_name). */
+ * name is copied. TG_ERR_NAME if name is not [A-Za-z_][A-Za-z0-9_]*, is reserved (a
+ * function's name, pi, where), or is already declared; TG_ERR_BADVAR if v is not on the tape.
+ * The message is in tg_parser_error. v keeps its name on the tape for traces (tg_set_name). */
 TG_API tg_status tg_parser_define(tg_parser *p, const char *name, tg_var v);
 
 /* Parses src[0..len-1] (need not be NUL-terminated; a NUL byte is a syntax error) and records
@@ -60,14 +64,29 @@ TG_API tg_status tg_parser_run(tg_parser *p, const char *src, size_t len, tg_var
 /* The last error of tg_parser_define or tg_parser_run (code TG_OK if none). Never NULL. */
 TG_API const tg_parse_error *tg_parser_error(const tg_parser *p);
 
-/* The node a name is bound to now (newest assignment, or the input), or an invalid tg_var. */
+/* The node a name is bound to now (newest assignment, or the input), or an invalid tg_var (also
+ * for a defined function's name). */
 TG_API tg_var tg_parser_lookup(const tg_parser *p, const char *name);
 
 /* 1 if s is a valid name of the language ([A-Za-z_][A-Za-z0-9_]*), else 0. */
 TG_API int tg_parse_is_name(const char *s);
 
-/* 1 if s is one of the language's (reserved) function names, else 0. */
+/* 1 if s is one of the language's built-in function names (where included), else 0. */
 TG_API int tg_parse_is_function(const char *s);
+
+/* 1 if s is reserved: a built-in function's name, pi or where; else 0. Reserved names cannot be
+ * inputs, assigned, defined or parameters. (A program's own functions are reserved only in that
+ * program: tg_parser_is_defined.) */
+TG_API int tg_parse_is_reserved(const char *s);
+
+/* 1 if the programs run by p so far define a function called name, else 0. */
+TG_API int tg_parser_is_defined(const tg_parser *p, const char *name);
+
+/* A new parser on the same tape that knows what p knows: its inputs, its names with their
+ * newest bindings, and its functions (copied: p may be freed first). What the copy's programs
+ * assign or define stays in the copy. For formulas over a program's names (the command's
+ * --expect). NULL if memory is exhausted or p is NULL. Free with tg_parser_free. */
+TG_API tg_parser *tg_parser_copy(const tg_parser *p);
 
 #ifdef __cplusplus
 }

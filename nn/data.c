@@ -37,7 +37,7 @@ void tg_dataset_free(tg_dataset *d)
     free(d);
 }
 
-tg_dataset *tg_data_xor(void)
+tg_dataset *tg_dataset_xor(void)
 {
     static const double x[8] = {0, 0, 0, 1, 1, 0, 1, 1}, y[4] = {0, 1, 1, 0};
     tg_dataset *d = tg_dataset_new(4, 2, 1);
@@ -59,7 +59,7 @@ static void put_point(tg_dataset *d, size_t i, double x, double y, double label,
     d->y[i] = label;
 }
 
-tg_dataset *tg_data_moons(size_t n, double noise, tg_rng *rng)
+tg_dataset *tg_dataset_moons(size_t n, double noise, tg_rng *rng)
 {
     if (n < 4 || n % 2 || !rng)
         return NULL;
@@ -78,7 +78,7 @@ tg_dataset *tg_data_moons(size_t n, double noise, tg_rng *rng)
     return d;
 }
 
-tg_dataset *tg_data_circles(size_t n, double noise, double factor, tg_rng *rng)
+tg_dataset *tg_dataset_circles(size_t n, double noise, double factor, tg_rng *rng)
 {
     if (n < 4 || n % 2 || !rng || !(factor > 0.0 && factor < 1.0))
         return NULL;
@@ -94,7 +94,7 @@ tg_dataset *tg_data_circles(size_t n, double noise, double factor, tg_rng *rng)
     return d;
 }
 
-tg_dataset *tg_data_spirals(size_t n, double noise, tg_rng *rng)
+tg_dataset *tg_dataset_spirals(size_t n, double noise, tg_rng *rng)
 {
     if (n < 4 || n % 2 || !rng)
         return NULL;
@@ -110,7 +110,7 @@ tg_dataset *tg_data_spirals(size_t n, double noise, tg_rng *rng)
     return d;
 }
 
-tg_dataset *tg_data_sine(size_t n, double lo, double hi)
+tg_dataset *tg_dataset_sine(size_t n, double lo, double hi)
 {
     if (n < 2 || !(lo < hi))
         return NULL;
@@ -215,7 +215,7 @@ void tg_batches_clear(tg_batches *b)
 
 /* ---- Metrics ------------------------------------------------------------------------------- */
 
-double tg_accuracy_binary(size_t n, const double *score, const double *y, double threshold)
+double tg_metric_accuracy_binary(size_t n, const double *score, const double *y, double threshold)
 {
     if (n == 0)
         return NAN;
@@ -225,7 +225,7 @@ double tg_accuracy_binary(size_t n, const double *score, const double *y, double
     return (double)ok / (double)n;
 }
 
-double tg_accuracy_argmax(size_t n, size_t k, const double *score, const double *label)
+double tg_metric_accuracy_argmax(size_t n, size_t k, const double *score, const double *label)
 {
     if (n == 0 || k == 0)
         return NAN;
@@ -240,7 +240,7 @@ double tg_accuracy_argmax(size_t n, size_t k, const double *score, const double 
     return (double)ok / (double)n;
 }
 
-double tg_mse(size_t n, const double *pred, const double *y)
+double tg_metric_mse(size_t n, const double *pred, const double *y)
 {
     if (n == 0)
         return NAN;

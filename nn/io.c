@@ -14,7 +14,7 @@
 static const unsigned char magic[8] = {'T', 'G', 'M', 'L', 'P', '\r', '\n', 0x1a};
 enum { VERSION = 1, HEADER = 20, MAX_FILE = 8 * (TGI_MLP_MAX_PARAMS + TGI_MLP_MAX_LAYERS) + 64 };
 
-uint32_t tg_crc32(const void *data, size_t n)
+uint32_t tgi_crc32(const void *data, size_t n)
 {
     const unsigned char *p = data;
     uint32_t crc = 0xFFFFFFFFu;
@@ -106,7 +106,7 @@ static tg_status parse(const char *path, saved *s, char *err, size_t n_err)
     if (get_u32(b + 8) != VERSION)
         return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: format version %u, expected %u", path,
                     (unsigned)get_u32(b + 8), (unsigned)VERSION);
-    if (tg_crc32(b, n - 4) != get_u32(b + n - 4))
+    if (tgi_crc32(b, n - 4) != get_u32(b + n - 4))
         return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: checksum mismatch (damaged file)", path);
     s->n_in = get_u32(b + 12);
     s->n_layers = get_u32(b + 16);
@@ -234,7 +234,7 @@ tg_status tg_mlp_save(tg_mlp *m, const char *path)
         memcpy(&bits, &v, sizeof bits);
         put_u64(b + off + 8 + 8 * i, bits);
     }
-    put_u32(b + n - 4, tg_crc32(b, n - 4));
+    put_u32(b + n - 4, tgi_crc32(b, n - 4));
 
     /* The temporary file is path.XXXXXX, in path's directory, so rename() stays within one
      * file system and is atomic: readers see the old file or the new one, never a mix. */

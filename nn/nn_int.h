@@ -11,6 +11,10 @@
 #define TGI_NN_FUNC
 #endif
 
+/* CRC-32 as in the model file format (crc32 of "123456789" is 0xCBF43926): the file's
+ * business, not the library's (nn/io.c). */
+TGI_NN_FUNC uint32_t tgi_crc32(const void *data, size_t n);
+
 /* Limits that keep every count of a saved file in a u32 and every name short. */
 /* Writes a printf-style message into err[0..n_err) (when err is not NULL) and returns s: how
  * the CSV loader and the model files report what went wrong and where. */

@@ -171,9 +171,6 @@ TG_API tg_status tg_mlp_load(tg_mlp *m, const char *path);
 TG_API tg_status tg_mlp_load_new(tg_tape *t, const char *path, tg_mlp **out, char *err,
                                  size_t n_err);
 
-/* CRC-32 as in the file format (crc32 of "123456789" is 0xCBF43926). */
-TG_API uint32_t tg_crc32(const void *data, size_t n);
-
 /* ---- Losses (nn/loss.c) ------------------------------------------------------------------
  * Each records the loss of n samples on the tape and returns it (invalid tg_var, error on the
  * tape, if an argument is invalid). Means are sums times the constant 1.0 / n (micrograd's
@@ -263,20 +260,20 @@ TG_API tg_dataset *tg_dataset_new(size_t n, size_t n_in, size_t n_out);
 TG_API void tg_dataset_free(tg_dataset *d);
 
 /* The four XOR points (0,0) (0,1) (1,0) (1,1) with targets 0 1 1 0. */
-TG_API tg_dataset *tg_data_xor(void);
+TG_API tg_dataset *tg_dataset_xor(void);
 /* Two interleaved half circles, n/2 points each (n even, >= 4): for i in 0..n/2-1,
  * t = pi i / (n/2 - 1), noise e = noise (2 u01 - 1) drawn for x then y; the outer moon
  * (cos t + ex, sin t + ey) has label -1, then the inner one (1 - cos t + ex, 0.5 - sin t + ey)
- * label +1. tg_data_moons(100, 0.1, rng seeded 42) is exactly WORKLOADS.md's W2 data. */
-TG_API tg_dataset *tg_data_moons(size_t n, double noise, tg_rng *rng);
+ * label +1. tg_dataset_moons(100, 0.1, rng seeded 42) is exactly WORKLOADS.md's W2 data. */
+TG_API tg_dataset *tg_dataset_moons(size_t n, double noise, tg_rng *rng);
 /* Two concentric circles, n/2 points each at angles 2 pi i / (n/2): radius 1, label -1, then
  * radius factor (0 < factor < 1), label +1; noise as for moons. */
-TG_API tg_dataset *tg_data_circles(size_t n, double noise, double factor, tg_rng *rng);
+TG_API tg_dataset *tg_dataset_circles(size_t n, double noise, double factor, tg_rng *rng);
 /* Two interleaved spirals, n/2 points each: r = i / (n/2), angle 3 pi r (+ pi for the second),
  * point r (cos, sin) plus noise as for moons; labels -1, +1. */
-TG_API tg_dataset *tg_data_spirals(size_t n, double noise, tg_rng *rng);
+TG_API tg_dataset *tg_dataset_spirals(size_t n, double noise, tg_rng *rng);
 /* n points (n >= 2) evenly spaced on [lo, hi] (ends included), target sin(x). */
-TG_API tg_dataset *tg_data_sine(size_t n, double lo, double hi);
+TG_API tg_dataset *tg_dataset_sine(size_t n, double lo, double hi);
 
 /* Maps every target equal to from to to (e.g. -1 -> 0 for binary cross-entropy). */
 TG_API void tg_dataset_relabel(tg_dataset *d, double from, double to);
@@ -314,12 +311,14 @@ TG_API void tg_batches_clear(tg_batches *b);
 
 /* Fraction of i with sign(score_i) == sign(y_i), positive meaning > threshold for both
  * (threshold 0 for labels -1/+1 and scores; use 0.5 with sigmoid outputs and 0/1 labels). */
-TG_API double tg_accuracy_binary(size_t n, const double *score, const double *y, double threshold);
+TG_API double tg_metric_accuracy_binary(size_t n, const double *score, const double *y,
+                                        double threshold);
 /* Fraction of the n rows of k scores whose largest score is at the class label[i] (a double
  * holding an integer). */
-TG_API double tg_accuracy_argmax(size_t n, size_t k, const double *score, const double *label);
+TG_API double tg_metric_accuracy_argmax(size_t n, size_t k, const double *score,
+                                        const double *label);
 /* (1/n) sum (pred_i - y_i)^2 on plain numbers. */
-TG_API double tg_mse(size_t n, const double *pred, const double *y);
+TG_API double tg_metric_mse(size_t n, const double *pred, const double *y);
 
 /* ---- Progress line (nn/progress.c) -------------------------------------------------------
  * One line on stderr, rewritten in place at most ten times a second:

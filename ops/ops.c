@@ -18,32 +18,38 @@
 #define STR_(x) #x
 #define STR(x) STR_(x) /* the text of an expression macro, after expansion */
 
-#define UNARY_FNS(nm, Y, DA)                                                                  \
-    static double nm##_fwd(double a) { return Y; }                                            \
-    static double nm##_local(double a, double y)                                              \
-    {                                                                                         \
-        (void)a, (void)y;                                                                     \
-        return DA;                                                                            \
+#define UNARY_FNS(nm, Y, DA)                                                                       \
+    static double nm##_fwd(double a)                                                               \
+    {                                                                                              \
+        return Y;                                                                                  \
+    }                                                                                              \
+    static double nm##_local(double a, double y)                                                   \
+    {                                                                                              \
+        (void)a, (void)y;                                                                          \
+        return DA;                                                                                 \
     }
-#define BINARY_FNS(nm, Y, DA, DB)                                                             \
-    static double nm##_fwd(double a, double b) { return Y; }                                  \
-    static void nm##_local(double a, double b, double y, double *da, double *db)              \
-    {                                                                                         \
-        (void)a, (void)b, (void)y;                                                            \
-        *da = DA;                                                                             \
-        *db = DB;                                                                             \
+#define BINARY_FNS(nm, Y, DA, DB)                                                                  \
+    static double nm##_fwd(double a, double b)                                                     \
+    {                                                                                              \
+        return Y;                                                                                  \
+    }                                                                                              \
+    static void nm##_local(double a, double b, double y, double *da, double *db)                   \
+    {                                                                                              \
+        (void)a, (void)b, (void)y;                                                                 \
+        *da = DA;                                                                                  \
+        *db = DB;                                                                                  \
     }
 
 /* The row columns every unary / binary / n-ary op fills the same way. */
-#define UNARY(nm, Y, DA)                                                                      \
-    .arity = 1, .forward1 = nm##_fwd, .local1 = nm##_local, .vjp = nm##_vjp,                  \
-    .info.n_args = 1, .info.c_forward = STR(Y), .info.c_local = {STR(DA)}
-#define BINARY(nm, Y, DA, DB)                                                                 \
-    .arity = 2, .forward2 = nm##_fwd, .local2 = nm##_local, .vjp = nm##_vjp,                  \
-    .info.n_args = 2, .info.c_forward = STR(Y), .info.c_local = {STR(DA), STR(DB)}
-#define NARY(nm)                                                                              \
-    .arity = TGI_NARY, .forwardn = nm##_fwd, .localn = nm##_local,                            \
-    .backwardn = nm##_backward, .vjp = nm##_vjp, .info.n_args = TG_NARY
+#define UNARY(nm, Y, DA)                                                                           \
+    .arity = 1, .forward1 = nm##_fwd, .local1 = nm##_local, .vjp = nm##_vjp, .info.n_args = 1,     \
+    .info.c_forward = STR(Y), .info.c_local = {STR(DA)}
+#define BINARY(nm, Y, DA, DB)                                                                      \
+    .arity = 2, .forward2 = nm##_fwd, .local2 = nm##_local, .vjp = nm##_vjp, .info.n_args = 2,     \
+    .info.c_forward = STR(Y), .info.c_local = {STR(DA), STR(DB)}
+#define NARY(nm)                                                                                   \
+    .arity = TGI_NARY, .forwardn = nm##_fwd, .localn = nm##_local, .backwardn = nm##_backward,     \
+    .vjp = nm##_vjp, .info.n_args = TG_NARY
 /* A function of the language (name = id), an operator (symbol and binding power), or an op
  * the language has no name for. */
 #define FUNC(nm) .info.id = nm, .info.name = nm
@@ -53,6 +59,81 @@
 #define RULE1(r, tex) .info.rule = {r}, .info.rule_latex = {tex}
 #define RULE2(ra, texa, rb, texb) .info.rule = {ra, rb}, .info.rule_latex = {texa, texb}
 
+/* ---- Recording --------------------------------------------------------------------------- */
+
+static tg_var bad_input(tg_tape *t, tg_op op, tg_var v)
+{
+    tgi_fail(t, TG_ERR_BADVAR, "%s: invalid input variable %u (tape has %u nodes)",
+             tgi_ops[op].info.id, (unsigned)v.id, (unsigned)t->n_nodes);
+    return tg_var_invalid();
+}
+
+/* record1/record2 are inlined into each constructor below, where op is a constant: the
+ * compiler then reads the row's forward from the const table at compile time and inlines it,
+ * so tg_add costs an add and an append rather than two calls through pointers. */
+TGI_INLINE tg_var record1(tg_tape *t, tg_op op, tg_var a)
+{
+    if (TGI_UNLIKELY(!t))
+        return tg_var_invalid();
+    if (TGI_UNLIKELY(!tgi_valid(t, a)))
+        return bad_input(t, op, a);
+    return tgi_append(t, tgi_code(op, a.id, 0), tgi_ops[op].forward1(t->value[a.id]));
+}
+
+TGI_INLINE tg_var record2(tg_tape *t, tg_op op, tg_var a, tg_var b)
+{
+    if (TGI_UNLIKELY(!t))
+        return tg_var_invalid();
+    if (TGI_UNLIKELY(!tgi_valid(t, a)))
+        return bad_input(t, op, a);
+    if (TGI_UNLIKELY(!tgi_valid(t, b)))
+        return bad_input(t, op, b);
+    return tgi_append(t, tgi_code(op, a.id, b.id),
+                      tgi_ops[op].forward2(t->value[a.id], t->value[b.id]));
+}
+
+/* Records an n-ary node over n_slots argument slots copied from parts[0..n_parts-1]. */
+static tg_var record_nary(tg_tape *t, tg_op op, size_t n_parts, const size_t *lens,
+                          const tg_var *const *parts)
+{
+    if (!t)
+        return tg_var_invalid();
+    size_t n_slots = 0;
+    for (size_t p = 0; p < n_parts; p++) {
+        if (lens[p] && !parts[p]) {
+            tgi_fail(t, TG_ERR_ARG, "%s: NULL array of %zu inputs", tgi_ops[op].info.id, lens[p]);
+            return tg_var_invalid();
+        }
+        for (size_t k = 0; k < lens[p]; k++)
+            if (!tgi_valid(t, parts[p][k]))
+                return bad_input(t, op, parts[p][k]);
+        n_slots += lens[p];
+    }
+    if (n_slots > TG_MAX_NODES) {
+        tgi_fail(t, TG_ERR_CAPACITY, "%s: %zu inputs exceed the tape's capacity",
+                 tgi_ops[op].info.id, n_slots);
+        return tg_var_invalid();
+    }
+    const tg_mark before = tg_tape_mark(t);
+    uint32_t first = tgi_args_alloc(t, n_slots);
+    if (first == UINT32_MAX)
+        return tg_var_invalid();
+    uint32_t *slot = t->args + first;
+    for (size_t p = 0; p < n_parts; p++)
+        for (size_t k = 0; k < lens[p]; k++)
+            *slot++ = parts[p][k].id;
+    const double y = tgi_ops[op].forwardn(t->value, t->args + first, (uint32_t)n_slots);
+    tg_var v = tgi_append(t, tgi_code(op, first, (uint32_t)n_slots), y);
+    if (!tg_var_ok(v))
+        t->n_args = before.n_args;
+    return v;
+}
+
+/* The comparisons and where: fixed arity, arguments in slots (see their blocks). */
+static tg_var record_slots(tg_tape *t, tg_op op, size_t n, const tg_var *args)
+{
+    return record_nary(t, op, 1, &n, &args);
+}
 /* ---- Shared by several blocks -------------------------------------------------------------
  * The vjp functions return the node g * dy/dx_k, built with public ops from the same formula
  * and in the same floating-point order as the local derivative, so its value is the number
@@ -60,18 +141,13 @@
  * rule branches on a value (pow's conventions at 0) the branch is taken at recording time, as
  * PyTorch's masked_fill does. */
 
-/* Input k of node y, decoded without tg_input_of's checks (y is a node being swept). */
-static inline tg_var input_k(const tg_tape *t, tg_var y, uint32_t k)
+/* Argument k of node y, without tg_arg's checks (y is a node being swept). */
+static inline tg_var arg_k(const tg_tape *t, tg_var y, uint32_t k)
 {
-    const uint64_t c = t->code[y.id];
-    tg_var in;
-    if (tgi_ops[tgi_code_op(c)].arity == TGI_NARY)
-        in.id = t->args[tgi_code_a(c) + k];
-    else
-        in.id = k == 0 ? tgi_code_a(c) : tgi_code_b(c);
-    return in;
+    const tg_var a = {tgi_arg(t, y.id, k)};
+    return a;
 }
-#define IN(k) input_k(t, y, (k))
+#define IN(k) arg_k(t, y, (k))
 
 /* dy/dx = 1 (add, sum): g * 1 is g exactly, no node. */
 static tg_var one_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -106,10 +182,17 @@ static int always_masked(double a, double b, unsigned k)
 #define ADD_DB 1.0
 BINARY_FNS(add, ADD_Y, ADD_DA, ADD_DB)
 #define add_vjp one_vjp /* g * 1 = g, both */
-#define ROW_ADD                                                                               \
-    [TG_OP_ADD] = {BINARY(add, ADD_Y, ADD_DA, ADD_DB), .flags = TGI_INFIX,                    \
-                   .shape = TGI_D_CONST, .dconst = {ADD_DA, ADD_DB},                          \
-                   OPERATOR("add", "+", TG_PREC_ADD), RULE2("1", "1", "1", "1")}
+#define ROW_ADD                                                                                    \
+    [TG_OP_ADD] = {BINARY(add, ADD_Y, ADD_DA, ADD_DB),                                             \
+                   .flags = TGI_INFIX,                                                             \
+                   .shape = TGI_D_CONST,                                                           \
+                   .dconst = {ADD_DA, ADD_DB},                                                     \
+                   OPERATOR("add", "+", TG_PREC_ADD),                                              \
+                   RULE2("1", "1", "1", "1")}
+tg_var tg_add(tg_tape *t, tg_var a, tg_var b)
+{
+    return record2(t, TG_OP_ADD, a, b);
+}
 
 /* ---- sub:  y = a - b,  dy/da = 1,  dy/db = -1 -------------------------------------------- */
 #define SUB_Y (a - b)
@@ -122,10 +205,17 @@ static tg_var sub_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     (void)y;
     return k == 0 ? g : tg_neg(t, g);
 }
-#define ROW_SUB                                                                               \
-    [TG_OP_SUB] = {BINARY(sub, SUB_Y, SUB_DA, SUB_DB), .flags = TGI_INFIX,                    \
-                   .shape = TGI_D_CONST, .dconst = {SUB_DA, SUB_DB},                          \
-                   OPERATOR("sub", "-", TG_PREC_ADD), RULE2("1", "1", "-1", "-1")}
+#define ROW_SUB                                                                                    \
+    [TG_OP_SUB] = {BINARY(sub, SUB_Y, SUB_DA, SUB_DB),                                             \
+                   .flags = TGI_INFIX,                                                             \
+                   .shape = TGI_D_CONST,                                                           \
+                   .dconst = {SUB_DA, SUB_DB},                                                     \
+                   OPERATOR("sub", "-", TG_PREC_ADD),                                              \
+                   RULE2("1", "1", "-1", "-1")}
+tg_var tg_sub(tg_tape *t, tg_var a, tg_var b)
+{
+    return record2(t, TG_OP_SUB, a, b);
+}
 
 /* ---- mul:  y = a * b,  dy/da = b,  dy/db = a --------------------------------------------- */
 #define MUL_Y (a * b)
@@ -137,10 +227,13 @@ static tg_var mul_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, IN(1 - k));
 }
-#define ROW_MUL                                                                               \
-    [TG_OP_MUL] = {BINARY(mul, MUL_Y, MUL_DA, MUL_DB), .flags = TGI_INFIX,                    \
-                   .shape = TGI_D_SWAP, OPERATOR("mul", "*", TG_PREC_MUL),                    \
-                   RULE2("b", "b", "a", "a")}
+#define ROW_MUL                                                                                    \
+    [TG_OP_MUL] = {BINARY(mul, MUL_Y, MUL_DA, MUL_DB), .flags = TGI_INFIX, .shape = TGI_D_SWAP,    \
+                   OPERATOR("mul", "*", TG_PREC_MUL), RULE2("b", "b", "a", "a")}
+tg_var tg_mul(tg_tape *t, tg_var a, tg_var b)
+{
+    return record2(t, TG_OP_MUL, a, b);
+}
 
 /* ---- div:  y = a / b,  dy/da = 1/b,  dy/db = -a/b^2 = -y/b -------------------------------- */
 #define DIV_Y (a / b)
@@ -154,10 +247,14 @@ static tg_var div_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
         return tg_mul(t, g, tg_rdivc(t, 1.0, IN(1)));
     return tg_mul(t, g, tg_div(t, tg_neg(t, y), IN(1)));
 }
-#define ROW_DIV                                                                               \
-    [TG_OP_DIV] = {BINARY(div, DIV_Y, DIV_DA, DIV_DB), .flags = TGI_INFIX,                    \
-                   OPERATOR("div", "/", TG_PREC_MUL),                                         \
+#define ROW_DIV                                                                                    \
+    [TG_OP_DIV] = {BINARY(div, DIV_Y, DIV_DA, DIV_DB), .flags = TGI_INFIX,                         \
+                   OPERATOR("div", "/", TG_PREC_MUL),                                              \
                    RULE2("1/b", "\\frac{1}{b}", "-a/b^2", "-\\frac{a}{b^{2}}")}
+tg_var tg_div(tg_tape *t, tg_var a, tg_var b)
+{
+    return record2(t, TG_OP_DIV, a, b);
+}
 
 /* ---- pow:  y = a^b,  dy/da = b a^(b-1),  dy/db = a^b ln a = y ln a ------------------------
  * As PyTorch: dy/da = 0 where b = 0 (so 0^0 does not give 0 * inf), and dy/db = 0 where
@@ -169,7 +266,10 @@ static tg_var div_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define POW_DA (POW_MASK_A ? 0.0 : b * pow(a, b - 1.0))
 #define POW_DB (POW_MASK_B ? 0.0 : y * log(a))
 BINARY_FNS(pow, POW_Y, POW_DA, POW_DB)
-static int pow_masked(double a, double b, unsigned k) { return k == 0 ? POW_MASK_A : POW_MASK_B; }
+static int pow_masked(double a, double b, unsigned k)
+{
+    return k == 0 ? POW_MASK_A : POW_MASK_B;
+}
 /* recorded: g (b * a^(b + -1)) [0 where b = 0],  g (y ln a) [0 where a = 0, b >= 0]. The
  * exponent b - 1 is a node computed from b, so a^(b-1) is a pow node, differentiable in b. */
 static tg_var pow_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -185,13 +285,27 @@ static tg_var pow_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
         return zero_vjp(t, y, g, k);
     return tg_mul(t, g, tg_mul(t, y, tg_log(t, a)));
 }
-#define ROW_POW                                                                               \
-    [TG_OP_POW] = {BINARY(pow, POW_Y, POW_DA, POW_DB), .flags = TGI_INFIX,                    \
-                   .masked = pow_masked,                                                      \
-                   .info.c_masked = {STR(POW_MASK_A), STR(POW_MASK_B)},                       \
-                   FUNC("pow"), .info.symbol = "^", .info.precedence = TG_PREC_POW,           \
-                   .info.right_assoc = 1,                                                     \
+#define ROW_POW                                                                                    \
+    [TG_OP_POW] = {BINARY(pow, POW_Y, POW_DA, POW_DB),                                             \
+                   .flags = TGI_INFIX,                                                             \
+                   .masked = pow_masked,                                                           \
+                   .construct = pow_construct,                                                     \
+                   .info.c_masked = {STR(POW_MASK_A), STR(POW_MASK_B)},                            \
+                   FUNC("pow"),                                                                    \
+                   .info.symbol = "^",                                                             \
+                   .info.precedence = TG_PREC_POW,                                                 \
+                   .info.right_assoc = 1,                                                          \
                    RULE2("b*a^(b-1)", "b\\,a^{b-1}", "a^b*log(a)", "a^{b}\\ln a")}
+tg_var tg_pow(tg_tape *t, tg_var a, tg_var b)
+{
+    if (t && tgi_valid(t, b) && tgi_code_op(t->code[b.id]) == TG_OP_CONST)
+        return record2(t, TG_OP_POWC, a, b);
+    return record2(t, TG_OP_POW, a, b);
+}
+static tg_var pow_construct(tg_tape *t, const tg_var *args)
+{
+    return tg_pow(t, args[0], args[1]);
+}
 
 /* ---- powc:  y = a^p, p a constant node,  dy/da = p a^(p-1) (0 where p = 0),  p: none -------
  * What tg_pow records when its exponent is a constant; the language writes it a^p. */
@@ -216,11 +330,14 @@ static const char *powc_bad_args(const tg_tape *t, size_t n, const tg_var *args)
     (void)n;
     return tg_op_of(t, args[1]) == TG_OP_CONST ? NULL : "the exponent must be a constant node";
 }
-#define ROW_POWC                                                                              \
-    [TG_OP_POWC] = {BINARY(powc, POWC_Y, POWC_DA, POWC_DB), .flags = TGI_INFIX,               \
-                    .masked = pow_masked, .bad_args = powc_bad_args,                          \
-                    .info.c_masked = {STR(POW_MASK_A), STR(POW_MASK_B)},                      \
-                    OPERATOR("powc", "^", TG_PREC_POW), .info.right_assoc = 1,                \
+#define ROW_POWC                                                                                   \
+    [TG_OP_POWC] = {BINARY(powc, POWC_Y, POWC_DA, POWC_DB),                                        \
+                    .flags = TGI_INFIX,                                                            \
+                    .masked = pow_masked,                                                          \
+                    .bad_args = powc_bad_args,                                                     \
+                    .info.c_masked = {STR(POW_MASK_A), STR(POW_MASK_B)},                           \
+                    OPERATOR("powc", "^", TG_PREC_POW),                                            \
+                    .info.right_assoc = 1,                                                         \
                     RULE2("b*a^(b-1)", "b\\,a^{b-1}", "0", "0")}
 
 /* ---- neg:  y = -a,  dy/da = -1 ----------------------------------------------------------- */
@@ -233,10 +350,41 @@ static tg_var neg_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     (void)y, (void)k;
     return tg_neg(t, g);
 }
-#define ROW_NEG                                                                               \
-    [TG_OP_NEG] = {UNARY(neg, NEG_Y, NEG_DA), .flags = TGI_PREFIX, .shape = TGI_D_CONST,      \
-                   .dconst = {NEG_DA, 0.0}, OPERATOR("neg", "-", TG_PREC_UNARY),              \
+#define ROW_NEG                                                                                    \
+    [TG_OP_NEG] = {UNARY(neg, NEG_Y, NEG_DA),                                                      \
+                   .flags = TGI_PREFIX,                                                            \
+                   .shape = TGI_D_CONST,                                                           \
+                   .dconst = {NEG_DA, 0.0},                                                        \
+                   OPERATOR("neg", "-", TG_PREC_UNARY),                                            \
                    RULE1("-1", "-1")}
+tg_var tg_lt(tg_tape *t, tg_var a, tg_var b)
+{
+    return record_slots(t, TG_OP_LT, 2, (tg_var[]){a, b});
+}
+tg_var tg_le(tg_tape *t, tg_var a, tg_var b)
+{
+    return record_slots(t, TG_OP_LE, 2, (tg_var[]){a, b});
+}
+tg_var tg_gt(tg_tape *t, tg_var a, tg_var b)
+{
+    return record_slots(t, TG_OP_GT, 2, (tg_var[]){a, b});
+}
+tg_var tg_ge(tg_tape *t, tg_var a, tg_var b)
+{
+    return record_slots(t, TG_OP_GE, 2, (tg_var[]){a, b});
+}
+tg_var tg_eq(tg_tape *t, tg_var a, tg_var b)
+{
+    return record_slots(t, TG_OP_EQ, 2, (tg_var[]){a, b});
+}
+tg_var tg_ne(tg_tape *t, tg_var a, tg_var b)
+{
+    return record_slots(t, TG_OP_NE, 2, (tg_var[]){a, b});
+}
+tg_var tg_neg(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_NEG, a);
+}
 
 /* ---- exp:  y = e^a,  dy/da = e^a = y ------------------------------------------------------ */
 #define EXP_Y exp(a)
@@ -249,6 +397,10 @@ static tg_var exp_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return tg_mul(t, g, y);
 }
 #define ROW_EXP [TG_OP_EXP] = {UNARY(exp, EXP_Y, EXP_DA), FUNC("exp"), RULE1("exp(a)", "e^{a}")}
+tg_var tg_exp(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_EXP, a);
+}
 
 /* ---- log:  y = ln a,  dy/da = 1/a --------------------------------------------------------- */
 #define LOG_Y log(a)
@@ -259,8 +411,11 @@ static tg_var log_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, tg_rdivc(t, 1.0, IN(k)));
 }
-#define ROW_LOG                                                                               \
-    [TG_OP_LOG] = {UNARY(log, LOG_Y, LOG_DA), FUNC("log"), RULE1("1/a", "\\frac{1}{a}")}
+#define ROW_LOG [TG_OP_LOG] = {UNARY(log, LOG_Y, LOG_DA), FUNC("log"), RULE1("1/a", "\\frac{1}{a}")}
+tg_var tg_log(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_LOG, a);
+}
 
 /* ---- sqrt:  y = sqrt(a),  dy/da = 1 / (2 sqrt(a)) = 0.5 / y (infinite at a = 0) ------------ */
 #define SQRT_Y sqrt(a)
@@ -272,9 +427,13 @@ static tg_var sqrt_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     (void)k;
     return tg_mul(t, g, tg_rdivc(t, 0.5, y));
 }
-#define ROW_SQRT                                                                              \
-    [TG_OP_SQRT] = {UNARY(sqrt, SQRT_Y, SQRT_DA), FUNC("sqrt"),                               \
+#define ROW_SQRT                                                                                   \
+    [TG_OP_SQRT] = {UNARY(sqrt, SQRT_Y, SQRT_DA), FUNC("sqrt"),                                    \
                     RULE1("1/(2*sqrt(a))", "\\frac{1}{2\\sqrt{a}}")}
+tg_var tg_sqrt(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_SQRT, a);
+}
 
 /* ---- sin:  y = sin a,  dy/da = cos a ------------------------------------------------------ */
 #define SIN_Y sin(a)
@@ -286,6 +445,10 @@ static tg_var sin_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return tg_mul(t, g, tg_cos(t, IN(k)));
 }
 #define ROW_SIN [TG_OP_SIN] = {UNARY(sin, SIN_Y, SIN_DA), FUNC("sin"), RULE1("cos(a)", "\\cos a")}
+tg_var tg_sin(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_SIN, a);
+}
 
 /* ---- cos:  y = cos a,  dy/da = -sin a ----------------------------------------------------- */
 #define COS_Y cos(a)
@@ -296,8 +459,11 @@ static tg_var cos_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, tg_neg(t, tg_sin(t, IN(k))));
 }
-#define ROW_COS                                                                               \
-    [TG_OP_COS] = {UNARY(cos, COS_Y, COS_DA), FUNC("cos"), RULE1("-sin(a)", "-\\sin a")}
+#define ROW_COS [TG_OP_COS] = {UNARY(cos, COS_Y, COS_DA), FUNC("cos"), RULE1("-sin(a)", "-\\sin a")}
+tg_var tg_cos(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_COS, a);
+}
 
 /* ---- tan:  y = tan a,  dy/da = 1 / cos^2 a = 1 + tan^2 a = 1 + y^2 ------------------------- */
 #define TAN_Y tan(a)
@@ -309,9 +475,12 @@ static tg_var tan_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     (void)k;
     return tg_mul(t, g, tg_addc(t, tg_mul(t, y, y), 1.0));
 }
-#define ROW_TAN                                                                               \
-    [TG_OP_TAN] = {UNARY(tan, TAN_Y, TAN_DA), FUNC("tan"),                                    \
-                   RULE1("1 + tan(a)^2", "1 + \\tan^{2} a")}
+#define ROW_TAN                                                                                    \
+    [TG_OP_TAN] = {UNARY(tan, TAN_Y, TAN_DA), FUNC("tan"), RULE1("1 + tan(a)^2", "1 + \\tan^{2} a")}
+tg_var tg_tan(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_TAN, a);
+}
 
 /* ---- tanh:  y = tanh a,  dy/da = 1 - tanh^2 a = 1 - y^2 ----------------------------------- */
 #define TANH_Y tanh(a)
@@ -323,9 +492,13 @@ static tg_var tanh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     (void)k;
     return tg_mul(t, g, tg_rsubc(t, 1.0, tg_mul(t, y, y)));
 }
-#define ROW_TANH                                                                              \
-    [TG_OP_TANH] = {UNARY(tanh, TANH_Y, TANH_DA), FUNC("tanh"),                               \
+#define ROW_TANH                                                                                   \
+    [TG_OP_TANH] = {UNARY(tanh, TANH_Y, TANH_DA), FUNC("tanh"),                                    \
                     RULE1("1 - tanh(a)^2", "1 - \\tanh^{2} a")}
+tg_var tg_tanh(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_TANH, a);
+}
 
 /* ---- sigmoid:  y = 1 / (1 + e^-a),  dy/da = y (1 - y) --------------------------------------
  * Without overflow: for a < 0 as e^a / (1 + e^a). */
@@ -339,9 +512,13 @@ static tg_var sigmoid_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     (void)k;
     return tg_mul(t, g, tg_mul(t, y, tg_rsubc(t, 1.0, y)));
 }
-#define ROW_SIGMOID                                                                           \
-    [TG_OP_SIGMOID] = {UNARY(sigmoid, SIGMOID_Y, SIGMOID_DA), FUNC("sigmoid"),                \
+#define ROW_SIGMOID                                                                                \
+    [TG_OP_SIGMOID] = {UNARY(sigmoid, SIGMOID_Y, SIGMOID_DA), FUNC("sigmoid"),                     \
                        RULE1("y*(1 - y)", "y\\,(1 - y)")}
+tg_var tg_sigmoid(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_SIGMOID, a);
+}
 
 /* ---- relu:  y = max(a, 0) (NaN stays NaN),  dy/da = 1 if a > 0, else 0 (relu'(0) = 0) ------
  * The zero is PyTorch's threshold_backward where(a <= 0, 0, g): relu passes no NaN from above. */
@@ -359,10 +536,14 @@ static tg_var relu_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tgi_record2(t, TG_OP_GATE, g, IN(k));
 }
-#define ROW_RELU                                                                              \
-    [TG_OP_RELU] = {UNARY(relu, RELU_Y, RELU_DA), .shape = TGI_D_STEP, .masked = relu_masked, \
-                    .info.c_masked = {STR(RELU_MASK_A)}, FUNC("relu"),                        \
-                    RULE1("a > 0", "[a > 0]")}
+#define ROW_RELU                                                                                   \
+    [TG_OP_RELU] = {                                                                               \
+        UNARY(relu, RELU_Y, RELU_DA),        .shape = TGI_D_STEP, .masked = relu_masked,           \
+        .info.c_masked = {STR(RELU_MASK_A)}, FUNC("relu"),        RULE1("a > 0", "[a > 0]")}
+tg_var tg_relu(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_RELU, a);
+}
 
 /* ---- abs:  y = |a|,  dy/da = sign(a), with abs'(0) = 0 ------------------------------------- */
 #define SIGN_OF(x) ((x) > 0.0 ? 1.0 : ((x) < 0.0 ? -1.0 : 0.0))
@@ -374,9 +555,13 @@ static tg_var abs_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, tg_sign(t, IN(k)));
 }
-#define ROW_ABS                                                                               \
-    [TG_OP_ABS] = {UNARY(abs, ABS_Y, ABS_DA), FUNC("abs"),                                    \
+#define ROW_ABS                                                                                    \
+    [TG_OP_ABS] = {UNARY(abs, ABS_Y, ABS_DA), FUNC("abs"),                                         \
                    RULE1("(a > 0) - (a < 0)", "\\operatorname{sgn} a")}
+tg_var tg_abs(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_ABS, a);
+}
 
 /* ---- sum:  y = x_0 + x_1 + ... + x_{n-1}, left to right,  dy/dx_k = 1 ----------------------- */
 static double sum_fwd(const double *value, const uint32_t *arg, uint32_t n)
@@ -391,8 +576,8 @@ static double sum_local(const double *value, const uint32_t *arg, uint32_t n, ui
     (void)value, (void)arg, (void)n, (void)k;
     return 1.0;
 }
-static void sum_backward(double *grad, uint8_t *reached, const double *value,
-                         const uint32_t *arg, uint32_t n, double g)
+static void sum_backward(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
+                         uint32_t n, double g)
 {
     (void)value;
     for (uint32_t k = 0; k < n; k++) {
@@ -401,8 +586,12 @@ static void sum_backward(double *grad, uint8_t *reached, const double *value,
     }
 }
 #define sum_vjp one_vjp /* g * 1 = g */
-#define ROW_SUM                                                                               \
-    [TG_OP_SUM] = {NARY(sum), INTERNAL("sum"), .info.c_local = {"1.0"}, RULE1("1", "1")}
+#define ROW_SUM [TG_OP_SUM] = {NARY(sum), INTERNAL("sum"), .info.c_local = {"1.0"}, RULE1("1", "1")}
+tg_var tg_sum(tg_tape *t, size_t n, const tg_var *xs)
+{
+    const tg_var *parts[1] = {xs};
+    return record_nary(t, TG_OP_SUM, 1, &n, parts);
+}
 
 /* ---- dot:  y = w_0 x_0 + ... + w_{m-1} x_{m-1}, left to right,  dy/dw_j = x_j, dy/dx_j = w_j
  * The 2m argument slots hold w_0..w_{m-1} then x_0..x_{m-1}. */
@@ -419,8 +608,8 @@ static double dot_local(const double *value, const uint32_t *arg, uint32_t n, ui
     const uint32_t m = n / 2;
     return k < m ? value[arg[m + k]] : value[arg[k - m]];
 }
-static void dot_backward(double *grad, uint8_t *reached, const double *value,
-                         const uint32_t *arg, uint32_t n, double g)
+static void dot_backward(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
+                         uint32_t n, double g)
 {
     const uint32_t m = n / 2;
     for (uint32_t j = 0; j < m; j++) {
@@ -442,9 +631,15 @@ static const char *dot_bad_args(const tg_tape *t, size_t n, const tg_var *args)
     (void)t, (void)args;
     return n % 2 ? "dot takes an even number of arguments (the weights, then the inputs)" : NULL;
 }
-#define ROW_DOT                                                                               \
-    [TG_OP_DOT] = {NARY(dot), .bad_args = dot_bad_args, INTERNAL("dot"),                      \
+#define ROW_DOT                                                                                    \
+    [TG_OP_DOT] = {NARY(dot), .bad_args = dot_bad_args, INTERNAL("dot"),                           \
                    RULE2("x_j", "x_j", "w_j", "w_j")}
+tg_var tg_dot(tg_tape *t, size_t n, const tg_var *w, const tg_var *x)
+{
+    const size_t lens[2] = {n, n};
+    const tg_var *parts[2] = {w, x};
+    return record_nary(t, TG_OP_DOT, 2, lens, parts);
+}
 
 /* ---- step:  y = (a > 0 ? 1 : 0), exactly relu's local derivative (NaN gives 0) -------------
  * dy/da = 0, at the jump too (the convention that makes relu'' = 0, as PyTorch), masked. */
@@ -452,18 +647,26 @@ static const char *dot_bad_args(const tg_tape *t, size_t n, const tg_var *args)
 #define STEP_DA 0.0
 UNARY_FNS(step, STEP_Y, STEP_DA)
 #define step_vjp zero_vjp
-#define ROW_STEP                                                                              \
-    [TG_OP_STEP] = {UNARY(step, STEP_Y, STEP_DA), .masked = always_masked,                    \
+#define ROW_STEP                                                                                   \
+    [TG_OP_STEP] = {UNARY(step, STEP_Y, STEP_DA), .masked = always_masked,                         \
                     .info.c_masked = {STR(ALWAYS_MASKED)}, INTERNAL("step"), RULE1("0", "0")}
+tg_var tg_step(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_STEP, a);
+}
 
 /* ---- sign:  y = sign(a), exactly abs's local derivative (NaN gives 0),  dy/da = 0, masked --- */
 #define SIGN_Y SIGN_OF(a)
 #define SIGN_DA 0.0
 UNARY_FNS(sign, SIGN_Y, SIGN_DA)
 #define sign_vjp zero_vjp
-#define ROW_SIGN                                                                              \
-    [TG_OP_SIGN] = {UNARY(sign, SIGN_Y, SIGN_DA), .masked = always_masked,                    \
+#define ROW_SIGN                                                                                   \
+    [TG_OP_SIGN] = {UNARY(sign, SIGN_Y, SIGN_DA), .masked = always_masked,                         \
                     .info.c_masked = {STR(ALWAYS_MASKED)}, INTERNAL("sign"), RULE1("0", "0")}
+tg_var tg_sign(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_SIGN, a);
+}
 
 /* ---- gate:  y = (b > 0 ? a : 0), PyTorch's threshold_backward where(b <= 0, 0, a) -----------
  * relu's recorded derivative g * relu'(b) as one node that stays 0 for b <= 0 even when a is
@@ -483,9 +686,9 @@ static tg_var gate_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return k == 0 ? tgi_record2(t, TG_OP_GATE, g, IN(1)) : zero_vjp(t, y, g, k);
 }
-#define ROW_GATE                                                                              \
-    [TG_OP_GATE] = {BINARY(gate, GATE_Y, GATE_DA, GATE_DB), .masked = gate_masked,            \
-                    .info.c_masked = {STR(GATE_MASK_A), STR(ALWAYS_MASKED)}, INTERNAL("gate"), \
+#define ROW_GATE                                                                                   \
+    [TG_OP_GATE] = {BINARY(gate, GATE_Y, GATE_DA, GATE_DB), .masked = gate_masked,                 \
+                    .info.c_masked = {STR(GATE_MASK_A), STR(ALWAYS_MASKED)}, INTERNAL("gate"),     \
                     RULE2("b > 0", "[b > 0]", "0", "0")}
 
 /* ---- asin:  y = asin a,  dy/da = 1 / sqrt(1 - a^2) (infinite at |a| = 1) ------------------- */
@@ -498,9 +701,13 @@ static tg_var asin_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     const tg_var a = IN(k);
     return tg_mul(t, g, tg_rdivc(t, 1.0, tg_sqrt(t, tg_rsubc(t, 1.0, tg_mul(t, a, a)))));
 }
-#define ROW_ASIN                                                                              \
-    [TG_OP_ASIN] = {UNARY(asin, ASIN_Y, ASIN_DA), FUNC("asin"),                               \
+#define ROW_ASIN                                                                                   \
+    [TG_OP_ASIN] = {UNARY(asin, ASIN_Y, ASIN_DA), FUNC("asin"),                                    \
                     RULE1("1/sqrt(1 - a^2)", "\\frac{1}{\\sqrt{1 - a^{2}}}")}
+tg_var tg_asin(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_ASIN, a);
+}
 
 /* ---- acos:  y = acos a,  dy/da = -1 / sqrt(1 - a^2) --------------------------------------- */
 #define ACOS_Y acos(a)
@@ -512,9 +719,13 @@ static tg_var acos_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     const tg_var a = IN(k);
     return tg_mul(t, g, tg_rdivc(t, -1.0, tg_sqrt(t, tg_rsubc(t, 1.0, tg_mul(t, a, a)))));
 }
-#define ROW_ACOS                                                                              \
-    [TG_OP_ACOS] = {UNARY(acos, ACOS_Y, ACOS_DA), FUNC("acos"),                               \
+#define ROW_ACOS                                                                                   \
+    [TG_OP_ACOS] = {UNARY(acos, ACOS_Y, ACOS_DA), FUNC("acos"),                                    \
                     RULE1("-1/sqrt(1 - a^2)", "-\\frac{1}{\\sqrt{1 - a^{2}}}")}
+tg_var tg_acos(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_ACOS, a);
+}
 
 /* ---- atan:  y = atan a,  dy/da = 1 / (1 + a^2) -------------------------------------------- */
 #define ATAN_Y atan(a)
@@ -526,9 +737,13 @@ static tg_var atan_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     const tg_var a = IN(k);
     return tg_mul(t, g, tg_rdivc(t, 1.0, tg_addc(t, tg_mul(t, a, a), 1.0)));
 }
-#define ROW_ATAN                                                                              \
-    [TG_OP_ATAN] = {UNARY(atan, ATAN_Y, ATAN_DA), FUNC("atan"),                               \
+#define ROW_ATAN                                                                                   \
+    [TG_OP_ATAN] = {UNARY(atan, ATAN_Y, ATAN_DA), FUNC("atan"),                                    \
                     RULE1("1/(1 + a^2)", "\\frac{1}{1 + a^{2}}")}
+tg_var tg_atan(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_ATAN, a);
+}
 
 /* ---- sinh:  y = sinh a,  dy/da = cosh a --------------------------------------------------- */
 #define SINH_Y sinh(a)
@@ -539,8 +754,12 @@ static tg_var sinh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, tg_cosh(t, IN(k)));
 }
-#define ROW_SINH                                                                              \
+#define ROW_SINH                                                                                   \
     [TG_OP_SINH] = {UNARY(sinh, SINH_Y, SINH_DA), FUNC("sinh"), RULE1("cosh(a)", "\\cosh a")}
+tg_var tg_sinh(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_SINH, a);
+}
 
 /* ---- cosh:  y = cosh a,  dy/da = sinh a --------------------------------------------------- */
 #define COSH_Y cosh(a)
@@ -551,8 +770,12 @@ static tg_var cosh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, tg_sinh(t, IN(k)));
 }
-#define ROW_COSH                                                                              \
+#define ROW_COSH                                                                                   \
     [TG_OP_COSH] = {UNARY(cosh, COSH_Y, COSH_DA), FUNC("cosh"), RULE1("sinh(a)", "\\sinh a")}
+tg_var tg_cosh(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_COSH, a);
+}
 
 /* ---- asinh:  y = asinh a,  dy/da = 1 / sqrt(a^2 + 1) --------------------------------------- */
 #define ASINH_Y asinh(a)
@@ -564,9 +787,13 @@ static tg_var asinh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     const tg_var a = IN(k);
     return tg_mul(t, g, tg_rdivc(t, 1.0, tg_sqrt(t, tg_addc(t, tg_mul(t, a, a), 1.0))));
 }
-#define ROW_ASINH                                                                             \
-    [TG_OP_ASINH] = {UNARY(asinh, ASINH_Y, ASINH_DA), FUNC("asinh"),                          \
+#define ROW_ASINH                                                                                  \
+    [TG_OP_ASINH] = {UNARY(asinh, ASINH_Y, ASINH_DA), FUNC("asinh"),                               \
                      RULE1("1/sqrt(a^2 + 1)", "\\frac{1}{\\sqrt{a^{2} + 1}}")}
+tg_var tg_asinh(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_ASINH, a);
+}
 
 /* ---- acosh:  y = acosh a (a >= 1),  dy/da = 1 / sqrt(a^2 - 1) (infinite at a = 1) ----------- */
 #define ACOSH_Y acosh(a)
@@ -578,9 +805,13 @@ static tg_var acosh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     const tg_var a = IN(k);
     return tg_mul(t, g, tg_rdivc(t, 1.0, tg_sqrt(t, tg_addc(t, tg_mul(t, a, a), -1.0))));
 }
-#define ROW_ACOSH                                                                             \
-    [TG_OP_ACOSH] = {UNARY(acosh, ACOSH_Y, ACOSH_DA), FUNC("acosh"),                          \
+#define ROW_ACOSH                                                                                  \
+    [TG_OP_ACOSH] = {UNARY(acosh, ACOSH_Y, ACOSH_DA), FUNC("acosh"),                               \
                      RULE1("1/sqrt(a^2 - 1)", "\\frac{1}{\\sqrt{a^{2} - 1}}")}
+tg_var tg_acosh(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_ACOSH, a);
+}
 
 /* ---- atanh:  y = atanh a (|a| < 1),  dy/da = 1 / (1 - a^2) -------------------------------- */
 #define ATANH_Y atanh(a)
@@ -592,9 +823,13 @@ static tg_var atanh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     const tg_var a = IN(k);
     return tg_mul(t, g, tg_rdivc(t, 1.0, tg_rsubc(t, 1.0, tg_mul(t, a, a))));
 }
-#define ROW_ATANH                                                                             \
-    [TG_OP_ATANH] = {UNARY(atanh, ATANH_Y, ATANH_DA), FUNC("atanh"),                          \
+#define ROW_ATANH                                                                                  \
+    [TG_OP_ATANH] = {UNARY(atanh, ATANH_Y, ATANH_DA), FUNC("atanh"),                               \
                      RULE1("1/(1 - a^2)", "\\frac{1}{1 - a^{2}}")}
+tg_var tg_atanh(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_ATANH, a);
+}
 
 /* ---- log1p:  y = ln(1 + a), accurate for tiny a,  dy/da = 1 / (1 + a) ---------------------- */
 #define LOG1P_Y log1p(a)
@@ -605,9 +840,13 @@ static tg_var log1p_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, tg_rdivc(t, 1.0, tg_addc(t, IN(k), 1.0)));
 }
-#define ROW_LOG1P                                                                             \
-    [TG_OP_LOG1P] = {UNARY(log1p, LOG1P_Y, LOG1P_DA), FUNC("log1p"),                          \
+#define ROW_LOG1P                                                                                  \
+    [TG_OP_LOG1P] = {UNARY(log1p, LOG1P_Y, LOG1P_DA), FUNC("log1p"),                               \
                      RULE1("1/(1 + a)", "\\frac{1}{1 + a}")}
+tg_var tg_log1p(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_LOG1P, a);
+}
 
 /* ---- expm1:  y = e^a - 1, accurate for tiny a,  dy/da = e^a = y + 1 ------------------------- */
 #define EXPM1_Y expm1(a)
@@ -619,8 +858,12 @@ static tg_var expm1_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     (void)k;
     return tg_mul(t, g, tg_addc(t, y, 1.0));
 }
-#define ROW_EXPM1                                                                             \
+#define ROW_EXPM1                                                                                  \
     [TG_OP_EXPM1] = {UNARY(expm1, EXPM1_Y, EXPM1_DA), FUNC("expm1"), RULE1("y + 1", "y + 1")}
+tg_var tg_expm1(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_EXPM1, a);
+}
 
 /* ---- log2:  y = log2 a,  dy/da = 1 / (a ln 2) --------------------------------------------- */
 #define LN2 0.693147180559945309417232121458176568
@@ -632,9 +875,13 @@ static tg_var log2_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, tg_rdivc(t, 1.0, tg_mulc(t, IN(k), LN2)));
 }
-#define ROW_LOG2                                                                              \
-    [TG_OP_LOG2] = {UNARY(log2, LOG2_Y, LOG2_DA), FUNC("log2"),                               \
+#define ROW_LOG2                                                                                   \
+    [TG_OP_LOG2] = {UNARY(log2, LOG2_Y, LOG2_DA), FUNC("log2"),                                    \
                     RULE1("1/(a*log(2))", "\\frac{1}{a \\ln 2}")}
+tg_var tg_log2(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_LOG2, a);
+}
 
 /* ---- log10:  y = log10 a,  dy/da = 1 / (a ln 10) ------------------------------------------ */
 #define LN10 2.302585092994045684017991454684364208
@@ -646,9 +893,13 @@ static tg_var log10_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, tg_rdivc(t, 1.0, tg_mulc(t, IN(k), LN10)));
 }
-#define ROW_LOG10                                                                             \
-    [TG_OP_LOG10] = {UNARY(log10, LOG10_Y, LOG10_DA), FUNC("log10"),                          \
+#define ROW_LOG10                                                                                  \
+    [TG_OP_LOG10] = {UNARY(log10, LOG10_Y, LOG10_DA), FUNC("log10"),                               \
                      RULE1("1/(a*log(10))", "\\frac{1}{a \\ln 10}")}
+tg_var tg_log10(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_LOG10, a);
+}
 
 /* ---- erf:  y = erf a,  dy/da = (2 / sqrt(pi)) e^(-a^2) ------------------------------------- */
 #define TWO_OVER_SQRT_PI 1.128379167095512573896158903121545172
@@ -661,9 +912,13 @@ static tg_var erf_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     const tg_var a = IN(k);
     return tg_mul(t, g, tg_mulc(t, tg_exp(t, tg_neg(t, tg_mul(t, a, a))), TWO_OVER_SQRT_PI));
 }
-#define ROW_ERF                                                                               \
-    [TG_OP_ERF] = {UNARY(erf, ERF_Y, ERF_DA), FUNC("erf"),                                    \
+#define ROW_ERF                                                                                    \
+    [TG_OP_ERF] = {UNARY(erf, ERF_Y, ERF_DA), FUNC("erf"),                                         \
                    RULE1("2/sqrt(pi)*exp(-a^2)", "\\frac{2}{\\sqrt{\\pi}} e^{-a^{2}}")}
+tg_var tg_erf(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_ERF, a);
+}
 
 /* ---- erfc:  y = 1 - erf a, accurate in the right tail,  dy/da = -(2 / sqrt(pi)) e^(-a^2) ---- */
 #define ERFC_Y erfc(a)
@@ -675,9 +930,13 @@ static tg_var erfc_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     const tg_var a = IN(k);
     return tg_mul(t, g, tg_mulc(t, tg_exp(t, tg_neg(t, tg_mul(t, a, a))), -TWO_OVER_SQRT_PI));
 }
-#define ROW_ERFC                                                                              \
-    [TG_OP_ERFC] = {UNARY(erfc, ERFC_Y, ERFC_DA), FUNC("erfc"),                               \
+#define ROW_ERFC                                                                                   \
+    [TG_OP_ERFC] = {UNARY(erfc, ERFC_Y, ERFC_DA), FUNC("erfc"),                                    \
                     RULE1("-2/sqrt(pi)*exp(-a^2)", "-\\frac{2}{\\sqrt{\\pi}} e^{-a^{2}}")}
+tg_var tg_erfc(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_ERFC, a);
+}
 
 /* ---- softplus:  y = ln(1 + e^a),  dy/da = sigmoid(a) ----------------------------------------
  * Without overflow or cancellation: a + ln(1 + e^-a) for a > 0 (e^-a <= 1), else ln(1 + e^a),
@@ -690,9 +949,13 @@ static tg_var softplus_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
     return tg_mul(t, g, tg_sigmoid(t, IN(k)));
 }
-#define ROW_SOFTPLUS                                                                          \
-    [TG_OP_SOFTPLUS] = {UNARY(softplus, SOFTPLUS_Y, SOFTPLUS_DA), FUNC("softplus"),           \
+#define ROW_SOFTPLUS                                                                               \
+    [TG_OP_SOFTPLUS] = {UNARY(softplus, SOFTPLUS_Y, SOFTPLUS_DA), FUNC("softplus"),                \
                         RULE1("sigmoid(a)", "\\sigma(a)")}
+tg_var tg_softplus(tg_tape *t, tg_var a)
+{
+    return record1(t, TG_OP_SOFTPLUS, a);
+}
 
 /* ---- atan2:  y = atan2(a, b), the angle of the point (b, a) ---------------------------------
  * dy/da = b / (a^2 + b^2),  dy/db = -a / (a^2 + b^2); at (0, 0) both are 0/0 = NaN (atan2 has
@@ -708,10 +971,14 @@ static tg_var atan2_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     const tg_var r2 = tg_add(t, tg_mul(t, a, a), tg_mul(t, b, b));
     return tg_mul(t, g, tg_div(t, k == 0 ? b : tg_neg(t, a), r2));
 }
-#define ROW_ATAN2                                                                             \
-    [TG_OP_ATAN2] = {BINARY(atan2, ATAN2_Y, ATAN2_DA, ATAN2_DB), FUNC("atan2"),              \
-                     RULE2("b/(a^2 + b^2)", "\\frac{b}{a^{2} + b^{2}}", "-a/(a^2 + b^2)",     \
+#define ROW_ATAN2                                                                                  \
+    [TG_OP_ATAN2] = {BINARY(atan2, ATAN2_Y, ATAN2_DA, ATAN2_DB), FUNC("atan2"),                    \
+                     RULE2("b/(a^2 + b^2)", "\\frac{b}{a^{2} + b^{2}}", "-a/(a^2 + b^2)",          \
                            "-\\frac{a}{a^{2} + b^{2}}")}
+tg_var tg_atan2(tg_tape *t, tg_var y, tg_var x)
+{
+    return record2(t, TG_OP_ATAN2, y, x);
+}
 
 /* ---- hypot:  y = sqrt(a^2 + b^2) without overflow,  dy/da = a / y,  dy/db = b / y ------------
  * At (0, 0), where a / y is 0/0, both are 0 (a subgradient; PyTorch gives NaN), as a mask. */
@@ -733,10 +1000,14 @@ static tg_var hypot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
         return zero_vjp(t, y, g, k);
     return tg_mul(t, g, tg_div(t, IN(k), y));
 }
-#define ROW_HYPOT                                                                             \
-    [TG_OP_HYPOT] = {BINARY(hypot, HYPOT_Y, HYPOT_DA, HYPOT_DB), .masked = hypot_masked,      \
-                     .info.c_masked = {STR(HYPOT_MASK), STR(HYPOT_MASK)}, FUNC("hypot"),      \
+#define ROW_HYPOT                                                                                  \
+    [TG_OP_HYPOT] = {BINARY(hypot, HYPOT_Y, HYPOT_DA, HYPOT_DB), .masked = hypot_masked,           \
+                     .info.c_masked = {STR(HYPOT_MASK), STR(HYPOT_MASK)}, FUNC("hypot"),           \
                      RULE2("a/y", "\\frac{a}{y}", "b/y", "\\frac{b}{y}")}
+tg_var tg_hypot(tg_tape *t, tg_var a, tg_var b)
+{
+    return record2(t, TG_OP_HYPOT, a, b);
+}
 
 /* ---- min, max:  at a tie each argument gets half the upstream gradient (PyTorch) ------------
  * min(a, b): dy/da = 1 if a < b, 1/2 if a = b, else 0 (masked where a > b); dy/db likewise.
@@ -747,7 +1018,10 @@ static tg_var hypot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define MIN_MASK_A (a > b)
 #define MIN_MASK_B (b > a)
 BINARY_FNS(min, MIN_Y, MIN_DA, MIN_DB)
-static int min_masked(double a, double b, unsigned k) { return k == 0 ? MIN_MASK_A : MIN_MASK_B; }
+static int min_masked(double a, double b, unsigned k)
+{
+    return k == 0 ? MIN_MASK_A : MIN_MASK_B;
+}
 /* The recorded derivative of min and max: the local derivative is piecewise constant, so
  * g * (1, 1/2 or 0) with the constant as a node; 0 where masked. */
 static tg_var select_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -761,11 +1035,15 @@ static tg_var select_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return tg_mul(t, g, tg_const(t, k == 0 ? da : db));
 }
 #define min_vjp select_vjp
-#define ROW_MIN                                                                               \
-    [TG_OP_MIN] = {BINARY(min, MIN_Y, MIN_DA, MIN_DB), .masked = min_masked,                  \
-                   .info.c_masked = {STR(MIN_MASK_A), STR(MIN_MASK_B)}, FUNC("min"),          \
-                   RULE2("(a < b) + (a == b)/2", "[a < b] + \\frac{1}{2}[a = b]",             \
+#define ROW_MIN                                                                                    \
+    [TG_OP_MIN] = {BINARY(min, MIN_Y, MIN_DA, MIN_DB), .masked = min_masked,                       \
+                   .info.c_masked = {STR(MIN_MASK_A), STR(MIN_MASK_B)}, FUNC("min"),               \
+                   RULE2("(a < b) + (a == b)/2", "[a < b] + \\frac{1}{2}[a = b]",                  \
                          "(b < a) + (a == b)/2", "[b < a] + \\frac{1}{2}[a = b]")}
+tg_var tg_min(tg_tape *t, tg_var a, tg_var b)
+{
+    return record2(t, TG_OP_MIN, a, b);
+}
 
 /* max(a, b): dy/da = 1 if a > b, 1/2 if a = b, else 0 (masked where a < b); dy/db likewise. */
 #define MAX_Y ((a > b || a != a) ? a : b)
@@ -774,39 +1052,46 @@ static tg_var select_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 #define MAX_MASK_A (a < b)
 #define MAX_MASK_B (b < a)
 BINARY_FNS(max, MAX_Y, MAX_DA, MAX_DB)
-static int max_masked(double a, double b, unsigned k) { return k == 0 ? MAX_MASK_A : MAX_MASK_B; }
+static int max_masked(double a, double b, unsigned k)
+{
+    return k == 0 ? MAX_MASK_A : MAX_MASK_B;
+}
 #define max_vjp select_vjp
-#define ROW_MAX                                                                               \
-    [TG_OP_MAX] = {BINARY(max, MAX_Y, MAX_DA, MAX_DB), .masked = max_masked,                  \
-                   .info.c_masked = {STR(MAX_MASK_A), STR(MAX_MASK_B)}, FUNC("max"),          \
-                   RULE2("(a > b) + (a == b)/2", "[a > b] + \\frac{1}{2}[a = b]",             \
+#define ROW_MAX                                                                                    \
+    [TG_OP_MAX] = {BINARY(max, MAX_Y, MAX_DA, MAX_DB), .masked = max_masked,                       \
+                   .info.c_masked = {STR(MAX_MASK_A), STR(MAX_MASK_B)}, FUNC("max"),               \
+                   RULE2("(a > b) + (a == b)/2", "[a > b] + \\frac{1}{2}[a = b]",                  \
                          "(b > a) + (a == b)/2", "[b > a] + \\frac{1}{2}[a = b]")}
+tg_var tg_max(tg_tape *t, tg_var a, tg_var b)
+{
+    return record2(t, TG_OP_MAX, a, b);
+}
 
 /* ---- Comparisons lt le gt ge eq ne:  y = 1 if it holds, else 0 (IEEE: false with a NaN,
  * except !=). They pass no gradient at all: their operands get nothing and are not reached
  * through them, so (sqrt(x) > 0)*3 at x = 0 has derivative 0 rather than 0 * inf. Recorded
  * with their two operands in argument slots, like the n-ary ops, so the sweep's n-ary branch
  * runs their (empty) backward and never notes the operands. */
-#define COMPARISON_FNS(nm, Y)                                                                 \
-    static double nm##_fwd(const double *value, const uint32_t *arg, uint32_t n)              \
-    {                                                                                         \
-        (void)n;                                                                              \
-        const double a = value[arg[0]], b = value[arg[1]];                                    \
-        return Y;                                                                             \
+#define COMPARISON_FNS(nm, Y)                                                                      \
+    static double nm##_fwd(const double *value, const uint32_t *arg, uint32_t n)                   \
+    {                                                                                              \
+        (void)n;                                                                                   \
+        const double a = value[arg[0]], b = value[arg[1]];                                         \
+        return Y;                                                                                  \
     }
-#define COMPARISON(nm, sym, Y)                                                                \
-    .arity = TGI_NARY, .forwardn = nm##_fwd, .localn = zero_localn,                           \
-    .backwardn = no_backwardn, .maskedn = always_maskedn, .vjp = no_flow_vjp,                 \
-    .bad_args = NULL, OPERATOR(#nm, sym, TG_PREC_COMPARE), .info.n_args = 2,                  \
-    .info.c_forward = STR(Y), .info.c_local = {"0.0", "0.0"},                                 \
-    .info.c_masked = {STR(ALWAYS_MASKED), STR(ALWAYS_MASKED)}, RULE2("0", "0", "0", "0")
+#define COMPARISON(nm, sym, Y)                                                                     \
+    .arity = TGI_NARY, .forwardn = nm##_fwd, .localn = zero_localn, .backwardn = no_backwardn,     \
+    .maskedn = always_maskedn, .vjp = no_flow_vjp, .bad_args = NULL,                               \
+    OPERATOR(#nm, sym, TG_PREC_COMPARE), .info.n_args = 2, .info.c_forward = STR(Y),               \
+    .info.c_local = {"0.0", "0.0"}, .info.c_masked = {STR(ALWAYS_MASKED), STR(ALWAYS_MASKED)},     \
+    RULE2("0", "0", "0", "0")
 static double zero_localn(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
 {
     (void)value, (void)arg, (void)n, (void)k;
     return 0.0;
 }
-static void no_backwardn(double *grad, uint8_t *reached, const double *value,
-                         const uint32_t *arg, uint32_t n, double g)
+static void no_backwardn(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
+                         uint32_t n, double g)
 {
     (void)grad, (void)reached, (void)value, (void)arg, (void)n, (void)g;
 }
@@ -867,9 +1152,16 @@ static int where_maskedn(const double *value, const uint32_t *arg, uint32_t n, u
     const double a = value[arg[0]];
     return k == 0 || (k == 1) != WHERE_TAKES_B;
 }
+/* The branch not taken does not reach y (tg_cone's TG_CONE_TAKEN). */
+static int where_unusedn(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
+{
+    (void)n;
+    const double a = value[arg[0]];
+    return k != 0 && (k == 1) != WHERE_TAKES_B;
+}
 /* dL/d(branch taken) += g, noted; the other two arguments are left alone. */
-static void where_backward(double *grad, uint8_t *reached, const double *value,
-                           const uint32_t *arg, uint32_t n, double g)
+static void where_backward(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
+                           uint32_t n, double g)
 {
     (void)n;
     const double a = value[arg[0]];
@@ -883,16 +1175,26 @@ static tg_var where_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     const double a = tg_value(t, IN(0));
     return k != 0 && (k == 1) == WHERE_TAKES_B ? g : tgi_no_flow();
 }
-#define ROW_WHERE                                                                             \
-    [TG_OP_WHERE] = {.arity = TGI_NARY, .forwardn = where_fwd, .localn = where_local,         \
-                     .backwardn = where_backward, .maskedn = where_maskedn,                   \
-                     .vjp = where_vjp, FUNC("where"), .info.n_args = 3,                       \
-                     .info.c_forward = STR(WHERE_Y),                                          \
-                     .info.c_local = {STR(WHERE_DA), STR(WHERE_DB), STR(WHERE_DC)},           \
-                     .info.c_masked = {STR(ALWAYS_MASKED), "!" STR(WHERE_TAKES_B),            \
-                                       STR(WHERE_TAKES_B)},                                   \
-                     .info.rule = {"0", "a != 0", "a == 0"},                                  \
-                     .info.rule_latex = {"0", "[a \\ne 0]", "[a = 0]"}}
+#define ROW_WHERE                                                                                  \
+    [TG_OP_WHERE] = {                                                                              \
+        .arity = TGI_NARY,                                                                         \
+        .forwardn = where_fwd,                                                                     \
+        .localn = where_local,                                                                     \
+        .backwardn = where_backward,                                                               \
+        .maskedn = where_maskedn,                                                                  \
+        .unusedn = where_unusedn,                                                                  \
+        .vjp = where_vjp,                                                                          \
+        FUNC("where"),                                                                             \
+        .info.n_args = 3,                                                                          \
+        .info.c_forward = STR(WHERE_Y),                                                            \
+        .info.c_local = {STR(WHERE_DA), STR(WHERE_DB), STR(WHERE_DC)},                             \
+        .info.c_masked = {STR(ALWAYS_MASKED), "!" STR(WHERE_TAKES_B), STR(WHERE_TAKES_B)},         \
+        .info.rule = {"0", "a != 0", "a == 0"},                                                    \
+        .info.rule_latex = {"0", "[a \\ne 0]", "[a = 0]"}}
+tg_var tg_where(tg_tape *t, tg_var c, tg_var a, tg_var b)
+{
+    return record_slots(t, TG_OP_WHERE, 3, (tg_var[]){c, a, b});
+}
 
 #undef IN
 
@@ -903,41 +1205,16 @@ static tg_var where_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 const tgi_op_row tgi_ops[TG_N_OPS] = {TG_OP_LIST(ROW_OF_)};
 #undef ROW_OF_
 
-/* ---- Recording --------------------------------------------------------------------------- */
+/* ---- What every op shares: generic recording, replay, introspection ---------------------- */
 
-static tg_var bad_input(tg_tape *t, tg_op op, tg_var v)
+tg_var tgi_record1(tg_tape *t, tg_op op, tg_var a)
 {
-    tgi_fail(t, TG_ERR_BADVAR, "%s: invalid input variable %u (tape has %u nodes)",
-             tgi_ops[op].info.id, (unsigned)v.id, (unsigned)t->n_nodes);
-    return tg_var_invalid();
+    return record1(t, op, a);
 }
-
-/* record1/record2 are inlined into each constructor below, where op is a constant: the
- * compiler then reads the row's forward from the const table at compile time and inlines it,
- * so tg_add costs an add and an append rather than two calls through pointers. */
-TGI_INLINE tg_var record1(tg_tape *t, tg_op op, tg_var a)
+tg_var tgi_record2(tg_tape *t, tg_op op, tg_var a, tg_var b)
 {
-    if (TGI_UNLIKELY(!t))
-        return tg_var_invalid();
-    if (TGI_UNLIKELY(!tgi_valid(t, a)))
-        return bad_input(t, op, a);
-    return tgi_append(t, tgi_code(op, a.id, 0), tgi_ops[op].forward1(t->value[a.id]));
+    return record2(t, op, a, b);
 }
-
-TGI_INLINE tg_var record2(tg_tape *t, tg_op op, tg_var a, tg_var b)
-{
-    if (TGI_UNLIKELY(!t))
-        return tg_var_invalid();
-    if (TGI_UNLIKELY(!tgi_valid(t, a)))
-        return bad_input(t, op, a);
-    if (TGI_UNLIKELY(!tgi_valid(t, b)))
-        return bad_input(t, op, b);
-    return tgi_append(t, tgi_code(op, a.id, b.id),
-                      tgi_ops[op].forward2(t->value[a.id], t->value[b.id]));
-}
-
-tg_var tgi_record1(tg_tape *t, tg_op op, tg_var a) { return record1(t, op, a); }
-tg_var tgi_record2(tg_tape *t, tg_op op, tg_var a, tg_var b) { return record2(t, op, a, b); }
 
 double tgi_eval_node(const tg_tape *t, uint32_t i)
 {
@@ -953,121 +1230,30 @@ double tgi_eval_node(const tg_tape *t, uint32_t i)
     return t->value[i];
 }
 
-tg_var tg_add(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_ADD, a, b); }
-tg_var tg_sub(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_SUB, a, b); }
-tg_var tg_mul(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MUL, a, b); }
-tg_var tg_div(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_DIV, a, b); }
-tg_var tg_pow(tg_tape *t, tg_var a, tg_var b)
+tg_var tg_addc(tg_tape *t, tg_var a, double c)
 {
-    if (t && tgi_valid(t, b) && tgi_code_op(t->code[b.id]) == TG_OP_CONST)
-        return record2(t, TG_OP_POWC, a, b);
-    return record2(t, TG_OP_POW, a, b);
+    return tg_add(t, a, tg_const(t, c));
 }
-tg_var tg_neg(tg_tape *t, tg_var a) { return record1(t, TG_OP_NEG, a); }
-tg_var tg_exp(tg_tape *t, tg_var a) { return record1(t, TG_OP_EXP, a); }
-tg_var tg_log(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG, a); }
-tg_var tg_sqrt(tg_tape *t, tg_var a) { return record1(t, TG_OP_SQRT, a); }
-tg_var tg_sin(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIN, a); }
-tg_var tg_cos(tg_tape *t, tg_var a) { return record1(t, TG_OP_COS, a); }
-tg_var tg_tan(tg_tape *t, tg_var a) { return record1(t, TG_OP_TAN, a); }
-tg_var tg_tanh(tg_tape *t, tg_var a) { return record1(t, TG_OP_TANH, a); }
-tg_var tg_sigmoid(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIGMOID, a); }
-tg_var tg_relu(tg_tape *t, tg_var a) { return record1(t, TG_OP_RELU, a); }
-tg_var tg_abs(tg_tape *t, tg_var a) { return record1(t, TG_OP_ABS, a); }
-tg_var tg_step(tg_tape *t, tg_var a) { return record1(t, TG_OP_STEP, a); }
-tg_var tg_sign(tg_tape *t, tg_var a) { return record1(t, TG_OP_SIGN, a); }
-tg_var tg_asin(tg_tape *t, tg_var a) { return record1(t, TG_OP_ASIN, a); }
-tg_var tg_acos(tg_tape *t, tg_var a) { return record1(t, TG_OP_ACOS, a); }
-tg_var tg_atan(tg_tape *t, tg_var a) { return record1(t, TG_OP_ATAN, a); }
-tg_var tg_sinh(tg_tape *t, tg_var a) { return record1(t, TG_OP_SINH, a); }
-tg_var tg_cosh(tg_tape *t, tg_var a) { return record1(t, TG_OP_COSH, a); }
-tg_var tg_asinh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ASINH, a); }
-tg_var tg_acosh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ACOSH, a); }
-tg_var tg_atanh(tg_tape *t, tg_var a) { return record1(t, TG_OP_ATANH, a); }
-tg_var tg_log1p(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG1P, a); }
-tg_var tg_expm1(tg_tape *t, tg_var a) { return record1(t, TG_OP_EXPM1, a); }
-tg_var tg_log2(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG2, a); }
-tg_var tg_log10(tg_tape *t, tg_var a) { return record1(t, TG_OP_LOG10, a); }
-tg_var tg_erf(tg_tape *t, tg_var a) { return record1(t, TG_OP_ERF, a); }
-tg_var tg_erfc(tg_tape *t, tg_var a) { return record1(t, TG_OP_ERFC, a); }
-tg_var tg_softplus(tg_tape *t, tg_var a) { return record1(t, TG_OP_SOFTPLUS, a); }
-tg_var tg_atan2(tg_tape *t, tg_var y, tg_var x) { return record2(t, TG_OP_ATAN2, y, x); }
-tg_var tg_hypot(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_HYPOT, a, b); }
-tg_var tg_min(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MIN, a, b); }
-tg_var tg_max(tg_tape *t, tg_var a, tg_var b) { return record2(t, TG_OP_MAX, a, b); }
-
-tg_var tg_addc(tg_tape *t, tg_var a, double c) { return tg_add(t, a, tg_const(t, c)); }
-tg_var tg_mulc(tg_tape *t, tg_var a, double c) { return tg_mul(t, a, tg_const(t, c)); }
-tg_var tg_powc(tg_tape *t, tg_var a, double p) { return tg_pow(t, a, tg_const(t, p)); }
-tg_var tg_rsubc(tg_tape *t, double c, tg_var a) { return tg_sub(t, tg_const(t, c), a); }
-tg_var tg_rdivc(tg_tape *t, double c, tg_var a) { return tg_div(t, tg_const(t, c), a); }
-tg_var tg_var_identity(tg_tape *t, tg_var v) { (void)t; return v; }
-
-/* Records an n-ary node over n_slots argument slots copied from parts[0..n_parts-1]. */
-static tg_var record_nary(tg_tape *t, tg_op op, size_t n_parts, const size_t *lens,
-                          const tg_var *const *parts)
+tg_var tg_mulc(tg_tape *t, tg_var a, double c)
 {
-    if (!t)
-        return tg_var_invalid();
-    size_t n_slots = 0;
-    for (size_t p = 0; p < n_parts; p++) {
-        if (lens[p] && !parts[p]) {
-            tgi_fail(t, TG_ERR_ARG, "%s: NULL array of %zu inputs", tgi_ops[op].info.id,
-                     lens[p]);
-            return tg_var_invalid();
-        }
-        for (size_t k = 0; k < lens[p]; k++)
-            if (!tgi_valid(t, parts[p][k]))
-                return bad_input(t, op, parts[p][k]);
-        n_slots += lens[p];
-    }
-    if (n_slots > TG_MAX_NODES) {
-        tgi_fail(t, TG_ERR_CAPACITY, "%s: %zu inputs exceed the tape's capacity",
-                 tgi_ops[op].info.id, n_slots);
-        return tg_var_invalid();
-    }
-    const tg_mark before = tg_tape_mark(t);
-    uint32_t first = tgi_args_alloc(t, n_slots);
-    if (first == UINT32_MAX)
-        return tg_var_invalid();
-    uint32_t *slot = t->args + first;
-    for (size_t p = 0; p < n_parts; p++)
-        for (size_t k = 0; k < lens[p]; k++)
-            *slot++ = parts[p][k].id;
-    const double y = tgi_ops[op].forwardn(t->value, t->args + first, (uint32_t)n_slots);
-    tg_var v = tgi_append(t, tgi_code(op, first, (uint32_t)n_slots), y);
-    if (!tg_var_ok(v))
-        t->n_args = before.n_args;
+    return tg_mul(t, a, tg_const(t, c));
+}
+tg_var tg_powc(tg_tape *t, tg_var a, double p)
+{
+    return tg_pow(t, a, tg_const(t, p));
+}
+tg_var tg_rsubc(tg_tape *t, double c, tg_var a)
+{
+    return tg_sub(t, tg_const(t, c), a);
+}
+tg_var tg_rdivc(tg_tape *t, double c, tg_var a)
+{
+    return tg_div(t, tg_const(t, c), a);
+}
+tg_var tg_var_identity(tg_tape *t, tg_var v)
+{
+    (void)t;
     return v;
-}
-
-tg_var tg_sum(tg_tape *t, size_t n, const tg_var *xs)
-{
-    const tg_var *parts[1] = {xs};
-    return record_nary(t, TG_OP_SUM, 1, &n, parts);
-}
-
-tg_var tg_dot(tg_tape *t, size_t n, const tg_var *w, const tg_var *x)
-{
-    const size_t lens[2] = {n, n};
-    const tg_var *parts[2] = {w, x};
-    return record_nary(t, TG_OP_DOT, 2, lens, parts);
-}
-
-/* The comparisons and where: fixed arity, arguments in slots (see their blocks). */
-static tg_var record_slots(tg_tape *t, tg_op op, size_t n, const tg_var *args)
-{
-    return record_nary(t, op, 1, &n, &args);
-}
-tg_var tg_lt(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_LT, 2, (tg_var[]){a, b}); }
-tg_var tg_le(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_LE, 2, (tg_var[]){a, b}); }
-tg_var tg_gt(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_GT, 2, (tg_var[]){a, b}); }
-tg_var tg_ge(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_GE, 2, (tg_var[]){a, b}); }
-tg_var tg_eq(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_EQ, 2, (tg_var[]){a, b}); }
-tg_var tg_ne(tg_tape *t, tg_var a, tg_var b) { return record_slots(t, TG_OP_NE, 2, (tg_var[]){a, b}); }
-tg_var tg_where(tg_tape *t, tg_var c, tg_var a, tg_var b)
-{
-    return record_slots(t, TG_OP_WHERE, 3, (tg_var[]){c, a, b});
 }
 
 tg_var tg_apply(tg_tape *t, tg_op op, size_t n, const tg_var *args)
@@ -1100,6 +1286,8 @@ tg_var tg_apply(tg_tape *t, tg_op op, size_t n, const tg_var *args)
         tgi_fail(t, TG_ERR_ARG, "tg_apply: %s: %s", row->info.id, why);
         return tg_var_invalid();
     }
+    if (row->construct)
+        return row->construct(t, args);
     if (row->arity == 1)
         return record1(t, op, args[0]);
     if (row->arity == 2)
@@ -1119,23 +1307,23 @@ tg_op tg_op_of(const tg_tape *t, tg_var v)
     return (t && tgi_valid(t, v)) ? (tg_op)tgi_code_op(t->code[v.id]) : TG_N_OPS;
 }
 
-size_t tg_n_inputs(const tg_tape *t, tg_var v)
+size_t tg_n_args(const tg_tape *t, tg_var v)
 {
-    if (!t || !tgi_valid(t, v))
-        return 0;
-    const uint64_t c = t->code[v.id];
-    const int arity = tgi_ops[tgi_code_op(c)].arity;
-    return arity == TGI_NARY ? tgi_code_b(c) : (size_t)arity;
+    return t && tgi_valid(t, v) ? tgi_n_args(t, v.id) : 0;
 }
 
-tg_var tg_input_of(const tg_tape *t, tg_var v, size_t k)
+tg_var tg_arg(const tg_tape *t, tg_var v, size_t k)
 {
-    if (k >= tg_n_inputs(t, v))
+    if (k >= tg_n_args(t, v))
         return tg_var_invalid();
-    return input_k(t, v, (uint32_t)k);
+    const tg_var a = {tgi_arg(t, v.id, (uint32_t)k)};
+    return a;
 }
 
-const char *tg_op_name(tg_op op) { return (unsigned)op < TG_N_OPS ? tgi_ops[op].info.id : NULL; }
+const char *tg_op_name(tg_op op)
+{
+    return (unsigned)op < TG_N_OPS ? tgi_ops[op].info.id : NULL;
+}
 
 tg_op tg_op_find(const char *name)
 {
@@ -1156,15 +1344,16 @@ double tg_backward_step(const tg_tape *t, tg_var v, size_t k, double upstream)
     const uint32_t a = tgi_code_a(c), b = tgi_code_b(c);
     const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
     if (row->arity == TGI_NARY)
-        return row->maskedn && row->maskedn(t->value, t->args + a, b, (uint32_t)k) ? 0.0
-                                                                                  : upstream * local;
+        return row->maskedn && row->maskedn(t->value, t->args + a, b, (uint32_t)k)
+                   ? 0.0
+                   : upstream * local;
     return tgi_contribution(row, upstream, local, t->value[a], row->arity == 2 ? t->value[b] : 0.0,
                             (unsigned)k);
 }
 
 double tg_local_grad(const tg_tape *t, tg_var v, size_t k)
 {
-    if (k >= tg_n_inputs(t, v))
+    if (k >= tg_n_args(t, v))
         return NAN;
     const uint64_t c = t->code[v.id];
     const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];

@@ -9,9 +9,9 @@
 #define TGI_NARY (-1)
 
 /* Flags of a row. */
-#define TGI_INFIX 1u    /* shown as "a <symbol> b" rather than "symbol(a)" */
-#define TGI_PREFIX 2u   /* unary shown as "<symbol>a" (negation) */
-#define TGI_LEAF 4u     /* no inputs, nothing to sweep */
+#define TGI_INFIX 1u  /* shown as "a <symbol> b" rather than "symbol(a)" */
+#define TGI_PREFIX 2u /* unary shown as "<symbol>a" (negation) */
+#define TGI_LEAF 4u   /* no inputs, nothing to sweep */
 
 /* The shape of a row's local derivatives, for the hot ops: the sweep branches on these few
  * shapes (never on ops) and skips the call through local1/local2, which costs more than the
@@ -39,6 +39,8 @@ typedef enum tgi_dshape { TGI_D_CALL = 0, TGI_D_CONST, TGI_D_SWAP, TGI_D_STEP } 
  *              untaken branch, a comparison's operands) is then outside the cone
  *   maskedn    NULL, or the n-ary masked column: 1 when input k gets exactly nothing (forward
  *              mode then skips it even for an infinite tangent)
+ *   unusedn    NULL, or 1 when input k's value does not reach y at these values (where's
+ *              untaken branch): tg_cone(TG_CONE_TAKEN) does not follow it
  *   vjp        records g * dy/d(input k) with public ops and returns that node (invalid on
  *              failure): the same number backward computes, as a graph that can be
  *              differentiated again (core/higher.c); y is the node, g the node of dL/dy;
@@ -52,6 +54,8 @@ typedef enum tgi_dshape { TGI_D_CALL = 0, TGI_D_CONST, TGI_D_SWAP, TGI_D_STEP } 
  *   dconst     the constant local derivatives of a TGI_D_CONST row, per input
  *   bad_args   NULL, or the reason tg_apply refuses these arguments (dot's odd count, powc's
  *              exponent that is not a constant), NULL when they are fine
+ *   construct  NULL, or what tg_apply calls instead of recording this op as it is (pow: a
+ *              constant exponent records powc, as tg_pow does)
  *   info       name, symbol, precedence, rules as text and LaTeX, C spellings (tg_ops.h) */
 typedef struct tgi_op_row {
     int arity;
@@ -68,10 +72,35 @@ typedef struct tgi_op_row {
     void (*backwardn)(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
                       uint32_t n, double g);
     int (*maskedn)(const double *value, const uint32_t *arg, uint32_t n, uint32_t k);
+    int (*unusedn)(const double *value, const uint32_t *arg, uint32_t n, uint32_t k);
     tg_var (*vjp)(tg_tape *t, tg_var y, tg_var g, uint32_t k);
     const char *(*bad_args)(const tg_tape *t, size_t n, const tg_var *args);
+    tg_var (*construct)(tg_tape *t, const tg_var *args);
     tg_op_info info;
 } tgi_op_row;
+
+extern TGI_FUNC const tgi_op_row tgi_ops[TG_N_OPS];
+
+/* A node's arguments, decoded in one place for every caller that walks the graph (the hot
+ * sweeps decode inline, once per node, for speed): how many, and the id of the k-th. */
+static inline uint32_t tgi_n_args(const tg_tape *t, uint32_t i)
+{
+    const uint64_t c = t->code[i];
+    const int arity = tgi_ops[tgi_code_op(c)].arity;
+    return arity == TGI_NARY ? tgi_code_b(c) : (uint32_t)arity;
+}
+static inline uint32_t tgi_arg(const tg_tape *t, uint32_t i, uint32_t k)
+{
+    const uint64_t c = t->code[i];
+    if (tgi_ops[tgi_code_op(c)].arity == TGI_NARY)
+        return t->args[tgi_code_a(c) + k];
+    return k == 0 ? tgi_code_a(c) : tgi_code_b(c);
+}
+
+/* The cone of node out (core/cone.c): cone[i] = 1 for out and every node it depends on,
+ * through every argument, or with TG_CONE_TAKEN not through arguments whose value the node
+ * ignores at the recorded values (where's untaken branch; the row's unusedn column). */
+TGI_FUNC void tgi_cone(const tg_tape *t, uint32_t out, unsigned flags, unsigned char *cone);
 
 /* What a vjp returns for an input that backward leaves alone (not a node: above every id). */
 #define TGI_NO_FLOW_ID (TG_INVALID_ID - 1u)
@@ -87,8 +116,6 @@ static inline const char *tgi_op_symbol(const tgi_op_row *row)
 {
     return row->info.symbol ? row->info.symbol : row->info.name ? row->info.name : row->info.id;
 }
-
-extern TGI_FUNC const tgi_op_row tgi_ops[TG_N_OPS];
 
 /* What the sweep adds into input k of a node of this row: dL/dx_k += g * dy/dx_k, except that
  * a masked zero (see the masked column) stays 0 when g is infinite or NaN, as in PyTorch. Only a

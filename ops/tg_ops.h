@@ -13,63 +13,63 @@ extern "C" {
 /* Every operation, once: the enum below is generated from this list, and ops/ops.c builds its
  * table from the same list, so an op without a row (ROW_X in ops/ops.c) does not compile.
  * Order is not part of the ABI. */
-#define TG_OP_LIST(X)                                                                         \
-    X(INPUT)   /* leaf: an input or parameter */                                              \
-    X(CONST)   /* leaf: a constant */                                                         \
-    X(ADD)     /* a + b */                                                                    \
-    X(SUB)     /* a - b */                                                                    \
-    X(MUL)     /* a * b */                                                                    \
-    X(DIV)     /* a / b */                                                                    \
-    X(POW)     /* a ^ b, both differentiable */                                               \
-    X(POWC)    /* a ^ p, p a constant node (no gradient for p) */                             \
-    X(NEG)     /* -a */                                                                       \
-    X(EXP)     /* e^a */                                                                      \
-    X(LOG)     /* natural log */                                                              \
-    X(SQRT)                                                                                   \
-    X(SIN)                                                                                    \
-    X(COS)                                                                                    \
-    X(TAN)                                                                                    \
-    X(TANH)                                                                                   \
-    X(SIGMOID) /* 1 / (1 + e^-a), stable for large |a| */                                     \
-    X(RELU)    /* max(a, 0); relu'(0) = 0 */                                                  \
-    X(ABS)     /* |a|; abs'(0) = 0 */                                                         \
-    X(SUM)     /* x0 + x1 + ... (n-ary, one node) */                                          \
-    X(DOT)     /* w0*x0 + w1*x1 + ... (n-ary, one node) */                                    \
-    X(STEP)    /* a > 0 ? 1 : 0: relu'(a) as a node (higher-order derivatives of relu) */     \
-    X(SIGN)    /* a > 0 ? 1 : a < 0 ? -1 : 0: abs'(a) as a node */                            \
-    X(GATE)    /* b > 0 ? a : 0: relu's recorded derivative (PyTorch's threshold_backward) */ \
-    X(ASIN)                                                                                   \
-    X(ACOS)                                                                                   \
-    X(ATAN)                                                                                   \
-    X(SINH)                                                                                   \
-    X(COSH)                                                                                   \
-    X(ASINH)                                                                                  \
-    X(ACOSH)                                                                                  \
-    X(ATANH)                                                                                  \
-    X(LOG1P)   /* ln(1 + a), accurate for tiny a */                                           \
-    X(EXPM1)   /* e^a - 1, accurate for tiny a */                                             \
-    X(LOG2)                                                                                   \
-    X(LOG10)                                                                                  \
-    X(ERF)                                                                                    \
-    X(ERFC)                                                                                   \
-    X(SOFTPLUS) /* ln(1 + e^a), without overflow or cancellation */                           \
-    X(ATAN2)   /* atan2(a, b): the angle of the point (b, a) */                               \
-    X(HYPOT)   /* sqrt(a^2 + b^2) without overflow */                                         \
-    X(MIN)     /* ties send half the gradient to each side */                                 \
-    X(MAX)                                                                                    \
-    X(LT)      /* a < b: 1 or 0, no gradient (so are le gt ge eq ne) */                       \
-    X(LE)                                                                                     \
-    X(GT)                                                                                     \
-    X(GE)                                                                                     \
-    X(EQ)                                                                                     \
-    X(NE)                                                                                     \
-    X(WHERE)   /* where(c, a, b) = c != 0 ? a : b, gradient into the branch taken only */
+#define TG_OP_LIST(X)                                                                              \
+    X(INPUT) /* leaf: an input or parameter */                                                     \
+    X(CONST) /* leaf: a constant */                                                                \
+    X(ADD)   /* a + b */                                                                           \
+    X(SUB)   /* a - b */                                                                           \
+    X(MUL)   /* a * b */                                                                           \
+    X(DIV)   /* a / b */                                                                           \
+    X(POW)   /* a ^ b, both differentiable */                                                      \
+    X(POWC)  /* a ^ p, p a constant node (no gradient for p) */                                    \
+    X(NEG)   /* -a */                                                                              \
+    X(EXP)   /* e^a */                                                                             \
+    X(LOG)   /* natural log */                                                                     \
+    X(SQRT)                                                                                        \
+    X(SIN)                                                                                         \
+    X(COS)                                                                                         \
+    X(TAN)                                                                                         \
+    X(TANH)                                                                                        \
+    X(SIGMOID) /* 1 / (1 + e^-a), stable for large |a| */                                          \
+    X(RELU)    /* max(a, 0); relu'(0) = 0 */                                                       \
+    X(ABS)     /* |a|; abs'(0) = 0 */                                                              \
+    X(SUM)     /* x0 + x1 + ... (n-ary, one node) */                                               \
+    X(DOT)     /* w0*x0 + w1*x1 + ... (n-ary, one node) */                                         \
+    X(STEP)    /* a > 0 ? 1 : 0: relu'(a) as a node (higher-order derivatives of relu) */          \
+    X(SIGN)    /* a > 0 ? 1 : a < 0 ? -1 : 0: abs'(a) as a node */                                 \
+    X(GATE)    /* b > 0 ? a : 0: relu's recorded derivative (PyTorch's threshold_backward) */      \
+    X(ASIN)                                                                                        \
+    X(ACOS)                                                                                        \
+    X(ATAN)                                                                                        \
+    X(SINH)                                                                                        \
+    X(COSH)                                                                                        \
+    X(ASINH)                                                                                       \
+    X(ACOSH)                                                                                       \
+    X(ATANH)                                                                                       \
+    X(LOG1P) /* ln(1 + a), accurate for tiny a */                                                  \
+    X(EXPM1) /* e^a - 1, accurate for tiny a */                                                    \
+    X(LOG2)                                                                                        \
+    X(LOG10)                                                                                       \
+    X(ERF)                                                                                         \
+    X(ERFC)                                                                                        \
+    X(SOFTPLUS) /* ln(1 + e^a), without overflow or cancellation */                                \
+    X(ATAN2)    /* atan2(a, b): the angle of the point (b, a) */                                   \
+    X(HYPOT)    /* sqrt(a^2 + b^2) without overflow */                                             \
+    X(MIN)      /* ties send half the gradient to each side */                                     \
+    X(MAX)                                                                                         \
+    X(LT) /* a < b: 1 or 0, no gradient (so are le gt ge eq ne) */                                 \
+    X(LE)                                                                                          \
+    X(GT)                                                                                          \
+    X(GE)                                                                                          \
+    X(EQ)                                                                                          \
+    X(NE)                                                                                          \
+    X(WHERE) /* where(c, a, b) = c != 0 ? a : b, gradient into the branch taken only */
 
 typedef enum tg_op {
 #define TG_OP_ENUM_(x) TG_OP_##x,
     TG_OP_LIST(TG_OP_ENUM_)
 #undef TG_OP_ENUM_
-    TG_N_OPS
+        TG_N_OPS
 } tg_op;
 
 /* ---- Binary and unary operations ---------------------------------------------------------
@@ -146,9 +146,9 @@ TG_API tg_var tg_ne(tg_tape *t, tg_var a, tg_var b);
 TG_API tg_var tg_where(tg_tape *t, tg_var c, tg_var a, tg_var b);
 
 /* ---- With a plain number on one side (the number becomes a constant node) ---------------- */
-TG_API tg_var tg_addc(tg_tape *t, tg_var a, double c); /* a + c */
-TG_API tg_var tg_mulc(tg_tape *t, tg_var a, double c); /* a * c */
-TG_API tg_var tg_powc(tg_tape *t, tg_var a, double p); /* a ^ p */
+TG_API tg_var tg_addc(tg_tape *t, tg_var a, double c);  /* a + c */
+TG_API tg_var tg_mulc(tg_tape *t, tg_var a, double c);  /* a * c */
+TG_API tg_var tg_powc(tg_tape *t, tg_var a, double p);  /* a ^ p */
 TG_API tg_var tg_rsubc(tg_tape *t, double c, tg_var a); /* c - a */
 TG_API tg_var tg_rdivc(tg_tape *t, double c, tg_var a); /* c / a */
 
@@ -161,10 +161,10 @@ TG_API tg_var tg_dot(tg_tape *t, size_t n, const tg_var *w, const tg_var *x);
  *   tg_var y = TG_SUM(t, a, b, c);                       a + b + c, one node
  *   tg_var z = tg_mul(t, TG_V(t, 2.0), TG_V(t, x));      2.0 becomes a constant, x stays
  * TG_V(t, e) is e itself when e is a tg_var and tg_const(t, e) when e is a number. */
-#define TG_SUM(t, ...)                                                                        \
+#define TG_SUM(t, ...)                                                                             \
     tg_sum((t), sizeof((tg_var[]){__VA_ARGS__}) / sizeof(tg_var), (tg_var[]){__VA_ARGS__})
 TG_API tg_var tg_var_identity(tg_tape *t, tg_var v); /* returns v; lets TG_V select it */
-#define TG_V(t, e) _Generic((e), tg_var: tg_var_identity, default: tg_const)((t), (e))
+#define TG_V(t, e) _Generic((e), tg_var : tg_var_identity, default : tg_const)((t), (e))
 
 /* ---- The op table: what every other part (the language, traces, pictures, code generation,
  * tests) knows about an operation, read from its row in ops/ops.c ---------------------------- */
@@ -220,11 +220,23 @@ TG_API tg_op tg_op_find(const char *name);
  * invalid argument. */
 TG_API tg_var tg_apply(tg_tape *t, tg_op op, size_t n, const tg_var *args);
 
+/* ---- Walking a graph: a node's arguments and an output's cone (every tool shares these) -- */
+
 /* The operation that produced v (TG_OP_INPUT or TG_OP_CONST for leaves); TG_N_OPS if invalid. */
 TG_API tg_op tg_op_of(const tg_tape *t, tg_var v);
-/* Number of inputs of v's node, and its k-th input (invalid tg_var when k is out of range). */
-TG_API size_t tg_n_inputs(const tg_tape *t, tg_var v);
-TG_API tg_var tg_input_of(const tg_tape *t, tg_var v, size_t k);
+/* Number of arguments (operands) of v's node, 0 for a leaf or an invalid v, and its k-th
+ * argument (invalid tg_var when k is out of range). An input is a leaf; a node's operands are
+ * its args. */
+TG_API size_t tg_n_args(const tg_tape *t, tg_var v);
+TG_API tg_var tg_arg(const tg_tape *t, tg_var v, size_t k);
+
+/* How tg_cone follows arguments: through all of them, or (TG_CONE_TAKEN) not into the branch
+ * that a where did not take at the recorded values (its value does not reach out). */
+enum { TG_CONE_ALL = 0, TG_CONE_TAKEN = 1 };
+/* The nodes out depends on: cone[i] = 1 for out and every node reachable from it through
+ * arguments, 0 for the other nodes 0..out.id. cone (the caller's) holds out.id + 1 bytes.
+ * TG_ERR_ARG for NULL, TG_ERR_BADVAR for an invalid out (cone untouched). */
+TG_API tg_status tg_cone(const tg_tape *t, tg_var out, unsigned flags, unsigned char *cone);
 /* The op's identifier (tg_op_info.id: "mul", "tanh", "powc"); NULL if out of range. */
 TG_API const char *tg_op_name(tg_op op);
 /* Local derivative d(v)/d(input k) at the recorded values: what backward multiplies the

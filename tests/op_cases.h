@@ -52,29 +52,44 @@ static void d2_zero(const double *x, size_t n, double *h) /* linear or piecewise
 #define A (x[0])
 #define B (x[1])
 /* unary: g[0] = e, h[0] = e2 */
-#define UNARY_D(nm, e, e2)                                                                    \
-    D1(nm)                                                                                    \
-    {                                                                                         \
-        (void)x, (void)n;                                                                     \
-        g[0] = (e);                                                                           \
-    }                                                                                         \
-    D2(nm)                                                                                    \
-    {                                                                                         \
-        (void)x, (void)n;                                                                     \
-        h[0] = (e2);                                                                          \
+#define UNARY_D(nm, e, e2)                                                                         \
+    D1(nm)                                                                                         \
+    {                                                                                              \
+        (void)x, (void)n;                                                                          \
+        g[0] = (e);                                                                                \
+    }                                                                                              \
+    D2(nm)                                                                                         \
+    {                                                                                              \
+        (void)x, (void)n;                                                                          \
+        h[0] = (e2);                                                                               \
     }
 
-D1(sub) { (void)x, (void)n, g[0] = 1, g[1] = -1; }
-D1(mul) { (void)n, g[0] = B, g[1] = A; }
-D2(mul) { (void)x, (void)n, h[1] = h[2] = 1; } /* d2(ab)/da db = 1 */
-D1(div) { (void)n, g[0] = 1 / B, g[1] = -A / (B * B); }
+D1(sub)
+{
+    (void)x, (void)n, g[0] = 1, g[1] = -1;
+}
+D1(mul)
+{
+    (void)n, g[0] = B, g[1] = A;
+}
+D2(mul)
+{
+    (void)x, (void)n, h[1] = h[2] = 1;
+} /* d2(ab)/da db = 1 */
+D1(div)
+{
+    (void)n, g[0] = 1 / B, g[1] = -A / (B * B);
+}
 D2(div) /* a/b: 0, -1/b^2; -1/b^2, 2a/b^3 */
 {
     (void)n;
     h[1] = h[2] = -1.0 / (B * B);
     h[3] = 2.0 * A / (B * B * B);
 }
-D1(pow) { (void)n, g[0] = B * pow(A, B - 1), g[1] = pow(A, B) * log(A); }
+D1(pow)
+{
+    (void)n, g[0] = B * pow(A, B - 1), g[1] = pow(A, B) * log(A);
+}
 D2(pow) /* a^b: b(b-1)a^(b-2); a^(b-1)(1 + b ln a); a^b ln^2 a */
 {
     (void)n;
@@ -82,12 +97,18 @@ D2(pow) /* a^b: b(b-1)a^(b-2); a^(b-1)(1 + b ln a); a^b ln^2 a */
     h[1] = h[2] = pow(A, B - 1) * (1 + B * log(A));
     h[3] = pow(A, B) * log(A) * log(A);
 }
-D1(powc) { (void)n, g[0] = B * pow(A, B - 1), g[1] = 0; } /* the constant gets nothing */
-D2(powc) { (void)n, h[0] = B * (B - 1) * pow(A, B - 2); }
+D1(powc)
+{
+    (void)n, g[0] = B * pow(A, B - 1), g[1] = 0;
+} /* the constant gets nothing */
+D2(powc)
+{
+    (void)n, h[0] = B * (B - 1) * pow(A, B - 2);
+}
 UNARY_D(neg, -1, 0)
 UNARY_D(exp, exp(A), exp(A))
 UNARY_D(log, 1 / A, -1 / (A * A))
-UNARY_D(sqrt, 0.5 / sqrt(A), -0.25 / (A * sqrt(A)))          /* -(1/4) a^(-3/2) */
+UNARY_D(sqrt, 0.5 / sqrt(A), -0.25 / (A * sqrt(A))) /* -(1/4) a^(-3/2) */
 UNARY_D(sin, cos(A), -sin(A))
 UNARY_D(cos, -sin(A), -cos(A))
 UNARY_D(tan, 1 / (cos(A) * cos(A)), 2 * tan(A) / (cos(A) * cos(A))) /* (sec^2)' = 2 sec^2 tan */
@@ -107,7 +128,10 @@ D2(dot) /* d2(sum w_j x_j)/dw_j dx_j = 1 */
     for (size_t j = 0; j < n / 2; j++)
         h[j * n + n / 2 + j] = h[(n / 2 + j) * n + j] = 1.0;
 }
-D1(gate) { (void)n, g[0] = B > 0 ? 1 : 0, g[1] = 0; }
+D1(gate)
+{
+    (void)n, g[0] = B > 0 ? 1 : 0, g[1] = 0;
+}
 UNARY_D(asin, 1 / sqrt(1 - A * A), A / pow(1 - A * A, 1.5))
 UNARY_D(acos, -1 / sqrt(1 - A * A), -A / pow(1 - A * A, 1.5))
 UNARY_D(atan, 1 / (1 + A * A), -2 * A / ((1 + A * A) * (1 + A * A)))
@@ -151,9 +175,18 @@ D2(hypot) /* [b^2, -ab; -ab, a^2] / r^3 */
     h[1] = h[2] = -A * B / r3;
     h[3] = A * A / r3;
 }
-D1(min) { (void)n, g[0] = A < B ? 1 : 0, g[1] = A < B ? 0 : 1; } /* no ties in the domain */
-D1(max) { (void)n, g[0] = A > B ? 1 : 0, g[1] = A > B ? 0 : 1; }
-D1(where) { (void)n, g[0] = 0, g[1] = A != 0 ? 1 : 0, g[2] = A != 0 ? 0 : 1; }
+D1(min)
+{
+    (void)n, g[0] = A < B ? 1 : 0, g[1] = A < B ? 0 : 1;
+} /* no ties in the domain */
+D1(max)
+{
+    (void)n, g[0] = A > B ? 1 : 0, g[1] = A > B ? 0 : 1;
+}
+D1(where)
+{
+    (void)n, g[0] = 0, g[1] = A != 0 ? 1 : 0, g[2] = A != 0 ? 0 : 1;
+}
 #undef A
 #undef B
 #undef D1

@@ -199,20 +199,20 @@ static void set_inputs(ctx *c)
 static void op_replay(ctx *c)
 {
     set_inputs(c);
-    tg_tape_forward(c->t);
+    tg_tape_replay(c->t);
     c->sink = tg_value(c->t, c->out);
 }
 static void op_grad_replay(ctx *c)
 {
     set_inputs(c);
-    tg_tape_forward(c->t);
+    tg_tape_replay(c->t);
     tg_backward(c->t, c->out);
     c->sink = tg_grad(c->t, c->x[0]);
 }
 static void op_hvp_replay(ctx *c)
 {
     set_inputs(c);
-    tg_tape_forward(c->t); /* f and its gradient graph */
+    tg_tape_replay(c->t); /* f and its gradient graph */
     tg_jvp(c->t, c->f->n, c->g, c->f->n, c->x, c->v, c->hv);
     c->sink = c->hv[0];
 }

@@ -135,7 +135,7 @@ int main(void)
     sd_check("dJ/db", tg_grad(t, b), hand[K]);
 
     /* 3. Two updates with momentum 0.5. The tape is replayed (tg_set_value on the parameters,
-     * tg_tape_forward) instead of being recorded again. The hand side repeats the numpy code:
+     * tg_tape_replay) instead of being recorded again. The hand side repeats the numpy code:
      * delta_w = sum (y_hat - y) y_hat (1 - y_hat) x, update = 0.5 update - 2/n_data eta delta_w. */
     sd_heading("SGD with momentum 0.5 (the document's numpy update), eta = 0.01");
     double hw[K + 1] = {w0[0], w0[1], b0}, hupdate[K + 1] = {0, 0, 0};
@@ -154,7 +154,7 @@ int main(void)
             eupdate[k] = 0.5 * eupdate[k] - eta * tg_grad(t, params[k]);
             tg_set_value(t, params[k], tg_value(t, params[k]) + eupdate[k]);
         }
-        tg_tape_forward(t);
+        tg_tape_replay(t);
         sd_backward(t, J);
         printf("after update %d: J = %.15g\n", step, tg_value(t, J));
         sd_table();

@@ -4,7 +4,7 @@
  * starting from diff = y_hat - y, written out for one sample of each network and compared with the
  * engine layer by layer (error = dJ/dz, dw, db = error, and the diff handed down = dJ/dx). Then the
  * document's per-sample SGD (alpha 0.001, W -= alpha dw) runs on the tape (replayed with
- * tg_set_value + tg_tape_forward) and by hand side by side, for the 1-4-8-4-2-1 regression (501
+ * tg_set_value + tg_tape_replay) and by hand side by side, for the 1-4-8-4-2-1 regression (501
  * epochs) and the 1-5-5-5-1 sine fit (2000 epochs). The homework's regression data set is not in
  * the document: a smooth stand-in is used. */
 #include <math.h>
@@ -112,7 +112,7 @@ static double engine_step(net *n, double x, double y)
 {
     tg_set_value(n->t, n->vy[0][0], x);
     tg_set_value(n->t, n->target, y);
-    tg_tape_forward(n->t);
+    tg_tape_replay(n->t);
     sd_backward(n->t, n->J);
     return tg_value(n->t, n->J);
 }

@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     tg_tape *t = tg_tape_new();
     tg_rng rng;
     tg_rng_init(&rng, 42); /* W2's data generator */
-    tg_dataset *d = tg_data_moons(N, 0.1, &rng);
+    tg_dataset *d = tg_dataset_moons(N, 0.1, &rng);
     tg_rng_init(&rng, 1337); /* W2's weight generator */
     const size_t sizes[] = {16, 16, 1};
     const tg_act acts[] = {TG_ACT_RELU, TG_ACT_RELU, TG_ACT_IDENTITY};
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < N; i++)
             s[i] = tg_value(t, score[i]);
         losses[k] = tg_value(t, L);
-        accs[k] = tg_accuracy_binary(N, s, d->y, 0.0);
+        accs[k] = tg_metric_accuracy_binary(N, s, d->y, 0.0);
         if (!quiet)
             printf("step %zu loss %.17g, accuracy %g%%\n", k, losses[k], 100 * accs[k]);
         tg_optim_step(o, t, tg_mlp_n_params(m), tg_mlp_params(m));

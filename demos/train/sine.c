@@ -70,7 +70,7 @@ int main(int argc, char **argv)
     tg_tape *t = tg_tape_new();
     tg_rng rng;
     tg_rng_init(&rng, 2022);
-    tg_dataset *all = tg_data_sine(100, -PI, PI), *train = NULL, *test = NULL;
+    tg_dataset *all = tg_dataset_sine(100, -PI, PI), *train = NULL, *test = NULL;
     const size_t sizes[] = {5, 5, 5, 1};
     const tg_act acts[] = {TG_ACT_TANH, TG_ACT_TANH, TG_ACT_TANH, TG_ACT_IDENTITY};
     tg_mlp *m = tg_mlp_new(t, 1, 4, sizes, acts, TG_INIT_XAVIER, &rng);

@@ -17,7 +17,7 @@ int main(int argc, char **argv)
     const size_t sizes[] = {4, 1};
     const tg_act acts[] = {TG_ACT_TANH, TG_ACT_IDENTITY};
     tg_mlp *m = tg_mlp_new(t, 2, 2, sizes, acts, TG_INIT_XAVIER, &rng);
-    tg_dataset *d = tg_data_xor(); /* targets 0 1 1 0 */
+    tg_dataset *d = tg_dataset_xor(); /* targets 0 1 1 0 */
     tg_optim_config cfg = tg_optim_defaults(TG_OPTIM_ADAM, 0.1);
     tg_optim *o = m ? tg_optim_new(&cfg, tg_mlp_n_params(m)) : NULL;
     if (!t || !m || !d || !o) {

@@ -16,80 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-/* What one run of the command gave. */
-typedef struct result {
-    int code;  /* exit status, or -1 if it did not exit normally (a crash) */
-    char *out; /* standard output (owned) */
-    char *err; /* standard error (owned) */
-} result;
+#include "tg_test_run.h"
 
-static char *slurp(FILE *f)
-{
-    fflush(f);
-    rewind(f);
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = malloc(cap + 1);
-    assert_non_null(buf);
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            buf = realloc(buf, (cap *= 2) + 1);
-            assert_non_null(buf);
-        }
-    }
-    buf[n] = 0;
-    return buf;
-}
-
-/* Runs $TAPEGRAD with args (NULL-terminated) and `input` on standard input. */
-static result run_cmd(const char *input, const char *const *args)
-{
-    const char *exe = getenv("TAPEGRAD");
-    assert_non_null(exe);
-    FILE *in = tmpfile(), *out = tmpfile(), *err = tmpfile();
-    assert_true(in && out && err);
-    if (input)
-        fputs(input, in);
-    fflush(in);
-    rewind(in);
-    char *argv[64];
-    size_t n = 0;
-    argv[n++] = (char *)exe;
-    for (size_t i = 0; args[i]; i++) {
-        assert_true(n < 63);
-        argv[n++] = (char *)args[i];
-    }
-    argv[n] = NULL;
-    fflush(stdout);
-    fflush(stderr);
-    const pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(fileno(in), 0);
-        dup2(fileno(out), 1);
-        dup2(fileno(err), 2);
-        execv(exe, argv);
-        _exit(127);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    fclose(in);
-    fclose(out);
-    fclose(err);
-    return r;
-}
-
-static void result_free(result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* ---- Reading the JSON object: {"value": V, "grad": {"NAME": G, ...}} ------------------- */
 
@@ -334,10 +262,10 @@ static void every_error_exits_2_with_a_first_line_that_says_why(void **state)
         {ARGS("-f", "-", "x=1"), "x +\n", 2, "<stdin>:1:4:"},
         /* values and gradients that are not finite */
         {ARGS("log(x)", "x=-1"), NULL, 2, "log(x) at 1:1 gives nan"},
-        {ARGS("y = 2*x; 1/y", "x=0"), NULL, 2, "1/y at 1:10 gives inf"},
-        {ARGS("1/0"), NULL, 2, "1/0 at 1:1 gives inf"},
+        {ARGS("y = 2*x; 1/y", "x=0"), NULL, 2, "1/y at 1:11 gives inf"},
+        {ARGS("1/0"), NULL, 2, "1/0 at 1:2 gives inf"},
         {ARGS("exp(x)", "x=1000"), NULL, 2, "exp(x) at 1:1 gives inf"},
-        {ARGS("exp(-1/0) + x", "x=1"), NULL, 2, "-1/0 at 1:5 gives -inf"}, /* output finite */
+        {ARGS("exp(-1/0) + x", "x=1"), NULL, 2, "-1/0 at 1:7 gives -inf"}, /* output finite */
         {ARGS("sqrt(x)", "x=0"), NULL, 2, "gradient with respect to x is inf"},
         {ARGS("x*2 + sqrt(x)", "x=0"), NULL, 2, "backward step of sqrt(x) at 1:7"},
         {ARGS("pow(x, y)", "x=-1", "y=2"), NULL, 2, "gradient with respect to y is nan"},
@@ -403,6 +331,32 @@ static void check_and_expect_exit_codes(void **state)
         {ARGS("x^3", "x=2", "--expect", "x=3*x^2", "--expect", "x=2*x^2"), 1, "MISMATCH"},
         {ARGS("x^3", "x=2", "--expect", "x=log(-x)"), 1, "MISMATCH"},
         {ARGS("x*y", "x=2", "y=3", "--expect", "y=x", "--check", "--tol", "1e-9"), 0, "ok"},
+        /* right at the given point only: 3x = 3x^2 at x = 1, not at the nearby points */
+        {ARGS("x^3", "x=1", "--expect", "x=3*x"), 1,
+         "it agrees at the given point, but not at every point near it"},
+        {ARGS("x^3", "x=1", "--expect", "x=3*x^2"), 0,
+         "ok: the formula agrees with the engine "
+         "at 4 of 4 points"},
+        /* by how much it is off: d/dw sigmoid(w*x+b) = s(1-s)x, here with the sign and a factor */
+        {ARGS("sigmoid(w*x+b)", "w=0.5", "x=2", "b=0.1", "--expect",
+              "w=-sigmoid(w*x+b)*(1-sigmoid(w*x+b))*x"),
+         1, "the formula has the wrong sign"},
+        {ARGS("sigmoid(w*x+b)", "w=0.5", "x=2", "b=0.1", "--expect",
+              "w=2*sigmoid(w*x+b)*(1-sigmoid(w*x+b))*x"),
+         1, "off by a constant factor: 2 times"},
+        {ARGS("x^2", "x=3", "--expect", "x=2*x+1"), 1, "off by a constant: engine + (1)"},
+        /* kinks: the same one-sided report under --check and --expect */
+        {ARGS("--check", "relu(x)", "x=0"), 1, "the engine's 0 is the left one"},
+        {ARGS("--check", "abs(x)", "x=0"), 0, "the engine's 0 is their mean"},
+        /* relu'(0) = 0, the convention, is accepted at the kink; the nearby points across the
+         * kink are skipped (the convention holds at the kink only) */
+        {ARGS("relu(x)", "x=0", "--expect", "x=0"), 0,
+         "the formula's and the engine's 0 is the left one"},
+        {ARGS("relu(x)", "x=0", "--expect", "x=0"), 0, "skipped: across a kink"},
+        {ARGS("abs(x)", "x=0", "--expect", "x=1"), 1, "the formula's 1 is the right one"},
+        {ARGS("relu(x)", "x=-1", "--expect", "x=0"), 0, "ok"},
+        /* 17-digit numbers keep their columns */
+        {ARGS("--check", "x*1e-300", "x=1.2345678901234567"), 0, "1e-300"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         result r = run_cmd(NULL, cases[i].args);
@@ -413,6 +367,29 @@ static void check_and_expect_exit_codes(void **state)
         }
         result_free(&r);
     }
+}
+
+/* The tables' columns are as wide as their widest number: with 17-digit and tiny numbers, every
+ * row's verdict starts where the header line ends (plus the two spaces between columns). */
+static void check_columns_fit_their_numbers(void **state)
+{
+    (void)state;
+    result r = run_cmd(NULL, ARGS("--check", "x*1e-300 + y*3", "x=1.2345678901234567",
+                                  "y=-2.2250738585072014e-300"));
+    assert_int_equal(r.code, 0);
+    const char *header = strstr(r.out, "\ninput ");
+    assert_non_null(header);
+    header++;
+    const size_t width = strcspn(header, "\n");
+    int rows = 0;
+    for (const char *line = header + width + 1; *line && *line != '\n';
+         line += strcspn(line, "\n") + 1, rows++) {
+        const char *verdict = strstr(line, "  ok");
+        assert_non_null(verdict);
+        assert_int_equal(verdict - line, (long)width);
+    }
+    assert_int_equal(rows, 2);
+    result_free(&r);
 }
 
 static void check_and_expect_keep_json_one_object(void **state)
@@ -457,25 +434,11 @@ static void program_from_file_and_stdin(void **state)
     result_free(&r);
 }
 
-static char *repeat(size_t n, const char *open, const char *middle, const char *close)
-{
-    const size_t lo = strlen(open), lm = strlen(middle), lc = strlen(close);
-    char *s = malloc(n * (lo + lc) + lm + 1), *q = s;
-    assert_non_null(s);
-    for (size_t i = 0; i < n; i++, q += lo)
-        memcpy(q, open, lo);
-    memcpy(q, middle, lm);
-    q += lm;
-    for (size_t i = 0; i < n; i++, q += lc)
-        memcpy(q, close, lc);
-    *q = 0;
-    return s;
-}
 
 static void flat_chain_of_100000_terms_works(void **state)
 {
     (void)state;
-    char *prog = repeat(99999, "x+", "x", "");
+    char *prog = nest(99999, "x+", "x", "");
     result r = run_cmd(prog, ARGS("--json", "-f", "-", "x=0.5"));
     assert_int_equal(r.code, 0);
     assert_string_equal(r.out, "{\"value\": 50000, \"grad\": {\"x\": 100000}}\n");
@@ -486,14 +449,14 @@ static void flat_chain_of_100000_terms_works(void **state)
 static void nesting_is_limited_with_a_clear_error(void **state)
 {
     (void)state;
-    char *prog = repeat(100000, "(", "x", ")");
+    char *prog = nest(100000, "(", "x", ")");
     result r = run_cmd(prog, ARGS("-f", "-", "x=1"));
     assert_int_equal(r.code, 2);
     assert_non_null(strstr(r.err, "tapegrad: error: <stdin>:1:5001: expression nested deeper "
                                   "than 5000 levels"));
     result_free(&r);
     free(prog);
-    prog = repeat(1000, "(", "x", ")");
+    prog = nest(1000, "(", "x", ")");
     r = run_cmd(prog, ARGS("--json", "-f", "-", "x=1"));
     assert_int_equal(r.code, 0);
     assert_string_equal(r.out, "{\"value\": 1, \"grad\": {\"x\": 1}}\n");
@@ -530,10 +493,54 @@ static void trace_shows_the_chain_rule_steps(void **state)
     r = run_cmd(NULL, args);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "| "));
+    /* the report before it is a code block, not a run-on paragraph */
+    assert_int_equal(strncmp(r.out, "```text\nvalue = 715\n", 20), 0);
+    assert_non_null(strstr(r.out, "d/dtax = 650\n```\n\n#### Forward pass"));
+    result_free(&r);
+    /* --width folds the trace, and so does $COLUMNS when --width is not given */
+    args[0] = "--trace";
+    args[sizeof apple_args / sizeof apple_args[0]] = "--width=40";
+    r = run_cmd(NULL, args);
+    assert_int_equal(r.code, 0);
+    for (const char *line = r.out; *line; line = strchr(line, '\n') + 1)
+        assert_true(strcspn(line, "\n") <= 40);
+    assert_non_null(strstr(r.out, "orange_num"));
+    result_free(&r);
+    r = run_cmd(NULL, ARGS("--trace", "--width", "20", "x", "x=1"));
+    assert_int_equal(r.code, 2);
     result_free(&r);
     r = run_cmd(NULL, ARGS("--trace=latex", "x", "x=1"));
     assert_int_equal(r.code, 2);
     result_free(&r);
+}
+
+/* The usual slips get messages that say what happened: the shell split an input at its
+ * spaces; the inputs came first, so the first was taken as the program; and a non-finite
+ * result's caret stands under the operator that produced it. */
+static void usual_slips_are_explained(void **state)
+{
+    (void)state;
+    const struct {
+        const char *const *args;
+        const char *err_part;
+    } cases[] = {
+        {ARGS("x^2", "x", "=", "3"), "write it without spaces, x=3"},
+        {ARGS("x^2", "x", "=3"), "write it without spaces, x=3"},
+        {ARGS("x^2", "x=", "3"), "write it without spaces, x=3"},
+        {ARGS("x=1", "x^2"), "the first argument is the PROGRAM: 'x=1' was taken as the program"},
+        {ARGS("1/x", "x=0"), "1/x at 1:2 gives inf (not a finite number), where x = 0\n"
+                             "  1/x\n   ^\n"},
+        {ARGS("y = a*b/x; y", "a=1", "b=2", "x=0"), "  y = a*b/x; y\n         ^\n"},
+        {ARGS("(a*b)/x", "a=1", "b=2", "x=0"), "  (a*b)/x\n       ^\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        result r = run_cmd(NULL, cases[i].args);
+        if (r.code != 2 || !strstr(r.err, cases[i].err_part)) {
+            print_error("case %zu: exit %d\n%s", i, r.code, r.err);
+            fail();
+        }
+        result_free(&r);
+    }
 }
 
 static void pictures_go_to_files_or_standard_output(void **state)
@@ -619,11 +626,13 @@ int main(void)
         cmocka_unit_test(every_error_exits_2_with_a_first_line_that_says_why),
         cmocka_unit_test(syntax_errors_show_the_line_and_a_caret),
         cmocka_unit_test(check_and_expect_exit_codes),
+        cmocka_unit_test(check_columns_fit_their_numbers),
         cmocka_unit_test(check_and_expect_keep_json_one_object),
         cmocka_unit_test(program_from_file_and_stdin),
         cmocka_unit_test(flat_chain_of_100000_terms_works),
         cmocka_unit_test(nesting_is_limited_with_a_clear_error),
         cmocka_unit_test(trace_shows_the_chain_rule_steps),
+        cmocka_unit_test(usual_slips_are_explained),
         cmocka_unit_test(pictures_go_to_files_or_standard_output),
         cmocka_unit_test(help_and_version),
     };

@@ -80,66 +80,66 @@ static const hand_case hand_cases[] = {
     {TG_OP_ADD, 3, 4, 7, 1, 1},
     {TG_OP_SUB, 3, 4, -1, 1, -1},
     {TG_OP_MUL, 3, 4, 12, 4, 3},
-    {TG_OP_DIV, 3, 4, 0.75, 0.25, -0.1875},              /* -a/b^2 = -3/16 */
-    {TG_OP_POW, 2, 3, 8, 12, 5.5451774444795623},       /* 3*2^2; 8 ln 2 */
-    {TG_OP_POW, 0, 0, 1, 0, 0},                         /* PyTorch's conventions at 0^0 */
+    {TG_OP_DIV, 3, 4, 0.75, 0.25, -0.1875},       /* -a/b^2 = -3/16 */
+    {TG_OP_POW, 2, 3, 8, 12, 5.5451774444795623}, /* 3*2^2; 8 ln 2 */
+    {TG_OP_POW, 0, 0, 1, 0, 0},                   /* PyTorch's conventions at 0^0 */
     {TG_OP_POW, 0, 2, 0, 0, 0},
-    {TG_OP_POWC, 9, 0.5, 3, 1.0 / 6, 0},                 /* 0.5 * 9^-0.5 */
-    {TG_OP_POWC, 2, -1, 0.5, -0.25, 0},                 /* -1 * 2^-2 */
+    {TG_OP_POWC, 9, 0.5, 3, 1.0 / 6, 0}, /* 0.5 * 9^-0.5 */
+    {TG_OP_POWC, 2, -1, 0.5, -0.25, 0},  /* -1 * 2^-2 */
     {TG_OP_NEG, 3, 0, -3, -1, 0},
     {TG_OP_EXP, 0, 0, 1, 1, 0},
     {TG_OP_EXP, 1, 0, 2.718281828459045, 2.718281828459045, 0},
     {TG_OP_LOG, 1, 0, 0, 1, 0},
     {TG_OP_LOG, 4, 0, 1.3862943611198906, 0.25, 0},
-    {TG_OP_SQRT, 4, 0, 2, 0.25, 0},                     /* 1/(2*2) */
+    {TG_OP_SQRT, 4, 0, 2, 0.25, 0}, /* 1/(2*2) */
     {TG_OP_SIN, 0, 0, 0, 1, 0},
     {TG_OP_COS, 0, 0, 1, 0, 0},
     {TG_OP_TAN, 0, 0, 0, 1, 0},
-    {TG_OP_TAN, 0.78539816339744831, 0, 1, 2, 0},       /* pi/4: sec^2 = 2 */
+    {TG_OP_TAN, 0.78539816339744831, 0, 1, 2, 0}, /* pi/4: sec^2 = 2 */
     {TG_OP_TANH, 0, 0, 0, 1, 0},
     {TG_OP_TANH, 0.69314718055994531, 0, 0.6, 0.64, 0}, /* ln 2: (4-1)/(4+1); 1 - 0.36 */
     {TG_OP_SIGMOID, 0, 0, 0.5, 0.25, 0},
     {TG_OP_SIGMOID, 1.0986122886681098, 0, 0.75, 0.1875, 0},  /* ln 3: 3/4; 3/16 */
     {TG_OP_SIGMOID, -1.0986122886681098, 0, 0.25, 0.1875, 0}, /* -ln 3: 1/4 */
-    {TG_OP_SIGMOID, 800, 0, 1, 0, 0},                   /* no overflow either way */
+    {TG_OP_SIGMOID, 800, 0, 1, 0, 0},                         /* no overflow either way */
     {TG_OP_SIGMOID, -800, 0, 0, 0, 0},
     {TG_OP_RELU, 2, 0, 2, 1, 0},
     {TG_OP_RELU, -2, 0, 0, 0, 0},
-    {TG_OP_RELU, 0, 0, 0, 0, 0},                        /* relu'(0) = 0 */
+    {TG_OP_RELU, 0, 0, 0, 0, 0}, /* relu'(0) = 0 */
     {TG_OP_ABS, -3, 0, 3, -1, 0},
     {TG_OP_ABS, 2, 0, 2, 1, 0},
-    {TG_OP_ABS, 0, 0, 0, 0, 0},                         /* abs'(0) = 0 */
-    {TG_OP_STEP, 2, 0, 1, 0, 0},                        /* step = relu', its derivative 0 */
+    {TG_OP_ABS, 0, 0, 0, 0, 0},  /* abs'(0) = 0 */
+    {TG_OP_STEP, 2, 0, 1, 0, 0}, /* step = relu', its derivative 0 */
     {TG_OP_STEP, -2, 0, 0, 0, 0},
-    {TG_OP_STEP, 0, 0, 0, 0, 0},                        /* step(0) = relu'(0) = 0 */
-    {TG_OP_SIGN, -3, 0, -1, 0, 0},                      /* sign = abs', its derivative 0 */
+    {TG_OP_STEP, 0, 0, 0, 0, 0},   /* step(0) = relu'(0) = 0 */
+    {TG_OP_SIGN, -3, 0, -1, 0, 0}, /* sign = abs', its derivative 0 */
     {TG_OP_SIGN, 2, 0, 1, 0, 0},
-    {TG_OP_SIGN, 0, 0, 0, 0, 0},                        /* sign(0) = abs'(0) = 0 */
-    {TG_OP_GATE, 3, 2, 3, 1, 0},                        /* b > 0 ? a : 0 */
+    {TG_OP_SIGN, 0, 0, 0, 0, 0}, /* sign(0) = abs'(0) = 0 */
+    {TG_OP_GATE, 3, 2, 3, 1, 0}, /* b > 0 ? a : 0 */
     {TG_OP_GATE, 3, -2, 0, 0, 0},
-    {TG_OP_GATE, 3, 0, 0, 0, 0},                        /* as relu'(0) = 0 */
-    {TG_OP_ASIN, 0.5, 0, 0.52359877559829882, 1.1547005383792517, 0},   /* pi/6; 2/sqrt(3) */
-    {TG_OP_ACOS, 0.5, 0, 1.0471975511965976, -1.1547005383792517, 0},  /* pi/3 */
-    {TG_OP_ATAN, 1, 0, 0.78539816339744831, 0.5, 0},                   /* pi/4; 1/(1+1) */
-    {TG_OP_SINH, 0.69314718055994531, 0, 0.75, 1.25, 0},               /* (2 - 1/2)/2 */
-    {TG_OP_COSH, 0.69314718055994531, 0, 1.25, 0.75, 0},               /* (2 + 1/2)/2 */
-    {TG_OP_ASINH, 0.75, 0, 0.69314718055994531, 0.8, 0},  /* ln(3/4 + 5/4); 1/sqrt(25/16) */
+    {TG_OP_GATE, 3, 0, 0, 0, 0},                                      /* as relu'(0) = 0 */
+    {TG_OP_ASIN, 0.5, 0, 0.52359877559829882, 1.1547005383792517, 0}, /* pi/6; 2/sqrt(3) */
+    {TG_OP_ACOS, 0.5, 0, 1.0471975511965976, -1.1547005383792517, 0}, /* pi/3 */
+    {TG_OP_ATAN, 1, 0, 0.78539816339744831, 0.5, 0},                  /* pi/4; 1/(1+1) */
+    {TG_OP_SINH, 0.69314718055994531, 0, 0.75, 1.25, 0},              /* (2 - 1/2)/2 */
+    {TG_OP_COSH, 0.69314718055994531, 0, 1.25, 0.75, 0},              /* (2 + 1/2)/2 */
+    {TG_OP_ASINH, 0.75, 0, 0.69314718055994531, 0.8, 0},     /* ln(3/4 + 5/4); 1/sqrt(25/16) */
     {TG_OP_ACOSH, 1.25, 0, 0.69314718055994531, 4.0 / 3, 0}, /* ln(5/4 + 3/4); 1/sqrt(9/16) */
     {TG_OP_ATANH, 0.6, 0, 0.69314718055994531, 1.5625, 0},   /* ln(1.6/0.4)/2; 1/(1-0.36) */
     {TG_OP_LOG1P, 0, 0, 0, 1, 0},
     {TG_OP_EXPM1, 0, 0, 0, 1, 0},
-    {TG_OP_LOG2, 8, 0, 3, 0.18033688011112042, 0},                     /* 1/(8 ln 2) */
-    {TG_OP_LOG10, 1000, 0, 3, 0.00043429448190325184, 0},              /* 1/(1000 ln 10) */
-    {TG_OP_ERF, 0, 0, 0, 1.1283791670955126, 0},                       /* 2/sqrt(pi) */
+    {TG_OP_LOG2, 8, 0, 3, 0.18033688011112042, 0},        /* 1/(8 ln 2) */
+    {TG_OP_LOG10, 1000, 0, 3, 0.00043429448190325184, 0}, /* 1/(1000 ln 10) */
+    {TG_OP_ERF, 0, 0, 0, 1.1283791670955126, 0},          /* 2/sqrt(pi) */
     {TG_OP_ERFC, 0, 0, 1, -1.1283791670955126, 0},
-    {TG_OP_SOFTPLUS, 0, 0, 0.69314718055994531, 0.5, 0},               /* ln 2; sigmoid(0) */
-    {TG_OP_SOFTPLUS, 700, 0, 700, 1, 0},                               /* no overflow */
-    {TG_OP_ATAN2, 1, 1, 0.78539816339744831, 0.5, -0.5},   /* b/(a^2+b^2), -a/(a^2+b^2) */
+    {TG_OP_SOFTPLUS, 0, 0, 0.69314718055994531, 0.5, 0}, /* ln 2; sigmoid(0) */
+    {TG_OP_SOFTPLUS, 700, 0, 700, 1, 0},                 /* no overflow */
+    {TG_OP_ATAN2, 1, 1, 0.78539816339744831, 0.5, -0.5}, /* b/(a^2+b^2), -a/(a^2+b^2) */
     {TG_OP_ATAN2, 0, -1, 3.1415926535897931, -1, 0},
     {TG_OP_HYPOT, 3, 4, 5, 0.6, 0.8},
-    {TG_OP_HYPOT, 0, 0, 0, 0, 0},                         /* 0 at (0, 0), not NaN */
+    {TG_OP_HYPOT, 0, 0, 0, 0, 0}, /* 0 at (0, 0), not NaN */
     {TG_OP_MIN, 2, 3, 2, 1, 0},
-    {TG_OP_MIN, 3, 3, 3, 0.5, 0.5},                       /* a tie: half each */
+    {TG_OP_MIN, 3, 3, 3, 0.5, 0.5}, /* a tie: half each */
     {TG_OP_MAX, 2, 3, 3, 0, 1},
     {TG_OP_MAX, 3, 3, 3, 0.5, 0.5},
     {TG_OP_LT, 1, 2, 1, 0, 0},
@@ -149,7 +149,7 @@ static const hand_case hand_cases[] = {
     {TG_OP_GE, 1, 2, 0, 0, 0},
     {TG_OP_EQ, 2, 2, 1, 0, 0},
     {TG_OP_NE, 2, 2, 0, 0, 0},
-    {TG_OP_NE, NAN, NAN, 1, 0, 0},                        /* IEEE: NaN != NaN */
+    {TG_OP_NE, NAN, NAN, 1, 0, 0}, /* IEEE: NaN != NaN */
     {TG_OP_EQ, NAN, NAN, 0, 0, 0},
 };
 
@@ -188,9 +188,9 @@ static void tiny_arguments_and_tails_keep_full_precision(void **state)
         tg_op op;
         double a, y, da;
     } cases[] = {
-        {TG_OP_LOG1P, 1e-12, 9.999999999995e-13, 0.999999999999},      /* 1/(1 + x) */
+        {TG_OP_LOG1P, 1e-12, 9.999999999995e-13, 0.999999999999}, /* 1/(1 + x) */
         {TG_OP_LOG1P, -1e-12, -1.0000000000005e-12, 1.000000000001},
-        {TG_OP_EXPM1, 1e-12, 1.0000000000005e-12, 1.000000000001},      /* e^x */
+        {TG_OP_EXPM1, 1e-12, 1.0000000000005e-12, 1.000000000001}, /* e^x */
         {TG_OP_EXPM1, -1e-12, -9.999999999995e-13, 0.999999999999},
         {TG_OP_ERFC, 10, 2.088487583762545e-45, -4.197656231354417e-44}, /* -2/sqrt(pi) e^-100 */
         {TG_OP_SOFTPLUS, -700, 9.85967654375977e-305, 9.85967654375977e-305},
@@ -232,8 +232,8 @@ static void where_and_comparisons_pass_nothing_through_what_is_not_taken(void **
     static const struct {
         double c, a, b, y, dc, da, db;
     } cases[] = {
-        {1, 2, 3, 2, 0, 1, 0}, {0, 2, 3, 3, 0, 0, 1}, {-0.0, 2, 3, 3, 0, 0, 1},
-        {NAN, 2, 3, 2, 0, 1, 0}, /* a NaN condition picks a */
+        {1, 2, 3, 2, 0, 1, 0},    {0, 2, 3, 3, 0, 0, 1},
+        {-0.0, 2, 3, 3, 0, 0, 1}, {NAN, 2, 3, 2, 0, 1, 0}, /* a NaN condition picks a */
         {-5, 2, 3, 2, 0, 1, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -267,12 +267,41 @@ static void where_and_comparisons_pass_nothing_through_what_is_not_taken(void **
         assert_true(hess == 0.0);
         /* replayed at x = 4: where takes sqrt(x) now, d/dx = 1/(2*2) */
         assert_int_equal(tg_set_value(t, x, 4.0), TG_OK);
-        tg_tape_forward(t);
+        tg_tape_replay(t);
         assert_int_equal(tg_backward(t, out), TG_OK);
         assert_true(tg_value(t, out) == 5.0 && tg_grad(t, x) == 0.25);
         assert_int_equal(tg_tape_status(t), TG_OK);
         tg_tape_free(t);
     }
+}
+
+/* The cone of an output: every node it depends on through arguments; TG_CONE_TAKEN leaves
+ * out the branch a where did not take. The args of a node, by tg_n_args and tg_arg. */
+static void cone_follows_args_and_where_takes_one_branch(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    const tg_var x = tg_input(t, -1), unused = tg_input(t, 5);
+    const tg_var lg = tg_log(t, x), zero = tg_const(t, 0);
+    const tg_var c = tg_gt(t, x, zero);
+    const tg_var y = tg_where(t, c, lg, zero); /* x = -1: takes 0, log(x) is not taken */
+    assert_int_equal(tg_n_args(t, y), 3);
+    assert_int_equal(tg_arg(t, y, 0).id, c.id);
+    assert_int_equal(tg_arg(t, y, 2).id, zero.id);
+    assert_false(tg_var_ok(tg_arg(t, y, 3)));
+    assert_int_equal(tg_n_args(t, x), 0);
+    unsigned char all[8], taken[8];
+    assert_int_equal(tg_cone(t, y, TG_CONE_ALL, all), TG_OK);
+    assert_int_equal(tg_cone(t, y, TG_CONE_TAKEN, taken), TG_OK);
+    /* nodes: x, unused, lg, zero, c, y */
+    const unsigned char want_all[6] = {1, 0, 1, 1, 1, 1}, want_taken[6] = {1, 0, 0, 1, 1, 1};
+    assert_memory_equal(all, want_all, 6);
+    assert_memory_equal(taken, want_taken, 6);
+    const tg_var bad = {99};
+    assert_int_equal(tg_cone(t, bad, TG_CONE_ALL, all), TG_ERR_BADVAR);
+    assert_int_equal(tg_cone(t, y, TG_CONE_ALL, NULL), TG_ERR_ARG);
+    (void)unused;
+    tg_tape_free(t);
 }
 
 static void nary_ops_match_hand_derived_values(void **state)
@@ -291,8 +320,8 @@ static void nary_ops_match_hand_derived_values(void **state)
         assert_true(tg_grad(t, x[j]) == 15 * tg_value(t, w[j]) - 4);
     }
     assert_true(tg_value(t, tg_sum(t, 0, NULL)) == 0.0);
-    assert_int_equal(tg_n_inputs(t, d), 6);
-    assert_int_equal(tg_input_of(t, d, 4).id, x[1].id);
+    assert_int_equal(tg_n_args(t, d), 6);
+    assert_int_equal(tg_arg(t, d, 4).id, x[1].id);
     assert_true(tg_local_grad(t, d, 1) == 5.0); /* dd/dw_1 = x_1 */
     tg_tape_free(t);
 }
@@ -324,7 +353,7 @@ static void op_table_is_complete_and_findable(void **state)
     assert_null(tg_op_info_of(TG_N_OPS));
     assert_int_equal(tg_op_find("nosuch"), TG_N_OPS);
     assert_int_equal(tg_op_find("input"), TG_N_OPS);
-    assert_int_equal(tg_op_find("add"), TG_N_OPS); /* an operator, not a function */
+    assert_int_equal(tg_op_find("add"), TG_N_OPS);  /* an operator, not a function */
     assert_int_equal(tg_op_find("gate"), TG_N_OPS); /* internal */
     assert_int_equal(tg_op_find("pow"), TG_OP_POW);
     assert_int_equal(tg_op_find(NULL), TG_N_OPS);
@@ -345,16 +374,16 @@ static void apply_records_like_the_constructors(void **state)
     const tg_var sq = tg_apply(t, TG_OP_POWC, 2, xp);
     assert_true(tg_value(t, sq) == 0.25 && tg_op_of(t, sq) == TG_OP_POWC);
     const tg_var d = tg_apply(t, TG_OP_DOT, 2, xw); /* w_0 = x, x_0 = w */
-    assert_true(tg_value(t, d) == 1.5 && tg_n_inputs(t, d) == 2);
+    assert_true(tg_value(t, d) == 1.5 && tg_n_args(t, d) == 2);
     assert_int_equal(tg_tape_status(t), TG_OK);
 
     const size_t before = tg_tape_size(t);
-    assert_false(tg_var_ok(tg_apply(t, TG_OP_TANH, 2, xw)));     /* wrong count */
-    assert_false(tg_var_ok(tg_apply(t, TG_OP_POWC, 2, xw)));     /* exponent not a constant */
-    assert_false(tg_var_ok(tg_apply(t, TG_OP_DOT, 1, xw)));      /* odd count */
-    assert_false(tg_var_ok(tg_apply(t, TG_OP_INPUT, 0, NULL)));  /* a leaf */
-    assert_false(tg_var_ok(tg_apply(t, TG_N_OPS, 1, &x)));       /* no such op */
-    assert_false(tg_var_ok(tg_apply(t, TG_OP_ADD, 2, NULL)));    /* NULL args */
+    assert_false(tg_var_ok(tg_apply(t, TG_OP_TANH, 2, xw)));    /* wrong count */
+    assert_false(tg_var_ok(tg_apply(t, TG_OP_POWC, 2, xw)));    /* exponent not a constant */
+    assert_false(tg_var_ok(tg_apply(t, TG_OP_DOT, 1, xw)));     /* odd count */
+    assert_false(tg_var_ok(tg_apply(t, TG_OP_INPUT, 0, NULL))); /* a leaf */
+    assert_false(tg_var_ok(tg_apply(t, TG_N_OPS, 1, &x)));      /* no such op */
+    assert_false(tg_var_ok(tg_apply(t, TG_OP_ADD, 2, NULL)));   /* NULL args */
     assert_int_equal(tg_tape_size(t), before);
     assert_int_equal(tg_tape_status(t), TG_ERR_ARG);
     tg_tape_free(t);
@@ -374,8 +403,8 @@ static void apply_records_like_the_constructors(void **state)
 static void derivative_shapes_match_row_functions(void **state)
 {
     (void)state;
-    static const double special[] = {0.0, -0.0, 1.0, -1.0, 0x1p-1074, -0x1p-1074, 1e308,
-                                      -1e308, INFINITY, -INFINITY, NAN, -NAN};
+    static const double special[] = {0.0,   -0.0,   1.0,      -1.0,      0x1p-1074, -0x1p-1074,
+                                     1e308, -1e308, INFINITY, -INFINITY, NAN,       -NAN};
     enum { N_SPECIAL = sizeof special / sizeof special[0], N_RANDOM = 2000 };
     int n_shaped = 0;
     for (unsigned op = 0; op < TG_N_OPS; op++) {
@@ -401,8 +430,8 @@ static void derivative_shapes_match_row_functions(void **state)
                 r->local2(a, b, y, &want[0], &want[1]);
                 tgi_local2(r, a, b, y, &got[0], &got[1]);
                 if (memcmp(want, got, sizeof want) != 0)
-                    fail_msg("%s at (%g, %g): shape gives (%g, %g), local2 (%g, %g)", r->info.id,
-                             a, b, got[0], got[1], want[0], want[1]);
+                    fail_msg("%s at (%g, %g): shape gives (%g, %g), local2 (%g, %g)", r->info.id, a,
+                             b, got[0], got[1], want[0], want[1]);
             }
         }
     }
@@ -417,7 +446,7 @@ static void convenience_macros_build_expected_graph(void **state)
     tg_var x = tg_input(t, 3);
     tg_var y = tg_mul(t, TG_V(t, 2.0), TG_V(t, x));
     tg_var z = TG_SUM(t, y, x, TG_V(t, 1));
-    assert_int_equal(tg_op_of(t, tg_input_of(t, y, 0)), TG_OP_CONST);
+    assert_int_equal(tg_op_of(t, tg_arg(t, y, 0)), TG_OP_CONST);
     assert_int_equal(tg_backward(t, z), TG_OK);
     assert_true(tg_value(t, z) == 10 && tg_grad(t, x) == 3);
     tg_tape_free(t);
@@ -429,6 +458,7 @@ int main(void)
         cmocka_unit_test(every_op_grad_matches_closed_form_and_finite_difference),
         cmocka_unit_test(ops_match_hand_derived_values),
         cmocka_unit_test(nary_ops_match_hand_derived_values),
+        cmocka_unit_test(cone_follows_args_and_where_takes_one_branch),
         cmocka_unit_test(tiny_arguments_and_tails_keep_full_precision),
         cmocka_unit_test(min_max_of_nan_is_nan),
         cmocka_unit_test(where_and_comparisons_pass_nothing_through_what_is_not_taken),

@@ -1,5 +1,5 @@
-/* fuzz_graph.c: libFuzzer target that builds a random graph from the fuzzer's bytes (ops, inputs
- * and values chosen by bytes, NaN, infinities and huge numbers included, invalid variables,
+/* fuzz_graph.c: libFuzzer target that builds a random graph from the fuzzer's bytes (any op of
+ * the table through tg_apply, operands, inputs and values chosen by bytes, NaN, infinities and huge numbers included, invalid variables,
  * names, origins, rewinds, small capacities) and checks the tape's invariants: no crash, status
  * consistent with results, replay = recording, backward = backward_accumulate, anomaly mode
  * stops exactly at the first NaN/inf, and d out / d x equals a central difference where the
@@ -67,17 +67,6 @@ static tg_var pick(reader *r, const tg_tape *t)
     return v;
 }
 
-typedef tg_var (*unary_fn)(tg_tape *, tg_var);
-typedef tg_var (*binary_fn)(tg_tape *, tg_var, tg_var);
-typedef tg_var (*const_fn)(tg_tape *, tg_var, double);
-static const unary_fn unary[] = {tg_neg, tg_exp,  tg_log,     tg_sqrt, tg_sin, tg_cos,
-                                 tg_tan, tg_tanh, tg_sigmoid, tg_relu, tg_abs};
-static const binary_fn binary[] = {tg_add, tg_sub, tg_mul, tg_div, tg_pow};
-static const const_fn with_const[] = {tg_addc, tg_mulc, tg_powc};
-#define N_UNARY (sizeof unary / sizeof unary[0])
-#define N_BINARY (sizeof binary / sizeof binary[0])
-#define N_CONST (sizeof with_const / sizeof with_const[0])
-
 /* What a build did that limits which invariants can be compared between two builds. */
 typedef struct build_info {
     int rewound, set_values;
@@ -115,35 +104,38 @@ static void build(tg_tape *t, reader *r, build_info *info)
         const size_t before = tg_tape_size(t);
         const unsigned kind = rd_u8(r) % 28;
         tg_var v = tg_var_invalid();
-        if (kind < N_UNARY) {
-            tg_var a = pick(r, t);
-            v = unary[kind](t, a);
-            check_recorded(t, v, before, a.id >= before);
-        } else if (kind < N_UNARY + N_BINARY) {
-            tg_var a = pick(r, t), b = pick(r, t);
-            v = binary[kind - N_UNARY](t, a, b);
-            check_recorded(t, v, before, a.id >= before || b.id >= before);
-        } else if (kind < N_UNARY + N_BINARY + N_CONST) {
-            tg_var a = pick(r, t);
-            v = with_const[kind - N_UNARY - N_BINARY](t, a, rd_value(r));
-            check_recorded(t, v, before, a.id >= before);
-        } else if (kind == 19 || kind == 20) {
-            tg_var a = pick(r, t);
-            double c = rd_value(r);
-            v = kind == 19 ? tg_rsubc(t, c, a) : tg_rdivc(t, c, a);
-            check_recorded(t, v, before, a.id >= before);
-        } else if (kind == 21 || kind == 22) { /* sum of n, dot of n pairs */
+        if (kind < 23) { /* any op of the table, through tg_apply, on picked operands */
+            const tg_op op = (tg_op)(rd_u8(r) % TG_N_OPS);
+            const tg_op_info *info = tg_op_info_of(op);
+            const unsigned flags = rd_u8(r);
+            /* n-ary ops get 0-16 operands (dot: an even number, or tg_apply refuses) */
+            const unsigned n = info->n_args == TG_NARY ? rd_u8(r) % 17 : (unsigned)info->n_args;
             tg_var xs[16];
-            const unsigned n = rd_u8(r) % 9;
             int bad = 0;
-            for (unsigned k = 0; k < 2 * n; k++) {
-                xs[k] = pick(r, t);
-                bad |= xs[k].id >= before && (kind == 22 || k < n);
+            for (unsigned k = 0; k < n; k++) {
+                /* flags bit 0: the last operand is a fresh constant (pow's constant exponent) */
+                if (k + 1 == n && (flags & 1)) {
+                    xs[k] = tg_const(t, rd_value(r));
+                    if (!tg_var_ok(xs[k]))
+                        bad = 1;
+                } else {
+                    xs[k] = pick(r, t);
+                    bad |= xs[k].id >= before;
+                }
             }
-            v = kind == 21 ? tg_sum(t, n, xs) : tg_dot(t, n, xs, xs + n);
-            check_recorded(t, v, before, bad);
-            if (tg_var_ok(v) && n == 0)
-                CHECK(tg_value(t, v) == 0.0);
+            const size_t before_op = tg_tape_size(t);
+            v = tg_apply(t, op, n, xs);
+            /* a refusal (a leaf op, powc without a constant, an odd dot) is an error on the
+             * tape; an accepted op with valid operands appends exactly one node */
+            if (tg_var_ok(v)) {
+                CHECK(!bad && info->n_args != 0);
+                CHECK(tg_tape_size(t) == before_op + 1 && v.id == before_op);
+                if (info->n_args == TG_NARY && n == 0)
+                    CHECK(tg_value(t, v) == 0.0);
+            } else {
+                CHECK(tg_tape_status(t) != TG_OK);
+                CHECK(tg_tape_size(t) == before_op);
+            }
         } else if (kind == 23) {
             const unsigned b = rd_u8(r);
             v = (b & 1) ? tg_input(t, rd_value(r)) : tg_const(t, rd_value(r));
@@ -193,7 +185,7 @@ static void build(tg_tape *t, reader *r, build_info *info)
                 CHECK(s == TG_OK && same_bits(tg_value(t, a), x));
             else
                 CHECK(s == TG_ERR_NOTLEAF);
-            tg_tape_forward(t);
+            tg_tape_replay(t);
             info->set_values = 1;
         }
         CHECK(tg_tape_size(t) <= MAX_NODES);
@@ -217,8 +209,8 @@ static void dump_graph(const tg_tape *t)
                 tg_op_name(tg_op_of(t, v))      ? tg_op_name(tg_op_of(t, v))
                 : tg_op_of(t, v) == TG_OP_INPUT ? "input"
                                                 : "const");
-        for (size_t k = 0; k < tg_n_inputs(t, v); k++)
-            fprintf(stderr, "%sn%u", k ? ", " : "", (unsigned)tg_input_of(t, v, k).id);
+        for (size_t k = 0; k < tg_n_args(t, v); k++)
+            fprintf(stderr, "%sn%u", k ? ", " : "", (unsigned)tg_arg(t, v, k).id);
         fprintf(stderr, ") = %.17g  grad %.17g\n", tg_value(t, v), tg_grad(t, v));
     }
 }
@@ -230,7 +222,7 @@ static void dump_graph(const tg_tape *t)
 static double replay_at(tg_tape *t, tg_var x, double xv, tg_var out, signed char *sign, int record)
 {
     tg_set_value(t, x, xv);
-    tg_tape_forward(t);
+    tg_tape_replay(t);
     int crossed = 0;
     for (size_t i = 0; i < tg_tape_size(t); i++) {
         const double v = tg_value(t, (tg_var){(uint32_t)i});
@@ -332,7 +324,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* replay reproduces the recorded values bit for bit */
         for (size_t i = 0; i < n; i++)
             values[i] = tg_value(t, (tg_var){(uint32_t)i});
-        tg_tape_forward(t);
+        tg_tape_replay(t);
         for (size_t i = 0; i < n; i++)
             CHECK(same_bits(values[i], tg_value(t, (tg_var){(uint32_t)i})));
 
@@ -371,7 +363,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(s == TG_ERR_NONFINITE && tg_tape_status(t) == TG_ERR_NONFINITE);
         }
         tg_tape_clear_error(t);
-        tg_tape_forward(t);
+        tg_tape_replay(t);
         CHECK((tg_tape_status(t) == TG_OK) == all_finite(values, n));
         tg_tape_set_anomaly(t, 0);
         tg_tape_clear_error(t);

@@ -1,7 +1,8 @@
 /* fuzz_parse.c: libFuzzer target over the expression language. Any bytes are a program over
- * the inputs x, y, z; whatever parses is recorded, swept backward and replayed. Checks the
- * parser's contract (an error has a code, a position inside the program and a message; success
- * gives a valid output node) and lets the sanitizers find the rest. Built with -Dfuzz=true. */
+ * the inputs x, y, z; whatever parses is recorded, swept backward and replayed, and the parser
+ * copied (tg_parser_copy). Checks the parser's contract (an error has a code, a position inside
+ * the program and a message; success gives a valid output node) and lets the sanitizers find
+ * the rest. Built with -Dfuzz=true. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tg_parser *p = tg_parser_new(t);
     if (!t || !p)
         abort();
+    /* Definitions can double a program at each level: a small capacity keeps every input fast
+     * (the parser must refuse what does not fit, never grow past it). */
+    if (tg_tape_set_capacity(t, 200000) != TG_OK)
+        abort();
     static const char *const names[3] = {"x", "y", "z"};
     static const double values[3] = {0.5, -2.0, 0.0};
     tg_var in[3];
@@ -44,10 +49,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         for (int k = 0; k < 3; k++)
             (void)tg_grad(t, in[k]);
-        tg_tape_forward(t);
+        tg_tape_replay(t);
         tg_gradcheck_result r;
         if (tg_gradcheck(t, out, in[0], tg_grad(t, in[0]), 1e-6, &r) != TG_OK)
             abort();
+        /* a copy knows the same names and functions (what --expect formulas read) */
+        tg_parser *c = tg_parser_copy(p);
+        if (!c || !tg_var_ok(tg_parser_lookup(c, "x")))
+            abort();
+        tg_parser_free(c);
     } else {
         if (tg_var_ok(out) || e->message[0] == 0)
             abort();

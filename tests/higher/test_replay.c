@@ -1,5 +1,5 @@
 /* test_replay.c: tape replay (CppAD's ADFun idea: record once, then tg_set_value +
- * tg_tape_forward + tg_backward at new inputs) against re-recording at those inputs, bit for
+ * tg_tape_replay + tg_backward at new inputs) against re-recording at those inputs, bit for
  * bit, for graphs with relu and abs; what replay means for a branch taken in C while recording;
  * replay of a recorded gradient graph (gradients and Hessians at new points, no new backward). */
 #include <math.h>
@@ -53,7 +53,7 @@ static void replay_equals_rerecording_bit_for_bit(void **state)
         draw_point(x0, point);
         for (int k = 0; k < N; k++)
             assert_int_equal(tg_set_value(t, x[k], x0[k]), TG_OK);
-        tg_tape_forward(t);
+        tg_tape_replay(t);
         assert_int_equal(tg_backward(t, f), TG_OK);
 
         tg_tape *fresh = tg_tape_new();
@@ -110,7 +110,7 @@ static void c_branch_is_not_retaken_on_replay(void **state)
         const tg_var y = cases[c].f(t, x);
         assert_true(tg_value(t, y) == 2.25);
         assert_int_equal(tg_set_value(t, x, -2.0), TG_OK);
-        tg_tape_forward(t);
+        tg_tape_replay(t);
         assert_int_equal(tg_backward(t, y), TG_OK);
         assert_true(tg_value(t, y) == cases[c].replay_y);
         assert_true(tg_grad(t, x) == cases[c].replay_dy);
@@ -148,7 +148,7 @@ static void replayed_gradient_graph_gives_new_gradient_and_hessian(void **state)
         draw_point(x0, point);
         for (int k = 0; k < N; k++)
             assert_int_equal(tg_set_value(t, x[k], x0[k]), TG_OK);
-        tg_tape_forward(t);
+        tg_tape_replay(t);
         assert_int_equal(tg_jacobian(t, N, g, N, x, TG_MODE_FORWARD, h_replay), TG_OK);
 
         tg_tape *fresh = tg_tape_new();
@@ -185,7 +185,7 @@ static void pow_convention_is_decided_when_the_graph_is_recorded(void **state)
     assert_int_equal(tg_grad_graph(t, y, 1, &a, &g), TG_OK);
     assert_true(tg_value(t, g) == 0.0);
     assert_int_equal(tg_set_value(t, b, 2.0), TG_OK);
-    tg_tape_forward(t);
+    tg_tape_replay(t);
     assert_int_equal(tg_backward(t, y), TG_OK);
     assert_true(tg_value(t, y) == 9.0 && tg_grad(t, a) == 6.0); /* 2 * 3 */
     assert_true(tg_value(t, g) == 0.0);                         /* the branch recorded at b = 0 */
@@ -193,7 +193,7 @@ static void pow_convention_is_decided_when_the_graph_is_recorded(void **state)
     tg_var g2;
     assert_int_equal(tg_grad_graph(t, y, 1, &a, &g2), TG_OK); /* recorded at b = 2 */
     assert_int_equal(tg_set_value(t, b, 0.5), TG_OK);
-    tg_tape_forward(t);
+    tg_tape_replay(t);
     assert_true(close_to(tg_value(t, g2), 0.5 / sqrt(3.0), 1e-15)); /* b a^(b-1) = 0.5 / sqrt 3 */
     tg_tape_free(t);
 }

@@ -89,14 +89,16 @@ static void graph_gradient_equals_backward_bit_for_bit(void **state)
         tg_op op;
         double a, b;
     } special[] = {
-        {TG_OP_POW, 0, 0},    {TG_OP_POW, 0, 2},   {TG_OP_POW, 0, -1}, {TG_OP_POW, -2, 3},
-        {TG_OP_POW, -2, 0.5}, {TG_OP_POWC, 0, 0},  {TG_OP_POWC, 3, 0}, {TG_OP_POWC, 0, 0.5},
-        {TG_OP_RELU, 0, 0},   {TG_OP_ABS, 0, 0},   {TG_OP_STEP, 0, 0}, {TG_OP_SIGN, 0, 0},
-        {TG_OP_SQRT, 0, 0},   {TG_OP_LOG, 0, 0},   {TG_OP_DIV, 1, 0},  {TG_OP_SIGMOID, 800, 0},
-        {TG_OP_GATE, 2, 0},   {TG_OP_GATE, 2, -1},
-        {TG_OP_HYPOT, 0, 0},  {TG_OP_MIN, 2, 2},   {TG_OP_MAX, 2, 2},  {TG_OP_ATAN2, 0, 0},
-        {TG_OP_ASIN, 1, 0},   {TG_OP_ACOSH, 1, 0}, {TG_OP_ATANH, 1, 0}, {TG_OP_SOFTPLUS, -700, 0},
-        {TG_OP_SOFTPLUS, 700, 0}, {TG_OP_LT, 1, NAN}, {TG_OP_WHERE, 0, NAN}, {TG_OP_WHERE, 1, 2},
+        {TG_OP_POW, 0, 0},       {TG_OP_POW, 0, 2},         {TG_OP_POW, 0, -1},
+        {TG_OP_POW, -2, 3},      {TG_OP_POW, -2, 0.5},      {TG_OP_POWC, 0, 0},
+        {TG_OP_POWC, 3, 0},      {TG_OP_POWC, 0, 0.5},      {TG_OP_RELU, 0, 0},
+        {TG_OP_ABS, 0, 0},       {TG_OP_STEP, 0, 0},        {TG_OP_SIGN, 0, 0},
+        {TG_OP_SQRT, 0, 0},      {TG_OP_LOG, 0, 0},         {TG_OP_DIV, 1, 0},
+        {TG_OP_SIGMOID, 800, 0}, {TG_OP_GATE, 2, 0},        {TG_OP_GATE, 2, -1},
+        {TG_OP_HYPOT, 0, 0},     {TG_OP_MIN, 2, 2},         {TG_OP_MAX, 2, 2},
+        {TG_OP_ATAN2, 0, 0},     {TG_OP_ASIN, 1, 0},        {TG_OP_ACOSH, 1, 0},
+        {TG_OP_ATANH, 1, 0},     {TG_OP_SOFTPLUS, -700, 0}, {TG_OP_SOFTPLUS, 700, 0},
+        {TG_OP_LT, 1, NAN},      {TG_OP_WHERE, 0, NAN},     {TG_OP_WHERE, 1, 2},
     };
     const size_t n_special = sizeof special / sizeof special[0];
     int n_checked = 0;
@@ -121,7 +123,8 @@ static void graph_gradient_equals_backward_bit_for_bit(void **state)
             for (size_t k = 0; k < n; k++) {
                 if (!same_bits(tg_value(t, g[k]), tg_grad(t, in[k])))
                     fail_msg("%s input %zu at %g, %g: graph %.17g, backward %.17g",
-                             tgi_ops[op].info.id, k, x[0], x[1], tg_value(t, g[k]), tg_grad(t, in[k]));
+                             tgi_ops[op].info.id, k, x[0], x[1], tg_value(t, g[k]),
+                             tg_grad(t, in[k]));
                 n_checked++;
             }
             tg_tape_free(t);
@@ -162,8 +165,8 @@ static void masked_zeros_stay_zero_under_infinite_upstream(void **state)
             fail_msg("%s at %g, %g: backward %g, expected %g", tgi_ops[cases[c].op].info.id,
                      cases[c].a, cases[c].b, tg_grad(t, in[0]), want);
         if (!(tg_value(t, g) == want) && !(isnan(want) && isnan(tg_value(t, g))))
-            fail_msg("%s at %g, %g: graph %g, expected %g", tgi_ops[cases[c].op].info.id, cases[c].a,
-                     cases[c].b, tg_value(t, g), want);
+            fail_msg("%s at %g, %g: graph %g, expected %g", tgi_ops[cases[c].op].info.id,
+                     cases[c].a, cases[c].b, tg_value(t, g), want);
         tg_tape_free(t);
     }
 }

@@ -2,6 +2,7 @@
  * associativity, unary minus against '^', constants, assignment, comments and newlines, the
  * function allowlist, errors with their codes and positions, nesting limits and long chains.
  * Expected values and gradients are hand-derived formulas evaluated by C's math library. */
+#define _POSIX_C_SOURCE 200809L /* tests/tg_test_run.h */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include "tg_test_run.h"
 
 #include "tapegrad.h"
 
@@ -140,6 +143,42 @@ static void program_values_and_gradients_match_hand_derivation(void **state)
         {"powc = 1; dot = 2; x*powc*dot", 2 * X, 2, 0, 0},
         /* names are case-sensitive and may contain digits and underscores */
         {"X = x*2; _a1 = X + x; _a1", 3 * X, 3, 0, 0},
+        /* v2: comparisons are 1 or 0, pass no gradient, and bind loosest */
+        {"(x < y) + 2*(x > y) + 4*(x == x) + 8*(x != y) + 16*(x <= y) + 32*(x >= y)", 46, 0, 0, 0},
+        {"x + 1 < y*2", 0, 0, 0, 0},
+        {"(x > y)*x*z", X * Z, Z, 0, X},
+        /* v2: where(c, a, b) takes a where c != 0; the gradient flows into that branch only */
+        {"where(x > y, x*y, z)", X * Y, Y, X, 0},
+        {"where(z - 0.5, x, y)", Y, 0, 1, 0},
+        {"where(x < 0, log(-x), sqrt(x))", sqrt(X), 0.5 / sqrt(X), 0, 0},
+        /* v2: the new functions, by hand */
+        {"min(x, y) + max(y, z)", Y + Y, 0, 2, 0},
+        {"max(x, x)", X, 1, 0, 0},
+        {"atan2(y, x)", atan2(Y, X), -Y / (X * X + Y * Y), X / (X * X + Y * Y), 0},
+        {"hypot(x, y)", sqrt(X * X + Y * Y), X / sqrt(X * X + Y * Y), Y / sqrt(X * X + Y * Y), 0},
+        {"softplus(z) + log1p(z) + expm1(z)", log(1 + exp(Z)) + log1p(Z) + expm1(Z), 0, 0,
+         sig(Z) + 1 / (1 + Z) + exp(Z)},
+        {"asin(z) + acos(z) + atan(z)", asin(Z) + acos(Z) + atan(Z), 0, 0, 1 / (1 + Z * Z)},
+        {"x^pi", pow(X, 3.141592653589793), 3.141592653589793 * pow(X, 3.141592653589793 - 1), 0,
+         0},
+        /* v2: pi is a constant (no gradient) */
+        {"pi", 3.141592653589793, 0, 0, 0},
+        {"-pi*x", -3.141592653589793 * X, -3.141592653589793, 0, 0},
+        {"sin(pi/2)*x", X, 1, 0, 0},
+        /* v2: definitions, inlined at each call; parameters shadow nothing outside */
+        {"f(a) = a*a; f(x)", X * X, 2 * X, 0, 0},
+        {"f(a, b) = a*b + a; f(x, y) + f(y, z)", X * Y + X + Y * Z + Y, Y + 1, X + Z + 1, Y},
+        {"sq(x) = x*x; sq(y)", Y * Y, 0, 2 * Y, 0}, /* a parameter may be named like an input */
+        {"t = 5; f(t) = t + 1; f(x)*t", (X + 1) * 5, 5, 0, 0},
+        {"f(a) = a + 1\ng(a) = f(a)*f(a)\ng(x)", (X + 1) * (X + 1), 2 * (X + 1), 0, 0},
+        {"f(a) = a; f(f(f(x)))", X, 1, 0, 0},
+        {"h(a) = pi*a; h(z)", 3.141592653589793 * Z, 0, 0, 3.141592653589793},
+        {"f(a) = 2; f(x)", 2, 0, 0, 0},
+        {"f(a,\n  b) = (a -\n  b); f(x, y)", X - Y, 1, -1, 0},
+        {"out = x; f(a) = a*3", X, 1, 0, 0}, /* a definition is not the output */
+        {"sm(a, b, c) = exp(a)/(exp(a) + exp(b) + exp(c)); -log(sm(x, y, z))",
+         -log(exp(X) / (exp(X) + exp(Y) + exp(Z))), -1 + exp(X) / (exp(X) + exp(Y) + exp(Z)),
+         exp(Y) / (exp(X) + exp(Y) + exp(Z)), exp(Z) / (exp(X) + exp(Y) + exp(Z))},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const value_case *c = &cases[i];
@@ -171,7 +210,8 @@ static void errors_have_code_position_and_message(void **state)
     const error_case cases[] = {
         {"x +", TG_ERR_SYNTAX, 1, 4, "expected an expression"},
         {"x + y)", TG_ERR_SYNTAX, 1, 6, "unmatched ')'"},
-        {"(x + y", TG_ERR_SYNTAX, 1, 7, "expected ')'"},
+        {"(x + y", TG_ERR_SYNTAX, 1, 1, "'(' is never closed"},
+        {"(x y)", TG_ERR_SYNTAX, 1, 4, "to close the '(' at 1:1, found 'y'"},
         {"x y", TG_ERR_SYNTAX, 1, 3, "unexpected 'y'"},
         {"w", TG_ERR_NAME, 1, 1, "unknown name 'w'"},
         {"(x +\n  w)", TG_ERR_NAME, 2, 3, "unknown name 'w'"},
@@ -188,7 +228,7 @@ static void errors_have_code_position_and_message(void **state)
         {"exp()", TG_ERR_SYNTAX, 1, 5, "expected an expression"},
         {"x = 1", TG_ERR_NAME, 1, 1, "it is an input"},
         {"y = y + 1", TG_ERR_NAME, 1, 1, "it is an input"},
-        {"exp = 1", TG_ERR_NAME, 1, 1, "it is a function"},
+        {"exp = 1", TG_ERR_NAME, 1, 1, "it is a built-in function"},
         {"", TG_ERR_SYNTAX, 1, 1, "empty program"},
         {"  # only a comment\n;;\n", TG_ERR_SYNTAX, 3, 1, "empty program"},
         {"2x", TG_ERR_SYNTAX, 1, 1, "malformed number '2x'"},
@@ -200,12 +240,57 @@ static void errors_have_code_position_and_message(void **state)
         {"x +\n1", TG_ERR_SYNTAX, 1, 4, "end of line"},
         {"x ** * y", TG_ERR_SYNTAX, 1, 6, "expected an expression"},
         {"a = ", TG_ERR_SYNTAX, 1, 5, "expected an expression"},
-        {"x; y; (z", TG_ERR_SYNTAX, 1, 9, "to close the '(' at 1:7"},
-        {"x == y", TG_ERR_SYNTAX, 1, 3, "'==' is not an operator"},
-        {"x + 1 == y", TG_ERR_SYNTAX, 1, 7, "only a name can be assigned"},
+        {"x; y; (z", TG_ERR_SYNTAX, 1, 7, "'(' is never closed"},
+        {"x\n(y +\n z\n\n", TG_ERR_SYNTAX, 2, 1, "'(' is never closed"},
+        {"x + 1 = y", TG_ERR_SYNTAX, 1, 7, "only a name can be assigned"},
         {"x.", TG_ERR_SYNTAX, 1, 2, "unexpected character '.'"},
         {"inf", TG_ERR_NAME, 1, 1, "unknown name 'inf'"},
         {"0x10", TG_ERR_SYNTAX, 1, 1, "malformed number"},
+        /* v2: reserved names, non-ASCII characters, suggestions */
+        {"pi = 3", TG_ERR_NAME, 1, 1, "cannot assign to 'pi': it is the constant pi"},
+        {"where = 1", TG_ERR_NAME, 1, 1, "it is a built-in function"},
+        {"pi(x)", TG_ERR_SYNTAX, 1, 1, "'pi' is a constant, not a function"},
+        {"x * \xc3\xa9", TG_ERR_SYNTAX, 1, 5, "'\xc3\xa9': names are ASCII"},
+        {"caf\xc3\xa9 = 1", TG_ERR_SYNTAX, 1, 4, "'\xc3\xa9': names are ASCII"},
+        {"x # caf\xc3\xa9 is fine here\n\xe2\x88\x9a", TG_ERR_SYNTAX, 2, 1,
+         "'\xe2\x88\x9a': names"},
+        {"x \xff", TG_ERR_SYNTAX, 1, 3, "\\xff (not ASCII, nor UTF-8)"},
+        {"sigmod(x)", TG_ERR_NAME, 1, 1, "unknown function 'sigmod' (did you mean 'sigmoid'?)"},
+        {"sqr(x)", TG_ERR_NAME, 1, 1, "(did you mean 'sqrt'?)"},
+        {"tahn(x)", TG_ERR_NAME, 1, 1, "(did you mean 'tanh'?)"},
+        {"xx + 1", TG_ERR_NAME, 1, 1, "unknown name 'xx'"},
+        {"price = 1; prcie", TG_ERR_NAME, 1, 12, "(did you mean 'price'?)"},
+        {"square(a) = a*a; sqare(x)", TG_ERR_NAME, 1, 18, "(did you mean 'square'?)"},
+        {"x ! y", TG_ERR_SYNTAX, 1, 3, "no 'not'"},
+        /* v2: definitions */
+        {"f(a) = a*y", TG_ERR_NAME, 1, 10, "the body of 'f' cannot read 'y'"},
+        {"t = 2; f(a) = a*t", TG_ERR_NAME, 1, 17, "the body of 'f' cannot read 't'"},
+        {"f(a) = f(a)", TG_ERR_NAME, 1, 8, "'f' cannot call itself"},
+        {"f(a) = g(a); g(b) = f(b); f(x)", TG_ERR_NAME, 1, 8,
+         "'g' is called before its definition (at 1:14): a body may call only"},
+        {"f(x); f(a) = a", TG_ERR_NAME, 1, 1, "'f' is called before its definition (at 1:7)"},
+        {"f(x); f(a) == a", TG_ERR_NAME, 1, 1, "unknown function 'f'"},
+        {"f(a) = a; f(a) = 2*a", TG_ERR_NAME, 1, 11,
+         "cannot define 'f': it is a function (defined at 1:1)"},
+        {"f(a) = a; f(x, y)", TG_ERR_SYNTAX, 1, 14, "f() takes 1 argument (defined at 1:1)"},
+        {"f(a, b) = a; f(x)", TG_ERR_SYNTAX, 1, 17, "f() takes 2 arguments"},
+        {"x(a) = a", TG_ERR_NAME, 1, 1, "cannot define 'x': it is an input"},
+        {"t = 1; t(a) = a", TG_ERR_NAME, 1, 8, "cannot define 't': it is an assigned name"},
+        {"sin(a) = a", TG_ERR_NAME, 1, 1, "cannot define 'sin': it is a built-in function"},
+        {"pi(a) = a", TG_ERR_NAME, 1, 1, "cannot define 'pi': it is the constant pi"},
+        {"f(a, a) = a", TG_ERR_NAME, 1, 6, "parameter 'a' is given twice"},
+        {"f(pi) = 1", TG_ERR_NAME, 1, 3, "'pi' cannot be a parameter"},
+        {"f(exp) = 1", TG_ERR_NAME, 1, 3, "'exp' cannot be a parameter"},
+        {"g(a) = a; f(g) = g", TG_ERR_NAME, 1, 13, "'g' cannot be a parameter: it is a function"},
+        {"f() = 1", TG_ERR_SYNTAX, 1, 3, "has no parameters"},
+        {"f(a) = a; f = 2", TG_ERR_NAME, 1, 11, "cannot assign to 'f': it is a function"},
+        {"f(a) = a; f + 1", TG_ERR_SYNTAX, 1, 11, "'f' is a function: write f(...)"},
+        {"f(a) = a", TG_ERR_SYNTAX, 1, 9, "empty program"},
+        {"f(a) = ", TG_ERR_SYNTAX, 1, 8, "expected an expression"},
+        {"f(a) = a +\nf(x)", TG_ERR_SYNTAX, 1, 11, "end of line"},
+        {"f(2) = 1", TG_ERR_NAME, 1, 1, "unknown function 'f'"},
+        {"f(a) = a; f(2) = 1", TG_ERR_SYNTAX, 1, 16, "only a name can be assigned"},
+        {"x(1)", TG_ERR_NAME, 1, 1, "'x' is an input, not a function"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const error_case *c = &cases[i];
@@ -239,9 +324,21 @@ static void literal_exponent_records_powc_and_variable_exponent_pow(void **state
         const char *src;
         tg_op op;
     } cases[] = {
-        {"x^2", TG_OP_POWC},      {"x**2", TG_OP_POWC},      {"x^-1", TG_OP_POWC},
-        {"x^(-1)", TG_OP_POWC},   {"pow(x, 3)", TG_OP_POWC}, {"x^y", TG_OP_POW},
-        {"pow(x, y)", TG_OP_POW}, {"-x", TG_OP_NEG},         {"-2", TG_OP_CONST},
+        {"x^2", TG_OP_POWC},
+        {"x**2", TG_OP_POWC},
+        {"x^-1", TG_OP_POWC},
+        {"x^(-1)", TG_OP_POWC},
+        {"pow(x, 3)", TG_OP_POWC},
+        {"x^y", TG_OP_POW},
+        {"pow(x, y)", TG_OP_POW},
+        {"-x", TG_OP_NEG},
+        {"-2", TG_OP_CONST},
+        {"x^pi", TG_OP_POWC},
+        {"x < y", TG_OP_LT},
+        {"x != y", TG_OP_NE},
+        {"where(x, y, z)", TG_OP_WHERE},
+        {"min(x, y)", TG_OP_MIN},
+        {"-pi", TG_OP_CONST},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run r = run_program(cases[i].src, strlen(cases[i].src));
@@ -270,7 +367,7 @@ static void nodes_carry_names_and_origins(void **state)
     const tg_var a = tg_parser_lookup(r.p, "a");
     assert_true(tg_get_origin(r.t, a, &o));
     assert_string_equal(o.text, "log(x) + 1");
-    const tg_var lg = tg_input_of(r.t, a, 0);
+    const tg_var lg = tg_arg(r.t, a, 0);
     assert_true(tg_get_origin(r.t, lg, &o));
     assert_int_equal(o.line, 1);
     assert_int_equal(o.column, 5);
@@ -307,10 +404,15 @@ static void names_and_functions_are_classified(void **state)
     (void)state;
     const char *names[] = {"x", "_", "a1", "A_b_9", "price", "sum", "neg", "powc", "Exp"};
     const char *not_names[] = {"", "1a", "a-b", "a b", "é", "a.b"};
-    const char *functions[] = {"exp",  "log",     "sqrt", "sin", "cos", "tan",
-                               "tanh", "sigmoid", "relu", "abs", "pow"};
-    const char *not_functions[] = {"add", "sub", "mul",   "div",   "neg", "powc",
-                                   "sum", "dot", "input", "const", "EXP", "ex"};
+    /* exactly the contract's list (version 2), written out here, not read from the op table */
+    const char *functions[] = {"exp",     "log",   "sqrt",  "sin",      "cos",   "tan",   "tanh",
+                               "sigmoid", "relu",  "abs",   "asin",     "acos",  "atan",  "sinh",
+                               "cosh",    "asinh", "acosh", "atanh",    "log1p", "expm1", "log2",
+                               "log10",   "erf",   "erfc",  "softplus", "pow",   "atan2", "hypot",
+                               "min",     "max",   "where"};
+    const char *not_functions[] = {"add",   "sub",   "mul", "div", "neg",  "powc", "sum",  "dot",
+                                   "input", "const", "EXP", "ex",  "step", "sign", "gate", "lt",
+                                   "le",    "gt",    "ge",  "eq",  "ne",   "pi"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         assert_true(tg_parse_is_name(names[i]));
     for (size_t i = 0; i < sizeof not_names / sizeof *not_names; i++)
@@ -319,23 +421,20 @@ static void names_and_functions_are_classified(void **state)
         assert_true(tg_parse_is_function(functions[i]));
     for (size_t i = 0; i < sizeof not_functions / sizeof *not_functions; i++)
         assert_false(tg_parse_is_function(not_functions[i]));
+    /* reserved: the functions and pi, nothing else */
+    for (size_t i = 0; i < sizeof functions / sizeof *functions; i++)
+        assert_true(tg_parse_is_reserved(functions[i]));
+    assert_true(tg_parse_is_reserved("pi"));
+    assert_false(tg_parse_is_reserved("Pi"));
+    assert_false(tg_parse_is_reserved("add"));
+    assert_false(tg_parse_is_reserved(NULL));
+    /* and the op table names no other language function */
+    size_t n_named = 0;
+    for (int op = 0; op < TG_N_OPS; op++)
+        n_named += tg_op_info_of((tg_op)op)->name != NULL;
+    assert_int_equal(n_named, sizeof functions / sizeof *functions);
 }
 
-/* Builds `n` copies of `open`, then `middle`, then n copies of `close`. */
-static char *nest(size_t n, const char *open, const char *middle, const char *close)
-{
-    const size_t lo = strlen(open), lm = strlen(middle), lc = strlen(close);
-    char *s = malloc(n * (lo + lc) + lm + 1), *q = s;
-    assert_non_null(s);
-    for (size_t i = 0; i < n; i++, q += lo)
-        memcpy(q, open, lo);
-    memcpy(q, middle, lm);
-    q += lm;
-    for (size_t i = 0; i < n; i++, q += lc)
-        memcpy(q, close, lc);
-    *q = 0;
-    return s;
-}
 
 static void nesting_to_1000_levels_works_and_beyond_the_limit_is_an_error(void **state)
 {
@@ -418,6 +517,112 @@ static void assignments_persist_across_runs(void **state)
     run_free(&r);
 }
 
+/* f0(a) = a + 1, f_i(a) = f_{i-1}(a) + 1, ..., and a call of the last: n levels of calls. */
+static char *definition_chain(size_t n, const char *last_call)
+{
+    char *src = malloc(n * 48 + 64), *q = src;
+    if (!src)
+        abort();
+    q += sprintf(q, "f0(a) = a + 1\n");
+    for (size_t i = 1; i < n; i++)
+        q += sprintf(q, "f%zu(a) = f%zu(a) + 1\n", i, i - 1);
+    sprintf(q, last_call, n - 1);
+    return src;
+}
+
+static void nesting_through_defined_functions_is_bounded(void **state)
+{
+    (void)state;
+    /* 1,000 levels of calls work: each adds 1 */
+    char *src = definition_chain(1000, "f%zu(x)");
+    run r = run_program(src, strlen(src));
+    assert_int_equal(r.s, TG_OK);
+    expect_close("f999(x)", "value", tg_value(r.t, r.out), X + 1000);
+    expect_close("f999(x)", "d/dx", tg_grad(r.t, r.in[0]), 1);
+    run_free(&r);
+    free(src);
+    /* far deeper: a clear error, not a stack overflow */
+    src = definition_chain(20000, "f%zu(x)");
+    r = run_program(src, strlen(src));
+    assert_int_equal(r.s, TG_ERR_LIMIT);
+    assert_non_null(strstr(tg_parser_error(r.p)->message, "deeper than"));
+    run_free(&r);
+    free(src);
+    /* calls nested in arguments count too */
+    src = nest(100000, "f(", "x", ")");
+    const size_t n = strlen(src) + 32;
+    char *prog = malloc(n);
+    if (!prog) {
+        fail();
+        return;
+    }
+    snprintf(prog, n, "f(a) = a\n%s", src);
+    r = run_program(prog, strlen(prog));
+    assert_int_equal(r.s, TG_ERR_LIMIT);
+    run_free(&r);
+    free(prog);
+    free(src);
+}
+
+static void doubling_definitions_stop_at_the_tape_capacity(void **state)
+{
+    (void)state;
+    /* f_i calls f_{i-1} twice: 2^40 nodes if it were let run */
+    char src[4096], *q = src;
+    q += sprintf(q, "f0(a) = a + a\n");
+    for (int i = 1; i < 40; i++)
+        q += sprintf(q, "f%d(a) = f%d(f%d(a))\n", i, i - 1, i - 1);
+    sprintf(q, "f39(x)");
+    tg_tape *t = tg_tape_new();
+    tg_parser *p = tg_parser_new(t);
+    const tg_var x = tg_input(t, 1.0);
+    assert_int_equal(tg_parser_define(p, "x", x), TG_OK);
+    assert_int_equal(tg_tape_set_capacity(t, 100000), TG_OK);
+    tg_var out;
+    assert_int_equal(tg_parser_run(p, src, strlen(src), &out), TG_ERR_LIMIT);
+    assert_non_null(strstr(tg_parser_error(p)->message, "more nodes than the tape may hold"));
+    assert_true(tg_tape_size(t) < 100); /* refused before recording the call's nodes */
+    /* definitions cost nothing until called: f_i(a) = 2^(2^i) a, so f3 is 255 additions */
+    tg_parser_free(p);
+    tg_tape_clear(t);
+    p = tg_parser_new(t);
+    const tg_var y = tg_input(t, 1.5);
+    assert_int_equal(tg_parser_define(p, "x", y), TG_OK);
+    sprintf(q, "f3(x)");
+    assert_int_equal(tg_parser_run(p, src, strlen(src), &out), TG_OK);
+    assert_int_equal(tg_backward(t, out), TG_OK);
+    expect_close("f3(x)", "value", tg_value(t, out), 256 * 1.5);
+    expect_close("f3(x)", "d/dx", tg_grad(t, y), 256);
+    tg_parser_free(p);
+    tg_tape_free(t);
+}
+
+static void a_copy_reads_final_bindings_and_functions_and_keeps_its_own(void **state)
+{
+    (void)state;
+    const char *src = "yhat = sigmoid(x*y); sq(a) = a*a; yhat = yhat*1; L = sq(z - yhat)";
+    run r = run_program(src, strlen(src));
+    assert_int_equal(r.s, TG_OK);
+    assert_true(tg_parser_is_defined(r.p, "sq"));
+    assert_false(tg_parser_is_defined(r.p, "yhat"));
+    assert_false(tg_var_ok(tg_parser_lookup(r.p, "sq")));
+    tg_parser *c = tg_parser_copy(r.p);
+    assert_non_null(c);
+    tg_parser_free(r.p); /* the copy owns what it copied */
+    r.p = NULL;
+    tg_var f;
+    const char *formula = "-2*(z - yhat)*yhat*(1 - yhat)*y + 0*sq(L)";
+    assert_int_equal(tg_parser_run(c, formula, strlen(formula), &f), TG_OK);
+    const double s = sig(X * Y);
+    expect_close(formula, "value", tg_value(r.t, f), -2 * (Z - s) * s * (1 - s) * Y);
+    /* the copy's own assignments stay in it; inputs stay read-only */
+    assert_int_equal(tg_parser_run(c, "q = 1; q", 8, &f), TG_OK);
+    assert_int_equal(tg_parser_run(c, "x = 1", 5, &f), TG_ERR_NAME);
+    tg_parser_free(c);
+    assert_null(tg_parser_copy(NULL));
+    run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +636,9 @@ int main(void)
         cmocka_unit_test(nesting_to_1000_levels_works_and_beyond_the_limit_is_an_error),
         cmocka_unit_test(flat_chain_of_100000_terms_is_not_nesting),
         cmocka_unit_test(assignments_persist_across_runs),
+        cmocka_unit_test(nesting_through_defined_functions_is_bounded),
+        cmocka_unit_test(doubling_definitions_stop_at_the_tape_capacity),
+        cmocka_unit_test(a_copy_reads_final_bindings_and_functions_and_keeps_its_own),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,7 +70,7 @@ static void datasets_lie_on_their_curves(void **state)
     (void)state;
     tg_rng r;
     tg_rng_init(&r, 1);
-    tg_dataset *d = tg_data_moons(40, 0.0, &r);
+    tg_dataset *d = tg_dataset_moons(40, 0.0, &r);
     for (size_t i = 0; i < 40; i++) {
         const double x = d->x[2 * i], y = d->x[2 * i + 1];
         const double rad = i < 20 ? hypot(x, y) : hypot(1 - x, 0.5 - y);
@@ -79,38 +79,38 @@ static void datasets_lie_on_their_curves(void **state)
     }
     assert_true(d->x[0] == 1.0 && d->x[1] == 0.0); /* t = 0 */
     tg_dataset_free(d);
-    d = tg_data_circles(40, 0.0, 0.5, &r);
+    d = tg_dataset_circles(40, 0.0, 0.5, &r);
     for (size_t i = 0; i < 40; i++)
         assert_true(fabs(hypot(d->x[2 * i], d->x[2 * i + 1]) - (i < 20 ? 1.0 : 0.5)) < 1e-15);
     tg_dataset_free(d);
-    d = tg_data_spirals(40, 0.0, &r);
+    d = tg_dataset_spirals(40, 0.0, &r);
     for (size_t i = 0; i < 40; i++)
         assert_true(fabs(hypot(d->x[2 * i], d->x[2 * i + 1]) - (double)(i % 20) / 20) < 1e-15);
     tg_dataset_free(d);
-    d = tg_data_sine(9, -PI, PI);
+    d = tg_dataset_sine(9, -PI, PI);
     assert_true(d->x[0] == -PI && d->x[8] == PI && d->x[4] == 0.0);
     for (size_t i = 0; i < 9; i++)
         assert_true(d->y[i] == sin(d->x[i]));
     tg_dataset_free(d);
-    d = tg_data_xor();
+    d = tg_dataset_xor();
     assert_true(d->n == 4 && d->y[0] == 0 && d->y[1] == 1 && d->y[2] == 1 && d->y[3] == 0);
     tg_dataset_relabel(d, 0.0, -1.0);
     assert_true(d->y[0] == -1 && d->y[3] == -1 && d->y[1] == 1);
     tg_dataset_free(d);
     /* noise moves points by at most noise in each coordinate */
-    d = tg_data_moons(100, 0.1, &r);
+    d = tg_dataset_moons(100, 0.1, &r);
     for (size_t i = 0; i < 50; i++)
         assert_true(fabs(hypot(d->x[2 * i], d->x[2 * i + 1]) - 1) <= 0.1 * sqrt(2.0) + 1e-15);
     tg_dataset_free(d);
-    assert_null(tg_data_moons(3, 0.1, &r));
-    assert_null(tg_data_circles(10, 0.1, 1.5, &r));
-    assert_null(tg_data_sine(1, 0, 1));
+    assert_null(tg_dataset_moons(3, 0.1, &r));
+    assert_null(tg_dataset_circles(10, 0.1, 1.5, &r));
+    assert_null(tg_dataset_sine(1, 0, 1));
 }
 
 static void split_and_batches_cover_every_row_once(void **state)
 {
     (void)state;
-    tg_dataset *d = tg_data_sine(23, 0, 22);
+    tg_dataset *d = tg_dataset_sine(23, 0, 22);
     for (size_t i = 0; i < 23; i++)
         d->x[i] = (double)i;
     tg_rng r;
@@ -158,11 +158,11 @@ static void metrics_match_hand_counts(void **state)
 {
     (void)state;
     const double score[4] = {0.3, -2, 0.0, 5}, y[4] = {1, -1, 1, -1};
-    assert_true(tg_accuracy_binary(4, score, y, 0.0) == 0.5); /* rows 0, 1 right */
+    assert_true(tg_metric_accuracy_binary(4, score, y, 0.0) == 0.5); /* rows 0, 1 right */
     const double s3[6] = {0.1, 0.7, 0.2, 0.5, 0.4, 0.1}, lab[2] = {1, 2};
-    assert_true(tg_accuracy_argmax(2, 3, s3, lab) == 0.5);
+    assert_true(tg_metric_accuracy_argmax(2, 3, s3, lab) == 0.5);
     const double p[3] = {1, 2, 3}, t[3] = {1, 0, 4};
-    assert_true(tg_mse(3, p, t) == 5.0 / 3.0);
+    assert_true(tg_metric_mse(3, p, t) == 5.0 / 3.0);
 }
 
 static const char *const csv_path = "test_data.csv";

@@ -32,7 +32,7 @@ static tg_dataset *w2_data(void)
 {
     tg_rng rng;
     tg_rng_init(&rng, 42);
-    return tg_data_moons(100, 0.1, &rng);
+    return tg_dataset_moons(100, 0.1, &rng);
 }
 
 /* L = hinge + 1e-4 L2 over the whole of d, recorded on t (score: n slots). */
@@ -131,7 +131,7 @@ static void w2_moons_training_reaches_full_accuracy_without_allocating(void **st
         double sc[100];
         for (size_t i = 0; i < 100; i++)
             sc[i] = tg_value(t, score[i]);
-        acc = tg_accuracy_binary(100, sc, d->y, 0.0);
+        acc = tg_metric_accuracy_binary(100, sc, d->y, 0.0);
         if (k == 9)
             assert_true(rel_diff(loss, 0.42018907949282) <= 1e-12);
         assert_int_equal(tg_backward(t, L), TG_OK);
@@ -311,7 +311,7 @@ static void xor_trains_below_001_from_fixed_seed(void **state)
     tg_rng rng;
     tg_rng_init(&rng, 3);
     tg_mlp *m = tg_mlp_new(t, 2, 2, sizes, acts, TG_INIT_XAVIER, &rng);
-    tg_dataset *d = tg_data_xor();
+    tg_dataset *d = tg_dataset_xor();
     tg_optim_config cfg = tg_optim_defaults(TG_OPTIM_ADAM, 0.05);
     tg_optim *o = tg_optim_new(&cfg, tg_mlp_n_params(m));
     const tg_mark mark = tg_tape_mark(t);

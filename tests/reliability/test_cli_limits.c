@@ -15,62 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-typedef struct result {
-    int code; /* exit status, -1 if the command did not exit normally (a crash) */
-    char *out, *err;
-} result;
+#include "tg_test_run.h"
 
-static char *slurp(FILE *f)
-{
-    fflush(f);
-    rewind(f);
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = malloc(cap + 1);
-    assert_non_null(buf);
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0)
-        if ((n += got) == cap) {
-            buf = realloc(buf, (cap *= 2) + 1);
-            assert_non_null(buf);
-        }
-    buf[n] = '\0';
-    return buf;
-}
-
-/* Runs $TAPEGRAD with argv[1..] = args (NULL-terminated) and `input` on standard input. */
-static result run(const char *input, const char *const *args)
-{
-    const char *exe = getenv("TAPEGRAD");
-    assert_non_null(exe);
-    FILE *in = tmpfile(), *out = tmpfile(), *err = tmpfile();
-    assert_true(in && out && err);
-    if (input)
-        fputs(input, in);
-    fflush(in);
-    rewind(in);
-    const char *argv[16] = {exe};
-    for (size_t i = 0; args[i]; i++)
-        argv[i + 1] = args[i];
-    fflush(stdout);
-    fflush(stderr);
-    const pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(fileno(in), 0);
-        dup2(fileno(out), 1);
-        dup2(fileno(err), 2);
-        execv(exe, (char *const *)argv);
-        _exit(127);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    result r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-    fclose(in);
-    fclose(out);
-    fclose(err);
-    return r;
-}
-
-#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* "s = x" then "s = s + x" 99,999 times, one statement a line: s = 100000 x, ds/dx = 100000. */
 static void program_of_100000_statements_works(void **state)
@@ -82,7 +28,7 @@ static void program_of_100000_statements_works(void **state)
     size_t len = (size_t)sprintf(prog, "s = x\n");
     for (size_t i = 1; i < n; i++)
         len += (size_t)sprintf(prog + len, "s = s + x\n");
-    result r = run(prog, ARGS("--json", "-f", "-", "x=0.5"));
+    result r = run_cmd(prog, ARGS("--json", "-f", "-", "x=0.5"));
     assert_int_equal(r.code, 0);
     assert_string_equal(r.out, "{\"value\": 50000, \"grad\": {\"x\": 100000}}\n");
     free(prog);
@@ -106,7 +52,7 @@ static void names_of_10000_characters_work(void **state)
     var[n] = '\0';
     sprintf(arg, "%s=2", in_name);
     sprintf(prog, "%s = %s * 3\n%s + 1\n", var, in_name, var);
-    result r = run(prog, ARGS("--json", "-f", "-", arg));
+    result r = run_cmd(prog, ARGS("--json", "-f", "-", arg));
     assert_int_equal(r.code, 0);
     sprintf(expect, "{\"value\": 7, \"grad\": {\"%s\": 3}}\n", in_name);
     assert_string_equal(r.out, expect);
@@ -124,7 +70,7 @@ static void names_of_10000_characters_work(void **state)
 static void minus_zero_input_is_a_signed_zero(void **state)
 {
     (void)state;
-    result r = run(NULL, ARGS("--json", "x * 2", "x=-0"));
+    result r = run_cmd(NULL, ARGS("--json", "x * 2", "x=-0"));
     assert_int_equal(r.code, 0);
     const char *v = strstr(r.out, "\"value\": ");
     assert_non_null(v);
@@ -134,7 +80,7 @@ static void minus_zero_input_is_a_signed_zero(void **state)
     free(r.out);
     free(r.err);
 
-    r = run(NULL, ARGS("1/x", "x=-0"));
+    r = run_cmd(NULL, ARGS("1/x", "x=-0"));
     assert_int_equal(r.code, 2);
     assert_true(strncmp(r.err, "tapegrad: error: ", 17) == 0);
     assert_non_null(strstr(r.err, "-inf"));
@@ -149,7 +95,7 @@ static void nonfinite_inputs_are_refused(void **state)
     (void)state;
     const char *const bad[] = {"x=1e309", "x=-1e309", "x=nan", "x=NaN", "x=inf", "x=-inf"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        result r = run(NULL, ARGS("x + 1", bad[i]));
+        result r = run_cmd(NULL, ARGS("x + 1", bad[i]));
         if (r.code != 2)
             fail_msg("%s: exit %d, expected 2", bad[i], r.code);
         assert_true(strncmp(r.err, "tapegrad: error: ", 17) == 0);

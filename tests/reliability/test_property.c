@@ -38,20 +38,18 @@ static double max_abs_value(const tg_tape *t)
     return m;
 }
 
-/* Replays out at input x = xv; *kink is set if a relu or abs operand changed sign from s0. */
+/* Replays out at input x = xv; *kink is set if an op node's branch signature (graphgen.h's
+ * gg_branches: its operands' signs) changed from sig0. */
 static double replay(tg_tape *t, const gg_graph *g, const tg_var *node, tg_var x, double xv,
-                     const signed char *s0, int *kink)
+                     const unsigned *sig0, int *kink)
 {
+    unsigned sig[GG_MAX_NODES];
     tg_set_value(t, x, xv);
-    tg_tape_forward(t);
-    for (int k = 0; k < g->n_steps; k++) {
-        const gg_step *st = &g->step[k];
-        if (st->kind != GG_RELU && st->kind != GG_ABS)
-            continue;
-        const double a = tg_value(t, node[st->arg[0]]);
-        if ((signed char)((a > 0) - (a < 0)) != s0[k])
+    tg_tape_replay(t);
+    gg_branches(t, g, node, sig);
+    for (int k = 0; k < g->n_steps; k++)
+        if (sig[k] != sig0[k])
             *kink = 1;
-    }
     return tg_value(t, node[g->out]);
 }
 
@@ -64,16 +62,12 @@ typedef struct counts {
  * an input where none does (out varies faster than any h resolves) is skipped and counted.
  * Tolerance: the truncation error, estimated from the differences at h and h/2 (Richardson),
  * plus the rounding error of f's evaluation magnified by 1/h, plus 1e-7 relative. Inputs
- * within h of a relu/abs kink (an operand's sign differs at x +- h) are skipped and counted. */
+ * within h of a kink (an op's operand changes sign at x +- h) are skipped and counted. */
 static int check_gradients(tg_tape *t, const gg_graph *g, const tg_var *node, uint64_t seed,
                            counts *c)
 {
-    signed char s0[GG_MAX_NODES] = {0};
-    for (int k = 0; k < g->n_steps; k++)
-        if (g->step[k].kind == GG_RELU || g->step[k].kind == GG_ABS) {
-            const double a = tg_value(t, node[g->step[k].arg[0]]);
-            s0[k] = (signed char)((a > 0) - (a < 0));
-        }
+    unsigned s0[GG_MAX_NODES];
+    gg_branches(t, g, node, s0);
     const double m = max_abs_value(t);
     for (int i = 0; i < g->n_inputs; i++) {
         const tg_var x = node[i];
@@ -167,7 +161,7 @@ static int check_consistency(tg_tape *t, gg_graph *g, tg_var *node, uint64_t see
         moved.step[i].c = g->step[i].c + 0.125 * (i + 1);
         tg_set_value(t, node[i], moved.step[i].c);
     }
-    tg_tape_forward(t);
+    tg_tape_replay(t);
     for (size_t i = 0; i < n; i++)
         value[i] = tg_value(t, (tg_var){(uint32_t)i});
     tg_tape *fresh = tg_tape_new();
@@ -181,7 +175,7 @@ static int check_consistency(tg_tape *t, gg_graph *g, tg_var *node, uint64_t see
     tg_tape_free(fresh);
     for (int i = 0; i < g->n_inputs; i++)
         tg_set_value(t, node[i], g->step[i].c);
-    tg_tape_forward(t);
+    tg_tape_replay(t);
     if (!ok)
         return report(g, seed, "replay at new inputs differs from recording at them"), 0;
     return 1;
@@ -217,21 +211,21 @@ static void random_graphs_gradients_match_finite_differences(void **state)
     tg_tape_free(t);
 }
 
-/* The generator covers every step kind (so every op of the table is checked). */
+/* The generator covers every op of the table (so every op is checked). */
 static void random_graphs_use_every_op(void **state)
 {
     (void)state;
     tg_tape *scratch = tg_tape_new();
-    long seen[GG_N_KINDS] = {0};
+    long seen[TG_N_OPS] = {0};
     gg_graph g;
     for (uint64_t seed = 1; seed <= N_GRAPHS; seed++) {
         gg_generate(&g, seed, 1 + (int)(seed % 40), scratch);
         for (int k = 0; k < g.n_steps; k++)
-            seen[g.step[k].kind]++;
+            seen[g.step[k].op]++;
     }
-    for (int k = 0; k < GG_N_KINDS; k++) {
-        if (seen[k] < 100)
-            fail_msg("step kind %s appears only %ld times", gg_kind_name[k], seen[k]);
+    for (int op = 0; op < TG_N_OPS; op++) {
+        if (seen[op] < 100)
+            fail_msg("op %s appears only %ld times", tg_op_name((tg_op)op), seen[op]);
     }
     tg_tape_free(scratch);
 }

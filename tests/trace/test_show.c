@@ -13,25 +13,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tg_test_run.h"
+
 #include "show.h"
 
-static char *slurp(FILE *f)
-{
-    rewind(f);
-    size_t cap = 1 << 16, len = 0;
-    char *s = malloc(cap);
-    assert_non_null(s);
-    for (size_t got; (got = fread(s + len, 1, cap - len - 1, f)) > 0;) {
-        len += got;
-        if (len + 1 == cap) {
-            cap *= 2;
-            s = realloc(s, cap);
-            assert_non_null(s);
-        }
-    }
-    s[len] = '\0';
-    return s;
-}
 
 static size_t count(const char *text, const char *needle)
 {

@@ -1,7 +1,7 @@
 /* test_trace.c: the step trace (tg_trace_backward) and the DOT export (tg_dot_export): the
  * apple/orange example of seed 002 against golden files and the seed's numbers, sums written
- * out at fan-out, gradients identical to tg_backward's, 80 columns, labels, errors, and DOT
- * that Graphviz accepts for any names. argv[1]: the golden folder; argv[2]: `dot` or "". */
+ * out at fan-out, gradients identical to tg_backward's, widths, labels and placeholders, errors,
+ * and DOT that Graphviz accepts for any names. argv[1]: the golden folder; argv[2]: `dot` or "". */
 #define _POSIX_C_SOURCE 200809L /* mkstemp, fdopen */
 #include <math.h>
 #include <setjmp.h>
@@ -157,14 +157,14 @@ static void apple_orange_trace_shows_the_seed_numbers(void **state)
         "  dL/d(apple_num) += dL/d(apple_price) * d(a*b)/db = 1.1 * 100 = 110\n",
         "  dL/d(orange) += dL/d(orange_price) * d(a*b)/da = 1.1 * 3 = 3.3\n",
         "  dL/d(orange_num) += dL/d(orange_price) * d(a*b)/db = 1.1 * 150 = 165\n",
-        "at price = all_price * tax:  d(a*b)/da = b,  d(a*b)/db = a\n",
-        "price            all_price * tax            650, 1.1                       715\n",
-        "dL/d(apple) =                  2.2\n",
-        "dL/d(apple_num) =              110\n",
-        "dL/d(orange) =                 3.3\n",
-        "dL/d(orange_num) =             165\n",
-        "dL/d(tax) =                    650\n",
-        "dL/d(all_price) =              1.1\n",
+        "at price = all_price*tax:  d(a*b)/da = b,  d(a*b)/db = a\n",
+        "price        all_price*tax              650, 1.1   715\n",
+        "dL/d(apple) =        2.2\n",
+        "dL/d(apple_num) =    110\n",
+        "dL/d(orange) =       3.3\n",
+        "dL/d(orange_num) =   165\n",
+        "dL/d(tax) =          650\n",
+        "dL/d(all_price) =    1.1\n",
     };
     tg_tape *t = tg_tape_new();
     apple_orange a = build_apple_orange(t);
@@ -270,13 +270,16 @@ static void trace_gradients_equal_backward(void **state)
         }
         /* the text's Gradients section prints tg_backward's numbers */
         if (fmt == TG_TRACE_TEXT) {
-            char line[80];
-            snprintf(line, sizeof line, "dL/da =                        %.6g\n",
-                     tg_grad(t1, (tg_var){0}));
-            assert_contains(strstr(text, "\nGradients\n"), line);
-            snprintf(line, sizeof line, "dL/db =                        %.6g\n",
-                     tg_grad(t1, (tg_var){1}));
-            assert_contains(strstr(text, "\nGradients\n"), line);
+            for (int k = 0; k < 2; k++) {
+                char head[16], want[40];
+                snprintf(head, sizeof head, "\ndL/d%c = ", "ab"[k]);
+                const char *at = strstr(strstr(text, "\nGradients\n"), head);
+                assert_non_null(at);
+                at += strlen(head);
+                at += strspn(at, " ");
+                snprintf(want, sizeof want, "%.6g\n", tg_grad(t1, (tg_var){(uint32_t)k}));
+                assert_memory_equal(at, want, strlen(want));
+            }
         }
         free(text);
         tg_tape_free(t1);
@@ -318,9 +321,10 @@ static void text_trace_fits_80_columns(void **state)
     tg_tape_free(t);
 }
 
-/* Unnamed nodes are n<id> or their source text, constants their value, and a name used twice
- * (a reassigned variable, c = c + c) is told apart by #2. */
-static void labels_are_names_source_text_or_ids(void **state)
+/* Unnamed nodes are shown by their expression while it is short, else by a generated name
+ * (t1, t2, ... in tape order, gap-free; x1, x2, ... for unnamed inputs); constants by their
+ * value; a name used twice (a reassigned variable, c = c + c) is told apart as c_2. */
+static void labels_are_names_expressions_or_generated(void **state)
 {
     (void)state;
     tg_tape *t = tg_tape_new();
@@ -328,19 +332,118 @@ static void labels_are_names_source_text_or_ids(void **state)
     tg_set_name(t, c, "c");
     tg_var c2 = tg_add(t, c, c);
     tg_set_name(t, c2, "c");
-    tg_var q = tg_mul(t, c2, tg_const(t, -0.5)); /* node 3 (the constant is 2) */
+    tg_var q = tg_mul(t, c2, tg_const(t, -0.5));
     tg_var r = tg_exp(t, q);
-    tg_set_origin(t, r, 2, 5, "exp(q)");
+    tg_set_origin(t, r, 2, 5, "exp(q)"); /* source text is not a label: q is no name here */
     tg_var out = tg_add(t, r, c);
     char *text = trace_string(t, out, TG_TRACE_TEXT);
-    assert_contains(text, "at c#2 = c + c:");
-    assert_contains(text, "n3               c#2 * (-0.5)");
-    assert_contains(text, "at exp(q) = exp(n3):");
-    assert_contains(text, "at n5 = exp(q) + c:");
+    assert_contains(text, "at c_2 = c + c:");
+    assert_contains(text, "\nc_2*(-0.5)          c_2*(-0.5)          6, -0.5             -3\n");
+    assert_contains(text, "at exp(c_2*(-0.5)):  d(exp(a))/da = exp(a)\n");
+    assert_contains(text, "dL/d(exp(c_2*(-0.5)) + c) = 1\n");
+    assert_null(strstr(text, "exp(q)"));
     /* d/dc [exp(-(c + c)/2) + c] = -exp(-c) + 1 at c = 3, and the sum has 3 terms */
-    assert_contains(text, "dL/dc = ");
+    assert_contains(text, "dL/dc = 1 - 0.0248935 - 0.0248935 = 0.950213\n");
     assert_true(fabs(tg_grad(t, c) - (1.0 - exp(-3.0))) < 1e-15);
     free(text);
+    tg_tape_free(t);
+
+    /* Built in C without names: x1..x4, expressions, then t1, t2 where an expression is long */
+    t = tg_tape_new();
+    tg_var in[4];
+    for (int i = 0; i < 4; i++)
+        in[i] = tg_input(t, i + 1);
+    tg_var h1 = tg_tanh(t, tg_add(t, tg_mul(t, in[0], in[1]), tg_mul(t, in[2], in[3])));
+    tg_var h2 = tg_tanh(t, tg_sub(t, tg_mul(t, in[0], in[2]), tg_mul(t, in[1], in[3])));
+    tg_var p12 = tg_mul(t, h1, h2);
+    tg_var p11 = tg_mul(t, h1, h1);
+    out = tg_add(t, p12, p11);
+    text = trace_string(t, out, TG_TRACE_TEXT);
+    assert_contains(text, "Forward pass (L = t1 + t2)\n");
+    assert_contains(text, "\nx4 ");
+    assert_contains(text, "\nx1*x2 + x3*x4 ");
+    assert_contains(text, "at t1 = tanh(x1*x2 + x3*x4)*tanh(x1*x3 - x2*x4):");
+    assert_contains(text, "at t2 = tanh(x1*x2 + x3*x4)*tanh(x1*x2 + x3*x4):");
+    assert_null(strstr(text, "t3"));
+    assert_null(strstr(text, "n1"));
+    free(text);
+    tg_tape_free(t);
+}
+
+/* The rules' placeholders are never names of the program: L, a, b, y taken by the program give
+ * way to others, and the output's own name L is used as the output's placeholder. */
+static void placeholders_never_collide_with_names(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_var a = tg_input(t, 2), b = tg_input(t, 3), y = tg_input(t, 5);
+    tg_set_name(t, a, "a");
+    tg_set_name(t, b, "b");
+    tg_set_name(t, y, "y");
+    tg_var L = tg_mul(t, a, b);
+    tg_set_name(t, L, "L");
+    tg_var out = tg_add(t, L, y);
+    char *text = trace_string(t, out, TG_TRACE_TEXT);
+    assert_contains(text, "Forward pass (J = L + y)\n");
+    assert_contains(text, "(reverse tape order; u, v: an operation's inputs, f: its output)");
+    assert_contains(text, "at L = a*b:  d(u*v)/du = v,  d(u*v)/dv = u\n");
+    assert_contains(text, "  dJ/da += dJ/dL * d(u*v)/du = 1 * 3 = 3\n");
+    assert_null(strstr(text, "d(a*b)"));
+    assert_null(strstr(text, "dL/"));
+    free(text);
+    char *md = trace_string(t, out, TG_TRACE_MARKDOWN);
+    assert_contains(md, "$u, v$ are an operation's inputs, $f$ its output.");
+    assert_contains(md, "\\frac{\\partial J}{\\partial \\text{a}}");
+    free(md);
+    tg_tape_free(t);
+
+    /* a loss that is itself named L keeps L */
+    t = tg_tape_new();
+    tg_var x = tg_input(t, 2);
+    tg_set_name(t, x, "x");
+    out = tg_mulc(t, x, 3);
+    tg_set_name(t, out, "L");
+    text = trace_string(t, out, TG_TRACE_TEXT);
+    assert_contains(text, "Forward pass (output L)\n");
+    assert_contains(text, "  dL/dx += dL/dL * d(a*b)/da = 1 * 3 = 3\n");
+    free(text);
+    tg_tape_free(t);
+}
+
+/* Lines fold at the width asked for, and nothing is cut: every label appears whole; the
+ * Gradients section keeps one line a node. */
+static void text_trace_folds_to_the_width_and_cuts_nothing(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_var w = tg_input(t, 0.5), x = tg_input(t, 2);
+    tg_set_name(t, w, "weight_input_to_hidden_unit_1");
+    tg_set_name(t, x, "x");
+    tg_var prod = tg_mul(t, w, x);
+    tg_var out = tg_tanh(t, tg_add(t, prod, tg_mul(t, w, w)));
+    for (unsigned width = 40; width <= 120; width += 40) {
+        FILE *f = tmpfile();
+        assert_int_equal(tg_trace_backward_width(t, out, f, TG_TRACE_TEXT, width), TG_OK);
+        char *text = slurp(f);
+        fclose(f);
+        /* up to the Gradients section, which the contract wants one line a node */
+        char *grads = strstr(text, "\nGradients\n");
+        assert_non_null(grads);
+        assert_contains(grads, "\ndL/d(weight_input_to_hidden_unit_1) = ");
+        size_t col = 0;
+        for (const char *q = text; q < grads; q++) {
+            if (*q == '\n') {
+                if (col > width)
+                    fail_msg("a line of %zu columns at width %u:\n%s", col, width, text);
+                col = 0;
+            } else {
+                col++;
+            }
+        }
+        assert_contains(text, "weight_input_to_hidden_unit_1");
+        assert_null(strstr(text, "..."));
+        free(text);
+    }
     tg_tape_free(t);
 }
 
@@ -357,9 +460,8 @@ static void nonfinite_numbers_print_as_nan_and_inf(void **state)
     tg_var rz = tg_rdivc(t, 1.0, z);
     tg_var out = tg_add(t, lx, rz);
     char *text = trace_string(t, out, TG_TRACE_TEXT);
-    assert_contains(
-        text, "n2               log(x)                     -1                             nan\n");
-    assert_contains(text, "  dL/dx += dL/d(n2) * d(log(a))/da = 1 * (-1) = -1\n");
+    assert_contains(text, "\nlog(x)       log(x)       -1         nan\n");
+    assert_contains(text, "  dL/dx += dL/d(log(x)) * d(log(a))/da = 1 * (-1) = -1\n");
     assert_null(strstr(text, "-nan"));
     assert_contains(text, "inf");
     free(text);
@@ -376,8 +478,8 @@ static void nonfinite_numbers_print_as_nan_and_inf(void **state)
 static void markdown_stays_well_formed_for_any_names(void **state)
 {
     (void)state;
-    static const char *const names[] = {"a|b", "x_1 $y$", "`code`", "*em* \\ {}", "c\nd",
-                                        "^~#%&", "<i>"};
+    static const char *const names[] = {"a|b",  "x_1 $y$", "`code`", "*em* \\ {}",
+                                        "c\nd", "^~#%&",   "<i>"};
     const size_t n = sizeof names / sizeof names[0];
     tg_tape *t = tg_tape_new();
     tg_var acc = tg_input(t, 1.5);
@@ -463,7 +565,7 @@ static void dot_has_boxes_forward_green_and_gradient_red(void **state)
                          "fontcolor=\"#c62828\", label=\"2.2\"];\n");
     assert_contains(dot, "  n4 -> n8 [dir=back, color=\"#c62828\", style=dashed, "
                          "fontcolor=\"#c62828\", label=\"650\"];\n");
-    assert_contains(dot, "<b>apple_price</b></td></tr><tr><td>apple * apple_num</td></tr>"
+    assert_contains(dot, "<b>apple_price</b></td></tr><tr><td>apple*apple_num</td></tr>"
                          "<tr><td>value 200</td></tr><tr><td><font color=\"#c62828\">grad 1.1"
                          "</font>");
     assert_contains(dot, "value 715");
@@ -545,7 +647,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(fanout_trace_writes_the_sum),
         cmocka_unit_test(trace_gradients_equal_backward),
         cmocka_unit_test(text_trace_fits_80_columns),
-        cmocka_unit_test(labels_are_names_source_text_or_ids),
+        cmocka_unit_test(labels_are_names_expressions_or_generated),
+        cmocka_unit_test(placeholders_never_collide_with_names),
+        cmocka_unit_test(text_trace_folds_to_the_width_and_cuts_nothing),
         cmocka_unit_test(nonfinite_numbers_print_as_nan_and_inf),
         cmocka_unit_test(markdown_stays_well_formed_for_any_names),
         cmocka_unit_test(trace_reports_bad_arguments_and_write_errors),

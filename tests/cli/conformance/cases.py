@@ -145,7 +145,8 @@ CASES = [
     dict(id="bad_character", argv=["--json", "x $ 1", "x=1"], exit=2, pos=(1, 3, "x $ 1")),
     dict(id="double_dot_number", argv=["--json", "1..2"], exit=2),
     dict(id="spaced_star_star", argv=["--json", "x * * 2", "x=1"], exit=2),
-    dict(id="equality_is_not_syntax", argv=["--json", "x == 1", "x=1"], exit=2),
+    dict(id="equality_is_a_comparison_v2", argv=["--json", "x == 1", "x=1"], exit=0,
+         out=J(1.0, x=0.0)),
     dict(id="chained_assignment", argv=["--json", "a = b = 1"], exit=2),
     dict(id="assign_to_number", argv=["--json", "1 = 2"], exit=2),
     dict(id="empty_parens", argv=["--json", "()"], exit=2),
@@ -360,6 +361,239 @@ CASES = [
 ]
 
 
+# ---- version 2 (shared/spec/cli.md): every value and derivative derived by hand
+S1 = math.sqrt
+x3, a17 = 0.3, 1.7
+SIG3 = 1 / (1 + math.exp(-x3))
+CHAIN_1000 = "f0(a) = a + 1\n" + "".join("f%d(a) = f%d(a) + 1\n" % (i, i - 1)
+                                        for i in range(1, 1000)) + "f999(x)\n"
+DOUBLING = "f0(a) = a + a\n" + "".join("f%d(a) = f%d(f%d(a))\n" % (i, i - 1, i - 1)
+                                        for i in range(1, 40)) + "f39(x)\n"
+NEURON = "yhat = sigmoid(w*x + b)\nL = (y - yhat)^2/2"
+V2 = [
+    # the new functions: d asin = 1/sqrt(1-a^2), d acos = -1/sqrt(1-a^2), d atan = 1/(1+a^2)
+    dict(id="v2_asin", argv=["--json", "asin(x)", "x=0.3"], exit=0,
+         out=J(math.asin(x3), x=1 / S1(1 - x3 * x3))),
+    dict(id="v2_acos", argv=["--json", "acos(x)", "x=0.3"], exit=0,
+         out=J(math.acos(x3), x=-1 / S1(1 - x3 * x3))),
+    dict(id="v2_atan", argv=["--json", "atan(x)", "x=0.3"], exit=0,
+         out=J(math.atan(x3), x=1 / (1 + x3 * x3))),
+    dict(id="v2_sinh", argv=["--json", "sinh(x)", "x=0.3"], exit=0,
+         out=J(math.sinh(x3), x=math.cosh(x3))),
+    dict(id="v2_cosh", argv=["--json", "cosh(x)", "x=0.3"], exit=0,
+         out=J(math.cosh(x3), x=math.sinh(x3))),
+    dict(id="v2_asinh", argv=["--json", "asinh(x)", "x=0.3"], exit=0,
+         out=J(math.asinh(x3), x=1 / S1(x3 * x3 + 1))),
+    dict(id="v2_acosh", argv=["--json", "acosh(x)", "x=1.7"], exit=0,
+         out=J(math.acosh(a17), x=1 / S1(a17 * a17 - 1))),
+    dict(id="v2_atanh", argv=["--json", "atanh(x)", "x=0.3"], exit=0,
+         out=J(math.atanh(x3), x=1 / (1 - x3 * x3))),
+    dict(id="v2_log1p", argv=["--json", "log1p(x)", "x=0.3"], exit=0,
+         out=J(math.log1p(x3), x=1 / 1.3)),
+    dict(id="v2_log1p_tiny", argv=["--json", "log1p(x)", "x=1e-20"], exit=0, out=J(1e-20, x=1.0)),
+    dict(id="v2_expm1", argv=["--json", "expm1(x)", "x=0.3"], exit=0,
+         out=J(math.expm1(x3), x=math.exp(x3))),
+    dict(id="v2_log2", argv=["--json", "log2(x)", "x=8"], exit=0, out=J(3.0, x=1 / (8 * math.log(2)))),
+    dict(id="v2_log10", argv=["--json", "log10(x)", "x=1000"], exit=0,
+         out=J(3.0, x=1 / (1000 * math.log(10)))),
+    dict(id="v2_erf", argv=["--json", "erf(x)", "x=0.3"], exit=0,
+         out=J(math.erf(x3), x=2 / S1(math.pi) * math.exp(-x3 * x3))),
+    dict(id="v2_erfc", argv=["--json", "erfc(x)", "x=0.3"], exit=0,
+         out=J(math.erfc(x3), x=-2 / S1(math.pi) * math.exp(-x3 * x3))),
+    dict(id="v2_softplus", argv=["--json", "softplus(x)", "x=0.3"], exit=0,
+         out=J(math.log(1 + math.exp(x3)), x=SIG3)),
+    dict(id="v2_softplus_no_overflow", argv=["--json", "softplus(x)", "x=1000"], exit=0,
+         out=J(1000.0, x=1.0)),
+    dict(id="v2_softplus_no_cancellation", argv=["--json", "softplus(x)", "x=-50"], exit=0,
+         out=J(math.exp(-50), x=math.exp(-50))),
+    dict(id="v2_asin_outside_domain", argv=["--json", "asin(x)", "x=2"], exit=2),
+    dict(id="v2_acosh_at_1_infinite_slope", argv=["--json", "acosh(x)", "x=1"], exit=2),
+    # two arguments: d atan2(y, x) = (x, -y)/(x^2 + y^2); d hypot = (a, b)/hypot
+    dict(id="v2_atan2", argv=["--json", "atan2(y, x)", "y=1", "x=2"], exit=0,
+         out=J(math.atan2(1, 2), y=2 / 5, x=-1 / 5)),
+    dict(id="v2_atan2_at_origin_value_0", argv=["--json", "atan2(0, 0)"], exit=0, out=J(0.0)),
+    dict(id="v2_atan2_at_origin_derivative_error", argv=["--json", "atan2(y, x)", "y=0", "x=0"],
+         exit=2),
+    dict(id="v2_hypot", argv=["--json", "hypot(a, b)", "a=3", "b=4"], exit=0,
+         out=J(5.0, a=0.6, b=0.8)),
+    dict(id="v2_hypot_at_origin_derivative_0", argv=["--json", "hypot(a, b)", "a=0", "b=0"],
+         exit=0, out=J(0.0, a=0.0, b=0.0)),
+    dict(id="v2_hypot_no_overflow", argv=["--json", "hypot(a, b)", "a=3e200", "b=4e200"], exit=0,
+         out=J(5e200, a=0.6, b=0.8)),
+    dict(id="v2_min", argv=["--json", "min(x, y)", "x=1", "y=2"], exit=0, out=J(1.0, x=1.0, y=0.0)),
+    dict(id="v2_max", argv=["--json", "max(x, y)", "x=1", "y=2"], exit=0, out=J(2.0, x=0.0, y=1.0)),
+    dict(id="v2_max_tie_half_each", argv=["--json", "max(x, y)", "x=1", "y=1"], exit=0,
+         out=J(1.0, x=0.5, y=0.5)),
+    dict(id="v2_min_tie_half_each", argv=["--json", "min(x, y)*4", "x=-2", "y=-2"], exit=0,
+         out=J(-8.0, x=2.0, y=2.0)),
+    dict(id="v2_max_x_x_derivative_1", argv=["--json", "max(x, x)", "x=2"], exit=0,
+         out=J(2.0, x=1.0)),
+    dict(id="v2_min_arity", argv=["--json", "min(x)", "x=1"], exit=2),
+    dict(id="v2_where_arity", argv=["--json", "where(x, 1)", "x=1"], exit=2),
+    # comparisons: 1 or 0, no gradient, the loosest operators, not associative
+    dict(id="v2_lt_true", argv=["--json", "x < y", "x=1", "y=2"], exit=0, out=J(1.0, x=0.0, y=0.0)),
+    dict(id="v2_le_equal", argv=["--json", "x <= y", "x=2", "y=2"], exit=0, out=J(1.0, x=0.0, y=0.0)),
+    dict(id="v2_gt_false", argv=["--json", "x > y", "x=1", "y=2"], exit=0, out=J(0.0, x=0.0, y=0.0)),
+    dict(id="v2_ge", argv=["--json", "x >= y", "x=3", "y=2"], exit=0, out=J(1.0, x=0.0, y=0.0)),
+    dict(id="v2_eq_false", argv=["--json", "x == y", "x=3", "y=2"], exit=0, out=J(0.0, x=0.0, y=0.0)),
+    dict(id="v2_ne_true", argv=["--json", "x != y", "x=3", "y=2"], exit=0, out=J(1.0, x=0.0, y=0.0)),
+    dict(id="v2_comparison_below_arithmetic", argv=["--json", "a + 1 < b*2", "a=1", "b=1"], exit=0,
+         out=J(0.0, a=0.0, b=0.0)),
+    dict(id="v2_comparison_below_unary_minus", argv=["--json", "--", "-x < 0", "x=1"], exit=0,
+         out=J(1.0, x=0.0)),
+    dict(id="v2_comparison_times_value", argv=["--json", "(x > 0)*x", "x=2"], exit=0,
+         out=J(2.0, x=1.0)),
+    dict(id="v2_comparison_passes_no_gradient", argv=["--json", "(sqrt(x) > 0)*3", "x=0"], exit=0,
+         out=J(0.0, x=0.0)),
+    dict(id="v2_comparisons_do_not_chain", argv=["--json", "a < b < c", "a=1", "b=2", "c=3"],
+         exit=2, pos=(1, 7, "a < b < c")),
+    dict(id="v2_comparisons_do_not_chain_mixed", argv=["--json", "a == b != c", "a=1", "b=2",
+                                                       "c=3"], exit=2),
+    dict(id="v2_parenthesised_comparisons_chain", argv=["--json", "(a < b) < c", "a=1", "b=2",
+                                                        "c=3"], exit=0,
+         out=J(1.0, a=0.0, b=0.0, c=0.0)),
+    dict(id="v2_comparison_assigned", argv=["--json", "t = x > 1; t*x", "x=2"], exit=0,
+         out=J(2.0, x=1.0)),
+    dict(id="v2_comparison_operand_counts_for_errors", argv=["--json", "(log(x) > 0)*0 + 1",
+                                                             "x=-1"], exit=2),
+    dict(id="v2_lone_bang", argv=["--json", "!x", "x=1"], exit=2),
+    dict(id="v2_assignment_is_not_comparison", argv=["--json", "x = 1 == 1"], exit=0, out=J(1.0)),
+    # where(c, a, b): a where c != 0; gradient only into the branch taken, none into c
+    dict(id="v2_where_abs", argv=["--json", "where(x > 0, x, -x)", "x=-3"], exit=0,
+         out=J(3.0, x=-1.0)),
+    dict(id="v2_where_untaken_sqrt_at_0", argv=["--json", "where(x > 0, sqrt(x), 0)", "x=0"],
+         exit=0, out=J(0.0, x=0.0)),
+    dict(id="v2_where_untaken_log_negative", argv=["--json", "where(x > 0, log(x), 0)", "x=-1"],
+         exit=0, out=J(0.0, x=0.0)),
+    dict(id="v2_where_condition_counts", argv=["--json", "where(log(x) > 0, 1, 2)", "x=-1"],
+         exit=2),
+    dict(id="v2_where_taken_nonfinite_is_error", argv=["--json", "where(x < 0, log(x), 0)",
+                                                       "x=-1"], exit=2),
+    dict(id="v2_where_untaken_but_read_elsewhere", argv=["--json",
+         "t = log(x); where(x > 0, t, 0) + t*0", "x=-1"], exit=2),
+    dict(id="v2_where_condition_no_gradient", argv=["--json", "where(x, y, 0)", "x=2", "y=3"],
+         exit=0, out=J(3.0, x=0.0, y=1.0)),
+    dict(id="v2_where_zero_condition_takes_b", argv=["--json", "where(x, 1, y*2)", "x=0", "y=3"],
+         exit=0, out=J(6.0, x=0.0, y=2.0)),
+    dict(id="v2_where_both_branches_share", argv=["--json", "where(x > 1, x*x, 3*x)", "x=2"],
+         exit=0, out=J(4.0, x=4.0)),
+    dict(id="v2_where_nested", argv=["--json", "where(x < 0, 0, where(x < 1, x, 1))", "x=0.5"],
+         exit=0, out=J(0.5, x=1.0)),
+    # pi: the double nearest pi, a constant
+    dict(id="v2_pi", argv=["--json", "pi"], exit=0, out=J(3.141592653589793), exact=True),
+    dict(id="v2_pi_circle", argv=["--json", "pi*r^2", "r=2"], exit=0,
+         out=J(4 * math.pi, r=4 * math.pi)),
+    dict(id="v2_sin_pi_over_2", argv=["--json", "sin(pi/2)*x", "x=3"], exit=0, out=J(3.0, x=1.0)),
+    dict(id="v2_minus_pi", argv=["--json", "--", "-pi"], exit=0, out=J(-math.pi), exact=True),
+    dict(id="v2_pi_assigned", argv=["--json", "pi = 3"], exit=2, pos=(1, 1, "pi = 3")),
+    dict(id="v2_pi_input", argv=["--json", "x", "pi=3", "x=1"], exit=2),
+    dict(id="v2_pi_called", argv=["--json", "pi(2)"], exit=2),
+    dict(id="v2_where_input", argv=["--json", "x", "where=3", "x=1"], exit=2),
+    dict(id="v2_where_assigned", argv=["--json", "where = 3"], exit=2),
+    dict(id="v2_where_without_parens", argv=["--json", "where + 1"], exit=2),
+] + [
+    dict(id="v2_function_name_as_input_" + f, argv=["--json", "1", f + "=1"], exit=2)
+    for f in ["asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "log1p", "expm1",
+              "log2", "log10", "erf", "erfc", "softplus", "atan2", "hypot", "min", "max"]
+] + [
+    dict(id="v2_function_name_assigned_" + f, argv=["--json", f + " = 1"], exit=2,
+         pos=(1, 1, f + " = 1"))
+    for f in ["softplus", "atan2", "min", "max"]
+] + [
+    # definitions: inlined at each call; a body sees only its parameters
+    dict(id="v2_def_square", argv=["--json", "sq(a) = a*a; sq(x)", "x=3"], exit=0,
+         out=J(9.0, x=6.0)),
+    dict(id="v2_def_two_params", argv=["--json", "f(a, b) = a*b + a; f(x, y) + f(y, x)", "x=2",
+                                       "y=3"], exit=0, out=J(17.0, x=7.0, y=5.0)),
+    dict(id="v2_def_calls_earlier_def", argv=["--json", "f(a) = a + 1\ng(a) = f(a)*f(a)\ng(x)",
+                                              "x=2"], exit=0, out=J(9.0, x=6.0)),
+    dict(id="v2_def_param_named_like_input", argv=["--json", "f(x) = 2*x; f(y)", "x=1", "y=3"],
+         exit=0, out=J(6.0, x=0.0, y=2.0)),
+    dict(id="v2_def_param_named_like_assigned", argv=["--json", "t = 5; f(t) = t + 1; f(x)*t",
+                                                      "x=1"], exit=0, out=J(10.0, x=5.0)),
+    dict(id="v2_def_not_the_output", argv=["--json", "y = x*3; f(a) = a", "x=2"], exit=0,
+         out=J(6.0, x=3.0)),
+    dict(id="v2_def_only_is_empty", argv=["--json", "f(a) = a"], exit=2),
+    dict(id="v2_def_with_pi_and_numbers", argv=["--json", "area(r) = pi*r^2; area(x)", "x=1"],
+         exit=0, out=J(math.pi, x=2 * math.pi)),
+    dict(id="v2_def_newline_inside_parens", argv=["--json", "f(a,\n  b) = (a -\n b)\nf(x, y)",
+                                                  "x=5", "y=2"], exit=0, out=J(3.0, x=1.0, y=-1.0)),
+    dict(id="v2_def_reads_outer_name", argv=["--json", "f(a) = a*y; f(x)", "x=1", "y=2"], exit=2,
+         pos=(1, 10, "f(a) = a*y; f(x)")),
+    dict(id="v2_def_reads_assigned_name", argv=["--json", "t = 2\nf(a) = a*t\nf(x)", "x=1"],
+         exit=2, pos=(2, 10, "f(a) = a*t")),
+    dict(id="v2_def_recursion", argv=["--json", "f(a) = f(a) + 1; f(x)", "x=1"], exit=2,
+         pos=(1, 8, "f(a) = f(a) + 1; f(x)")),
+    dict(id="v2_def_mutual_recursion", argv=["--json", "f(a) = g(a)\ng(a) = f(a)\nf(x)", "x=1"],
+         exit=2, pos=(1, 8, "f(a) = g(a)")),
+    dict(id="v2_def_call_before_definition", argv=["--json", "y = f(x)\nf(a) = a\ny", "x=1"],
+         exit=2, pos=(1, 5, "y = f(x)")),
+    dict(id="v2_def_redefinition", argv=["--json", "f(a) = a\nf(a) = 2*a\nf(x)", "x=1"], exit=2,
+         pos=(2, 1, "f(a) = 2*a")),
+    dict(id="v2_def_named_like_input", argv=["--json", "x(a) = a; x", "x=1"], exit=2,
+         pos=(1, 1, "x(a) = a; x")),
+    dict(id="v2_def_named_like_assigned", argv=["--json", "t = 1\nt(a) = a\nt"], exit=2,
+         pos=(2, 1, "t(a) = a")),
+    dict(id="v2_def_named_like_builtin", argv=["--json", "sin(a) = a; sin(1)"], exit=2,
+         pos=(1, 1, "sin(a) = a; sin(1)")),
+    dict(id="v2_def_named_pi", argv=["--json", "pi(a) = a; 1"], exit=2),
+    dict(id="v2_def_named_where", argv=["--json", "where(a) = a; 1"], exit=2),
+    dict(id="v2_def_wrong_arity_more", argv=["--json", "f(a) = a; f(x, x)", "x=1"], exit=2),
+    dict(id="v2_def_wrong_arity_less", argv=["--json", "f(a, b) = a; f(x)", "x=1"], exit=2),
+    dict(id="v2_def_duplicate_parameter", argv=["--json", "f(a, a) = a; f(1, 2)"], exit=2,
+         pos=(1, 6, "f(a, a) = a; f(1, 2)")),
+    dict(id="v2_def_reserved_parameter", argv=["--json", "f(pi) = 1; f(2)"], exit=2),
+    dict(id="v2_def_no_parameters", argv=["--json", "f() = 1; f()"], exit=2),
+    dict(id="v2_def_assigned_after", argv=["--json", "f(a) = a; f = 2; f(1)"], exit=2,
+         pos=(1, 11, "f(a) = a; f = 2; f(1)")),
+    dict(id="v2_def_read_as_value", argv=["--json", "f(a) = a; f + 1"], exit=2),
+    dict(id="v2_def_name_as_input", argv=["--json", "f(a) = a; f(2)", "f=1"], exit=2),
+    dict(id="v2_def_chain_1000_levels", argv=["--json", "-f", "{F}", "x=1"], file=CHAIN_1000,
+         exit=0, out=J(1001.0, x=1.0)),
+    dict(id="v2_def_nested_calls_100000_clear_error", argv=["--json", "-f", "{F}", "x=1"],
+         file="f(a) = a\n" + "f(" * 100000 + "x" + ")" * 100000, exit=2),
+    dict(id="v2_def_doubling_fails_fast", argv=["--json", "-f", "{F}", "x=1"], file=DOUBLING,
+         exit=2, err_has="nodes"),
+    dict(id="v2_max_nodes_option", argv=["--json", "--max-nodes", "3", "x*x*x*x", "x=1"], exit=2),
+    dict(id="v2_max_nodes_enough", argv=["--json", "--max-nodes=100", "x*x*x*x", "x=1"], exit=0,
+         out=J(1.0, x=4.0)),
+    dict(id="v2_max_nodes_bad_value", argv=["--json", "--max-nodes", "lots", "x", "x=1"], exit=2),
+    # --expect over the program's names and functions (the seed's sigmoid neuron)
+    dict(id="v2_expect_seed_terms", argv=[NEURON, "w=0.5", "x=2", "b=0.1", "y=1", "--expect",
+                                          "w=-(y - yhat)*yhat*(1 - yhat)*x"], exit=0),
+    dict(id="v2_expect_seed_terms_wrong", argv=[NEURON, "w=0.5", "x=2", "b=0.1", "y=1", "--expect",
+                                                "w=(y - yhat)*yhat*(1 - yhat)*x"], exit=1),
+    dict(id="v2_expect_final_binding", argv=["c = x; c = c*c; c", "x=3", "--expect", "x=2*c/x"],
+         exit=0),
+    dict(id="v2_expect_defined_function", argv=["sq(a) = a*a; sq(x)", "x=3", "--expect",
+                                                "x=2*sq(x)/x"], exit=0),
+    dict(id="v2_expect_unknown_name", argv=["x^2", "x=3", "--expect", "x=2*q"], exit=2),
+    dict(id="v2_expect_json", argv=["--json", NEURON, "w=0.5", "x=2", "b=0.1", "y=1", "--expect",
+                                    "b=-(y - yhat)*yhat*(1 - yhat)"], exit=0,
+         out=J(((1 - 1 / (1 + math.exp(-1.1))) ** 2) / 2,
+               w=-(1 - 1 / (1 + math.exp(-1.1))) * (1 / (1 + math.exp(-1.1))) ** 1 *
+               (1 - 1 / (1 + math.exp(-1.1))) * 2,
+               x=-(1 - 1 / (1 + math.exp(-1.1))) * (1 / (1 + math.exp(-1.1))) *
+               (1 - 1 / (1 + math.exp(-1.1))) * 0.5,
+               b=-(1 - 1 / (1 + math.exp(-1.1))) * (1 / (1 + math.exp(-1.1))) *
+               (1 - 1 / (1 + math.exp(-1.1))),
+               y=(1 - 1 / (1 + math.exp(-1.1)))), extra_ok=True),
+    # characters: names are ASCII, comments may hold any UTF-8
+    dict(id="v2_non_ascii_character", argv=["--json", "x * \u00e9", "x=1"], exit=2,
+         pos=(1, 5, "x * \u00e9"), err_has="\u00e9"),
+    dict(id="v2_non_ascii_in_name", argv=["--json", "caf\u00e9 = 1; 2"], exit=2, err_has="ASCII"),
+    dict(id="v2_utf8_in_comment", argv=["--json", "x*2 # caf\u00e9 \u2202L/\u2202x", "x=1"], exit=0,
+         out=J(2.0, x=2.0)),
+    dict(id="v2_unicode_minus_is_error", argv=["--json", "x \u2212 1", "x=1"], exit=2,
+         err_has="\u2212"),
+    # messages a user needs
+    dict(id="v2_did_you_mean", argv=["--json", "sigmod(x)", "x=1"], exit=2, err_has="sigmoid",
+         pos=(1, 1, "sigmod(x)")),
+    dict(id="v2_unclosed_paren_in_file_shows_its_line", argv=["--json", "-f", "{F}", "x=1"],
+         file="a = x\nb = (a +\n  1\n\n", exit=2, pos=(2, 5, "b = (a +")),
+]
+
+
 def check_caret(stderr, line, col, src):
     """The source line is shown with a '^' under column col; 'line:col' appears."""
     if "%d:%d" % (line, col) not in stderr:
@@ -466,11 +700,11 @@ def main():
         print(__doc__)
         return 2
     exe = args[0]
-    ids = [c["id"] for c in CASES]
+    ids = [c["id"] for c in CASES + V2]
     assert len(ids) == len(set(ids)), "duplicate case id"
     passed = failed = xfail = skipped = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for c in CASES:
+        for c in CASES + V2:
             if only and only not in c["id"]:
                 continue
             errs, argv = run_case(exe, c, tmp)

@@ -56,8 +56,54 @@ CASES = [
      [0.5 + 5 + 1e-3 + 1e3]),
 ]
 
+# Version 2, every number by hand: d asin = 1/sqrt(1-a^2), d atan2(y, x) = (x, -y)/(x^2+y^2), ...
+SP = 1 / (1 + math.exp(-0.5))
+CASES += [
+    ("asin(x)", [("x", 0.5)], math.asin(0.5), [1 / S(0.75)]),
+    ("acos(x)", [("x", 0.5)], math.acos(0.5), [-1 / S(0.75)]),
+    ("atan(x)", [("x", 2.0)], math.atan(2), [0.2]),
+    ("sinh(x) + cosh(x)", [("x", 0.5)], math.exp(0.5), [math.exp(0.5)]),
+    ("asinh(x)", [("x", 0.75)], math.log(0.75 + 1.25), [1 / 1.25]),
+    ("acosh(x)", [("x", 1.25)], math.log(1.25 + 0.75), [1 / 0.75]),
+    ("atanh(x)", [("x", 0.5)], 0.5 * math.log(3), [1 / 0.75]),
+    ("log1p(x) + expm1(x)", [("x", 0.5)], math.log(1.5) + math.exp(0.5) - 1,
+     [1 / 1.5 + math.exp(0.5)]),
+    ("log2(x) + log10(x)", [("x", 100.0)], math.log(100) / math.log(2) + 2,
+     [1 / (100 * math.log(2)) + 1 / (100 * math.log(10))]),
+    ("erf(x) + erfc(x)", [("x", 0.5)], 1.0, [0.0]),
+    ("softplus(x)", [("x", 0.5)], math.log(1 + math.exp(0.5)), [SP]),
+    ("softplus(x)", [("x", 800.0)], 800.0, [1.0]),
+    ("atan2(y, x)", [("y", 1.0), ("x", 1.0)], math.pi / 4, [0.5, -0.5]),
+    ("hypot(x, y)", [("x", 3.0), ("y", 4.0)], 5.0, [0.6, 0.8]),
+    ("hypot(x, y)", [("x", 0.0), ("y", 0.0)], 0.0, [0.0, 0.0]),
+    ("min(x, y) + 2*max(x, y)", [("x", 1.0), ("y", 2.0)], 5.0, [1.0, 2.0]),
+    ("max(x, y)", [("x", 1.0), ("y", 1.0)], 1.0, [0.5, 0.5]),
+    ("max(x, x)", [("x", 1.0)], 1.0, [1.0]),
+    ("(x < y) + (x <= y) + (x > y) + (x >= y) + (x == y) + (x != y)",
+     [("x", 1.0), ("y", 2.0)], 3.0, [0.0, 0.0]),
+    ("a + 1 < b*2", [("a", 1.0), ("b", 1.0)], 0.0, [0.0, 0.0]),
+    ("(sqrt(x) > 0)*3", [("x", 0.0)], 0.0, [0.0]),
+    ("where(x > 0, sqrt(x), 0)", [("x", 0.0)], 0.0, [0.0]),
+    ("where(x > 0, log(x), 0)", [("x", -1.0)], 0.0, [0.0]),
+    ("where(x, y, 2*y)", [("x", 0.0), ("y", 3.0)], 6.0, [0.0, 2.0]),
+    ("where(x > 1, x*x, 3*x)", [("x", 2.0)], 4.0, [4.0]),
+    ("pi*r^2", [("r", 2.0)], 4 * math.pi, [4 * math.pi]),
+    ("sq(a) = a*a; sq(x) + sq(y)", [("x", 3.0), ("y", 2.0)], 13.0, [6.0, 4.0]),
+    ("f(x) = 2*x; f(y)", [("x", 1.0), ("y", 3.0)], 6.0, [0.0, 2.0]),
+    ("f(a, b) = a - b; g(c) = f(c, 1)*f(c, 1); g(x)", [("x", 3.0)], 4.0, [4.0]),
+    ("y = x*3; f(a) = a", [("x", 2.0)], 6.0, [3.0]),
+]
+
 ERRORS = [  # (program, inputs) that must be exit 2
-    ("", []), ("# c", []), (";;", []), ("\n\n", []), ("x", []), ("X", [("x", 1.0)]),
+    ("a < b < c", [("a", 1.0), ("b", 2.0), ("c", 3.0)]), ("pi = 3", []), ("pi(1)", []),
+    ("where(log(x) > 0, 1, 2)", [("x", -1.0)]), ("where(x < 0, log(x), 0)", [("x", -1.0)]),
+    ("atan2(y, x)", [("y", 0.0), ("x", 0.0)]), ("asin(x)", [("x", 2.0)]),
+    ("f(a) = a*y; f(x)", [("x", 1.0), ("y", 2.0)]), ("f(a) = f(a); f(1)", []),
+    ("f(a) = g(a); g(a) = f(a); f(1)", []), ("f(a) = a; f(a) = a; 1", []),
+    ("x(a) = a; 1", [("x", 1.0)]), ("sin(a) = a; 1", []), ("f(a) = a; f(1, 2)", []),
+    ("f(a) = a", []), ("f(a, a) = a; f(1, 1)", []), ("f(pi) = 1; f(2)", []),
+    ("f(a) = a; f = 1", []), ("y = f(1); f(a) = a; y", []), ("x * \u00e9", [("x", 1.0)]),
+    ("!x", [("x", 1.0)]), ("min(x)", [("x", 1.0)]), ("", []), ("# c", []), (";;", []), ("\n\n", []), ("x", []), ("X", [("x", 1.0)]),
     ("x = 2", [("x", 1.0)]), ("y = z; z = 1; y", []), ("c = c + 1", []), ("exp = 1", []),
     ("sin", []), ("pow(2)", []), ("pow(1,2,3)", []), ("exp()", []), ("foo(1)", []),
     ("2x", [("x", 1.0)]), ("x +\n1", [("x", 1.0)]), ("(x", [("x", 1.0)]), ("x)", [("x", 1.0)]),
@@ -97,6 +143,14 @@ def main():
     r = O.run("x = 1\ny = z + 1\n", [])
     report(isinstance(r.err, O.TgError) and (r.err.line, r.err.col) == (2, 5),
            "position of z: %r" % (r.err.__dict__ if isinstance(r.err, O.TgError) else r.err))
+    # --expect formulas over the program's assigned names and functions (final bindings)
+    ins = [("w", 0.5), ("x", 2.0), ("b", 0.1), ("y", 1.0)]
+    neuron = "yhat = sigmoid(w*x + b); L = (y - yhat)^2/2"
+    r = O.run(neuron, ins)
+    f = O.expect_value(neuron, ins, "-(y - yhat)*yhat*(1 - yhat)*x")
+    report(close(f, r.grads[0]), "seed formula %r, engine %r" % (f, r.grads[0]))
+    f = O.expect_value("c = x; c = c*c; sq(a) = a*a; c", [("x", 3.0)], "2*sq(c)/c/3")
+    report(close(f, 6.0), "final binding and a defined function: %r" % f)
     # VALUE forms
     for s in ["-0.5", "1e+20", "3.", ".25", "+2", "0", "1E5"]:
         try:

@@ -15,7 +15,22 @@ except ImportError:  # the checks that use it say so and skip
 _F = {
     "exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan",
     "tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu", "abs": "abs",
+    "asin": "asin", "acos": "acos", "atan": "atan", "sinh": "sinh", "cosh": "cosh",
+    "asinh": "asinh", "acosh": "acosh", "atanh": "atanh", "log1p": "log1p", "expm1": "expm1",
+    "log2": "log2", "log10": "log10", "erf": "erf", "erfc": "erfc",
 }
+_F2 = {"atan2": "atan2", "hypot": "hypot", "min": "minimum", "max": "maximum"}
+_CMP = {"lt": "lt", "le": "le", "gt": "gt", "ge": "ge", "eq": "eq", "ne": "ne"}
+
+
+def _t(v):
+    return v if torch.is_tensor(v) else torch.tensor(v, dtype=torch.float64)
+
+
+def _fn(name):
+    if name == "softplus":
+        return torch.nn.functional.softplus
+    return getattr(torch, _F[name])
 
 
 def _const(fn, *args):
@@ -24,23 +39,37 @@ def _const(fn, *args):
     return float(fn(*ts).item())
 
 
-def _ev(e, env):
+def _ev(e, env, funcs):
     k = e[0]
     if k == "num":
         return e[1]
     if k == "var":
         return env[e[1]]
     if k == "pos":
-        return _ev(e[1], env)
+        return _ev(e[1], env, funcs)
     if k == "neg":
-        a = _ev(e[1], env)
+        a = _ev(e[1], env, funcs)
         return -a
     if k == "call":
-        a = _ev(e[2], env)
-        f = getattr(torch, _F[e[1]])
+        a = _ev(e[2], env, funcs)
+        f = _fn(e[1])
         return _const(f, a) if isinstance(a, float) else f(a)
-    a = _ev(e[1], env)
-    b = _ev(e[2], env)
+    if k == "call2":
+        a, b = _ev(e[2], env, funcs), _ev(e[3], env, funcs)
+        return getattr(torch, _F2[e[1]])(_t(a), _t(b))
+    if k in _CMP:  # 1.0 or 0.0, no gradient
+        a, b = _ev(e[1], env, funcs), _ev(e[2], env, funcs)
+        return getattr(torch, _CMP[k])(_t(a).detach(), _t(b).detach()).to(torch.float64)
+    if k == "where":  # c != 0 (a NaN too) picks a
+        c = _t(_ev(e[1], env, funcs)).detach()
+        a, b = _ev(e[2], env, funcs), _ev(e[3], env, funcs)
+        return torch.where((c != 0) | torch.isnan(c), _t(a), _t(b))
+    if k == "fcall":
+        params, body = funcs[e[1]]
+        args = [_ev(x, env, funcs) for x in e[2]]
+        return _ev(body, dict(zip(params, args)), funcs)
+    a = _ev(e[1], env, funcs)
+    b = _ev(e[2], env, funcs)
     fn = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
           "div": lambda x, y: x / y, "pow": lambda x, y: x ** y}[k]
     if isinstance(a, float) and isinstance(b, float):
@@ -59,12 +88,15 @@ def run(prog, inputs):
     env = {n: torch.tensor(v, dtype=torch.float64, requires_grad=True) for n, v in inputs}
     leaves = [env[n] for n, _ in inputs]
     out = None
+    funcs = {}
     for st in stmts:
-        if st[0] == "assign":
-            out = _ev(st[2], env)
+        if st[0] == "def":
+            funcs[st[1]] = (st[2], st[3])
+        elif st[0] == "assign":
+            out = _ev(st[2], env, funcs)
             env[st[1]] = out
         else:
-            out = _ev(st[1], env)
+            out = _ev(st[1], env, funcs)
     if isinstance(out, float) or not out.requires_grad:
         v = out if isinstance(out, float) else float(out.item())
         return v, [0.0] * len(leaves)

@@ -30,24 +30,18 @@ tg_status tgi_show_measure(const tg_tape *t, tg_var out, tgi_show_size *size)
         return TG_ERR_NOMEM;
     }
     *size = (tgi_show_size){0};
-    in_cone[out.id] = 1;
-    /* Arguments are recorded before their users, so one downward sweep marks the cone. */
-    for (size_t i = n; i-- > 0;) {
-        if (!in_cone[i])
-            continue;
-        size->n_nodes++;
-        const tg_var v = {(uint32_t)i};
-        const size_t n_args = tg_n_inputs(t, v);
-        size->n_edges += n_args;
-        for (size_t k = 0; k < n_args; k++)
-            in_cone[tg_input_of(t, v, k).id] = 1;
-    }
+    tg_cone(t, out, TG_CONE_ALL, in_cone);
+    for (size_t i = 0; i < n; i++)
+        if (in_cone[i]) {
+            size->n_nodes++;
+            size->n_edges += tg_n_args(t, (tg_var){(uint32_t)i});
+        }
     for (size_t i = 0; i < n; i++) {
         const tg_var v = {(uint32_t)i};
-        const size_t n_args = in_cone[i] ? tg_n_inputs(t, v) : 0;
+        const size_t n_args = in_cone[i] ? tg_n_args(t, v) : 0;
         for (size_t k = 0; k < n_args; k++) {
-            const uint32_t a = tg_input_of(t, v, k).id;
-            if (tg_n_inputs(t, (tg_var){a}) > 0 && rank[a] + 1 > rank[i])
+            const uint32_t a = tg_arg(t, v, k).id;
+            if (tg_n_args(t, (tg_var){a}) > 0 && rank[a] + 1 > rank[i])
                 rank[i] = rank[a] + 1;
         }
         if (n_args == 0)
@@ -57,20 +51,20 @@ tg_status tgi_show_measure(const tg_tape *t, tg_var out, tgi_show_size *size)
     }
     for (size_t i = 0; i < n; i++) {
         const tg_var v = {(uint32_t)i};
-        const size_t n_args = in_cone[i] ? tg_n_inputs(t, v) : 0;
+        const size_t n_args = in_cone[i] ? tg_n_args(t, v) : 0;
         for (size_t k = 0; k < n_args; k++) {
-            const uint32_t a = tg_input_of(t, v, k).id;
-            if (tg_n_inputs(t, (tg_var){a}) == 0 && rank[i] - 1 < rank[a])
+            const uint32_t a = tg_arg(t, v, k).id;
+            if (tg_n_args(t, (tg_var){a}) == 0 && rank[i] - 1 < rank[a])
                 rank[a] = rank[i] - 1;
         }
     }
     for (size_t i = 0; i < n; i++) {
         const tg_var v = {(uint32_t)i};
-        const size_t n_args = in_cone[i] ? tg_n_inputs(t, v) : 0;
+        const size_t n_args = in_cone[i] ? tg_n_args(t, v) : 0;
         for (size_t k = 0; k < n_args; k++)
-            size->n_virtual += rank[i] - rank[tg_input_of(t, v, k).id] - 1;
+            size->n_virtual += rank[i] - rank[tg_arg(t, v, k).id] - 1;
     }
-    if (in_cone[out.id] && tg_n_inputs(t, out) == 0)
+    if (in_cone[out.id] && tg_n_args(t, out) == 0)
         size->n_virtual = 0; /* the output is a leaf: one box, no edges */
     free(in_cone);
     free(rank);

@@ -40,6 +40,20 @@
     return e;
   }
   function cut(s, n) { return s.length > n ? s.slice(0, n - 1) + "\u2026" : s; }
+  /* Text that fits width px as drawn (labels are as long as the program's expressions): cut
+     with an ellipsis, at most n characters even where the text cannot be measured (hidden). */
+  function fitted(parent, attrs, s, n, width) {
+    var t = el("text", attrs, parent, cut(s, n));
+    if (!t.getComputedTextLength || t.getComputedTextLength() <= width) return t;
+    var lo = 1, hi = Math.min(n, s.length);
+    while (lo < hi) {
+      var mid = Math.ceil((lo + hi) / 2);
+      t.textContent = cut(s, mid);
+      if (t.getComputedTextLength() <= width) lo = mid; else hi = mid - 1;
+    }
+    t.textContent = cut(s, lo);
+    return t;
+  }
 
   /* Columns (a Sugiyama layout): an operation right of its deepest argument, then moved right
      to one column left of its nearest user. An edge that spans several columns runs through a lane
@@ -210,14 +224,14 @@
       n.group = g;
       if (n.kind === "const") {
         el("rect", { x: W / 2 - CONST_W / 2, width: CONST_W, height: CONST_H, rx: 9 }, g);
-        el("text", { x: W / 2, y: CONST_H / 2 + 6, "text-anchor": "middle", "class": "label" }, g,
-           cut(n.label, 8));
+        fitted(g, { x: W / 2, y: CONST_H / 2 + 6, "text-anchor": "middle", "class": "label" },
+               n.label, 10, CONST_W - 10);
         return;
       }
       el("rect", { width: W, height: H, rx: 7 }, g);
-      el("text", { x: 10, y: 22, "class": "label" }, g, cut(n.label, 21));
-      el("text", { x: 10, y: 44, "class": "expr" }, g,
-         n.kind === "op" ? cut(n.op + ": " + n.expr, 25) : n.kind);
+      fitted(g, { x: 10, y: 22, "class": "label" }, n.label, 30, W - 18);
+      fitted(g, { x: 10, y: 44, "class": "expr" }, n.kind === "op" ? n.op + ": " + n.expr : n.kind,
+             34, W - 18);
       el("text", { x: 10, y: 65, "class": "value" }, g, "value " + cut(n.value_s, 18));
       n.gradText = el("text", { x: 10, y: 85, "class": "grad" }, g, "grad ?");
     });

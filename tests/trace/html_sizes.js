@@ -38,7 +38,7 @@ function currentStepGeometry() {
     return out;
 }
 
-// Pairs of node boxes that overlap (in the graph's own coordinates).
+// Pairs of node boxes that overlap (in the graph's own coordinates), and text wider than its box.
 function overlappingNodes() {
     const boxes = [...document.querySelectorAll('g.node')].map((g) => {
         const b = g.querySelector('rect').getBBox(), m = g.transform.baseVal.consolidate().matrix;
@@ -46,6 +46,15 @@ function overlappingNodes() {
                  x1: m.e + b.x + b.width, y1: m.f + b.y + b.height };
     });
     const bad = [];
+    // and no text runs out of its own box
+    document.querySelectorAll('g.node').forEach((g) => {
+        const r = g.querySelector('rect').getBBox();
+        g.querySelectorAll('text').forEach((t) => {
+            const b = t.getBBox();
+            if (b.x < r.x - 0.5 || b.x + b.width > r.x + r.width + 0.5)
+                bad.push(`text "${t.textContent}" runs out of its box`);
+        });
+    });
     for (let i = 0; i < boxes.length; i++)
         for (let j = i + 1; j < boxes.length; j++) {
             const a = boxes[i], b = boxes[j];
@@ -69,7 +78,7 @@ async function checkPage(browser, file, problems) {
         return { nodes: d.nodes.length, steps: d.steps.length };
     });
     const overlaps = await page.evaluate(overlappingNodes);
-    if (overlaps.length) problems.push(`${name}: node boxes overlap: ${overlaps.slice(0, 5).join(', ')}`);
+    if (overlaps.length) problems.push(`${name}: overlaps: ${overlaps.slice(0, 5).join(', ')}`);
     await page.screenshot({ path: `${shot_prefix}${name}-start.png` });
     const checkAt = (k) => k === 1 || k === info.steps || k === Math.ceil(info.steps / 2) ||
                            k % Math.max(1, Math.floor(info.steps / 8)) === 0;

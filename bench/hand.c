@@ -118,8 +118,9 @@ static double w1_bytes(void *ctx)
     return 6.0 * sizeof(double) * ((w1_ctx *)ctx)->n_blocks;
 }
 
+/* Replay mode: hand-written code keeps no graph; its forward is its replay. */
 const bench_peer hand_w1_peer = {"hand-C",    "W1",     w1_make,  w1_reset,  w1_record,
-                                 w1_backward, w1_check, w1_bytes, w1_destroy};
+                                 w1_backward, w1_check, w1_bytes, w1_destroy, w1_record};
 
 /* ---- W3 fanout: nothing stored; every t_i = x k, and every add passes g through --------- */
 
@@ -183,39 +184,62 @@ static double w3_bytes(void *ctx)
 }
 
 const bench_peer hand_w3_peer = {"hand-C",    "W3",     w3_make,  w3_reset,  w3_record,
-                                 w3_backward, w3_check, w3_bytes, w3_destroy};
+                                 w3_backward, w3_check, w3_bytes, w3_destroy, w3_record};
 
-/* ---- W2 mlp-step: the forward keeps each point's hidden activations and hinge input ----- */
-
-#define L1_OFF 0                  /* 16 neurons x (2 weights + bias) */
-#define L2_OFF (16 * 3)           /* 16 neurons x (16 weights + bias) */
-#define L3_OFF (L2_OFF + 16 * 17) /* 1 neuron x (16 weights + bias) */
+/* ---- W2 mlp-step (and W2-big, the same at w2_big_shape): the forward keeps each point's
+ * hidden activations and hinge input ------------------------------------------------------- */
 
 typedef struct w2_ctx {
-    moons data;
-    double init[MLP_N_PARAMS], p[MLP_N_PARAMS], g[MLP_N_PARAMS];
-    double h1[MOONS_N][16], h2[MOONS_N][16], pre[MOONS_N];
+    const mlp_shape *shape;
+    double (*x)[2], *y;        /* [n_points] */
+    double *init, *p, *g;      /* [n_params] */
+    double *h1, *h2, *pre;     /* [n_points][nout[0]], [n_points][nout[1]], [n_points] */
 } w2_ctx;
 
-static void *w2_make(void)
+static void w2_destroy(void *ctx)
+{
+    w2_ctx *c = ctx;
+    free(c->x), free(c->y), free(c->init), free(c->p), free(c->g);
+    free(c->h1), free(c->h2), free(c->pre);
+    free(c);
+}
+
+static void *w2_make_shape(const mlp_shape *shape)
 {
     w2_ctx *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    moons_make(&c->data);
-    mlp_init_params(c->init);
+    const size_t n = (size_t)shape->n_points, np = (size_t)shape->n_params;
+    c->shape = shape;
+    c->x = malloc(n * sizeof *c->x);
+    c->y = malloc(n * sizeof *c->y);
+    c->init = malloc(np * sizeof *c->init);
+    c->p = malloc(np * sizeof *c->p);
+    c->g = malloc(np * sizeof *c->g);
+    c->h1 = malloc(n * (size_t)shape->nout[0] * sizeof *c->h1);
+    c->h2 = malloc(n * (size_t)shape->nout[1] * sizeof *c->h2);
+    c->pre = malloc(n * sizeof *c->pre);
+    if (!c->x || !c->y || !c->init || !c->p || !c->g || !c->h1 || !c->h2 || !c->pre) {
+        w2_destroy(c);
+        return NULL;
+    }
+    moons_points(shape, c->x, c->y);
+    mlp_params(shape, c->init);
     return c;
 }
-
-static void w2_destroy(void *ctx)
+static void *w2_make(void)
 {
-    free(ctx);
+    return w2_make_shape(&w2_shape);
+}
+static void *w2_big_make(void)
+{
+    return w2_make_shape(&w2_big_shape);
 }
 
 static void w2_init(void *ctx)
 {
     w2_ctx *c = ctx;
-    memcpy(c->p, c->init, sizeof c->p);
+    memcpy(c->p, c->init, (size_t)c->shape->n_params * sizeof *c->p);
 }
 
 /* act = b; act = act + w[0]*in[0]; ... (the defined order) */
@@ -243,71 +267,76 @@ static void neuron_back(const double *w, double *gw, int nin, const double *in, 
 static double w2_step(void *ctx, int step, double *grads)
 {
     w2_ctx *c = ctx;
+    const mlp_shape *sh = c->shape;
+    const int n1 = sh->nout[0], n2 = sh->nout[1], np = sh->n_params;
+    /* Each neuron's weights then bias, layer by layer: layer 2 starts after n1 x (2 + 1). */
     double *p = c->p, *g = c->g;
-    memset(g, 0, sizeof c->g); /* zero grad */
+    const int l2_off = n1 * 3, l3_off = l2_off + n2 * (n1 + 1);
+    memset(g, 0, (size_t)np * sizeof *g); /* zero grad */
 
     /* forward */
     double data = 0.0;
-    for (int i = 0; i < MOONS_N; i++) {
-        const double *x = c->data.x[i];
-        for (int n = 0; n < 16; n++)
-            c->h1[i][n] = relu(neuron(p + L1_OFF + 3 * n, 2, x));
-        for (int n = 0; n < 16; n++)
-            c->h2[i][n] = relu(neuron(p + L2_OFF + 17 * n, 16, c->h1[i]));
-        const double score = neuron(p + L3_OFF, 16, c->h2[i]);
-        c->pre[i] = 1.0 + (-c->data.y[i]) * score;
+    for (int i = 0; i < sh->n_points; i++) {
+        const double *x = c->x[i];
+        double *h1 = c->h1 + (size_t)i * n1, *h2 = c->h2 + (size_t)i * n2;
+        for (int n = 0; n < n1; n++)
+            h1[n] = relu(neuron(p + 3 * n, 2, x));
+        for (int n = 0; n < n2; n++)
+            h2[n] = relu(neuron(p + l2_off + (n1 + 1) * n, n1, h1));
+        const double score = neuron(p + l3_off, n2, h2);
+        c->pre[i] = 1.0 + (-c->y[i]) * score;
     }
-    for (int i = 0; i < MOONS_N; i++)
+    for (int i = 0; i < sh->n_points; i++)
         data = data + relu(c->pre[i]);
-    const double scale = 1.0 / MOONS_N, alpha = 1e-4;
+    const double scale = 1.0 / sh->n_points, alpha = 1e-4;
     data = data * scale;
     double reg = 0.0;
-    for (int k = 0; k < MLP_N_PARAMS; k++)
+    for (int k = 0; k < np; k++)
         reg = reg + p[k] * p[k];
     reg = alpha * reg;
     const double L = data + reg;
 
     /* backward: L = data + reg: both get 1.  reg = alpha r: dr = alpha;  r = sum p_k p_k:
-     * dp_k += dr p_k twice (the mul's two inputs are both p_k).  data = s / 100: ds = 1/100;
+     * dp_k += dr p_k twice (the mul's two inputs are both p_k).  data = s / n: ds = 1/n;
      * s = sum l_i: dl_i = ds;  l_i = relu(pre_i): dpre_i = dl_i relu'(pre_i);
      * pre_i = 1 + (-y_i) score_i: dscore_i = dpre_i (-y_i). Then the layers, last first. */
     const double gr = 1.0 * alpha;
-    for (int k = MLP_N_PARAMS; k-- > 0;) {
+    for (int k = np; k-- > 0;) {
         g[k] += gr * p[k];
         g[k] += gr * p[k];
     }
     const double gs = 1.0 * scale;
-    for (int i = MOONS_N; i-- > 0;) {
+    for (int i = sh->n_points; i-- > 0;) {
         const double gpre = gs * step01(c->pre[i]);
-        const double gscore = gpre * (-c->data.y[i]);
-        double gh2[16] = {0}, gh1[16] = {0};
-        neuron_back(p + L3_OFF, g + L3_OFF, 16, c->h2[i], gh2, gscore);
-        for (int n = 16; n-- > 0;)
-            neuron_back(p + L2_OFF + 17 * n, g + L2_OFF + 17 * n, 16, c->h1[i], gh1,
-                        gh2[n] * step01(c->h2[i][n]));
-        for (int n = 16; n-- > 0;)
-            neuron_back(p + L1_OFF + 3 * n, g + L1_OFF + 3 * n, 2, c->data.x[i], NULL,
-                        gh1[n] * step01(c->h1[i][n]));
+        const double gscore = gpre * (-c->y[i]);
+        const double *h1 = c->h1 + (size_t)i * n1, *h2 = c->h2 + (size_t)i * n2;
+        double gh2[MLP_MAX_WIDTH] = {0}, gh1[MLP_MAX_WIDTH] = {0};
+        neuron_back(p + l3_off, g + l3_off, n2, h2, gh2, gscore);
+        for (int n = n2; n-- > 0;)
+            neuron_back(p + l2_off + (n1 + 1) * n, g + l2_off + (n1 + 1) * n, n1, h1, gh1,
+                        gh2[n] * step01(h2[n]));
+        for (int n = n1; n-- > 0;)
+            neuron_back(p + 3 * n, g + 3 * n, 2, c->x[i], NULL, gh1[n] * step01(h1[n]));
     }
 
     /* SGD */
     if (grads)
-        memcpy(grads, g, sizeof c->g);
+        memcpy(grads, g, MLP_N_PARAMS * sizeof *g);
     const double lr = w2_learning_rate(step);
-    for (int k = 0; k < MLP_N_PARAMS; k++)
+    for (int k = 0; k < np; k++)
         p[k] = p[k] - lr * g[k];
     return L;
 }
 
 static size_t w2_op_nodes(void *ctx)
 {
-    (void)ctx;
-    return W2_OP_NODES;
+    return mlp_op_nodes(((w2_ctx *)ctx)->shape);
 }
+/* What the forward keeps for the backward: both hidden layers' outputs and the hinge inputs. */
 static double w2_bytes(void *ctx)
 {
-    w2_ctx *c = ctx;
-    return (double)(sizeof c->h1 + sizeof c->h2 + sizeof c->pre);
+    const mlp_shape *sh = ((w2_ctx *)ctx)->shape;
+    return (double)sh->n_points * (sh->nout[0] + sh->nout[1] + 1) * sizeof(double);
 }
 static size_t w2_args(void *ctx)
 {
@@ -315,5 +344,8 @@ static size_t w2_args(void *ctx)
     return 0;
 }
 
-const w2_peer hand_w2_peer = {"hand-C",    "W2",     w2_make, w2_init,   w2_step,
-                              w2_op_nodes, w2_bytes, w2_args, w2_destroy};
+const w2_peer hand_w2_peer = {"hand-C",    "W2",     w2_make, w2_init,    w2_step,
+                              w2_op_nodes, w2_bytes, w2_args, w2_destroy, w2_init, w2_step};
+const w2_peer hand_w2_big_peer = {"hand-C",    "W2-big", w2_big_make, w2_init,    w2_step,
+                                  w2_op_nodes, w2_bytes, w2_args,     w2_destroy, w2_init,
+                                  w2_step};

@@ -1,8 +1,8 @@
 /* tape_peers.c: the workloads written with tapegrad's public API, as a user would: W1 and W3
  * (one fresh graph per repetition on a reused tape), W2 as defined (binary add/mul nodes in
- * WORKLOADS.md's order, so 65,077 op nodes a step), W2-native (the nn layer: tg_mlp, one dot
- * node per neuron, tg_loss_hinge, tg_loss_l2, SGD) and W2-dot (tg_dot neurons written
- * directly). Parameters are leaves before the mark; a step records after it and rewinds.
+ * WORKLOADS.md's order, so 65,077 op nodes a step) and the same at W2-big's size, W2-native
+ * (the nn layer: tg_mlp, one dot node per neuron, tg_loss_hinge, tg_loss_l2, SGD) and W2-dot
+ * (tg_dot neurons written directly). Parameters are leaves before the mark; a step records after it and rewinds.
  * Timing and checking are bench.c's. */
 #include <stdlib.h>
 
@@ -114,50 +114,97 @@ static void w3_record(void *ctx)
     c->out = s;
 }
 
-const bench_peer tg_w1_peer = {"tapegrad",   "W1",         scalar_make,
-                               w1_reset,     w1_record,    scalar_backward,
-                               scalar_check, scalar_bytes, scalar_destroy};
-const bench_peer tg_w3_peer = {"tapegrad",   "W3",         scalar_make,
-                               w3_reset,     w3_record,    scalar_backward,
-                               scalar_check, scalar_bytes, scalar_destroy};
+/* Replay: the graph recorded once is kept; the leaves get their values again (as a user who
+ * evaluates at new inputs would set them) and tg_tape_replay re-evaluates every node. */
+static void w1_replay(void *ctx)
+{
+    scalar_ctx *c = ctx;
+    tg_set_value(c->t, c->leaf[0], 0.375);
+    tg_set_value(c->t, c->leaf[1], -1.0);
+    tg_set_value(c->t, c->leaf[2], 1.0);
+    tg_tape_replay(c->t);
+}
+
+static void w3_replay(void *ctx)
+{
+    scalar_ctx *c = ctx;
+    tg_set_value(c->t, c->leaf[0], 0.5);
+    tg_set_value(c->t, c->leaf[1], 1.5);
+    tg_tape_replay(c->t);
+}
+
+const bench_peer tg_w1_peer = {"tapegrad",   "W1",         scalar_make,    w1_reset,
+                               w1_record,    scalar_backward, scalar_check, scalar_bytes,
+                               scalar_destroy, w1_replay};
+const bench_peer tg_w3_peer = {"tapegrad",   "W3",         scalar_make,    w3_reset,
+                               w3_record,    scalar_backward, scalar_check, scalar_bytes,
+                               scalar_destroy, w3_replay};
 
 /* ---- W2 mlp-step ------------------------------------------------------------------------ */
 
 typedef struct w2_ctx {
     tg_tape *t;
+    const mlp_shape *shape;
     int native;
-    double init[MLP_N_PARAMS];
-    tg_var p[MLP_N_PARAMS];
-    tg_var x[MOONS_N][2], neg_y[MOONS_N];
-    tg_var zero, one, scale, alpha; /* 0, 1, 1/100 and 1e-4 as constant leaves */
+    double *init;      /* [n_params] */
+    tg_var *p;         /* [n_params] */
+    tg_var (*x)[2];    /* [n_points] */
+    tg_var *neg_y;     /* [n_points] */
+    tg_var *hinge;     /* [n_points]: the step's per-point losses */
+    tg_var zero, one, scale, alpha; /* 0, 1, 1/n_points and 1e-4 as constant leaves */
     tg_mark mark;
     double mark_bytes; /* bytes used at the mark: parameters and data, not the step's graph */
     size_t op_nodes, n_args;
     double bytes;
+    tg_var loss; /* replay mode: the output of the graph recorded once */
 } w2_ctx;
 
-static void *w2_make_common(int native)
+static void w2_destroy(void *ctx)
+{
+    w2_ctx *c = ctx;
+    tg_tape_free(c->t);
+    free(c->init);
+    free(c->p);
+    free(c->x);
+    free(c->neg_y);
+    free(c->hinge);
+    free(c);
+}
+
+static void *w2_make_common(const mlp_shape *shape, int native)
 {
     w2_ctx *c = calloc(1, sizeof *c);
-    if (!c || !(c->t = tg_tape_new())) {
-        free(c);
+    if (!c)
+        return NULL;
+    const size_t np = (size_t)shape->n_params, n = (size_t)shape->n_points;
+    c->shape = shape;
+    c->native = native;
+    c->t = tg_tape_new();
+    c->init = malloc(np * sizeof *c->init);
+    c->p = malloc(np * sizeof *c->p);
+    c->x = malloc(n * sizeof *c->x);
+    c->neg_y = malloc(n * sizeof *c->neg_y);
+    c->hinge = malloc(n * sizeof *c->hinge);
+    double(*x)[2] = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    if (!c->t || !c->init || !c->p || !c->x || !c->neg_y || !c->hinge || !x || !y) {
+        free(x), free(y);
+        w2_destroy(c);
         return NULL;
     }
-    c->native = native;
-    moons m;
-    moons_make(&m);
-    mlp_init_params(c->init);
+    moons_points(shape, x, y);
+    mlp_params(shape, c->init);
     /* Leaves that live across steps go before the mark: parameters, data and constants. */
-    for (int i = 0; i < MLP_N_PARAMS; i++)
+    for (size_t i = 0; i < np; i++)
         c->p[i] = tg_input(c->t, c->init[i]);
-    for (int i = 0; i < MOONS_N; i++) {
-        c->x[i][0] = tg_const(c->t, m.x[i][0]);
-        c->x[i][1] = tg_const(c->t, m.x[i][1]);
-        c->neg_y[i] = tg_const(c->t, -m.y[i]);
+    for (size_t i = 0; i < n; i++) {
+        c->x[i][0] = tg_const(c->t, x[i][0]);
+        c->x[i][1] = tg_const(c->t, x[i][1]);
+        c->neg_y[i] = tg_const(c->t, -y[i]);
     }
+    free(x), free(y);
     c->zero = tg_const(c->t, 0.0);
     c->one = tg_const(c->t, 1.0);
-    c->scale = tg_const(c->t, 1.0 / MOONS_N);
+    c->scale = tg_const(c->t, 1.0 / shape->n_points);
     c->alpha = tg_const(c->t, 1e-4);
     c->mark = tg_tape_mark(c->t);
     tg_tape_stats s;
@@ -167,25 +214,22 @@ static void *w2_make_common(int native)
 }
 static void *w2_make(void)
 {
-    return w2_make_common(0);
+    return w2_make_common(&w2_shape, 0);
 }
 static void *w2_native_make(void)
 {
-    return w2_make_common(1);
+    return w2_make_common(&w2_shape, 1);
 }
-
-static void w2_destroy(void *ctx)
+static void *w2_big_make(void)
 {
-    w2_ctx *c = ctx;
-    tg_tape_free(c->t);
-    free(c);
+    return w2_make_common(&w2_big_shape, 0);
 }
 
 static void w2_init(void *ctx)
 {
     w2_ctx *c = ctx;
     tg_tape_rewind(c->t, c->mark);
-    for (int i = 0; i < MLP_N_PARAMS; i++)
+    for (int i = 0; i < c->shape->n_params; i++)
         tg_set_value(c->t, c->p[i], c->init[i]);
 }
 
@@ -208,15 +252,16 @@ static tg_var neuron(w2_ctx *c, const tg_var *w, int nin, const tg_var *in, int 
 static tg_var w2_loss(w2_ctx *c)
 {
     tg_tape *t = c->t;
-    tg_var loss[MOONS_N];
-    for (int i = 0; i < MOONS_N; i++) {
-        tg_var buf[2][16];
+    const mlp_shape *sh = c->shape;
+    tg_var *loss = c->hinge;
+    for (int i = 0; i < sh->n_points; i++) {
+        tg_var buf[2][MLP_MAX_WIDTH];
         const tg_var *in = c->x[i];
         const tg_var *w = c->p;
         tg_var *out = buf[0];
         for (int layer = 0; layer < 3; layer++) {
-            const int nin = mlp_nin[layer];
-            for (int n = 0; n < mlp_nout[layer]; n++, w += nin + 1)
+            const int nin = sh->nin[layer];
+            for (int n = 0; n < sh->nout[layer]; n++, w += nin + 1)
                 out[n] = neuron(c, w, nin, in, layer < 2);
             in = out;
             out = out == buf[0] ? buf[1] : buf[0];
@@ -227,43 +272,73 @@ static tg_var w2_loss(w2_ctx *c)
     tg_var data, reg;
     if (c->native) {
         /* tg_sum and tg_dot start from 0 and add left to right, as Python's sum does. */
-        data = tg_mul(t, tg_sum(t, MOONS_N, loss), c->scale);
-        reg = tg_mul(t, c->alpha, tg_dot(t, MLP_N_PARAMS, c->p, c->p));
+        data = tg_mul(t, tg_sum(t, (size_t)sh->n_points, loss), c->scale);
+        reg = tg_mul(t, c->alpha, tg_dot(t, (size_t)sh->n_params, c->p, c->p));
     } else {
         data = c->zero;
-        for (int i = 0; i < MOONS_N; i++)
+        for (int i = 0; i < sh->n_points; i++)
             data = tg_add(t, data, loss[i]);
         data = tg_mul(t, data, c->scale);
         reg = c->zero;
-        for (int i = 0; i < MLP_N_PARAMS; i++)
+        for (int i = 0; i < sh->n_params; i++)
             reg = tg_add(t, reg, tg_mul(t, c->p[i], c->p[i]));
         reg = tg_mul(t, c->alpha, reg);
     }
     return tg_add(t, data, reg);
 }
 
-static double w2_step(void *ctx, int k, double *grads)
+/* The graph's size after recording it (nodes, argument slots, bytes after the mark). */
+static void w2_count(w2_ctx *c)
 {
-    w2_ctx *c = ctx;
-    tg_tape *t = c->t;
-    const tg_var L = w2_loss(c);
     tg_tape_stats s;
-    tg_tape_get_stats(t, &s);
+    tg_tape_get_stats(c->t, &s);
     c->op_nodes = s.n_nodes - c->mark.n_nodes;
     c->n_args = s.n_args - c->mark.n_args;
     c->bytes = (double)s.bytes_used - c->mark_bytes;
-    /* tg_backward clears every gradient before the sweep: that is the zero_grad of the step. */
+}
+
+/* Backward from L, then SGD: p = p - lr_k dL/dp. tg_backward clears every gradient before the
+ * sweep: that is the zero_grad of the step. Returns the loss. */
+static double w2_backward_update(w2_ctx *c, tg_var L, int k, double *grads)
+{
+    tg_tape *t = c->t;
     tg_backward(t, L);
     const double loss = tg_value(t, L);
     const double lr = w2_learning_rate(k);
-    for (int i = 0; i < MLP_N_PARAMS; i++) {
+    for (int i = 0; i < c->shape->n_params; i++) {
         const double g = tg_grad(t, c->p[i]);
-        if (grads)
+        if (grads && i < MLP_N_PARAMS)
             grads[i] = g;
         tg_set_value(t, c->p[i], tg_value(t, c->p[i]) - lr * g);
     }
-    tg_tape_rewind(t, c->mark);
     return loss;
+}
+
+static double w2_step(void *ctx, int k, double *grads)
+{
+    w2_ctx *c = ctx;
+    const tg_var L = w2_loss(c);
+    w2_count(c);
+    const double loss = w2_backward_update(c, L, k, grads);
+    tg_tape_rewind(c->t, c->mark);
+    return loss;
+}
+
+/* Replay mode: the step's graph is recorded once at the initial parameters; each step replays
+ * it at the parameters SGD left (tg_set_value), then backward and SGD as above. */
+static void w2_init_reuse(void *ctx)
+{
+    w2_ctx *c = ctx;
+    w2_init(c);
+    c->loss = w2_loss(c);
+    w2_count(c);
+}
+
+static double w2_step_reuse(void *ctx, int k, double *grads)
+{
+    w2_ctx *c = ctx;
+    tg_tape_replay(c->t);
+    return w2_backward_update(c, c->loss, k, grads);
 }
 
 static size_t w2_op_nodes(void *ctx)
@@ -279,10 +354,15 @@ static size_t w2_args(void *ctx)
     return ((w2_ctx *)ctx)->n_args;
 }
 
-const w2_peer tg_w2_peer = {"tapegrad",  "W2",     w2_make, w2_init,   w2_step,
-                            w2_op_nodes, w2_bytes, w2_args, w2_destroy};
-const w2_peer tg_w2_dot_peer = {"tapegrad",  "W2-dot", w2_native_make, w2_init,   w2_step,
-                                w2_op_nodes, w2_bytes, w2_args,        w2_destroy};
+const w2_peer tg_w2_peer = {"tapegrad", "W2",     w2_make,    w2_init,       w2_step,
+                            w2_op_nodes, w2_bytes, w2_args, w2_destroy, w2_init_reuse,
+                            w2_step_reuse};
+const w2_peer tg_w2_big_peer = {"tapegrad", "W2-big",   w2_big_make, w2_init,
+                                w2_step,    w2_op_nodes, w2_bytes,   w2_args,
+                                w2_destroy, w2_init_reuse, w2_step_reuse};
+const w2_peer tg_w2_dot_peer = {"tapegrad", "W2-dot",   w2_native_make, w2_init,
+                                w2_step,    w2_op_nodes, w2_bytes,      w2_args,
+                                w2_destroy, w2_init_reuse, w2_step_reuse};
 
 /* ---- W2-native: the same training with nn/ ------------------------------------------------ */
 
@@ -298,6 +378,7 @@ typedef struct nn_ctx {
     double mark_bytes;
     size_t op_nodes, n_args;
     double bytes;
+    tg_var loss; /* replay mode: the output of the graph recorded once */
 } nn_ctx;
 
 static void nn_destroy(void *ctx)
@@ -353,36 +434,73 @@ static void nn_init(void *ctx)
     c->opt = tg_optim_new(&c->cfg, MLP_N_PARAMS);
 }
 
-static double nn_step(void *ctx, int k, double *grads)
+/* Records the step's graph with nn/ and returns its loss node. */
+static tg_var nn_loss(nn_ctx *c)
 {
-    nn_ctx *c = ctx;
     tg_tape *t = c->t;
-    (void)k; /* the optimizer counts its steps */
-    const tg_var *p = tg_mlp_params(c->m);
     for (int i = 0; i < MOONS_N; i++)
         tg_mlp_forward_values(c->m, c->d->x + 2 * i, &c->score[i]);
-    const tg_var L = tg_add(t, tg_loss_hinge(t, MOONS_N, c->score, c->d->y),
-                            tg_loss_l2(t, MLP_N_PARAMS, p, 1e-4));
-    if (grads) { /* the first step: count the graph (untimed, outside the timed runs) */
-        tg_tape_stats s;
-        tg_tape_get_stats(t, &s);
-        c->op_nodes = 0;
-        for (uint32_t i = c->mark.n_nodes; i < s.n_nodes; i++) {
-            const tg_var v = {i};
-            const tg_op op = tg_op_of(t, v);
-            c->op_nodes += op != TG_OP_INPUT && op != TG_OP_CONST; /* leaves are not op nodes */
-        }
-        c->n_args = s.n_args - c->mark.n_args;
-        c->bytes = (double)s.bytes_used - c->mark_bytes;
+    return tg_add(t, tg_loss_hinge(t, MOONS_N, c->score, c->d->y),
+                  tg_loss_l2(t, MLP_N_PARAMS, tg_mlp_params(c->m), 1e-4));
+}
+
+/* Counts the graph after the mark (untimed: only the first step, or the recording of replay
+ * mode, calls it). */
+static void nn_count(nn_ctx *c)
+{
+    tg_tape *t = c->t;
+    tg_tape_stats s;
+    tg_tape_get_stats(t, &s);
+    c->op_nodes = 0;
+    for (uint32_t i = c->mark.n_nodes; i < s.n_nodes; i++) {
+        const tg_var v = {i};
+        const tg_op op = tg_op_of(t, v);
+        c->op_nodes += op != TG_OP_INPUT && op != TG_OP_CONST; /* leaves are not op nodes */
     }
+    c->n_args = s.n_args - c->mark.n_args;
+    c->bytes = (double)s.bytes_used - c->mark_bytes;
+}
+
+/* Backward from L and the optimizer's step; returns the loss. */
+static double nn_backward_update(nn_ctx *c, tg_var L, double *grads)
+{
+    tg_tape *t = c->t;
+    const tg_var *p = tg_mlp_params(c->m);
     tg_backward(t, L);
     const double loss = tg_value(t, L);
     if (grads)
         for (int i = 0; i < MLP_N_PARAMS; i++)
             grads[i] = tg_grad(t, p[i]);
     tg_optim_step(c->opt, t, MLP_N_PARAMS, p);
-    tg_tape_rewind(t, c->mark);
     return loss;
+}
+
+static double nn_step(void *ctx, int k, double *grads)
+{
+    nn_ctx *c = ctx;
+    (void)k; /* the optimizer counts its steps */
+    const tg_var L = nn_loss(c);
+    if (grads) /* the first step */
+        nn_count(c);
+    const double loss = nn_backward_update(c, L, grads);
+    tg_tape_rewind(c->t, c->mark);
+    return loss;
+}
+
+static void nn_init_reuse(void *ctx)
+{
+    nn_ctx *c = ctx;
+    nn_init(c);
+    c->loss = nn_loss(c);
+    nn_count(c);
+}
+
+static double nn_step_reuse(void *ctx, int k, double *grads)
+{
+    nn_ctx *c = ctx;
+    (void)k;
+    tg_tape_replay(c->t);
+    return nn_backward_update(c, c->loss, grads);
 }
 
 static size_t nn_op_nodes(void *ctx)
@@ -398,5 +516,6 @@ static size_t nn_args(void *ctx)
     return ((nn_ctx *)ctx)->n_args;
 }
 
-const w2_peer tg_w2_native_peer = {"tapegrad",  "W2-native", nn_make, nn_init,   nn_step,
-                                   nn_op_nodes, nn_bytes,    nn_args, nn_destroy};
+const w2_peer tg_w2_native_peer = {"tapegrad", "W2-native", nn_make,    nn_init,
+                                   nn_step,    nn_op_nodes, nn_bytes,   nn_args,
+                                   nn_destroy, nn_init_reuse, nn_step_reuse};

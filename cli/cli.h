@@ -68,6 +68,8 @@ typedef struct options {
     double *hess;        /* n_inputs^2, row-major, owned (cli_compute_higher) */
     double *points;      /* --expect's points: CLI_N_POINTS x n_inputs values, owned */
     double jvp;
+    const char *source; /* the program's text and its length (set by run; --html's live page) */
+    size_t source_len;
 } options;
 
 /* ---- args.c: the command line -------------------------------------------------------------- */

@@ -11,6 +11,9 @@
 #include "cli.h"
 
 #include "show.h"
+#ifdef TAPEGRAD_HAVE_PLAY
+#include "play.h"
+#endif
 
 /* Refuses, before any work, the options this build cannot honour. */
 int cli_check_available(const options *o)
@@ -72,7 +75,18 @@ int cli_write_pictures(const options *o, tg_tape *t, tg_var out)
             cli_error("--html: cannot write '%s': %s", o->html, strerror(errno));
             return EXIT_USAGE;
         }
+#ifdef TAPEGRAD_HAVE_PLAY /* the live page (cli/play), else the stepper (cli/show) */
+        const char **args = malloc((o->n_inputs + 1) * sizeof *args);
+        for (size_t i = 0; args && i < o->n_inputs; i++)
+            args[i] = o->inputs[i].arg;
+        tg_status s =
+            args && cli_play_write(f, NULL, o->source, o->source_len, o->n_inputs, args) == 0
+                ? TG_OK
+                : TG_ERR_IO;
+        free(args);
+#else
         tg_status s = tgi_show_html(t, out, f, NULL);
+#endif
         if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
             s = TG_ERR_IO;
         if (s != TG_OK) {

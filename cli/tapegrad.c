@@ -11,6 +11,9 @@
 
 #include "cli.h"
 #include "show.h"
+#ifdef TAPEGRAD_HAVE_PLAY
+#include "play.h"
+#endif
 
 /* Reads all of f into a malloc'ed buffer. NULL (errno set) on failure. */
 static char *read_all(FILE *f, size_t *len)
@@ -43,6 +46,8 @@ static char *read_all(FILE *f, size_t *len)
  * the checks and the pictures. */
 static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len, const char *label)
 {
+    o->source = src;
+    o->source_len = len;
     /* --max-nodes counts every node, the inputs too (but never refuses the inputs themselves) */
     tg_tape_set_capacity(t, o->max_nodes > o->n_inputs ? o->max_nodes : o->n_inputs + 1);
     for (size_t i = 0; i < o->n_inputs; i++) {
@@ -128,6 +133,16 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
 
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strncmp(argv[i], "--playground", 12) == 0 && (!argv[i][12] || argv[i][12] == '=')) {
+#ifdef TAPEGRAD_HAVE_PLAY
+            return cli_play_main(argc, argv); /* the live page with an example (cli/play) */
+#else
+            cli_error("--playground is not available in this build (built without the "
+                      "WebAssembly toolchain: clang, lld, wasi-libc)");
+            return EXIT_USAGE;
+#endif
+        }
     options o = {0};
     int rc = cli_parse_args(argc, argv, &o);
     if (rc == EXIT_OK)

@@ -11,8 +11,10 @@
 
 void tg_tape_set_anomaly(tg_tape *t, int on)
 {
-    if (t)
+    if (t) {
         t->anomaly = on != 0;
+        tgi_sync_limit(t);
+    }
 }
 
 /* Appends " at LINE:COL "TEXT"" to the message when node id has an origin. */
@@ -136,8 +138,10 @@ tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out)
     uint8_t *reached = t->reached;
     tgi_mark_reached(reached, out);
     for (uint32_t i = out + 1; i-- > 0;) {
-        if (t->grad[i] == 0.0 && !tgi_is_reached(reached, i))
-            continue; /* not in the cone: the fast sweep's test */
+        if (tgi_unreached(t->grad[i]) && !tgi_is_reached(reached, i))
+            continue; /* not in the cone: the fast sweep's test, and this sweep's own bits */
+        if (t->grad[i] == 0.0) /* -0, tgi_note_zero's mark (an n-ary row's input) */
+            t->grad[i] = 0.0;
         const uint64_t c = t->code[i];
         const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
         const double g = t->grad[i];

@@ -5,6 +5,7 @@
 #define TG_CORE_INT_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "tg_core.h"
 #include "tg_ops.h"
@@ -14,7 +15,9 @@
 #define TGI_INLINE static inline __attribute__((always_inline))
 #define TGI_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TGI_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define TGI_UNREACHABLE() __builtin_unreachable()
 #else
+#define TGI_UNREACHABLE() ((void)0)
 #define TGI_FUNC
 #define TGI_INLINE static inline
 #define TGI_LIKELY(x) (x)
@@ -50,8 +53,12 @@ struct tg_tape {
     double *grad;
     uint64_t *code;
     uint32_t n_nodes, cap_nodes;
+    uint32_t append_limit; /* cap_nodes, or 0 while anomaly is on: tgi_append's one test */
     uint32_t *args; /* inputs of n-ary nodes */
     uint32_t n_args, cap_args;
+    uint32_t grad_dirty; /* grad[i] == 0 for every i in [grad_dirty, n_nodes): what a backward
+                            must clear is grad[0 .. grad_dirty), not the whole tape (appends
+                            store grad = 0; a sweep from out writes only grad[0 .. out]) */
     uint8_t *reached; /* backward scratch: bit i set when node i is in out's cone */
     size_t cap_reached_bytes;
     size_t n_grows;
@@ -77,10 +84,10 @@ TGI_FUNC tg_var tgi_append_slow(tg_tape *t, uint64_t code, double value);
 
 /* Appends one node with its value already computed. Invalid tg_var (error kept) when full.
  * Inline because every operation records through it: the common case is one compare and three
- * stores. */
+ * stores. append_limit folds "full" and "anomaly on" into that compare (tgi_sync_limit). */
 static inline tg_var tgi_append(tg_tape *t, uint64_t code, double value)
 {
-    if (TGI_UNLIKELY((t->n_nodes == t->cap_nodes) | t->anomaly))
+    if (TGI_UNLIKELY(t->n_nodes >= t->append_limit))
         return tgi_append_slow(t, code, value);
     const uint32_t i = t->n_nodes++;
     t->value[i] = value;
@@ -88,6 +95,12 @@ static inline tg_var tgi_append(tg_tape *t, uint64_t code, double value)
     t->code[i] = code;
     tg_var v = {i};
     return v;
+}
+
+/* Call after changing cap_nodes or anomaly: appends take the slow path when either asks. */
+static inline void tgi_sync_limit(tg_tape *t)
+{
+    t->append_limit = t->anomaly ? 0 : t->cap_nodes;
 }
 
 /* Reserves n argument slots in args[] and returns the index of the first, or UINT32_MAX. */
@@ -103,13 +116,25 @@ TGI_FUNC tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out);
 TGI_FUNC void tgi_anomaly_replay(tg_tape *t);
 TGI_FUNC void tgi_anomaly_origin(tg_tape *t, uint32_t id);
 
+/* The inner loops of the sweep and of replay (ops/kernels.h, compiled with the op table):
+ * tgi_sweep_nodes runs the chain rule from out down to node 0 (grad[out] already seeded,
+ * reached-bits cleared); tgi_replay_nodes recomputes nodes from..n_nodes-1 from their
+ * arguments' current values. */
+TGI_FUNC void tgi_sweep_nodes(tg_tape *t, uint32_t out);
+TGI_FUNC void tgi_replay_nodes(tg_tape *t, uint32_t from);
+
 static inline int tgi_valid(const tg_tape *t, tg_var v) { return v.id < t->n_nodes; }
 
-/* The backward sweeps' reached-bits (t->reached): bit i is set when node i is in the output's
- * cone although its gradient is exactly 0, so that it still propagates (core/backward.c says
- * why a bit per zero gradient is enough). A row's n-ary backward notes the inputs it adds into
- * with tgi_note_zero; an input it does not touch (where's untaken branch, a comparison's
- * operands) stays out of the cone and passes nothing on. */
+/* Which nodes are in the output's cone, for the sweeps: every gradient below out starts at +0
+ * and only a node of the cone adds into its inputs, so a nonzero gradient means "reached". A
+ * reached node whose gradient is exactly 0 (relu'(x) = 0, contributions that cancel) must still
+ * propagate (0 * inf is NaN, as in PyTorch): tgi_note_zero marks it by storing -0.0 in its
+ * gradient, which no accumulation produces (x + y is -0 only when both are -0, and every sum
+ * starts at +0), and the sweep turns it back into +0 when it reaches the node. So a sweep skips
+ * exactly the nodes whose gradient is +0, with no bitset. A row's n-ary backward notes the
+ * inputs it adds into with tgi_note_zero; an input it does not touch (where's untaken branch, a
+ * comparison's operands) stays out of the cone and passes nothing on. The anomaly sweep also
+ * keeps reached-bits (t->reached) of its own. */
 static inline void tgi_mark_reached(uint8_t *reached, uint32_t i)
 {
     reached[i >> 3] |= (uint8_t)(1u << (i & 7));
@@ -118,11 +143,19 @@ static inline int tgi_is_reached(const uint8_t *reached, uint32_t i)
 {
     return (reached[i >> 3] >> (i & 7)) & 1;
 }
-/* Marks x as reached when a contribution has left its gradient at exactly 0. */
-static inline void tgi_note_zero(uint8_t *reached, const double *grad, uint32_t x)
+/* Marks x as reached when a contribution has left its gradient at exactly 0 (see above). */
+static inline void tgi_note_zero(uint8_t *reached, double *grad, uint32_t x)
 {
+    (void)reached;
     if (TGI_UNLIKELY(grad[x] == 0.0))
-        tgi_mark_reached(reached, x);
+        grad[x] = -0.0;
+}
+/* Is g the gradient of a node outside the cone: exactly +0 (not the -0 mark)? */
+static inline int tgi_unreached(double g)
+{
+    uint64_t bits;
+    memcpy(&bits, &g, sizeof bits);
+    return bits == 0;
 }
 
 #endif /* TG_CORE_INT_H */

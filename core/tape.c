@@ -122,6 +122,7 @@ static tg_status grow_nodes(tg_tape *t, size_t want)
         return tgi_fail(t, TG_ERR_NOMEM, "out of memory growing the tape to %zu nodes", cap);
     t->code = code;
     t->cap_nodes = (uint32_t)cap;
+    tgi_sync_limit(t);
     t->n_grows++;
     return TG_OK;
 }
@@ -212,6 +213,8 @@ tg_status tg_tape_rewind(tg_tape *t, tg_mark mark)
         names_clear_from(t, mark.n_nodes);
     t->n_nodes = mark.n_nodes;
     t->n_args = mark.n_args;
+    if (t->grad_dirty > mark.n_nodes) /* nodes appended later start at grad = 0 */
+        t->grad_dirty = mark.n_nodes;
     return TG_OK;
 }
 
@@ -306,6 +309,8 @@ tg_status tg_set_grad(tg_tape *t, tg_var v, double grad)
     if (s != TG_OK)
         return s;
     t->grad[v.id] = grad;
+    if (v.id >= t->grad_dirty)
+        t->grad_dirty = v.id + 1;
     return TG_OK;
 }
 
@@ -441,6 +446,7 @@ tg_status tg_tape_set_capacity(tg_tape *t, size_t max_nodes)
         t->grad = grad ? grad : t->grad;
         t->code = code ? code : t->code;
         t->cap_nodes = (uint32_t)max_nodes;
+        tgi_sync_limit(t);
         t->n_grows++;
     }
     t->max_nodes = (uint32_t)max_nodes;

@@ -1,0 +1,135 @@
+/* test_sweep.c: which gradients a backward clears. tg_backward clears only the gradients that
+ * may be nonzero (those below the tape's dirty mark): these tests pin that a stale gradient
+ * left by an earlier backward, by tg_set_grad or by a rewound graph never survives, whatever
+ * order records, rewinds and backwards come in. Expected values are derived by hand. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tapegrad.h"
+
+/* Graph A after the mark: z = x*y + y (dz/dx = y = 3, dz/dy = x + 1 = 3); then rewound and
+ * replaced by graph B: w = x + 1 and an unused node u = y*y. Every node of B that w does not
+ * depend on (u, y, the constant) must read 0 although A left gradients at those positions. */
+static void rewound_graph_leaves_no_stale_gradient(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_var x = tg_input(t, 2.0), y = tg_input(t, 3.0);
+    const tg_mark m = tg_tape_mark(t);
+    tg_var z = tg_add(t, tg_mul(t, x, y), y);
+    assert_int_equal(tg_backward(t, z), TG_OK);
+    assert_true(tg_grad(t, x) == 3.0 && tg_grad(t, y) == 3.0);
+    assert_int_equal(tg_tape_rewind(t, m), TG_OK);
+    tg_var one = tg_const(t, 1.0); /* takes the position of x*y, which had gradient 1 */
+    tg_var w = tg_add(t, x, one);  /* the position of z, which had gradient 1 */
+    tg_var u = tg_mul(t, y, y);
+    assert_true(tg_grad(t, one) == 0.0 && tg_grad(t, w) == 0.0 && tg_grad(t, u) == 0.0);
+    assert_int_equal(tg_backward(t, w), TG_OK);
+    assert_true(tg_grad(t, w) == 1.0);
+    assert_true(tg_grad(t, x) == 1.0);
+    assert_true(tg_grad(t, one) == 1.0);
+    assert_true(tg_grad(t, y) == 0.0); /* 3 after graph A */
+    assert_true(tg_grad(t, u) == 0.0);
+    tg_tape_free(t);
+}
+
+/* A gradient set by hand above the output, and one set on a leaf, are cleared by the next
+ * backward: d(out)/d(v) is 0 for every v that out does not depend on. */
+static void set_grad_anywhere_is_cleared_by_backward(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_var x = tg_input(t, 5.0), k = tg_input(t, 7.0);
+    tg_var out = tg_mul(t, x, x); /* d/dx = 2x = 10 */
+    tg_var above = tg_add(t, out, k);
+    assert_int_equal(tg_set_grad(t, above, 42.0), TG_OK);
+    assert_int_equal(tg_set_grad(t, k, -1.0), TG_OK);
+    assert_int_equal(tg_backward(t, out), TG_OK);
+    assert_true(tg_grad(t, above) == 0.0);
+    assert_true(tg_grad(t, k) == 0.0);
+    assert_true(tg_grad(t, x) == 10.0);
+    /* tg_zero_grad after a backward and a tg_set_grad clears everything. */
+    assert_int_equal(tg_set_grad(t, above, 1.5), TG_OK);
+    tg_zero_grad(t);
+    assert_true(tg_grad(t, above) == 0.0 && tg_grad(t, x) == 0.0 && tg_grad(t, out) == 0.0);
+    tg_tape_free(t);
+}
+
+/* A backward from a node below an earlier one's output clears the earlier cone above it:
+ * out1 = x*x + x at x = 4 (d/dx = 2x + 1 = 9), then out0 = x*x (d/dx = 8) from the same tape. */
+static void backward_from_lower_output_clears_higher_cone(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_var x = tg_input(t, 4.0);
+    tg_var out0 = tg_mul(t, x, x);
+    tg_var out1 = tg_add(t, out0, x);
+    assert_int_equal(tg_backward(t, out1), TG_OK);
+    assert_true(tg_grad(t, x) == 9.0 && tg_grad(t, out1) == 1.0);
+    assert_int_equal(tg_backward(t, out0), TG_OK);
+    assert_true(tg_grad(t, x) == 8.0);
+    assert_true(tg_grad(t, out1) == 0.0);
+    tg_tape_free(t);
+}
+
+/* tg_backward_accumulate across rewinds (a minibatch): inputs keep their sums, every other
+ * node holds this call's gradient. f = x*x*c at x = 3 with c = 2, then c = 5 on the rewound
+ * tape: df/dx = 2xc = 12, then 30, accumulated to 42; dc = x*x = 9 each time, not summed
+ * (c is a constant leaf). */
+static void backward_accumulate_keeps_inputs_across_rewinds(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_var x = tg_input(t, 3.0);
+    const tg_mark m = tg_tape_mark(t);
+    const double cs[2] = {2.0, 5.0}, want_x[2] = {12.0, 42.0};
+    for (int i = 0; i < 2; i++) {
+        tg_var c = tg_const(t, cs[i]);
+        tg_var f = tg_mul(t, tg_mul(t, x, x), c);
+        assert_int_equal(tg_backward_accumulate(t, f), TG_OK);
+        assert_true(tg_grad(t, x) == want_x[i]);
+        assert_true(tg_grad(t, c) == 9.0);
+        assert_int_equal(tg_tape_rewind(t, m), TG_OK);
+    }
+    tg_tape_free(t);
+}
+
+/* d/da a^2 = 2a: the sweep's derivative of a square is 2 * a bit for bit (what p * a^(p-1)
+ * gives, since pow(a, 1) = a), signed zeros, subnormals, huge values and infinities included,
+ * and the forward stays C's pow(a, 2). */
+static void square_derivative_is_two_a_exactly(void **state)
+{
+    (void)state;
+    const double as[] = {0.625, -3.0, 0.0, -0.0, 4.9406564584124654e-324, -1e-310, 1e154,
+                         1e300, -1e300, 1.0000000000000002, INFINITY, -INFINITY, 7.25e-3};
+    for (size_t i = 0; i < sizeof as / sizeof as[0]; i++) {
+        tg_tape *t = tg_tape_new();
+        tg_var x = tg_input(t, as[i]);
+        tg_var y = tg_powc(t, x, 2.0);
+        assert_int_equal(tg_backward(t, y), TG_OK);
+        /* The local derivative bit for bit (-0 stays -0); the gradient 0 + 1 * local equals it
+         * (+0 for -0, as every accumulated gradient). */
+        const double want = 2.0 * as[i], local = tg_local_grad(t, y, 0);
+        assert_memory_equal(&local, &want, sizeof local);
+        assert_true(tg_grad(t, x) == want);
+        const double fwd = tg_value(t, y), want_fwd = pow(as[i], 2.0);
+        assert_memory_equal(&fwd, &want_fwd, sizeof fwd);
+        tg_tape_free(t);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rewound_graph_leaves_no_stale_gradient),
+        cmocka_unit_test(set_grad_anywhere_is_cleared_by_backward),
+        cmocka_unit_test(backward_from_lower_output_clears_higher_cone),
+        cmocka_unit_test(backward_accumulate_keeps_inputs_across_rewinds),
+        cmocka_unit_test(square_derivative_is_two_a_exactly),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -63,6 +63,7 @@ struct tg_tape {
     size_t cap_reached_bytes;
     size_t n_grows;
     struct tgi_name_entry *names;
+    uint32_t names_end; /* every note's id is below it: a rewind above it has no note to drop */
     tg_status status;
     char errmsg[256];
     uint32_t max_nodes;    /* tg_tape_set_capacity; TG_MAX_NODES by default; cap_nodes <= it */

@@ -209,8 +209,11 @@ tg_status tg_tape_rewind(tg_tape *t, tg_mark mark)
     if (mark.n_nodes > t->n_nodes || mark.n_args > t->n_args)
         return tgi_fail(t, TG_ERR_ARG, "rewind to a mark (%u nodes) beyond the tape (%u nodes)",
                         (unsigned)mark.n_nodes, (unsigned)t->n_nodes);
-    if (t->names)
+    /* a training step rewinds above the named parameters: skip the walk over their notes */
+    if (t->names && mark.n_nodes < t->names_end) {
         names_clear_from(t, mark.n_nodes);
+        t->names_end = mark.n_nodes;
+    }
     t->n_nodes = mark.n_nodes;
     t->n_args = mark.n_args;
     if (t->grad_dirty > mark.n_nodes) /* nodes appended later start at grad = 0 */
@@ -340,6 +343,8 @@ static struct tgi_name_entry *note_find(tg_tape *t, uint32_t id, int create)
         return NULL;
     }
     e->id = id;
+    if (id >= t->names_end)
+        t->names_end = id + 1;
     HASH_ADD(hh, t->names, id, sizeof e->id, e);
     struct tgi_name_entry *check;
     HASH_FIND(hh, t->names, &id, sizeof id, check);

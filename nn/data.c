@@ -249,3 +249,118 @@ double tg_metric_mse(size_t n, const double *pred, const double *y)
         s += (pred[i] - y[i]) * (pred[i] - y[i]);
     return s / (double)n;
 }
+
+void tg_confusion(size_t n, size_t k, const size_t *truth, const size_t *pred, size_t *counts)
+{
+    if (!counts)
+        return;
+    memset(counts, 0, k * k * sizeof *counts);
+    for (size_t i = 0; truth && pred && i < n; i++)
+        if (truth[i] < k && pred[i] < k)
+            counts[truth[i] * k + pred[i]]++;
+}
+
+void tg_regression_metrics(size_t n, const double *pred, const double *y, double *mse,
+                           double *mae, double *r2)
+{
+    double se = 0.0, ae = 0.0, mean = 0.0, ss = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        se += (pred[i] - y[i]) * (pred[i] - y[i]);
+        ae += fabs(pred[i] - y[i]);
+        mean += y[i];
+    }
+    mean = n ? mean / (double)n : NAN;
+    for (size_t i = 0; i < n; i++)
+        ss += (y[i] - mean) * (y[i] - mean);
+    if (mse)
+        *mse = n ? se / (double)n : NAN;
+    if (mae)
+        *mae = n ? ae / (double)n : NAN;
+    if (r2)
+        *r2 = n && ss > 0.0 ? 1.0 - se / ss : NAN;
+}
+
+/* ---- Standardization and the stratified split ---------------------------------------------- */
+
+tg_status tg_standardize_fit(const tg_dataset *d, double *mean, double *scale)
+{
+    if (!d || !mean || !scale || d->n == 0)
+        return TG_ERR_ARG;
+    for (size_t j = 0; j < d->n_in; j++) {
+        double s = 0.0, ss = 0.0;
+        for (size_t i = 0; i < d->n; i++)
+            s += d->x[i * d->n_in + j];
+        const double m = s / (double)d->n;
+        for (size_t i = 0; i < d->n; i++) {
+            const double e = d->x[i * d->n_in + j] - m;
+            ss += e * e;
+        }
+        const double sd = sqrt(ss / (double)d->n);
+        mean[j] = m;
+        /* a constant column (or one whose spread is lost in rounding) keeps its scale */
+        scale[j] = sd > 0.0 && isfinite(sd) ? sd : 1.0;
+    }
+    return TG_OK;
+}
+
+void tg_standardize_apply(tg_dataset *d, const double *mean, const double *scale)
+{
+    if (!d || !mean || !scale)
+        return;
+    for (size_t i = 0; i < d->n; i++)
+        for (size_t j = 0; j < d->n_in; j++)
+            d->x[i * d->n_in + j] = (d->x[i * d->n_in + j] - mean[j]) / scale[j];
+}
+
+tg_status tg_dataset_split_stratified(const tg_dataset *d, size_t n_classes, double test_frac,
+                                      tg_rng *rng, tg_dataset **train, tg_dataset **test)
+{
+    if (!d || !rng || !train || !test || n_classes == 0 || !(test_frac >= 0.0 && test_frac <= 1.0))
+        return TG_ERR_ARG;
+    *train = *test = NULL;
+    for (size_t i = 0; i < d->n; i++) {
+        const double c = d->y[i * d->n_out];
+        if (!(c >= 0 && c < (double)n_classes && c == floor(c)))
+            return TG_ERR_ARG;
+    }
+    size_t *order = malloc((d->n + 1) * sizeof *order), *rows = malloc((d->n + 1) * sizeof *rows);
+    size_t n_test = 0, n_train = 0;
+    if (!order || !rows) {
+        free(order);
+        free(rows);
+        return TG_ERR_NOMEM;
+    }
+    /* rows[0 .. n_test) test, rows[n_train_start ..) train, filled class by class */
+    size_t *test_rows = rows, *train_rows = order;
+    for (size_t c = 0; c < n_classes; c++) {
+        size_t n_c = 0;
+        size_t *mine = train_rows + n_train; /* this class's rows, gathered at the train end */
+        for (size_t i = 0; i < d->n; i++)
+            if ((size_t)d->y[i * d->n_out] == c)
+                mine[n_c++] = i;
+        tg_rng_shuffle(rng, n_c, mine);
+        const size_t k = (size_t)floor((double)n_c * test_frac + 0.5);
+        for (size_t i = 0; i < k; i++)
+            test_rows[n_test++] = mine[i];
+        memmove(mine, mine + k, (n_c - k) * sizeof *mine);
+        n_train += n_c - k;
+    }
+    tg_rng_shuffle(rng, n_train, train_rows);
+    tg_rng_shuffle(rng, n_test, test_rows);
+    tg_dataset *a = tg_dataset_new(n_train, d->n_in, d->n_out);
+    tg_dataset *b = tg_dataset_new(n_test, d->n_in, d->n_out);
+    if (!a || !b) {
+        free(order);
+        free(rows);
+        tg_dataset_free(a);
+        tg_dataset_free(b);
+        return TG_ERR_NOMEM;
+    }
+    copy_rows(a, d, train_rows);
+    copy_rows(b, d, test_rows);
+    free(order);
+    free(rows);
+    *train = a;
+    *test = b;
+    return TG_OK;
+}

@@ -1,8 +1,11 @@
 /* io.c: saving and loading an MLP's parameters in the versioned, checksummed format that
  * tg_nn.h documents. Uses only the public headers (through nn_int.h for the model's layout).
- * Save is atomic (temporary file, fsync, rename); load checks everything before it writes. */
-#define _POSIX_C_SOURCE 200809L /* mkstemp, fsync, fileno, fdopen */
+ * Save is atomic (temporary file, fsync, rename); load checks everything before it writes.
+ * Version 2 adds the model's information (task, loss, names, standardization) after the values. */
+#define _POSIX_C_SOURCE 200809L /* open, fsync, fileno, fdopen, getpid */
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +15,7 @@
 #include "nn_int.h"
 
 static const unsigned char magic[8] = {'T', 'G', 'M', 'L', 'P', '\r', '\n', 0x1a};
-enum { VERSION = 1, HEADER = 20, MAX_FILE = 8 * (TGI_MLP_MAX_PARAMS + TGI_MLP_MAX_LAYERS) + 64 };
+enum { VERSION = 2, MAX_NAME = 4096, MAX_CLASSES = 65536, HEADER = 20, MAX_FILE = 8 * (TGI_MLP_MAX_PARAMS + TGI_MLP_MAX_LAYERS) + 64 };
 
 uint32_t tgi_crc32(const void *data, size_t n)
 {
@@ -59,6 +62,8 @@ typedef struct saved {
     size_t sizes[TGI_MLP_MAX_LAYERS];
     tg_act acts[TGI_MLP_MAX_LAYERS];
     const unsigned char *values; /* into bytes */
+    uint32_t version;
+    tg_model_info info; /* version 2's information, owned; zeroed for version 1 */
 } saved;
 
 /* Reads the whole file (up to MAX_FILE bytes) and checks size, magic, version, checksum and
@@ -72,6 +77,125 @@ tg_status tgi_nn_fail(char *err, size_t n_err, tg_status s, const char *fmt, ...
         va_end(ap);
     }
     return s;
+}
+
+/* A bounded reader over the information section: every read checks that the bytes are there,
+ * so that a file that lies about a length is refused, never read past. */
+typedef struct reader {
+    const unsigned char *p, *end;
+    int bad;
+} reader;
+
+static uint32_t read_u32(reader *r)
+{
+    if (r->bad || r->end - r->p < 4) {
+        r->bad = 1;
+        return 0;
+    }
+    const uint32_t v = get_u32(r->p);
+    r->p += 4;
+    return v;
+}
+
+static double read_f64(reader *r)
+{
+    if (r->bad || r->end - r->p < 8) {
+        r->bad = 1;
+        return 0.0;
+    }
+    const uint64_t bits = get_u64(r->p);
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    r->p += 8;
+    return v;
+}
+
+/* A string as a u32 length and its bytes (no NUL inside); NULL for an empty one. */
+static char *read_string(reader *r)
+{
+    const uint32_t n = read_u32(r);
+    if (r->bad || n > MAX_NAME || (size_t)(r->end - r->p) < n || memchr(r->p, 0, n)) {
+        r->bad = 1;
+        return NULL;
+    }
+    if (n == 0)
+        return NULL;
+    char *s = malloc(n + 1);
+    if (!s) {
+        r->bad = 2;
+        return NULL;
+    }
+    memcpy(s, r->p, n);
+    s[n] = '\0';
+    r->p += n;
+    return s;
+}
+
+void tg_model_info_clear(tg_model_info *info)
+{
+    if (!info)
+        return;
+    free(info->loss);
+    free(info->target);
+    for (size_t i = 0; info->feature_names && i < info->n_features; i++)
+        free(info->feature_names[i]);
+    free(info->feature_names);
+    for (size_t i = 0; info->class_names && i < info->n_classes; i++)
+        free(info->class_names[i]);
+    free(info->class_names);
+    free(info->mean);
+    free(info->scale);
+    memset(info, 0, sizeof *info);
+}
+
+/* Reads version 2's information from r into info (for a model of n_in inputs); 0 if it is
+ * malformed (info is then cleared by the caller), -1 out of memory. */
+static int read_info(reader *r, size_t n_in, tg_model_info *info)
+{
+    memset(info, 0, sizeof *info);
+    const uint32_t task = read_u32(r), flags = read_u32(r);
+    if (r->bad || task >= TG_N_TASKS || (flags & ~1u))
+        return 0;
+    info->task = (tg_task)task;
+    info->loss = read_string(r);
+    info->target = read_string(r);
+    const uint32_t n_features = read_u32(r);
+    if (r->bad || (n_features != 0 && n_features != n_in))
+        return r->bad == 2 ? -1 : 0;
+    if (n_features) {
+        if (!(info->feature_names = calloc(n_features, sizeof *info->feature_names)))
+            return -1;
+        info->n_features = n_features;
+        for (size_t i = 0; i < n_features && !r->bad; i++)
+            info->feature_names[i] = read_string(r);
+    }
+    const uint32_t n_classes = read_u32(r);
+    if (r->bad || n_classes > MAX_CLASSES)
+        return r->bad == 2 ? -1 : 0;
+    if (n_classes) {
+        if (!(info->class_names = calloc(n_classes, sizeof *info->class_names)))
+            return -1;
+        info->n_classes = n_classes;
+        for (size_t i = 0; i < n_classes && !r->bad; i++)
+            info->class_names[i] = read_string(r);
+    }
+    if (flags & 1u) {
+        info->mean = malloc(n_in * sizeof *info->mean);
+        info->scale = malloc(n_in * sizeof *info->scale);
+        if (!info->mean || !info->scale)
+            return -1;
+        for (size_t i = 0; i < n_in; i++)
+            info->mean[i] = read_f64(r);
+        for (size_t i = 0; i < n_in; i++) {
+            info->scale[i] = read_f64(r);
+            /* a scale must be a usable divisor: what a constant column saves is 1 */
+            if (!isfinite(info->mean[i]) || !isfinite(info->scale[i]) || !(info->scale[i] > 0))
+                r->bad = 1;
+        }
+    }
+    if (r->bad)
+        return r->bad == 2 ? -1 : 0;
+    return r->p == r->end; /* nothing may follow */
 }
 
 static tg_status parse(const char *path, saved *s, char *err, size_t n_err)
@@ -103,9 +227,12 @@ static tg_status parse(const char *path, saved *s, char *err, size_t n_err)
         return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: larger than any model file", path);
     if (n < HEADER + 8 + 4 || memcmp(b, magic, sizeof magic) != 0)
         return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: not a tapegrad model file", path);
-    if (get_u32(b + 8) != VERSION)
-        return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: format version %u, expected %u", path,
-                    (unsigned)get_u32(b + 8), (unsigned)VERSION);
+    s->version = get_u32(b + 8);
+    if (s->version != 1 && s->version != VERSION)
+        return tgi_nn_fail(err, n_err, TG_ERR_FORMAT,
+                           "%s: model format version %u; this tapegrad reads versions 1 and %u "
+                           "(a newer tapegrad wrote it?)",
+                           path, (unsigned)s->version, (unsigned)VERSION);
     if (tgi_crc32(b, n - 4) != get_u32(b + n - 4))
         return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: checksum mismatch (damaged file)", path);
     s->n_in = get_u32(b + 12);
@@ -124,12 +251,22 @@ static tg_status parse(const char *path, saved *s, char *err, size_t n_err)
         if (n_params > TGI_MLP_MAX_PARAMS)
             return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: too many parameters", path);
     }
-    const size_t off = HEADER + 8 * s->n_layers;
-    if (get_u64(b + off) != n_params || n != off + 8 + 8 * n_params + 4)
+    const size_t off = HEADER + 8 * s->n_layers, end_values = off + 8 + 8 * n_params;
+    if (get_u64(b + off) != n_params || (s->version == 1 ? n != end_values + 4 : n < end_values + 4))
         return tgi_nn_fail(err, n_err, TG_ERR_FORMAT, "%s: parameter count does not match the shapes",
                     path);
     s->n_params = n_params;
     s->values = b + off + 8;
+    if (s->version >= 2) {
+        reader r = {b + end_values, b + n - 4, 0};
+        const int ok = read_info(&r, s->n_in, &s->info);
+        if (ok <= 0) {
+            tg_model_info_clear(&s->info);
+            return ok < 0 ? tgi_nn_fail(err, n_err, TG_ERR_NOMEM, "out of memory reading %s", path)
+                          : tgi_nn_fail(err, n_err, TG_ERR_FORMAT,
+                                        "%s: the model's information is malformed", path);
+        }
+    }
     return TG_OK;
 }
 
@@ -166,6 +303,7 @@ tg_status tg_mlp_load(tg_mlp *m, const char *path)
         tg_set_value(m->t, m->params[i], value_at(s, i));
     if (st == TG_OK)
         snprintf(m->errmsg, sizeof m->errmsg, "no error");
+    tg_model_info_clear(&s->info);
     free(s->bytes);
     free(s);
     return st;
@@ -173,6 +311,14 @@ tg_status tg_mlp_load(tg_mlp *m, const char *path)
 
 tg_status tg_mlp_load_new(tg_tape *t, const char *path, tg_mlp **out, char *err, size_t n_err)
 {
+    return tg_mlp_load_info(t, path, out, NULL, err, n_err);
+}
+
+tg_status tg_mlp_load_info(tg_tape *t, const char *path, tg_mlp **out, tg_model_info *info,
+                           char *err, size_t n_err)
+{
+    if (info)
+        memset(info, 0, sizeof *info);
     if (!out)
         return TG_ERR_ARG;
     *out = NULL;
@@ -198,21 +344,135 @@ tg_status tg_mlp_load_new(tg_tape *t, const char *path, tg_mlp **out, char *err,
             tgi_nn_fail(err, n_err, st, "cannot create the network: %s", tg_strerror(st));
         } else {
             *out = m;
+            if (info) {
+                *info = s->info; /* ownership moves to the caller */
+                memset(&s->info, 0, sizeof s->info);
+            }
             tgi_nn_fail(err, n_err, TG_OK, "no error");
         }
     }
+    tg_model_info_clear(&s->info);
     free(s->bytes);
     free(s);
     return st;
 }
 
+/* Bytes a string takes in the file, or 0 if it is too long. */
+static size_t string_size(const char *str)
+{
+    const size_t n = str ? strlen(str) : 0;
+    return n <= MAX_NAME ? 4 + n : 0;
+}
+
+static unsigned char *put_string(unsigned char *p, const char *str)
+{
+    const size_t n = str ? strlen(str) : 0;
+    put_u32(p, (uint32_t)n);
+    if (n)
+        memcpy(p + 4, str, n);
+    return p + 4 + n;
+}
+
+/* The size of info's section, or 0 if info does not fit the model (see tg_mlp_save_info). */
+static size_t info_size(const tg_mlp *m, const tg_model_info *info)
+{
+    size_t n = 4 + 4 + 4 + 4;
+    const tg_model_info none = {0};
+    if (!info)
+        info = &none;
+    if ((unsigned)info->task >= TG_N_TASKS || (info->n_features && info->n_features != m->n_in) ||
+        info->n_classes > MAX_CLASSES || (info->n_features && !info->feature_names) ||
+        (info->n_classes && !info->class_names) || (!info->mean != !info->scale))
+        return 0;
+    const char *const fixed[2] = {info->loss, info->target};
+    for (int k = 0; k < 2; k++) {
+        const size_t z = string_size(fixed[k]);
+        if (!z)
+            return 0;
+        n += z;
+    }
+    for (size_t i = 0; i < info->n_features; i++) {
+        const size_t z = string_size(info->feature_names[i]);
+        if (!z)
+            return 0;
+        n += z;
+    }
+    for (size_t i = 0; i < info->n_classes; i++) {
+        const size_t z = string_size(info->class_names[i]);
+        if (!z)
+            return 0;
+        n += z;
+    }
+    if (info->mean) {
+        for (size_t i = 0; i < m->n_in; i++)
+            if (!isfinite(info->mean[i]) || !isfinite(info->scale[i]) || !(info->scale[i] > 0))
+                return 0;
+        n += 16 * m->n_in;
+    }
+    return n;
+}
+
+static void put_info(unsigned char *p, const tg_mlp *m, const tg_model_info *info)
+{
+    const tg_model_info none = {0};
+    if (!info)
+        info = &none;
+    put_u32(p, (uint32_t)info->task);
+    put_u32(p + 4, info->mean ? 1u : 0u);
+    p = put_string(p + 8, info->loss);
+    p = put_string(p, info->target);
+    put_u32(p, (uint32_t)info->n_features);
+    p += 4;
+    for (size_t i = 0; i < info->n_features; i++)
+        p = put_string(p, info->feature_names[i]);
+    put_u32(p, (uint32_t)info->n_classes);
+    p += 4;
+    for (size_t i = 0; i < info->n_classes; i++)
+        p = put_string(p, info->class_names[i]);
+    for (size_t k = 0; info->mean && k < 2; k++)
+        for (size_t i = 0; i < m->n_in; i++) {
+            const double v = k ? info->scale[i] : info->mean[i];
+            uint64_t bits;
+            memcpy(&bits, &v, sizeof bits);
+            put_u64(p, bits);
+            p += 8;
+        }
+}
+
+/* Creates a new file beside path, named path.tmp<pid>.<k>, with mode 0666 so that the umask
+ * decides the final mode as for any file (mkstemp would force 0600). O_EXCL makes it safe: a
+ * name another save (another thread, a crashed run) holds is skipped for the next k. No
+ * global counter: the library keeps no mutable state. */
+static int create_temporary(const char *path, char *tmp, size_t n_tmp)
+{
+    for (unsigned attempt = 0; attempt < 1000; attempt++) {
+        snprintf(tmp, n_tmp, "%s.tmp%ld.%u", path, (long)getpid(), attempt);
+        const int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
+
 tg_status tg_mlp_save(tg_mlp *m, const char *path)
+{
+    return tg_mlp_save_info(m, NULL, path);
+}
+
+tg_status tg_mlp_save_info(tg_mlp *m, const tg_model_info *info, const char *path)
 {
     if (!m || !path)
         return TG_ERR_ARG;
-    const size_t off = HEADER + 8 * m->n_layers, n = off + 8 + 8 * m->n_params + 4;
+    const size_t n_info = info_size(m, info);
+    if (!n_info)
+        return tgi_nn_fail(m->errmsg, sizeof m->errmsg, TG_ERR_ARG,
+                           "the model's information does not fit it (feature count, a name over "
+                           "%d bytes, over %d classes, or a scale that is not positive)",
+                           MAX_NAME, MAX_CLASSES);
+    const size_t off = HEADER + 8 * m->n_layers, end_values = off + 8 + 8 * m->n_params;
+    const size_t n = end_values + n_info + 4;
     unsigned char *b = malloc(n);
-    size_t n_tmp = strlen(path) + 8;
+    size_t n_tmp = strlen(path) + 40;
     char *tmp = malloc(n_tmp);
     if (!b || !tmp) {
         free(b);
@@ -234,13 +494,13 @@ tg_status tg_mlp_save(tg_mlp *m, const char *path)
         memcpy(&bits, &v, sizeof bits);
         put_u64(b + off + 8 + 8 * i, bits);
     }
+    put_info(b + end_values, m, info);
     put_u32(b + n - 4, tgi_crc32(b, n - 4));
 
-    /* The temporary file is path.XXXXXX, in path's directory, so rename() stays within one
-     * file system and is atomic: readers see the old file or the new one, never a mix. */
-    snprintf(tmp, n_tmp, "%s.XXXXXX", path);
+    /* The temporary file is in path's directory, so rename() stays within one file system and
+     * is atomic: readers see the old file or the new one, never a mix. */
     tg_status st = TG_OK;
-    const int fd = mkstemp(tmp);
+    const int fd = create_temporary(path, tmp, n_tmp);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f) {
         st = tgi_nn_fail(m->errmsg, sizeof m->errmsg, TG_ERR_IO, "cannot create a file beside %s: %s",

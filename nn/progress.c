@@ -49,6 +49,12 @@ void tg_progress_update(tg_progress *p, size_t done, double loss, double accurac
         n += snprintf(line + n, sizeof line - (size_t)n, " acc %.1f%%", 100.0 * accuracy);
     if (n > 0 && dt > 0.0 && (size_t)n < sizeof line)
         n += snprintf(line + n, sizeof line - (size_t)n, " %.0f epochs/s", (double)done / dt);
+    if (n > 0 && dt > 0.0 && done > 0 && done < p->total && (size_t)n < sizeof line) {
+        /* ETA = epochs left / mean rate so far, as m:ss */
+        const double left = (double)(p->total - done) * dt / (double)done;
+        const unsigned long s = (unsigned long)(left + 0.5);
+        n += snprintf(line + n, sizeof line - (size_t)n, " ETA %lu:%02lu", s / 60, s % 60);
+    }
     if (n <= 0)
         return;
     const size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;

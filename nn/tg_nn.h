@@ -140,27 +140,74 @@ TG_API tg_status tg_mlp_param_find(const tg_mlp *m, const char *name, size_t *in
 TG_API const char *tg_mlp_errmsg(const tg_mlp *m);
 
 /* ---- Saving and loading (nn/io.c) --------------------------------------------------------
- * File format, version 1, all integers unsigned little-endian, every double the little-endian
+ * File format, version 2, all integers unsigned little-endian, every double the little-endian
  * bytes of its IEEE-754 binary64 pattern (so a round trip is bit-exact):
  *     offset  size        field
  *     0       8           magic "TGMLP\r\n\x1a" (the \r\n and ^Z catch text-mode damage)
- *     8       4           version = 1
+ *     8       4           version = 2 (version 1 files, which end after the values, still load)
  *     12      4           n_in
  *     16      4           n_layers L (1 .. 1024)
  *     20      8 L         per layer: size (u32), activation (u32, tg_act: 0 identity, 1 tanh,
  *                         2 relu, 3 sigmoid)
  *     20+8L   8           n_params (u64), which must equal what the shapes imply
  *     28+8L   8 n_params  the parameter values, in tg_mlp_params order
+ *     then, version 2 only, what is needed to use the model (tg_model_info):
+ *             4           task (tg_task)
+ *             4           flags: bit 0 = standardized (mean and scale follow)
+ *             string      loss name ("" unknown); a string is a u32 length (<= 4096) + bytes
+ *             string      target column name
+ *             4           n_features (0, or n_in) then that many strings: the feature names
+ *             4           n_classes (0 .. 65536) then that many strings: the class names
+ *             8 n_in x 2  if standardized: the means, then the scales
  *     end-4   4           CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320) of every byte before
  * Anything else (a shorter or longer file, another magic or version, a bad checksum, shapes
  * that differ from the model's) is rejected. */
 
+/* What a model is for, beyond its weights: enough for a prediction to need nothing but the
+ * data and the file. Every pointer is owned by the struct (tg_model_info_clear frees them);
+ * a zeroed struct is "nothing known" (what a version-1 file loads as). */
+typedef enum tg_task {
+    TG_TASK_UNKNOWN,    /* version-1 file, or a model saved without information */
+    TG_TASK_REGRESSION, /* one output, the predicted value */
+    TG_TASK_BINARY,     /* one output, a logit (bce) or a score (hinge): class 1 when > 0 */
+    TG_TASK_MULTICLASS, /* n_classes outputs, logits of a softmax */
+    TG_N_TASKS
+} tg_task;
+
+typedef struct tg_model_info {
+    tg_task task;
+    char *loss;           /* "mse", "bce", "hinge", "softmax", ... or NULL */
+    char *target;         /* the label column's name, or NULL */
+    size_t n_features;    /* 0 or n_in */
+    char **feature_names; /* n_features names */
+    size_t n_classes;     /* 0 for regression; 2 for binary */
+    char **class_names;   /* n_classes names, in class-index order */
+    double *mean, *scale; /* n_in each, or both NULL: inputs are used as they are.
+                             A model input is (x - mean) / scale. */
+} tg_model_info;
+
+/* Frees what info owns and zeroes it. Accepts NULL. */
+TG_API void tg_model_info_clear(tg_model_info *info);
+
 /* Writes the model's parameters to path atomically: a temporary file in the same directory is
  * written, flushed, fsync'ed, and renamed over path, so a crash mid-save leaves the previous
- * file whole. TG_ERR_IO on failure (tg_mlp_errmsg says what; the temporary file is removed). */
+ * file whole. The file is created with mode 0666 less the process's umask (0644 typically),
+ * as any file a program writes. info (may be NULL: nothing known) is stored beside the
+ * weights; TG_ERR_ARG if it does not fit the model (n_features not 0 or n_in, a name longer
+ * than 4096 bytes, more than 65536 classes). TG_ERR_IO on failure (tg_mlp_errmsg says what;
+ * the temporary file is removed). */
+TG_API tg_status tg_mlp_save_info(tg_mlp *m, const tg_model_info *info, const char *path);
+
+/* Reads path (version 1 or 2), creates a model on t with its shapes and values, and fills
+ * *info (may be NULL) with what the file says; a version-1 file gives a zeroed info. On error
+ * *out is NULL, *info is zeroed, and err (may be NULL) receives a message of n_err bytes. */
+TG_API tg_status tg_mlp_load_info(tg_tape *t, const char *path, tg_mlp **out,
+                                  tg_model_info *info, char *err, size_t n_err);
+
+/* tg_mlp_save_info with no information (task unknown). */
 TG_API tg_status tg_mlp_save(tg_mlp *m, const char *path);
 
-/* Reads path and, only if everything checks out (size, magic, version, checksum, shapes equal
+/* Reads path (version 1 or 2; the information of version 2 is not kept) and, only if everything checks out (size, magic, version, checksum, shapes equal
  * to m's), sets m's parameters to the saved values. On any error the model is unchanged:
  * TG_ERR_IO (cannot read), TG_ERR_FORMAT (damaged or not ours), TG_ERR_ARG (a valid file for
  * another shape of network). */
@@ -293,6 +340,54 @@ TG_API tg_status tg_dataset_split(const tg_dataset *d, double test_frac, tg_rng 
 TG_API tg_status tg_csv_load(const char *path, const char *target, tg_dataset **out, char *err,
                              size_t n_err);
 
+/* A CSV file as text: what `fit` reads before it knows which columns are numbers. The first
+ * line may be
+ *   TG_CSV_NAMES    a header of column names ("sepal_length,...,species");
+ *   TG_CSV_SKLEARN  scikit-learn's count line "n_rows,n_features[,class names...]" (iris.csv:
+ *                   "150,4,setosa,versicolor,virginica"): class k of the label is the k-th name;
+ *   TG_CSV_NONE     data already (columns are named x1, x2, ..., the last "y").
+ * TG_CSV_AUTO detects it: a count line when its first two fields are the number of data rows and
+ * the number of columns less one; a header when a field of the first line is not a number while
+ * the same field of the second line is one (or every field of the first line is text); else data. */
+typedef enum tg_csv_header { TG_CSV_AUTO, TG_CSV_NONE, TG_CSV_NAMES, TG_CSV_SKLEARN } tg_csv_header;
+
+typedef struct tg_table {
+    size_t n_rows, n_cols;
+    tg_csv_header header; /* what the first line was (never TG_CSV_AUTO) */
+    char **names;         /* n_cols column names */
+    char **cells;         /* n_rows * n_cols fields, trimmed, row-major */
+    size_t *line;         /* n_rows: the file's line number of each row, for messages */
+    size_t n_classes;     /* TG_CSV_SKLEARN: class names of the count line, else 0 */
+    char **class_names;
+    char *block;          /* owned storage of every string above */
+} tg_table;
+
+/* Reads path (comma-separated, spaces around a field and empty lines ignored, \n or \r\n) into
+ * a new table; every row must have n_cols fields. Errors as tg_csv_load (the message names the
+ * line). Free with tg_table_free (accepts NULL). */
+TG_API tg_status tg_table_read(const char *path, tg_csv_header header, tg_table **out, char *err,
+                               size_t n_err);
+TG_API void tg_table_free(tg_table *t);
+/* The column named name, or n_cols. */
+TG_API size_t tg_table_column(const tg_table *t, const char *name);
+/* Parses a field as a finite number (strtod, the whole field); 0 if it is not one. */
+TG_API int tg_field_number(const char *field, double *v);
+
+/* ---- Standardization (nn/data.c) ----------------------------------------------------------
+ * scikit-learn's StandardScaler: mean_j = (1/n) sum_i x_ij, scale_j = sqrt((1/n) sum_i
+ * (x_ij - mean_j)^2) (the population deviation), and a constant column (scale 0) gets scale 1
+ * so that it becomes 0 instead of NaN. Applying maps x_ij to (x_ij - mean_j) / scale_j. */
+TG_API tg_status tg_standardize_fit(const tg_dataset *d, double *mean, double *scale);
+TG_API void tg_standardize_apply(tg_dataset *d, const double *mean, const double *scale);
+
+/* Splits as tg_dataset_split, but class by class (y[0] of each row holds a class index
+ * 0..n_classes-1): each class's rows are shuffled and round(n_c test_frac) of them go to the
+ * test part, so both parts keep the classes' proportions (scikit-learn's stratify=y). Then
+ * each part is shuffled. TG_ERR_ARG for a label outside 0..n_classes-1. */
+TG_API tg_status tg_dataset_split_stratified(const tg_dataset *d, size_t n_classes,
+                                             double test_frac, tg_rng *rng, tg_dataset **train,
+                                             tg_dataset **test);
+
 /* ---- Minibatches and metrics (nn/data.c) ------------------------------------------------- */
 /* A shuffled pass over n rows in batches: init shuffles 0..n-1 with rng (allocating the order
  * once); next gives the next batch's row indices (a pointer into the order, valid until the
@@ -320,10 +415,20 @@ TG_API double tg_metric_accuracy_argmax(size_t n, size_t k, const double *score,
 /* (1/n) sum (pred_i - y_i)^2 on plain numbers. */
 TG_API double tg_metric_mse(size_t n, const double *pred, const double *y);
 
+/* counts[t * k + p] += 1 for each row whose true class is truth[i] and predicted class pred[i]
+ * (both in 0..k-1; rows outside are ignored). counts (k * k) is zeroed first. */
+TG_API void tg_confusion(size_t n, size_t k, const size_t *truth, const size_t *pred,
+                         size_t *counts);
+/* Regression metrics: mse = (1/n) sum (p - y)^2, mae = (1/n) sum |p - y|,
+ * r2 = 1 - sum (p - y)^2 / sum (y - mean y)^2 (NaN when y is constant). NaN for n == 0. */
+TG_API void tg_regression_metrics(size_t n, const double *pred, const double *y, double *mse,
+                                  double *mae, double *r2);
+
 /* ---- Progress line (nn/progress.c) -------------------------------------------------------
  * One line on stderr, rewritten in place at most ten times a second:
- *     epoch 12/100 [===                     ] loss 0.1234 acc 97.0% 1530 epochs/s
- * only when stderr is a terminal and quiet is 0; otherwise nothing at all. */
+ *     epoch 12/100 [===                     ] loss 0.1234 acc 97.0% 1530 epochs/s ETA 0:03
+ * only when stderr is a terminal and quiet is 0; otherwise nothing at all. The ETA is the
+ * epochs left at the mean rate so far. */
 typedef struct tg_progress {
     size_t total;
     int enabled;      /* drawing at all */

@@ -34,22 +34,37 @@ static int write_boundary(const char *path, tg_mlp *m, const tg_dataset *d)
     return svg_close(&p);
 }
 
+/* Loss and accuracy per step, each on its own axis (they have different units), one panel
+ * above the other with the same step axis. */
 static int write_loss(const char *path, size_t n, const double *loss, const double *acc)
 {
-    double k[1000], top = 0;
+    double k[1000], pct[1000], top = 0, bottom = loss[0];
     for (size_t i = 0; i < n; i++) {
         k[i] = (double)i;
+        pct[i] = 100.0 * acc[i];
         top = loss[i] > top ? loss[i] : top;
+        bottom = loss[i] < bottom ? loss[i] : bottom;
     }
-    svg_plot p;
-    if (!svg_open(path, &p, 0, (double)(n > 1 ? n - 1 : 1), 0, top > 1 ? top : 1,
-                  "moons: loss and training accuracy per step"))
+    double x0 = 0, x1 = (double)(n > 1 ? n - 1 : 1), lo = 0, hi = top;
+    svg_nice_range(&x0, &x1, 7);
+    svg_nice_range(&lo, &hi, 6);
+    FILE *f = svg_begin(path, 580, 640, "moons: training loss and accuracy per step");
+    if (!f)
         return 0;
+    svg_plot p = svg_panel(f, 70, 60, 480, 220, x0, x1, lo, hi, "loss (hinge + 1e-4 L2)");
+    svg_axes(&p, "step", "loss");
     svg_line(&p, n, k, loss, "#1f5fa8");
-    svg_line(&p, n, k, acc, "#e4572e");
-    svg_axes(&p, "step", "loss / accuracy");
-    svg_legend(&p, 0, "#1f5fa8", "loss (hinge + L2)");
-    svg_legend(&p, 1, "#e4572e", "accuracy");
+    svg_legend(&p, 0, "#1f5fa8", "training loss");
+    double alo = 100.0 * acc[0], ahi = 100.0;
+    for (size_t i = 0; i < n; i++)
+        alo = pct[i] < alo ? pct[i] : alo;
+    svg_nice_range(&alo, &ahi, 6);
+    svg_plot q = svg_panel(f, 70, 360, 480, 220, x0, x1, alo, ahi > 100 ? 100 : ahi,
+                           "training accuracy (%)");
+    svg_axes(&q, "step", "accuracy (%)");
+    svg_line(&q, n, k, pct, "#e4572e");
+    svg_legend(&q, 3, "#e4572e", "training accuracy");
+    (void)bottom;
     return svg_close(&p);
 }
 

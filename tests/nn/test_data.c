@@ -167,6 +167,9 @@ static void metrics_match_hand_counts(void **state)
 
 static const char *const csv_path = "test_data.csv";
 
+/* a and b agree to 1e-15 (they differ only by the rounding of a sqrt and a division) */
+#define assert_close(a, b) assert_true(fabs((a) - (b)) <= 1e-15)
+
 static tg_status load_text(const char *text, const char *target, tg_dataset **d, char *err)
 {
     FILE *f = fopen(csv_path, "wb");
@@ -223,6 +226,154 @@ static void csv_errors_name_the_line(void **state)
     remove(csv_path);
 }
 
+
+static tg_table *read_text(const char *text, tg_csv_header h, tg_status want, char *err)
+{
+    FILE *f = fopen(csv_path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    tg_table *t = NULL;
+    assert_int_equal(tg_table_read(csv_path, h, &t, err, 200), want);
+    return t;
+}
+
+static void table_detects_names_counts_and_bare_data(void **state)
+{
+    (void)state;
+    char err[200];
+    /* scikit-learn's count line: 2 rows, 2 features, then class names */
+    tg_table *t = read_text("2,2,setosa,virginica\n5.1,3.5,0\n4.9,3.0,1\n", TG_CSV_AUTO, TG_OK, err);
+    assert_int_equal(t->header, TG_CSV_SKLEARN);
+    assert_true(t->n_rows == 2 && t->n_cols == 3 && t->n_classes == 2);
+    assert_string_equal(t->class_names[1], "virginica");
+    assert_string_equal(t->names[0], "x1");
+    assert_string_equal(t->names[2], "y");
+    assert_string_equal(t->cells[1 * 3 + 1], "3.0");
+    assert_int_equal(t->line[1], 3);
+    tg_table_free(t);
+    /* names above numbers, string labels below a text header */
+    t = read_text("len, width,species\n1,2,setosa\n\n3,4,versicolor\n", TG_CSV_AUTO, TG_OK, err);
+    assert_int_equal(t->header, TG_CSV_NAMES);
+    assert_true(t->n_rows == 2 && t->n_classes == 0);
+    assert_string_equal(t->names[1], "width");
+    assert_string_equal(t->cells[5], "versicolor");
+    assert_int_equal(t->line[1], 4);
+    assert_int_equal(tg_table_column(t, "species"), 2);
+    assert_int_equal(tg_table_column(t, "nope"), 3);
+    tg_table_free(t);
+    /* no header: string labels in the first line are data, not names */
+    t = read_text("1.5,2,setosa\n3,4,versicolor\n", TG_CSV_AUTO, TG_OK, err);
+    assert_int_equal(t->header, TG_CSV_NONE);
+    assert_int_equal(t->n_rows, 2);
+    tg_table_free(t);
+    /* a count line whose count is wrong is data when detected, an error when demanded */
+    t = read_text("3,2,a,b\n1,2,0\n", TG_CSV_AUTO, TG_ERR_FORMAT, err);
+    assert_null(t);
+    assert_non_null(strstr(err, ":1: 4 fields, expected 3"));
+    t = read_text("3,1\n1,0\n", TG_CSV_SKLEARN, TG_ERR_FORMAT, err);
+    assert_non_null(strstr(err, "not a scikit-learn count line"));
+    /* forced: the first line is data */
+    t = read_text("a,b\n1,2\n", TG_CSV_NONE, TG_OK, err);
+    assert_int_equal(t->n_rows, 2);
+    assert_string_equal(t->cells[0], "a");
+    tg_table_free(t);
+    t = read_text("1,2\n3,4,5\n6,7,8\n", TG_CSV_NONE, TG_ERR_FORMAT, err);
+    assert_non_null(strstr(err, ":1: 2 fields, expected 3"));
+    double v;
+    assert_true(tg_field_number("2.5x", &v) == 0 && tg_field_number("2.5", &v) == 1 && v == 2.5);
+    assert_false(tg_field_number("inf", &v) || tg_field_number("", &v) || tg_field_number("1x", &v));
+    remove(csv_path);
+}
+
+static void standardization_matches_hand_computed_table(void **state)
+{
+    (void)state;
+    /* columns [1 2 3 4], [5 5 5 5] (constant), [0 0 0 8]:
+     *   means 2.5, 5, 2; population variances 5/4, 0, (4+4+4+36)/4 = 12
+     *   so scales sqrt(5/4), 1 (constant column kept), sqrt(12); and 8 -> 6 / sqrt(12) = sqrt 3 */
+    tg_dataset *d = tg_dataset_new(4, 3, 1);
+    const double x[12] = {1, 5, 0, 2, 5, 0, 3, 5, 0, 4, 5, 8};
+    memcpy(d->x, x, sizeof x);
+    double mean[3], scale[3];
+    assert_int_equal(tg_standardize_fit(d, mean, scale), TG_OK);
+    assert_true(mean[0] == 2.5 && mean[1] == 5 && mean[2] == 2);
+    assert_close(scale[0], sqrt(1.25));
+    assert_true(scale[1] == 1.0);
+    assert_close(scale[2], sqrt(12.0));
+    tg_standardize_apply(d, mean, scale);
+    assert_close(d->x[0], -1.5 / sqrt(1.25));
+    assert_true(d->x[1] == 0 && d->x[4] == 0 && d->x[10] == 0);
+    assert_close(d->x[11], sqrt(3.0));
+    assert_close(d->x[2], -2 / sqrt(12.0));
+    tg_dataset *empty = tg_dataset_new(0, 3, 1);
+    assert_int_equal(tg_standardize_fit(empty, mean, scale), TG_ERR_ARG);
+    tg_dataset_free(empty);
+    tg_dataset_free(d);
+}
+
+static void stratified_split_keeps_class_proportions(void **state)
+{
+    (void)state;
+    /* 50 rows of class 0, 30 of class 1, 20 of class 2; test 0.2 -> 10, 6, 4 exactly */
+    tg_dataset *d = tg_dataset_new(100, 1, 1);
+    for (size_t i = 0; i < 100; i++) {
+        d->x[i] = (double)i;
+        d->y[i] = i < 50 ? 0 : i < 80 ? 1 : 2;
+    }
+    tg_rng rng;
+    tg_rng_init(&rng, 7);
+    tg_dataset *a, *b;
+    assert_int_equal(tg_dataset_split_stratified(d, 3, 0.2, &rng, &a, &b), TG_OK);
+    assert_int_equal(a->n, 80);
+    assert_int_equal(b->n, 20);
+    size_t count[2][3] = {{0}}, seen[100] = {0};
+    for (size_t i = 0; i < a->n; i++) {
+        count[0][(size_t)a->y[i]]++;
+        seen[(size_t)a->x[i]]++;
+        assert_true(a->y[i] == (a->x[i] < 50 ? 0 : a->x[i] < 80 ? 1 : 2)); /* rows stay whole */
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        count[1][(size_t)b->y[i]]++;
+        seen[(size_t)b->x[i]]++;
+    }
+    assert_true(count[1][0] == 10 && count[1][1] == 6 && count[1][2] == 4);
+    assert_true(count[0][0] == 40 && count[0][1] == 24 && count[0][2] == 16);
+    for (size_t i = 0; i < 100; i++)
+        assert_int_equal(seen[i], 1);
+    /* the same seed gives the same split; a label out of range is refused */
+    tg_dataset *a2, *b2;
+    tg_rng_init(&rng, 7);
+    assert_int_equal(tg_dataset_split_stratified(d, 3, 0.2, &rng, &a2, &b2), TG_OK);
+    assert_memory_equal(a->x, a2->x, 80 * sizeof(double));
+    tg_dataset_free(a2);
+    tg_dataset_free(b2);
+    assert_int_equal(tg_dataset_split_stratified(d, 2, 0.2, &rng, &a2, &b2), TG_ERR_ARG);
+    tg_dataset_free(a);
+    tg_dataset_free(b);
+    tg_dataset_free(d);
+    tg_dataset_free(tg_dataset_new(0, 1, 1));
+    tg_dataset_free(NULL);
+}
+
+static void confusion_and_regression_metrics_match_hand_counts(void **state)
+{
+    (void)state;
+    const size_t truth[6] = {0, 0, 1, 1, 2, 2}, pred[6] = {0, 1, 1, 1, 0, 2};
+    size_t c[9];
+    tg_confusion(6, 3, truth, pred, c);
+    const size_t want[9] = {1, 1, 0, 0, 2, 0, 1, 0, 1};
+    assert_memory_equal(c, want, sizeof want);
+    /* pred 1 2 3, y 1 3 2: squared errors 0 1 1, absolute 0 1 1, mean y 2, sum (y - 2)^2 = 2 */
+    const double p[3] = {1, 2, 3}, y[3] = {1, 3, 2};
+    double mse, mae, r2;
+    tg_regression_metrics(3, p, y, &mse, &mae, &r2);
+    assert_true(mse == 2.0 / 3.0 && mae == 2.0 / 3.0 && r2 == 0.0);
+    const double q[2] = {1, 2}, flat[2] = {3, 3};
+    tg_regression_metrics(2, q, flat, &mse, &mae, &r2);
+    assert_true(mse == 2.5 && mae == 1.5 && isnan(r2));
+}
+
 static void progress_is_quiet_off_a_terminal(void **state)
 {
     (void)state;
@@ -247,6 +398,10 @@ int main(void)
         cmocka_unit_test(metrics_match_hand_counts),
         cmocka_unit_test(csv_loads_numbers_and_names_the_target),
         cmocka_unit_test(csv_errors_name_the_line),
+        cmocka_unit_test(table_detects_names_counts_and_bare_data),
+        cmocka_unit_test(standardization_matches_hand_computed_table),
+        cmocka_unit_test(stratified_split_keeps_class_proportions),
+        cmocka_unit_test(confusion_and_regression_metrics_match_hand_counts),
         cmocka_unit_test(progress_is_quiet_off_a_terminal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,10 @@
  * and huge values); a file truncated at every offset, with any byte changed, one byte longer,
  * of another version or another shape, or missing, is rejected and leaves the model exactly
  * as it was; tg_mlp_load_new rebuilds a model from a file; CRC-32 matches its check value. */
+#define _POSIX_C_SOURCE 200809L /* umask, stat */
 #include <math.h>
 #include <setjmp.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,10 +87,11 @@ static void save_load_round_trip_is_bit_exact(void **state)
     assert_int_equal(tg_mlp_save(a, path), TG_OK);
     assert_int_equal(tg_mlp_load(b, path), TG_OK);
     assert_true(tg_value(t, tg_mlp_params(b)[0]) == 42.0);
-    /* the file is the documented size: 20 + 8 L + 8 + 8 n_params + 4 */
+    /* the file is the documented size: 20 + 8 L + 8 + 8 n_params, then the information with
+     * nothing known (task, flags, two empty strings, two zero counts: 6 x 4 bytes), then 4 */
     unsigned char buf[4096];
-    assert_int_equal(read_file(path, buf, sizeof buf), 20 + 16 + 8 + 8 * 9 + 4);
-    assert_memory_equal(buf, "TGMLP\r\n\x1a\x01\0\0\0\x02\0\0\0\x02\0\0\0", 20);
+    assert_int_equal(read_file(path, buf, sizeof buf), 20 + 16 + 8 + 8 * 9 + 24 + 4);
+    assert_memory_equal(buf, "TGMLP\r\n\x1a\x02\0\0\0\x02\0\0\0\x02\0\0\0", 20);
     tg_mlp_free(a);
     tg_mlp_free(b);
     tg_tape_free(t);
@@ -130,12 +133,13 @@ static void damaged_files_are_rejected_and_model_unchanged(void **state)
     bad[n] = 0;
     write_file(bad_path, bad, n + 1);
     rejects(b, vb, TG_ERR_FORMAT, "one byte longer", n);
-    /* a correct checksum does not make a wrong version or count acceptable */
-    static const struct {
+    /* a correct checksum does not make a wrong version, count, task (9) or flag (2) acceptable,
+     * nor a version-1 header on a file that carries information */
+    const struct {
         size_t at;
         unsigned char value;
-    } edits[] = {{8, 2}, {20 + 16, 10}, {12, 3}};
-    for (size_t e = 0; e < 3; e++) {
+    } edits[] = {{8, 3}, {20 + 16, 10}, {12, 3}, {8, 1}, {n - 4 - 24, 9}, {n - 4 - 20, 2}};
+    for (size_t e = 0; e < sizeof edits / sizeof edits[0]; e++) {
         memcpy(bad, good, n);
         bad[edits[e].at] = edits[e].value;
         const uint32_t crc = tgi_crc32(bad, n - 4);
@@ -205,6 +209,120 @@ static void load_new_rebuilds_the_saved_model(void **state)
     tg_tape_free(t2);
 }
 
+
+static char *dup(const char *s)
+{
+    char *c = malloc(strlen(s) + 1);
+    return strcpy(c, s);
+}
+
+static void information_round_trips_and_version_1_still_loads(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_mlp *a = make(t, 9, 3, TG_ACT_IDENTITY);
+    tg_model_info info = {0};
+    info.task = TG_TASK_MULTICLASS;
+    info.loss = dup("softmax");
+    info.target = dup("species");
+    info.n_features = 2;
+    info.feature_names = malloc(2 * sizeof(char *));
+    info.feature_names[0] = dup("sepal length");
+    info.feature_names[1] = dup("");
+    info.n_classes = 3;
+    info.class_names = malloc(3 * sizeof(char *));
+    info.class_names[0] = dup("setosa");
+    info.class_names[1] = dup("versicolor");
+    info.class_names[2] = dup("virginica");
+    info.mean = malloc(2 * sizeof(double));
+    info.scale = malloc(2 * sizeof(double));
+    info.mean[0] = -0.1;
+    info.mean[1] = 1e300;
+    info.scale[0] = 1.0 / 3.0;
+    info.scale[1] = 4.9406564584124654e-324;
+    assert_int_equal(tg_mlp_save_info(a, &info, path), TG_OK);
+    tg_tape *t2 = tg_tape_new();
+    tg_mlp *b = NULL;
+    tg_model_info got;
+    char err[200];
+    assert_int_equal(tg_mlp_load_info(t2, path, &b, &got, err, sizeof err), TG_OK);
+    assert_int_equal(got.task, TG_TASK_MULTICLASS);
+    assert_string_equal(got.loss, "softmax");
+    assert_string_equal(got.target, "species");
+    assert_int_equal(got.n_features, 2);
+    assert_string_equal(got.feature_names[0], "sepal length");
+    assert_null(got.feature_names[1]); /* an empty name reads back as none */
+    assert_int_equal(got.n_classes, 3);
+    assert_string_equal(got.class_names[2], "virginica");
+    assert_memory_equal(got.mean, info.mean, 2 * sizeof(double));
+    assert_memory_equal(got.scale, info.scale, 2 * sizeof(double));
+    tg_model_info_clear(&got);
+    tg_model_info_clear(&got); /* twice is harmless */
+    tg_mlp_free(b);
+
+    /* information that does not fit the model is refused before anything is written */
+    info.scale[1] = 0.0;
+    assert_int_equal(tg_mlp_save_info(a, &info, "never.tgm"), TG_ERR_ARG);
+    info.scale[1] = 1.0;
+    info.n_features = 3;
+    assert_int_equal(tg_mlp_save_info(a, &info, "never.tgm"), TG_ERR_ARG);
+    FILE *never = fopen("never.tgm", "rb");
+    assert_null(never);
+    info.n_features = 2;
+
+    /* a version-1 file (the values, then the checksum) loads, with nothing known */
+    assert_int_equal(tg_mlp_save(a, path), TG_OK);
+    unsigned char buf[4096];
+    size_t n = read_file(path, buf, sizeof buf);
+    n -= 24 + 4; /* drop the empty information and the checksum */
+    buf[8] = 1;
+    const uint32_t crc = tgi_crc32(buf, n);
+    for (int k = 0; k < 4; k++)
+        buf[n + k] = (unsigned char)(crc >> (8 * k));
+    write_file(bad_path, buf, n + 4);
+    assert_int_equal(tg_mlp_load_info(t2, bad_path, &b, &got, err, sizeof err), TG_OK);
+    assert_int_equal(got.task, TG_TASK_UNKNOWN);
+    assert_null(got.loss);
+    assert_null(got.mean);
+    tg_mlp_free(b);
+    /* and a future version is refused with a message that says so */
+    buf[8] = 7;
+    const uint32_t crc7 = tgi_crc32(buf, n);
+    for (int k = 0; k < 4; k++)
+        buf[n + k] = (unsigned char)(crc7 >> (8 * k));
+    write_file(bad_path, buf, n + 4);
+    assert_int_equal(tg_mlp_load_info(t2, bad_path, &b, &got, err, sizeof err), TG_ERR_FORMAT);
+    assert_non_null(strstr(err, "version 7"));
+    remove(bad_path);
+    remove(path);
+    tg_model_info_clear(&info);
+    tg_mlp_free(a);
+    tg_tape_free(t);
+    tg_tape_free(t2);
+}
+
+static void saved_file_has_the_umask_mode(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_mlp *a = make(t, 10, 2, TG_ACT_IDENTITY);
+    static const struct {
+        mode_t mask, want;
+    } cases[] = {{022, 0644}, {077, 0600}, {002, 0664}};
+    for (size_t c = 0; c < 3; c++) {
+        const mode_t old = umask(cases[c].mask);
+        remove(path);
+        assert_int_equal(tg_mlp_save(a, path), TG_OK);
+        umask(old);
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 0777, cases[c].want);
+    }
+    remove(path);
+    tg_mlp_free(a);
+    tg_tape_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +331,8 @@ int main(void)
         cmocka_unit_test(damaged_files_are_rejected_and_model_unchanged),
         cmocka_unit_test(file_of_another_shape_is_rejected),
         cmocka_unit_test(load_new_rebuilds_the_saved_model),
+        cmocka_unit_test(information_round_trips_and_version_1_still_loads),
+        cmocka_unit_test(saved_file_has_the_umask_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -273,11 +273,11 @@
       return union(nodeBox(byId[st.at]), nodeBox(byId[st.to]));
     }
     /* Pans (never zooms) so that the current step's nodes are in view, by as little as keeps
-       them a margin inside (a fifth of the view across, so that stepping leftwards shows the
+       them a margin inside (a fifth of the view each way, so that stepping leftwards shows the
        next columns coming); when both do not fit at this zoom, the node receiving the gradient
        is centred. */
     function reveal() {
-      var b = box(), r = focusBox(), mx = Math.min(200, b.w / 5), my = 30;
+      var b = box(), r = focusBox(), mx = Math.min(200, b.w / 5), my = Math.min(120, b.h / 5);
       if (r.w * s > b.w - 2 * mx || r.h * s > b.h - 2 * my) {
         var to = state > 0 && state <= steps.length ? byId[steps[state - 1].to] : byId[data.output];
         r = nodeBox(to);

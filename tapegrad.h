@@ -20,5 +20,6 @@
 #include "tg_lang.h"
 #include "tg_nn.h"
 #include "tg_higher.h"
+#include "tg_emit.h"
 
 #endif

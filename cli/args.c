@@ -59,6 +59,14 @@ static const char usage_text[] =
     "                     not named move by 0) (JSON: \"jvp\": D)\n"
     "    --max-nodes N    the most nodes a program may record (default 10000000):\n"
     "                     past it the program is an error, before it fills memory\n"
+    "    --emit c         print, instead of the report, one C99 function that needs\n"
+    "                     only <math.h>: double tapegrad_fn(const double *x,\n"
+    "                     double *grad), the value and gradient for any inputs x\n"
+    "                     (in command-line order), bit for bit what the tape\n"
+    "                     computes when compiled with -ffp-contract=off; checked\n"
+    "                     at the given VALUEs first. With --hessian it also writes\n"
+    "                     the Hessian: tapegrad_fn(x, grad, hess)\n"
+    "    --emit-name NAME the emitted function's name (default tapegrad_fn)\n"
     "    -h, --help       show this text\n"
     "    --version        show the version\n"
     "    --               end of options (for a PROGRAM that starts with '-')\n"
@@ -348,6 +356,16 @@ int cli_parse_args(int argc, char **argv, options *o)
                 o->max_nodes = (size_t)n;
             } else if (strcmp(a, "--hessian") == 0) {
                 o->hessian = 1;
+            } else if (is_option(a, "--emit") || is_option(a, "--emit-name")) {
+                const int is_name = strncmp(a, "--emit-name", 11) == 0;
+                if (!(val = option_value(argc, argv, &i, is_name ? "--emit-name" : "--emit")))
+                    return cli_usage_error("%s needs a value", a);
+                if (is_name)
+                    o->emit_name = val;
+                else if (strcmp(val, "c") != 0)
+                    return cli_usage_error("--emit '%s': the only language is c", val);
+                else
+                    o->emit = val;
             } else if (is_option(a, "--jvp")) {
                 if (o->jvp_arg)
                     return cli_usage_error("%s", "--jvp given twice");
@@ -446,6 +464,12 @@ int cli_parse_args(int argc, char **argv, options *o)
         return cli_usage_error("%s",
                                "--json, --trace, --dot -, --html - all write to standard output: "
                                "choose one of them");
+    if (o->emit_name && !o->emit)
+        return cli_usage_error("%s", "--emit-name needs --emit c");
+    if (o->emit && (n_stdout || o->check || o->n_expects || o->jvp_arg || o->dot || o->svg ||
+                    o->png || o->html))
+        return cli_usage_error("%s", "--emit c prints only the code: it takes --hessian and "
+                                     "--emit-name, no other output option");
     if (cli_to_stdout(o->svg) || cli_to_stdout(o->png))
         return cli_usage_error("%s", "--svg and --png write to a FILE, not to standard output");
     return EXIT_OK;

@@ -70,6 +70,8 @@ typedef struct options {
     double jvp;
     const char *source; /* the program's text and its length (set by run; --html's live page) */
     size_t source_len;
+    const char *emit;      /* --emit LANG ("c") */
+    const char *emit_name; /* --emit-name NAME */
 } options;
 
 /* ---- args.c: the command line -------------------------------------------------------------- */
@@ -139,5 +141,11 @@ int cli_compute_higher(options *o, tg_tape *t, tg_var out);
 int cli_check_available(const options *o);
 /* Writes the trace and the pictures that o asks for, after the report. EXIT_OK or EXIT_USAGE. */
 int cli_write_pictures(const options *o, tg_tape *t, tg_var out);
+
+/* ---- emit.c: --emit c ----------------------------------------------------------------------- */
+
+/* Checks the code's plan against the tape at the given inputs and writes the C function to
+ * standard output (in place of the report). EXIT_OK or EXIT_USAGE (with the message). */
+int cli_emit(const options *o, tg_tape *t, tg_var out, const char *src);
 
 #endif /* TG_CLI_H */

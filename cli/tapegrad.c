@@ -38,6 +38,8 @@ static char *read_all(FILE *f, size_t *len)
         }
         buf = grown;
     }
+    if (buf)
+        buf[n] = '\0'; /* n < cap here: the text is also a C string (tg_emit's source lines) */
     *len = n;
     return buf;
 }
@@ -92,6 +94,8 @@ static int run(options *o, tg_tape *t, tg_parser *p, const char *src, size_t len
             return EXIT_USAGE;
         }
     free(cone);
+    if (o->emit)
+        return cli_emit(o, t, out, src);
     /* A picture too large to draw is refused before anything is printed or written. */
     char too_large[512];
     if (tgi_show_check(t, out, o->svg, o->png, o->html, too_large, sizeof too_large) != TG_OK) {

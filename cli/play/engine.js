@@ -88,16 +88,19 @@ function tapegradEngine(bytes) {
       });
     },
     /* The trace JSON (parsed) of program with args ["NAME=VALUE", ...], or null. */
-    trace: function (program, args) {
-      var r = call(function () {
-        var cs = cStrings([program].concat(args));
-        var rc = instance.exports.tgw_trace(cs.ptrs[0], args.length, cs.array + 4);
-        freeStrings(cs);
-        return rc;
-      });
-      return r.code === 0 ? JSON.parse(r.stdout) : null;
-    }
+    trace: function (program, args) { return traced("tgw_trace", program, args); },
+    /* Only the trace's numbers (wasm_entry.c's tgw_numbers), or null. */
+    numbers: function (program, args) { return traced("tgw_numbers", program, args); }
   };
+  function traced(entry, program, args) {
+    var r = call(function () {
+      var cs = cStrings([program].concat(args));
+      var rc = instance.exports[entry](cs.ptrs[0], args.length, cs.array + 4);
+      freeStrings(cs);
+      return rc;
+    });
+    return r.code === 0 ? JSON.parse(r.stdout) : null;
+  }
   return WebAssembly.compile(bytes).then(function (m) { module = m; start(); return api; });
 }
 if (typeof module === "object" && module.exports) module.exports = tapegradEngine;

@@ -155,3 +155,98 @@ __attribute__((export_name("tgw_trace"))) int tgw_trace(const char *program, int
     tg_tape_free(t);
     return (int)s;
 }
+
+/* A number as the trace shows it: 6 significant digits, -0 as 0, NaN as "nan". */
+static void put_short(double x)
+{
+    if (isnan(x))
+        fputs("\"nan\"", stdout);
+    else
+        printf("\"%.6g\"", x == 0.0 ? 0.0 : x);
+}
+
+static void put_exact(double x)
+{
+    if (isfinite(x))
+        printf("%.17g", x);
+    else
+        fputs("null", stdout);
+}
+
+/* The numbers of the trace without the trace, for a program whose graph the page already has
+ * (an input moved): {"v": [value, value_s], "g": [grad, grad_s]} per node 0..output, and per
+ * operation "s": [[contribution, contribution_s, acc_s, local] per arg] for the backward sweep
+ * taken in the trace's order (reverse tape order, args in order), acc_s being the arg's
+ * gradient summed so far and local its local derivative. Arguments and failures as tgw_trace. */
+__attribute__((export_name("tgw_numbers"))) int tgw_numbers(const char *program, int n_inputs,
+                                                            char **inputs)
+{
+    buffer_stdout();
+    tg_tape *t = tg_tape_new();
+    tg_parser *p = t ? tg_parser_new(t) : NULL;
+    tg_status s = p ? tg_tape_set_capacity(t, TGW_MAX_DRAWN + (size_t)n_inputs) : TG_ERR_NOMEM;
+    for (int i = 0; s == TG_OK && i < n_inputs; i++) {
+        char *eq = strchr(inputs[i], '=');
+        if (!eq) {
+            s = TG_ERR_ARG;
+            break;
+        }
+        *eq = 0;
+        s = tg_parser_define(p, inputs[i], tg_input(t, strtod(eq + 1, NULL)));
+        *eq = '=';
+    }
+    tg_var out;
+    if (s == TG_OK)
+        s = tg_parser_run(p, program, strlen(program), &out);
+    if (s == TG_OK)
+        s = tg_backward(t, out);
+    double *acc = s == TG_OK ? calloc((size_t)out.id + 1, sizeof *acc) : NULL;
+    if (s == TG_OK && !acc)
+        s = TG_ERR_NOMEM;
+    if (s == TG_OK) {
+        acc[out.id] = 1.0;
+        fputs("{\"n\": [", stdout);
+        for (uint32_t i = 0; i <= out.id; i++) {
+            const tg_var v = {i};
+            fputs(i ? ", [" : "[", stdout);
+            put_exact(tg_value(t, v));
+            fputs(", ", stdout);
+            put_short(tg_value(t, v));
+            fputs(", ", stdout);
+            put_exact(tg_grad(t, v));
+            fputs(", ", stdout);
+            put_short(tg_grad(t, v));
+            putchar(']');
+        }
+        fputs("], \"s\": {", stdout);
+        for (uint32_t i = out.id + 1, first = 1; i-- > 0;) {
+            const tg_var v = {i};
+            const size_t n = tg_n_args(t, v);
+            if (n == 0)
+                continue;
+            printf("%s\"%u\": [", first ? "" : ", ", (unsigned)i);
+            first = 0;
+            for (size_t k = 0; k < n; k++) {
+                const double c = tg_backward_step(t, v, k, tg_grad(t, v));
+                const uint32_t to = tg_arg(t, v, k).id;
+                acc[to] += c;
+                fputs(k ? ", [" : "[", stdout);
+                put_exact(c);
+                fputs(", ", stdout);
+                put_short(c);
+                fputs(", ", stdout);
+                put_short(acc[to]);
+                fputs(", ", stdout);
+                put_exact(tg_local_grad(t, v, k));
+                putchar(']');
+            }
+            putchar(']');
+        }
+        fputs("}}\n", stdout);
+    }
+    fflush(stdout);
+    free(acc);
+    tg_parser_free(p);
+    tg_tape_free(t);
+    return (int)s;
+}

@@ -37,6 +37,23 @@ tapegradEngine(fs.readFileSync(wasmPath)).then((e) => {
   check("the trace's steps end at the inputs with the gradients", t.trace.nodes[0].grad === 3 * Math.cos(6) || Math.abs(t.trace.nodes[0].grad - 3 * Math.cos(6)) < 1e-15);
   const deep = e.command(["--json", "--", "(".repeat(3000) + "x" + ")".repeat(3000), "x=2"]);
   check("3000 nested parentheses fit the wasm stack", deep.code === 0 && JSON.parse(deep.stdout).value === 2, deep.stderr);
+  /* the numbers alone (an input moved) are the trace's numbers */
+  let same = 0, diff = [];
+  rows.filter((r) => r.code === 0).slice(0, 120).forEach((r) => {
+    const args = r.inputs.map((kv) => kv[0] + "=" + kv[1]), t = e.trace(r.program, args), N = e.numbers(r.program, args);
+    if (!t || !N) return;
+    t.trace.nodes.forEach((n) => {
+      const v = N.n[n.id];
+      if (v[1] === n.value_s && v[3] === n.grad_s && Object.is(v[0], n.value) && Object.is(v[2], n.grad)) same++;
+      else diff.push(r.id + " node " + n.id + ": " + JSON.stringify(v) + " vs " + n.value_s + "/" + n.grad_s);
+    });
+    t.trace.steps.forEach((s) => {
+      const c = N.s[s.at][s.k];
+      if (c[1] === s.contribution_s && c[2] === s.acc_s && Object.is(c[3], t.local[s.at][s.k])) same++;
+      else diff.push(r.id + " step " + s.at + ":" + s.k + ": " + JSON.stringify(c) + " vs " + s.contribution_s + "/" + s.acc_s);
+    });
+  });
+  check("tgw_numbers gives the trace's numbers (" + same + " nodes and steps)", same > 100 && diff.length === 0, diff.slice(0, 3).join("; "));
   const flat = Array(6000).fill("x").join("+");
   const big = e.command(["--json", "--", flat, "x=1"]);
   check("a 6000-term sum: the command gives its value and gradient, the trace declines to draw it",

@@ -18,7 +18,12 @@ static void html_text(FILE *f, const char *s, size_t width)
     tgi_fit(buf, s, width);
     if (!buf[0])
         fputs("&#160;", f); /* Graphviz rejects an empty <b></b> */
-    for (const char *p = buf; *p; p++) {
+    tg_html_escape(f, buf);
+}
+
+void tg_html_escape(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
         case '&':
             fputs("&amp;", f);
@@ -32,8 +37,11 @@ static void html_text(FILE *f, const char *s, size_t width)
         case '"':
             fputs("&quot;", f);
             break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
         default:
-            fputc(*p, f);
+            fputc(*p < 0x20 || *p == 0x7F ? ' ' : *p, f);
         }
     }
 }

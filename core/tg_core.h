@@ -266,6 +266,11 @@ TG_API tg_status tg_trace_backward_width(tg_tape *t, tg_var out, FILE *f, tg_tra
  * backward for meaningful gradients. TG_ERR_IO if writing fails. */
 TG_API tg_status tg_dot_export(const tg_tape *t, tg_var out, FILE *f);
 
+/* Writes s to f as text for an HTML element or attribute (and Graphviz's HTML-like labels):
+ * & < > " ' as entities, control characters as spaces. The one escaper of the DOT export and
+ * the command's pages. */
+TG_API void tg_html_escape(FILE *f, const char *s);
+
 #ifdef __cplusplus
 }
 #endif

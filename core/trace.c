@@ -592,6 +592,33 @@ static void fresh_name(char *buf, size_t cap, const char *prefix, unsigned *coun
     }
 }
 
+/* Is some name in s `prefix` followed by digits only (t1, t12)? */
+static int set_has_numbered(const name_set *s, const char *prefix)
+{
+    const size_t n = strlen(prefix);
+    for (size_t off = 0; off < s->n_arena; off += strlen(s->arena + off) + 1) {
+        const char *e = s->arena + off;
+        if (strncmp(e, prefix, n) != 0 || !e[n])
+            continue;
+        size_t k = n;
+        while (e[k] >= '0' && e[k] <= '9')
+            k++;
+        if (!e[k])
+            return 1;
+    }
+    return 0;
+}
+
+/* The prefix of generated names: the first of candidates that no name of the program uses with
+ * a number (a program with targets t1, t2, t3 gets v1, v2, ... rather than t4, t5). */
+static const char *name_prefix(const name_set *taken, const char *const *candidates, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!set_has_numbered(taken, candidates[k]))
+            return candidates[k];
+    return candidates[0]; /* fresh_name still skips every name in use */
+}
+
 /* Gives every in-cone node its label, in tape order (an expression label is made of its args'
  * labels, which come earlier). */
 static int assign_labels(tgi_view *v, name_set *taken, name_set *used)
@@ -605,6 +632,9 @@ static int assign_labels(tgi_view *v, name_set *taken, name_set *used)
         if (name && name[0] && !set_add(taken, name))
             return 0;
     }
+    static const char *const temps[] = {"t", "v", "n", "tmp"}, *const inputs[] = {"x", "in"};
+    const char *temp_prefix = name_prefix(taken, temps, sizeof temps / sizeof temps[0]);
+    const char *input_prefix = name_prefix(taken, inputs, sizeof inputs / sizeof inputs[0]);
     for (uint32_t i = 0; i < v->n; i++) {
         if (!v->in_cone[i])
             continue;
@@ -638,14 +668,14 @@ static int assign_labels(tgi_view *v, name_set *taken, name_set *used)
                            buf[0] == '-' ? TGI_PREC_UNARY : TGI_PREC_ATOM);
             continue; /* constants are shown by value wherever they are: not in `used` */
         } else if (op == TG_OP_INPUT) {
-            fresh_name(buf, sizeof buf, "x", &n_input, taken, used);
+            fresh_name(buf, sizeof buf, input_prefix, &n_input, taken, used);
             ok = add_label(v, i, buf, TGI_LABEL_TEMP, TGI_PREC_ATOM);
         } else {
             tgi_view_expr(v, i, e, sizeof e);
             if (strlen(e) + 4 < sizeof e && tgi_n_chars(e) <= expr_max && !set_has(used, e)) {
                 ok = add_label(v, i, e, TGI_LABEL_EXPR, syntax_of(op).prec);
             } else {
-                fresh_name(buf, sizeof buf, "t", &n_temp, taken, used);
+                fresh_name(buf, sizeof buf, temp_prefix, &n_temp, taken, used);
                 ok = add_label(v, i, buf, TGI_LABEL_TEMP, TGI_PREC_ATOM);
             }
         }

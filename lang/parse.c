@@ -42,8 +42,9 @@
  * followed by '(' is an unknown function unless the program defines it: rows such as add or sum
  * have no language name, so programs may use those words as names. */
 
-/* The op whose language name is s[0..n-1], or TG_N_OPS. */
-static tg_op find_builtin(const char *s, size_t n)
+/* The op whose language name is s[0..n-1], or TG_N_OPS. (Not inlined: its buffer would sit in
+ * the frames of the parser's recursion.) */
+static NOINLINE tg_op find_builtin(const char *s, size_t n)
 {
     char name[24];
     if (n == 0 || n >= sizeof name)
@@ -614,6 +615,14 @@ enum { BP_NONE = 0 };
 
 static int parse_expr(tg_parser *p, token *k, int min_bp, expr *out);
 
+static NOINLINE int depth_error(tg_parser *p, const token *k)
+{
+    set_error(p, TG_ERR_LIMIT, k->line, k->col,
+              "expression nested deeper than %d levels (parentheses, signs, '^', calls)",
+              TG_PARSE_MAX_DEPTH);
+    return 0;
+}
+
 /* ---- Did you mean? ------------------------------------------------------------------------ */
 
 /* Optimal-string-alignment distance between a[0..na-1] and b[0..nb-1] (an insertion, deletion,
@@ -702,13 +711,17 @@ static NOINLINE void arity_error(tg_parser *p, const token *k, const char *name,
               want == 1 ? "" : "s", where, n < want ? "','" : "')'", quote(p, k, q, sizeof q));
 }
 
-/* The arguments of a call; k is at the '(' after the function's name nt. Parses exactly want
- * arguments into args (def: the definition, for the message if the count is wrong). Leaves k at
- * the ')'. */
-static int parse_args(tg_parser *p, token *k, const token *nt, unsigned want, tg_var *args,
+/* The arguments of a call; k is at the '(' after the function's name, the span of callee. Parses
+ * exactly want arguments into args (def: the definition, for the message if the count is
+ * wrong). Leaves k at the ')'. */
+static int parse_args(tg_parser *p, token *k, const expr *callee, unsigned want, tg_var *args,
                       const definition *def)
 {
     unsigned n = 0;
+    /* A call nests two levels (the call and its argument list, as "-(" does): its frames on the
+     * recursion path are twice a parenthesis's, and the stack bound is in levels. */
+    if (++p->depth > TG_PARSE_MAX_DEPTH)
+        return depth_error(p, k);
     p->paren++;
     advance(p, k);
     for (;;) {
@@ -724,24 +737,25 @@ static int parse_args(tg_parser *p, token *k, const token *nt, unsigned want, tg
         }
         if (n == want && k->kind == T_RPAR)
             break;
-        arity_error(p, k, p->src + nt->start, nt->end - nt->start, want, n, def);
+        arity_error(p, k, p->src + callee->start, callee->end - callee->start, want, n, def);
         return 0;
     }
     p->paren--;
+    p->depth--;
     return 1;
 }
 
-/* A call of a built-in function; k is at the '(' after its name nt. */
-static NOINLINE int parse_builtin_call(tg_parser *p, token *k, const token *nt, tg_op op, expr *out)
+/* A call of a built-in function; k is at the '(' after its name, out's span so far. */
+static NOINLINE int parse_builtin_call(tg_parser *p, token *k, tg_op op, expr *out)
 {
     tg_var args[3];
     const int n_args = tg_op_info_of(op)->n_args;
     if (n_args < 1 || n_args > 3) { /* no language function has another arity */
-        set_error(p, TG_ERR_SYNTAX, nt->line, nt->col, "'%s' cannot be called",
+        set_error(p, TG_ERR_SYNTAX, out->line, out->col, "'%s' cannot be called",
                   tg_op_info_of(op)->name);
         return 0;
     }
-    if (!parse_args(p, k, nt, (unsigned)n_args, args, NULL))
+    if (!parse_args(p, k, out, (unsigned)n_args, args, NULL))
         return 0;
     out->end = k->end;
     advance(p, k);
@@ -789,20 +803,20 @@ static size_t saturating_add(size_t a, size_t b)
     return a > SIZE_MAX - b ? SIZE_MAX : a + b;
 }
 
-/* A call of a function the program defined; k is at the '(' after its name nt. The arguments
- * are recorded first, then the body with its parameters bound to them. While a definition is
- * being checked, the call stands for a placeholder leaf instead (its body was checked already),
+/* A call of a function the program defined; k is at the '(' after its name (out's span). The
+ * arguments are recorded first, then the body with its parameters bound to them. While a definition
+ * is being checked, the call stands for a placeholder leaf instead (its body was checked already),
  * so checking costs the size of the text, whatever the calls would expand to. */
-static NOINLINE int parse_defined_call(tg_parser *p, token *k, const token *nt, const symbol *f,
-                                       expr *out)
+static NOINLINE int parse_defined_call(tg_parser *p, token *k, const symbol *f, expr *out)
 {
     const definition *def = f->def;
     tg_var *args = malloc((def->n_params ? def->n_params : 1) * sizeof *args);
     if (!args) {
-        set_error(p, TG_ERR_NOMEM, nt->line, nt->col, "out of memory for a call's arguments");
+        set_error(p, TG_ERR_NOMEM, out->line, out->col, "out of memory for a call's arguments");
         return 0;
     }
-    int ok = parse_args(p, k, nt, def->n_params, args, def);
+    const size_t name_len = out->end - out->start; /* out's span is the name until the ')' */
+    int ok = parse_args(p, k, out, def->n_params, args, def);
     if (ok) {
         out->end = k->end;
         advance(p, k);
@@ -822,10 +836,12 @@ static NOINLINE int parse_defined_call(tg_parser *p, token *k, const token *nt, 
         p->calling--;
     }
     if (ok && !p->checking) {
-        /* A call nests one level deeper than its arguments, so that chains of definitions
-         * (f2 calls f1 calls ...) are bounded like parentheses. */
-        if (++p->depth > TG_PARSE_MAX_DEPTH) {
-            set_error(p, TG_ERR_LIMIT, nt->line, nt->col,
+        /* The body nests inside the call, so that chains of definitions (f2 calls f1 calls
+         * ...) are bounded like parentheses: two levels more than the body's own, for the
+         * frames an inlined call keeps on the stack (about three parentheses' worth). */
+        p->depth += 2;
+        if (p->depth > TG_PARSE_MAX_DEPTH) {
+            set_error(p, TG_ERR_LIMIT, out->line, out->col,
                       "expression nested deeper than %d levels (parentheses, signs, '^', calls)",
                       TG_PARSE_MAX_DEPTH);
             ok = 0;
@@ -833,8 +849,8 @@ static NOINLINE int parse_defined_call(tg_parser *p, token *k, const token *nt, 
         const tg_mark before = tg_tape_mark(p->t);
         expr body;
         if (ok)
-            ok = inline_body(p, def, nt->start + p->src, nt->end - nt->start, args, &body);
-        p->depth--;
+            ok = inline_body(p, def, p->src + out->start, name_len, args, &body);
+        p->depth -= 2;
         if (ok) {
             out->v = body.v;
             /* The body's last operation is shown as the call ("f(x)"), as the reader wrote it;
@@ -934,26 +950,35 @@ static NOINLINE int name_error(tg_parser *p, const token *nt, int is_call)
     return 0;
 }
 
-/* A name: a call when followed by '(', pi, a parameter inside a body, else a bound name. */
-static NOINLINE int prefix_name(tg_parser *p, token *k, expr *out)
+/* name_error for the name that out's span holds. */
+static NOINLINE int name_error_at(tg_parser *p, const expr *out, int is_call)
 {
-    const token nt = *k;
-    const char *s = p->src + nt.start;
-    const size_t n = nt.end - nt.start;
-    advance(p, k);
-    if (k->kind == T_LPAR) {
-        const tg_op op = find_builtin(s, n);
-        if (op != TG_N_OPS)
-            return parse_builtin_call(p, k, &nt, op, out);
-        const symbol *f = p->scope && n == p->scope->name_len && !memcmp(s, p->scope->name, n)
-                              ? NULL /* inside its own body a function is not defined yet */
-                              : sym_find(p, s, n);
-        if (f && f->kind == SYM_FUNCTION)
-            return parse_defined_call(p, k, &nt, f, out);
-        return name_error(p, &nt, 1);
-    }
+    const token nt = {T_NAME, out->start, out->end, out->line, out->col, 0};
+    return name_error(p, &nt, is_call);
+}
+
+/* name(...): a built-in function or one the program defined; k is at the '('. */
+static NOINLINE int prefix_call(tg_parser *p, token *k, expr *out)
+{
+    const char *s = p->src + out->start;
+    const size_t n = out->end - out->start;
+    const tg_op op = find_builtin(s, n);
+    if (op != TG_N_OPS)
+        return parse_builtin_call(p, k, op, out);
+    const symbol *f = p->scope && n == p->scope->name_len && !memcmp(s, p->scope->name, n)
+                          ? NULL /* inside its own body a function is not defined yet */
+                          : sym_find(p, s, n);
+    if (f && f->kind == SYM_FUNCTION)
+        return parse_defined_call(p, k, f, out);
+    return name_error_at(p, out, 1);
+}
+
+/* A name that is not called: pi, a parameter inside a body, else a bound name. */
+static NOINLINE int prefix_variable(tg_parser *p, expr *out)
+{
+    const char *s = p->src + out->start;
+    const size_t n = out->end - out->start;
     if (n == 2 && memcmp(s, "pi", 2) == 0) { /* a constant, like a number */
-        out->end = nt.end;
         out->v = tg_const(p->t, LANG_PI);
         return tg_var_ok(out->v) || record_failed(p, out);
     }
@@ -962,17 +987,26 @@ static NOINLINE int prefix_name(tg_parser *p, token *k, expr *out)
         for (uint32_t i = 0; i < def->n_params; i++)
             if (strlen(def->params[i]) == n && memcmp(def->params[i], s, n) == 0) {
                 out->v = p->scope->args[i];
-                out->end = nt.end;
                 return 1;
             }
-        return name_error(p, &nt, 0);
+        return name_error_at(p, out, 0);
     }
     const symbol *e = sym_find(p, s, n);
     if (!e || e->kind == SYM_FUNCTION || find_builtin(s, n) != TG_N_OPS)
-        return name_error(p, &nt, 0);
+        return name_error_at(p, out, 0);
     out->v = e->v;
-    out->end = nt.end;
     return 1;
+}
+
+/* A name: a call when followed by '(', else a value. The frames on the path of nested calls
+ * stay small: the name's span lives in out, and prefix_call is a tail call. */
+static NOINLINE int prefix_name(tg_parser *p, token *k, expr *out)
+{
+    out->end = k->end; /* the name, until a call's ')' */
+    advance(p, k);
+    if (k->kind == T_LPAR)
+        return prefix_call(p, k, out);
+    return prefix_variable(p, out);
 }
 
 static NOINLINE int unclosed_error(tg_parser *p, const token *k, const expr *open)
@@ -1079,12 +1113,8 @@ static NOINLINE int chained_comparison_error(tg_parser *p, const token *k)
  * (operands of unary signs, right operands, parentheses, arguments), counted in p->depth. */
 static int parse_expr(tg_parser *p, token *k, int min_bp, expr *out)
 {
-    if (++p->depth > TG_PARSE_MAX_DEPTH) {
-        set_error(p, TG_ERR_LIMIT, k->line, k->col,
-                  "expression nested deeper than %d levels (parentheses, signs, '^', calls)",
-                  TG_PARSE_MAX_DEPTH);
-        return 0;
-    }
+    if (++p->depth > TG_PARSE_MAX_DEPTH)
+        return depth_error(p, k);
     int ok = parse_prefix(p, k, out);
     int compared = 0; /* this level has a comparison already */
     while (ok) {

@@ -23,9 +23,12 @@ extern "C" {
  * where are reserved. */
 
 /* How deep parentheses, unary signs, '^' chains and function calls may nest, counting one level
- * for each (so 1,000 levels of "-(" use 2,000). Deeper programs get TG_ERR_LIMIT, never a stack
- * overflow: the parser needs under 2.5 MB of stack at this depth even with AddressSanitizer
- * (about 150 bytes a level in an optimized build). Flat chains (x+x+...+x) are not nesting. */
+ * for each parenthesis, sign and '^', two for a call (the call and its arguments) and three for
+ * a call of a defined function inside another's body (so 1,000 levels of "-(" use 2,000, and a
+ * chain of 1,000 definitions each calling the one before uses about 3,000). Deeper programs get
+ * TG_ERR_LIMIT, never a stack overflow: the parser needs under 2.5 MB of stack at this depth
+ * even with AddressSanitizer (tests/lang runs under that limit). Flat chains (x+x+...+x) are
+ * not nesting. */
 #define TG_PARSE_MAX_DEPTH 5000
 
 /* What went wrong in a program: code (TG_ERR_SYNTAX, TG_ERR_NAME, TG_ERR_LIMIT, TG_ERR_NOMEM,

@@ -258,6 +258,11 @@ static inline const op_case *op_case_of(tg_op op)
     return c;
 }
 
+/* Every op of the table that is not a leaf, for the tests' loops: OP_CASES_EACH(op) { ... } */
+#define OP_CASES_EACH(op)                                                                          \
+    for (tg_op op = (tg_op)0; op < TG_N_OPS; op = (tg_op)(op + 1))                                 \
+        if (tg_op_info_of(op)->n_args != 0)
+
 /* How many arguments op gets in these tests: its arity, or n_nary (sum) and 2 n_nary (dot). */
 static inline size_t op_case_n_args(tg_op op, size_t n_nary)
 {

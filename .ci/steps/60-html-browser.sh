@@ -54,14 +54,16 @@ html_browser_step() {
         failed=$((failed + 1))
     fi
     # The three sizes of a lecture: 21, 63 and 297 nodes.
-    local tg=$dir/cli/tapegrad pages=tests/trace/pages
+    # stepper_page writes the stepping page whatever --html writes in this build (the live page
+    # of cli/play when the wasm engine is built).
+    local tg=$dir/tests/trace/stepper_page pages=tests/trace/pages
     local mlp_inputs="x1=0.5 x2=-1.5 c=0.1 t=1 w11=-0.73 w12=0.69 b1=0.26 v1=-0.49 w21=-0.01
         w22=-0.10 b2=0.15 v2=0.58 w31=-0.81 w32=-0.94 b3=0.34 v3=-0.13 w41=0.52 w42=-1.00
         b4=-0.05 v4=0.44 w51=-0.54 w52=0.89 b5=0.40 v5=-0.94"
     # shellcheck disable=SC2086 # the inputs are separate words
-    if ! "$tg" -f $pages/chain_6.tg x=0.5 --html "$work/chain_6.html" >/dev/null ||
-        ! "$tg" -f $pages/mlp_2_5_1.tg $mlp_inputs --html "$work/mlp_2_5_1.html" >/dev/null ||
-        ! "$tg" -f $pages/chain_75.tg x=0.5 --html "$work/chain_75.html" >/dev/null; then
+    if ! "$tg" "$work/chain_6.html" $pages/chain_6.tg x=0.5 ||
+        ! "$tg" "$work/mlp_2_5_1.html" $pages/mlp_2_5_1.tg $mlp_inputs ||
+        ! "$tg" "$work/chain_75.html" $pages/chain_75.tg x=0.5; then
         echo "ci: html-browser: FAILED: could not write the pages of $pages"
         failed=$((failed + 1))
     elif NODE_PATH="$PWD/$work/node_modules" timeout 600 node tests/trace/html_sizes.js \

@@ -17,7 +17,8 @@
      view.fit()         the whole graph in the view (at most 1.25x)
      view.actualSize()  1:1 (text at its CSS size) around the current step
      view.zoomBy(f)     zoom by factor f around the centre of the view
-     view.destroy()     remove the drawing and its listeners
+     view.destroy()     remove the drawing and its listeners (do so before rendering another
+                        graph into the same container)
    Mouse: the wheel zooms around the pointer, dragging pans. The first view is drawn as fit
    when the whole graph is readable that way (scale >= 0.8), else 1:1 with the output near the
    right edge.
@@ -39,6 +40,20 @@
     return e;
   }
   function cut(s, n) { return s.length > n ? s.slice(0, n - 1) + "\u2026" : s; }
+  /* Text that fits width px as drawn (labels are as long as the program's expressions): cut
+     with an ellipsis, at most n characters even where the text cannot be measured (hidden). */
+  function fitted(parent, attrs, s, n, width) {
+    var t = el("text", attrs, parent, cut(s, n));
+    if (!t.getComputedTextLength || t.getComputedTextLength() <= width) return t;
+    var lo = 1, hi = Math.min(n, s.length);
+    while (lo < hi) {
+      var mid = Math.ceil((lo + hi) / 2);
+      t.textContent = cut(s, mid);
+      if (t.getComputedTextLength() <= width) lo = mid; else hi = mid - 1;
+    }
+    t.textContent = cut(s, lo);
+    return t;
+  }
 
   /* Columns (a Sugiyama layout): an operation right of its deepest argument, then moved right
      to one column left of its nearest user. An edge that spans several columns runs through a lane
@@ -209,14 +224,14 @@
       n.group = g;
       if (n.kind === "const") {
         el("rect", { x: W / 2 - CONST_W / 2, width: CONST_W, height: CONST_H, rx: 9 }, g);
-        el("text", { x: W / 2, y: CONST_H / 2 + 6, "text-anchor": "middle", "class": "label" }, g,
-           cut(n.label, 8));
+        fitted(g, { x: W / 2, y: CONST_H / 2 + 6, "text-anchor": "middle", "class": "label" },
+               n.label, 10, CONST_W - 10);
         return;
       }
       el("rect", { width: W, height: H, rx: 7 }, g);
-      el("text", { x: 10, y: 22, "class": "label" }, g, cut(n.label, 21));
-      el("text", { x: 10, y: 44, "class": "expr" }, g,
-         n.kind === "op" ? cut(n.op + ": " + n.expr, 25) : n.kind);
+      fitted(g, { x: 10, y: 22, "class": "label" }, n.label, 30, W - 18);
+      fitted(g, { x: 10, y: 44, "class": "expr" }, n.kind === "op" ? n.op + ": " + n.expr : n.kind,
+             34, W - 18);
       el("text", { x: 10, y: 65, "class": "value" }, g, "value " + cut(n.value_s, 18));
       n.gradText = el("text", { x: 10, y: 85, "class": "grad" }, g, "grad ?");
     });
@@ -258,11 +273,11 @@
       return union(nodeBox(byId[st.at]), nodeBox(byId[st.to]));
     }
     /* Pans (never zooms) so that the current step's nodes are in view, by as little as keeps
-       them a margin inside (a fifth of the view across, so that stepping leftwards shows the
+       them a margin inside (a fifth of the view each way, so that stepping leftwards shows the
        next columns coming); when both do not fit at this zoom, the node receiving the gradient
        is centred. */
     function reveal() {
-      var b = box(), r = focusBox(), mx = Math.min(200, b.w / 5), my = 30;
+      var b = box(), r = focusBox(), mx = Math.min(200, b.w / 5), my = Math.min(120, b.h / 5);
       if (r.w * s > b.w - 2 * mx || r.h * s > b.h - 2 * my) {
         var to = state > 0 && state <= steps.length ? byId[steps[state - 1].to] : byId[data.output];
         r = nodeBox(to);

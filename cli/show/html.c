@@ -7,33 +7,6 @@
 #include "page_html.h"
 #include "show.h"
 
-/* Text for an HTML element or attribute: the five characters with a meaning there become
- * entities; control characters become spaces. */
-static void html_escape(FILE *f, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*p < 0x20 || *p == 0x7F ? ' ' : *p, f);
-        }
-    }
-}
-
 tg_status tgi_show_html(tg_tape *t, tg_var out, FILE *f, const char *title)
 {
     if (!t || !f)
@@ -62,7 +35,7 @@ tg_status tgi_show_html(tg_tape *t, tg_var out, FILE *f, const char *title)
         }
         for (const char *m; (m = strstr(line, "@TITLE@")) != NULL; line = m + 7) {
             fwrite(line, 1, (size_t)(m - line), f);
-            html_escape(f, title);
+            tg_html_escape(f, title);
         }
         fputs(line, f);
     }

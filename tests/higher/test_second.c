@@ -32,10 +32,7 @@ static void every_op_second_derivative_matches_fd_and_closed_form(void **state)
 {
     (void)state;
     int n_checked = 0;
-    for (unsigned o = 0; o < TG_N_OPS; o++) {
-        const tg_op op = (tg_op)o;
-        if (tgi_ops[op].flags & TGI_LEAF)
-            continue;
+    OP_CASES_EACH(op) {
         const op_case *c = op_case_of(op);
         const size_t n = op_case_n_args(op, N_NARY);
         for (int point = 0; point < 100; point++) {

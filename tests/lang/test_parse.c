@@ -4,6 +4,7 @@
  * Expected values and gradients are hand-derived formulas evaluated by C's math library. */
 #define _POSIX_C_SOURCE 200809L /* tests/tg_test_run.h */
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -623,6 +624,60 @@ static void a_copy_reads_final_bindings_and_functions_and_keeps_its_own(void **s
     run_free(&r);
 }
 
+/* ---- The stack bound of TG_PARSE_MAX_DEPTH (lang/tg_lang.h): 2.5 MB, ASan included ---------- */
+
+#define SMALL_STACK (2560u * 1024u)
+
+typedef struct deep_case {
+    char *src;
+    tg_status got;
+} deep_case;
+
+/* Runs every case's program on a fresh tape: the body of a thread with a small stack. */
+static void *run_deep_cases(void *arg)
+{
+    for (deep_case *c = arg; c->src; c++) {
+        run r = run_program(c->src, strlen(c->src));
+        c->got = r.s;
+        run_free(&r);
+    }
+    return NULL;
+}
+
+static void deepest_programs_fit_in_a_small_stack(void **state)
+{
+    (void)state;
+    char *chain = definition_chain(1500, "f%zu(x)");
+    char *deeper = definition_chain(20000, "f%zu(x)");
+    deep_case cases[] = {
+        {nest(TG_PARSE_MAX_DEPTH - 1, "(", "x", ")"), TG_OK},
+        {nest(TG_PARSE_MAX_DEPTH / 2 - 1, "-(", "x", ")"), TG_OK},
+        {nest(TG_PARSE_MAX_DEPTH / 2 - 1, "sin(", "x", ")"), TG_OK},
+        {nest(TG_PARSE_MAX_DEPTH / 3, "max(x, ", "x", ")"), TG_OK},
+        {nest(TG_PARSE_MAX_DEPTH - 1, "x^", "1", ""), TG_OK},
+        {nest(100000, "where(x, ", "x", ", y)"), TG_OK},
+        {chain, TG_OK},
+        {deeper, TG_OK},
+        {NULL, TG_OK},
+    };
+    const tg_status want[] = {TG_OK, TG_OK, TG_OK, TG_OK, TG_OK, TG_ERR_LIMIT, TG_OK, TG_ERR_LIMIT};
+    pthread_attr_t attr;
+    pthread_t th;
+    assert_int_equal(pthread_attr_init(&attr), 0);
+    assert_int_equal(pthread_attr_setstacksize(&attr, SMALL_STACK), 0);
+    assert_int_equal(pthread_create(&th, &attr, run_deep_cases, cases), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    pthread_attr_destroy(&attr);
+    for (size_t i = 0; cases[i].src; i++) {
+        if (cases[i].got != want[i]) {
+            print_error("deep case %zu: status %d, expected %d\n", i, (int)cases[i].got,
+                        (int)want[i]);
+            fail();
+        }
+        free(cases[i].src);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -639,6 +694,7 @@ int main(void)
         cmocka_unit_test(nesting_through_defined_functions_is_bounded),
         cmocka_unit_test(doubling_definitions_stop_at_the_tape_capacity),
         cmocka_unit_test(a_copy_reads_final_bindings_and_functions_and_keeps_its_own),
+        cmocka_unit_test(deepest_programs_fit_in_a_small_stack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

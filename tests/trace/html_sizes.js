@@ -4,7 +4,8 @@
 // step's two nodes are inside the visible graph view and drawn with text of at least 12 px, that
 // the page itself does not scroll while the step log scrolls in its own panel to the current
 // line, that Fit shows the whole graph and 1:1 shows text at its size, and that no node boxes
-// overlap; saves screenshots (start, a middle step, fit) next to SHOT_PREFIX. Run by
+// overlap, and that the graph view works on its own in another container (tapegradGraph.render,
+// as the playground uses it); saves screenshots (start, a middle step, fit) next to SHOT_PREFIX. Run by
 // .ci/steps/60-html-browser.sh:
 //   NODE_PATH=DIR/node_modules node html_sizes.js SHOT_PREFIX CHROMIUM PAGE.html...
 // Prints "html-sizes: ok ..." and exits 0, or prints what is wrong and exits 1.
@@ -37,7 +38,7 @@ function currentStepGeometry() {
     return out;
 }
 
-// Pairs of node boxes that overlap (in the graph's own coordinates).
+// Pairs of node boxes that overlap (in the graph's own coordinates), and text wider than its box.
 function overlappingNodes() {
     const boxes = [...document.querySelectorAll('g.node')].map((g) => {
         const b = g.querySelector('rect').getBBox(), m = g.transform.baseVal.consolidate().matrix;
@@ -45,6 +46,15 @@ function overlappingNodes() {
                  x1: m.e + b.x + b.width, y1: m.f + b.y + b.height };
     });
     const bad = [];
+    // and no text runs out of its own box
+    document.querySelectorAll('g.node').forEach((g) => {
+        const r = g.querySelector('rect').getBBox();
+        g.querySelectorAll('text').forEach((t) => {
+            const b = t.getBBox();
+            if (b.x < r.x - 0.5 || b.x + b.width > r.x + r.width + 0.5)
+                bad.push(`text "${t.textContent}" runs out of its box`);
+        });
+    });
     for (let i = 0; i < boxes.length; i++)
         for (let j = i + 1; j < boxes.length; j++) {
             const a = boxes[i], b = boxes[j];
@@ -68,7 +78,7 @@ async function checkPage(browser, file, problems) {
         return { nodes: d.nodes.length, steps: d.steps.length };
     });
     const overlaps = await page.evaluate(overlappingNodes);
-    if (overlaps.length) problems.push(`${name}: node boxes overlap: ${overlaps.slice(0, 5).join(', ')}`);
+    if (overlaps.length) problems.push(`${name}: overlaps: ${overlaps.slice(0, 5).join(', ')}`);
     await page.screenshot({ path: `${shot_prefix}${name}-start.png` });
     const checkAt = (k) => k === 1 || k === info.steps || k === Math.ceil(info.steps / 2) ||
                            k % Math.max(1, Math.floor(info.steps / 8)) === 0;
@@ -119,6 +129,24 @@ async function checkPage(browser, file, problems) {
     await page.click('#one');
     const scale = await page.evaluate(() => window.tapegradPage.view.scale());
     if (scale !== 1) problems.push(`${name}: 1:1 gives scale ${scale}`);
+    // The graph view on its own, as another page (the playground) uses it: a second view of
+    // the same data in a new container steps independently and goes away on destroy().
+    const embedded = await page.evaluate(() => {
+        const box = document.createElement('div');
+        box.style.cssText = 'position:fixed;left:0;top:0;width:600px;height:400px';
+        document.body.appendChild(box);
+        const data = JSON.parse(document.getElementById('tapegrad-data').textContent);
+        const v = window.tapegradGraph.render(data, box);
+        const k = v.step(2), marked = box.querySelectorAll('g.node.at, g.node.to').length;
+        const over = v.step(v.nSteps + 5);
+        v.destroy();
+        const left = box.querySelectorAll('svg').length;
+        box.remove();
+        return { k, marked, over, n: v.nSteps, left };
+    });
+    if (embedded.k !== Math.min(2, info.steps) || (info.steps > 0 && embedded.marked < 1) ||
+        embedded.over !== info.steps || embedded.left !== 0)
+        problems.push(`${name}: the graph view on its own: ${JSON.stringify(embedded)}`);
     await page.close();
     return `${name} (${info.nodes} nodes, ${info.steps} steps)`;
 }

@@ -1023,89 +1023,6 @@ const char *tgi_step_rule(const tgi_view *v, const tgi_step *s, char *buf, size_
     return buf;
 }
 
-/* A rule of the op table ("b*a^(b-1)", "1/(2*sqrt(a))") in LaTeX, until the table has its own
- * LaTeX column: * becomes \cdot, ^(...) and
- * sqrt(...) take braces, function names a backslash. The rules are our own short strings. */
-static void tex_expr(tgi_buf *b, const char *r, size_t n)
-{
-    static const char *const fn[] = {"exp", "log", "sin", "cos", "tanh", "tan"};
-    char one[2] = {0, 0};
-    for (size_t i = 0; i < n;) {
-        if (r[i] == '*') {
-            tgi_buf_add(b, " \\cdot ");
-            i++;
-            continue;
-        }
-        if (r[i] == '^' && i + 1 < n && r[i + 1] == '(') {
-            size_t depth = 0, j = i + 1;
-            for (; j < n; j++) {
-                depth += r[j] == '(';
-                depth -= r[j] == ')';
-                if (depth == 0)
-                    break;
-            }
-            tgi_buf_add(b, "^{");
-            tex_expr(b, r + i + 2, j - i - 2);
-            tgi_buf_add(b, "}");
-            i = j + 1;
-            continue;
-        }
-        if (strncmp(r + i, "sqrt(", 5) == 0 && i + 5 <= n) {
-            size_t depth = 0, j = i + 4;
-            for (; j < n; j++) {
-                depth += r[j] == '(';
-                depth -= r[j] == ')';
-                if (depth == 0)
-                    break;
-            }
-            tgi_buf_add(b, "\\sqrt{");
-            tex_expr(b, r + i + 5, j - i - 5);
-            tgi_buf_add(b, "}");
-            i = j + 1;
-            continue;
-        }
-        int matched = 0;
-        for (size_t k = 0; k < sizeof fn / sizeof fn[0] && !matched; k++) {
-            size_t len = strlen(fn[k]);
-            if (i + len <= n && strncmp(r + i, fn[k], len) == 0 && r[i + len] == '(') {
-                tgi_buf_add(b, "\\");
-                tgi_buf_add(b, fn[k]);
-                i += len;
-                matched = 1;
-            }
-        }
-        if (matched)
-            continue;
-        /* another function (sigmoid, relu, sign): a word of two or more letters before "(" */
-        size_t w = 0;
-        while (i + w < n &&
-               ((r[i + w] >= 'a' && r[i + w] <= 'z') || (r[i + w] >= 'A' && r[i + w] <= 'Z')))
-            w++;
-        if (w >= 2 && i + w < n && r[i + w] == '(') {
-            tgi_buf_add(b, "\\operatorname{");
-            for (size_t k = 0; k < w; k++) {
-                one[0] = r[i + k];
-                tgi_buf_add(b, one);
-            }
-            tgi_buf_add(b, "}");
-            i += w;
-            continue;
-        }
-        if (r[i] == '?') {
-            tgi_buf_add(b, " \\mathrel{?} ");
-            i++;
-            continue;
-        }
-        if (r[i] == '|') { /* never in the table today; would end a Markdown cell */
-            tgi_buf_add(b, "\\vert ");
-            i++;
-            continue;
-        }
-        one[0] = r[i++];
-        tgi_buf_add(b, one);
-    }
-}
-
 const char *tgi_step_rule_name_latex(const tgi_view *v, const tgi_step *s, char *buf, size_t cap)
 {
     tgi_buf b = tgi_buf_init(buf, cap);
@@ -1120,10 +1037,12 @@ const char *tgi_step_rule_latex(const tgi_view *v, const tgi_step *s, char *buf,
     tgi_buf b = tgi_buf_init(buf, cap);
     if (r) {
         substitute(v, &b, r);
-    } else { /* no LaTeX in the row: the language's text, converted */
+    } else { /* every row has its LaTeX (tests/core/test_rules.c); else the text, as text */
         char text[256];
         tgi_step_rule(v, s, text, sizeof text);
-        tex_expr(&b, text, strlen(text));
+        tgi_buf_add(&b, "\\text{");
+        tgi_buf_add(&b, text);
+        tgi_buf_add(&b, "}");
     }
     return buf;
 }

@@ -93,6 +93,24 @@ __attribute__((export_name("tgw_command"))) int tgw_command(int argc, char **arg
     return rc;
 }
 
+/* Records program (NUL-terminated) with the n_inputs inputs "NAME=VALUE" in order on t through
+ * p, on a tape limited so that a program too large to draw stops recording early. TG_ERR_ARG
+ * for an input without '='. */
+static tg_status record_program(tg_tape *t, tg_parser *p, const char *program, int n_inputs,
+                                char **inputs, tg_var *out)
+{
+    tg_status s = p ? tg_tape_set_capacity(t, TGW_MAX_DRAWN + (size_t)n_inputs) : TG_ERR_NOMEM;
+    for (int i = 0; s == TG_OK && i < n_inputs; i++) {
+        char *eq = strchr(inputs[i], '=');
+        if (!eq)
+            return TG_ERR_ARG;
+        *eq = 0; /* the name, then the value as the command reads it (strtod) */
+        s = tg_parser_define(p, inputs[i], tg_input(t, strtod(eq + 1, NULL)));
+        *eq = '=';
+    }
+    return s == TG_OK ? tg_parser_run(p, program, strlen(program), out) : s;
+}
+
 /* {"trace": T, "local": {"ID": [d0, d1, ...], ...}} on standard output: T is the trace's JSON
  * (tg_trace_backward, TG_TRACE_JSON) of program (NUL-terminated) with the n_inputs inputs
  * "NAME=VALUE" in order, and "local" has, for every operation the output depends on, the local
@@ -107,22 +125,8 @@ __attribute__((export_name("tgw_trace"))) int tgw_trace(const char *program, int
     buffer_stdout();
     tg_tape *t = tg_tape_new();
     tg_parser *p = t ? tg_parser_new(t) : NULL;
-    tg_status s = p ? TG_OK : TG_ERR_NOMEM;
-    if (s == TG_OK) /* a program too large to draw stops recording early */
-        s = tg_tape_set_capacity(t, TGW_MAX_DRAWN + (size_t)n_inputs);
-    for (int i = 0; s == TG_OK && i < n_inputs; i++) {
-        char *eq = strchr(inputs[i], '=');
-        if (!eq) {
-            s = TG_ERR_ARG;
-            break;
-        }
-        *eq = 0; /* the name, then the value as the command reads it (strtod) */
-        s = tg_parser_define(p, inputs[i], tg_input(t, strtod(eq + 1, NULL)));
-        *eq = '=';
-    }
     tg_var out;
-    if (s == TG_OK)
-        s = tg_parser_run(p, program, strlen(program), &out);
+    tg_status s = record_program(t, p, program, n_inputs, inputs, &out);
     if (s == TG_OK && out.id >= TGW_MAX_DRAWN)
         s = TG_ERR_LIMIT; /* the page shows the value and gradients, not a picture */
     if (s == TG_OK) {
@@ -184,20 +188,8 @@ __attribute__((export_name("tgw_numbers"))) int tgw_numbers(const char *program,
     buffer_stdout();
     tg_tape *t = tg_tape_new();
     tg_parser *p = t ? tg_parser_new(t) : NULL;
-    tg_status s = p ? tg_tape_set_capacity(t, TGW_MAX_DRAWN + (size_t)n_inputs) : TG_ERR_NOMEM;
-    for (int i = 0; s == TG_OK && i < n_inputs; i++) {
-        char *eq = strchr(inputs[i], '=');
-        if (!eq) {
-            s = TG_ERR_ARG;
-            break;
-        }
-        *eq = 0;
-        s = tg_parser_define(p, inputs[i], tg_input(t, strtod(eq + 1, NULL)));
-        *eq = '=';
-    }
     tg_var out;
-    if (s == TG_OK)
-        s = tg_parser_run(p, program, strlen(program), &out);
+    tg_status s = record_program(t, p, program, n_inputs, inputs, &out);
     if (s == TG_OK)
         s = tg_backward(t, out);
     double *acc = s == TG_OK ? calloc((size_t)out.id + 1, sizeof *acc) : NULL;

@@ -202,9 +202,9 @@ static void plan_run(const plan *p, const double *x, double *val, double *gr, ui
             const uint32_t a = tgi_code_a(c), b = tgi_code_b(c), na = n_args_of(t, i);
             double d[2] = {0.0, 0.0};
             if (row->arity == 1)
-                d[0] = tgi_local1(row, val[a], val[i]);
+                d[0] = row->local1(val[a], val[i]);
             else if (row->arity == 2)
-                tgi_local2(row, val[a], val[b], val[i], &d[0], &d[1]);
+                row->local2(val[a], val[b], val[i], &d[0], &d[1]);
             for (uint32_t idx = 0; idx < na; idx++) {
                 const uint32_t k = contribution_arg(t, i, idx), x_k = arg_of(t, i, k);
                 if (!p->active[x_k])

@@ -183,12 +183,8 @@ static int always_masked(double a, double b, unsigned k)
 BINARY_FNS(add, ADD_Y, ADD_DA, ADD_DB)
 #define add_vjp one_vjp /* g * 1 = g, both */
 #define ROW_ADD                                                                                    \
-    [TG_OP_ADD] = {BINARY(add, ADD_Y, ADD_DA, ADD_DB),                                             \
-                   .flags = TGI_INFIX,                                                             \
-                   .shape = TGI_D_CONST,                                                           \
-                   .dconst = {ADD_DA, ADD_DB},                                                     \
-                   OPERATOR("add", "+", TG_PREC_ADD),                                              \
-                   RULE2("1", "1", "1", "1")}
+    [TG_OP_ADD] = {BINARY(add, ADD_Y, ADD_DA, ADD_DB), .flags = TGI_INFIX,                         \
+                   OPERATOR("add", "+", TG_PREC_ADD), RULE2("1", "1", "1", "1")}
 tg_var tg_add(tg_tape *t, tg_var a, tg_var b)
 {
     return record2(t, TG_OP_ADD, a, b);
@@ -206,12 +202,8 @@ static tg_var sub_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return k == 0 ? g : tg_neg(t, g);
 }
 #define ROW_SUB                                                                                    \
-    [TG_OP_SUB] = {BINARY(sub, SUB_Y, SUB_DA, SUB_DB),                                             \
-                   .flags = TGI_INFIX,                                                             \
-                   .shape = TGI_D_CONST,                                                           \
-                   .dconst = {SUB_DA, SUB_DB},                                                     \
-                   OPERATOR("sub", "-", TG_PREC_ADD),                                              \
-                   RULE2("1", "1", "-1", "-1")}
+    [TG_OP_SUB] = {BINARY(sub, SUB_Y, SUB_DA, SUB_DB), .flags = TGI_INFIX,                         \
+                   OPERATOR("sub", "-", TG_PREC_ADD), RULE2("1", "1", "-1", "-1")}
 tg_var tg_sub(tg_tape *t, tg_var a, tg_var b)
 {
     return record2(t, TG_OP_SUB, a, b);
@@ -228,7 +220,7 @@ static tg_var mul_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return tg_mul(t, g, IN(1 - k));
 }
 #define ROW_MUL                                                                                    \
-    [TG_OP_MUL] = {BINARY(mul, MUL_Y, MUL_DA, MUL_DB), .flags = TGI_INFIX, .shape = TGI_D_SWAP,    \
+    [TG_OP_MUL] = {BINARY(mul, MUL_Y, MUL_DA, MUL_DB), .flags = TGI_INFIX,                         \
                    OPERATOR("mul", "*", TG_PREC_MUL), RULE2("b", "b", "a", "a")}
 tg_var tg_mul(tg_tape *t, tg_var a, tg_var b)
 {
@@ -355,12 +347,8 @@ static tg_var neg_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return tg_neg(t, g);
 }
 #define ROW_NEG                                                                                    \
-    [TG_OP_NEG] = {UNARY(neg, NEG_Y, NEG_DA),                                                      \
-                   .flags = TGI_PREFIX,                                                            \
-                   .shape = TGI_D_CONST,                                                           \
-                   .dconst = {NEG_DA, 0.0},                                                        \
-                   OPERATOR("neg", "-", TG_PREC_UNARY),                                            \
-                   RULE1("-1", "-1")}
+    [TG_OP_NEG] = {UNARY(neg, NEG_Y, NEG_DA), .flags = TGI_PREFIX,                                 \
+                   OPERATOR("neg", "-", TG_PREC_UNARY), RULE1("-1", "-1")}
 tg_var tg_lt(tg_tape *t, tg_var a, tg_var b)
 {
     return record_slots(t, TG_OP_LT, 2, (tg_var[]){a, b});
@@ -541,9 +529,8 @@ static tg_var relu_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return tgi_record2(t, TG_OP_GATE, g, IN(k));
 }
 #define ROW_RELU                                                                                   \
-    [TG_OP_RELU] = {                                                                               \
-        UNARY(relu, RELU_Y, RELU_DA),        .shape = TGI_D_STEP, .masked = relu_masked,           \
-        .info.c_masked = {STR(RELU_MASK_A)}, FUNC("relu"),        RULE1("a > 0", "[a > 0]")}
+    [TG_OP_RELU] = {UNARY(relu, RELU_Y, RELU_DA), .masked = relu_masked,                           \
+                    .info.c_masked = {STR(RELU_MASK_A)}, FUNC("relu"), RULE1("a > 0", "[a > 0]")}
 tg_var tg_relu(tg_tape *t, tg_var a)
 {
     return record1(t, TG_OP_RELU, a);

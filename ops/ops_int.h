@@ -13,17 +13,6 @@
 #define TGI_PREFIX 2u /* unary shown as "<symbol>a" (negation) */
 #define TGI_LEAF 4u   /* no inputs, nothing to sweep */
 
-/* The shape of a row's local derivatives, for the hot ops: the sweep branches on these few
- * shapes (never on ops) and skips the call through local1/local2, which costs more than the
- * arithmetic (the call spills the sweep's live registers). local1/local2 stay in every row, as
- * the reference (trace, tg_local_grad), and test_ops checks that both agree at many points.
- *   TGI_D_CALL   call local1/local2 (every op whose derivative is not one of the shapes below)
- *   TGI_D_CONST  dy/da = dconst[0], dy/db = dconst[1]            (add, sub, neg)
- *   TGI_D_SWAP   binary, dy/da = b, dy/db = a                    (mul)
- *   TGI_D_STEP   unary, dy/da = 1 if a > 0, else 0 (NaN: 0)      (relu; its where()-mask stays
- *                in the masked column) */
-typedef enum tgi_dshape { TGI_D_CALL = 0, TGI_D_CONST, TGI_D_SWAP, TGI_D_STEP } tgi_dshape;
-
 /* One operation: what the sweeps need (first, so the hot columns share cache lines), then
  * what everything else needs (info, the public face: tg_op_info_of). Columns:
  *   arity      how the node stores its arguments: 0 (leaf), 1 or 2 (packed in the code), or
@@ -49,9 +38,6 @@ typedef enum tgi_dshape { TGI_D_CALL = 0, TGI_D_CONST, TGI_D_SWAP, TGI_D_STEP } 
  *              that PyTorch applies with where(): the contribution is then exactly 0 even when
  *              the upstream gradient is infinite or NaN (relu at a <= 0; pow at b = 0); the
  *              same condition as info.c_masked[k]
- *   shape      TGI_D_CALL (0, the default), or the local derivative written as data, so that
- *              the sweep computes it inline instead of calling local1/local2 (see tgi_dshape)
- *   dconst     the constant local derivatives of a TGI_D_CONST row, per input
  *   bad_args   NULL, or the reason tg_apply refuses these arguments (dot's odd count, powc's
  *              exponent that is not a constant), NULL when they are fine
  *   construct  NULL, or what tg_apply calls instead of recording this op as it is (pow: a
@@ -60,8 +46,6 @@ typedef enum tgi_dshape { TGI_D_CALL = 0, TGI_D_CONST, TGI_D_SWAP, TGI_D_STEP } 
 typedef struct tgi_op_row {
     int arity;
     unsigned flags;
-    tgi_dshape shape;
-    double dconst[2];
     double (*forward1)(double a);
     double (*forward2)(double a, double b);
     double (*local1)(double a, double y);
@@ -127,36 +111,6 @@ static inline double tgi_contribution(const tgi_op_row *row, double g, double lo
     if (TGI_UNLIKELY(c != c) && row->masked && row->masked(a, b, k))
         return 0.0;
     return c;
-}
-
-/* A unary row's dy/da at input a and output y: by its shape, else through local1. Equal to
- * row->local1(a, y) bit for bit (test_ops: derivative_shapes_match_row_functions). */
-static inline double tgi_local1(const tgi_op_row *row, double a, double y)
-{
-    if (row->shape == TGI_D_STEP)
-        return a > 0.0 ? 1.0 : 0.0;
-    if (row->shape == TGI_D_CONST)
-        return row->dconst[0];
-    return row->local1(a, y);
-}
-
-/* A binary row's dy/da and dy/db at inputs a, b and output y: by its shape, else through
- * local2. Equal to row->local2(a, b, y, da, db) bit for bit (same test). */
-static inline void tgi_local2(const tgi_op_row *row, double a, double b, double y, double *da,
-                              double *db)
-{
-    if (row->shape == TGI_D_SWAP) {
-        *da = b;
-        *db = a;
-    } else if (row->shape == TGI_D_CONST) {
-        *da = row->dconst[0];
-        *db = row->dconst[1];
-    } else {
-        double ca, cb; /* through locals, so that da and db need not live in memory */
-        row->local2(a, b, y, &ca, &cb);
-        *da = ca;
-        *db = cb;
-    }
 }
 
 /* Records a unary or binary node of op, computing its value by the row's forward. */

@@ -393,48 +393,6 @@ static void apply_records_like_the_constructors(void **state)
     assert_false(tg_var_ok(tg_apply(NULL, TG_OP_EXP, 1, &bad)));
 }
 
-/* The rows whose derivative is also data (a shape other than TGI_D_CALL, read by the sweep)
- * give bit for bit what their local1/local2 give (the reference used by trace and
- * tg_local_grad), so the two can never drift apart: at many random points and at the special
- * values (signed zeros, infinities, NaN, subnormals) in every combination. */
-static void derivative_shapes_match_row_functions(void **state)
-{
-    (void)state;
-    static const double special[] = {0.0,   -0.0,   1.0,      -1.0,      0x1p-1074, -0x1p-1074,
-                                     1e308, -1e308, INFINITY, -INFINITY, NAN,       -NAN};
-    enum { N_SPECIAL = sizeof special / sizeof special[0], N_RANDOM = 2000 };
-    int n_shaped = 0;
-    for (unsigned op = 0; op < TG_N_OPS; op++) {
-        const tgi_op_row *r = &tgi_ops[op];
-        if (r->shape == TGI_D_CALL)
-            continue;
-        n_shaped++;
-        /* SWAP is binary only, STEP unary only; CONST either. */
-        assert_true(r->arity == 1 || r->arity == 2);
-        assert_true(r->shape != TGI_D_SWAP || r->arity == 2);
-        assert_true(r->shape != TGI_D_STEP || r->arity == 1);
-        for (int k = 0; k < N_SPECIAL * N_SPECIAL + N_RANDOM; k++) {
-            const double a = k < N_SPECIAL * N_SPECIAL ? special[k / N_SPECIAL] : uniform(-10, 10);
-            const double b = k < N_SPECIAL * N_SPECIAL ? special[k % N_SPECIAL] : uniform(-10, 10);
-            if (r->arity == 1) {
-                const double y = r->forward1(a);
-                const double want = r->local1(a, y), got = tgi_local1(r, a, y);
-                if (memcmp(&want, &got, sizeof want) != 0)
-                    fail_msg("%s at a = %g: shape gives %g, local1 %g", r->info.id, a, got, want);
-            } else {
-                const double y = r->forward2(a, b);
-                double want[2], got[2];
-                r->local2(a, b, y, &want[0], &want[1]);
-                tgi_local2(r, a, b, y, &got[0], &got[1]);
-                if (memcmp(want, got, sizeof want) != 0)
-                    fail_msg("%s at (%g, %g): shape gives (%g, %g), local2 (%g, %g)", r->info.id, a,
-                             b, got[0], got[1], want[0], want[1]);
-            }
-        }
-    }
-    assert_true(n_shaped >= 1); /* the hot ops (add, mul, relu, ...) are shaped */
-}
-
 /* The convenience macros select a constant for numbers and pass tg_vars through. */
 static void convenience_macros_build_expected_graph(void **state)
 {
@@ -461,7 +419,6 @@ int main(void)
         cmocka_unit_test(where_and_comparisons_pass_nothing_through_what_is_not_taken),
         cmocka_unit_test(op_table_is_complete_and_findable),
         cmocka_unit_test(apply_records_like_the_constructors),
-        cmocka_unit_test(derivative_shapes_match_row_functions),
         cmocka_unit_test(convenience_macros_build_expected_graph),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,8 +4,8 @@
  * about 106 bits of precision. Every operation here is made of IEEE-754 + - * / and sqrt only
  * (no fma, no long double, no libm), so the same source gives the same bits with gcc on x86-64
  * and clang on wasm32: that is the point of the file. The including file must be compiled with
- * floating-point contraction off (`#pragma STDC FP_CONTRACT OFF`, `-ffp-contract=off`), or a
- * compiler that fuses a*b+c into an fma would change the error terms below.
+ * floating-point contraction off (`-ffp-contract=off`; gcc ignores the STDC FP_CONTRACT pragma), or
+ * a compiler that fuses a*b+c into an fma would change the error terms below.
  *
  * The error-free transformations (Knuth's two-sum, Dekker's fast two-sum and Veltkamp/Dekker
  * two-product) are exact barring overflow; two-product's split also needs |a|, |b| < 2^996.

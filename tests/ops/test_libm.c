@@ -18,43 +18,7 @@
 #include "tg_libm.h"
 #include "tg_test.h"
 #include "libm_ref.h"
-
-/* One row per function: ours and the C library's (arity 1 or 2); libc_ulps, the C library's
- * largest error in ulps as glibc publishes it for x86_64 (sysdeps/x86_64/fpu/libm-test-ulps,
- * "double", round to nearest): ours is within half an ulp of the exact value, so the two may
- * differ by up to that many ulps (2 for sinh: glibc's sinh(0x1.a1587c1da301ap-1) is 2 ulps above
- * the correctly rounded 0x1.d11f3a88dbea6p-1, mpmath says, which is ours); and where the random
- * points of that comparison are drawn: half uniform in [lo, hi], half with a binary exponent
- * uniform in [e_lo, e_hi) (negated half the time when is_signed). A function of two arguments
- * draws y the same way. */
-typedef struct libm_fn {
-    const char *name;
-    double (*ours1)(double);
-    double (*libc1)(double);
-    double (*ours2)(double, double);
-    double (*libc2)(double, double);
-    int libc_ulps;
-    double lo, hi;
-    int e_lo, e_hi, is_signed;
-} libm_fn;
-
-static const libm_fn functions[] = {
-    {"exp", tg_libm_exp, exp, NULL, NULL, 1, -745.2, 709.8, -60, 10, 1},
-    {"expm1", tg_libm_expm1, expm1, NULL, NULL, 1, -40, 709.8, -60, 10, 1},
-    {"log", tg_libm_log, log, NULL, NULL, 1, 0, 100, -1074, 1024, 0},
-    {"log1p", tg_libm_log1p, log1p, NULL, NULL, 1, -1, 10, -1074, 1024, 0},
-    {"log2", tg_libm_log2, log2, NULL, NULL, 2, 0, 100, -1074, 1024, 0},
-    {"log10", tg_libm_log10, log10, NULL, NULL, 2, 0, 100, -1074, 1024, 0},
-    {"sinh", tg_libm_sinh, sinh, NULL, NULL, 2, -710.4, 710.4, -60, 10, 1},
-    {"cosh", tg_libm_cosh, cosh, NULL, NULL, 2, -710.4, 710.4, -60, 10, 1},
-    {"tanh", tg_libm_tanh, tanh, NULL, NULL, 2, -20, 20, -60, 6, 1},
-    {"asinh", tg_libm_asinh, asinh, NULL, NULL, 2, -10, 10, -1074, 1024, 1},
-    {"acosh", tg_libm_acosh, acosh, NULL, NULL, 2, 1, 10, 0, 1024, 0},
-    {"atanh", tg_libm_atanh, atanh, NULL, NULL, 2, -1, 1, -1074, 0, 1},
-    // {"erf", tg_libm_erf, erf, NULL, NULL, 1, -6, 6, -1074, 3, 1},
-    // {"erfc", tg_libm_erfc, erfc, NULL, NULL, 5, -6, 27.3, -1074, 5, 1},
-};
-enum { N_FUNCTIONS = sizeof functions / sizeof functions[0] };
+#include "libm_functions.h"
 
 static const libm_fn *function_named(const char *name)
 {
@@ -90,13 +54,6 @@ static uint64_t ulp_distance(double a, double b)
     return ia > ib ? (uint64_t)ia - (uint64_t)ib : (uint64_t)ib - (uint64_t)ia;
 }
 
-static double call(const libm_fn *f, int ours, double x, double y)
-{
-    if (f->ours1)
-        return ours ? f->ours1(x) : f->libc1(x);
-    return ours ? f->ours2(x, y) : f->libc2(x, y);
-}
-
 /* Every row of every table: the same bits (any NaN for a NaN). */
 static void rows_equal_mpmath_correctly_rounded(void **state)
 {
@@ -115,7 +72,7 @@ static void rows_equal_mpmath_correctly_rounded(void **state)
         for (size_t i = 0; i < table->n_rows; i++) {
             double x = from_bits(table->rows[i][0]), y = from_bits(table->rows[i][1]);
             double want = from_bits(table->rows[i][2]);
-            double got = call(f, 1, x, y);
+            double got = libm_call(f, 1, x, y);
             if (isnan(want) ? isnan(got) : same_bits(got, want))
                 continue;
             if (n_failed++ < 8) {
@@ -133,17 +90,6 @@ static void rows_equal_mpmath_correctly_rounded(void **state)
     }
     printf("all    %zu of %zu rows\n", n_rows_total - n_failed_total, n_rows_total);
     assert_int_equal(n_failed_total, 0);
-}
-
-static double draw(const libm_fn *f)
-{
-    if (uniform(0, 1) < 0.5)
-        return uniform(f->lo, f->hi);
-    double e = floor(uniform(f->e_lo, f->e_hi));
-    double x = ldexp(uniform(1, 2), (int)e);
-    if (isinf(x))
-        x = 0x1.fffffffffffffp1023;
-    return f->is_signed && uniform(0, 1) < 0.5 ? -x : x;
 }
 
 static double seconds(void)
@@ -178,15 +124,15 @@ static void within_one_ulp_of_the_c_library(void **state)
         for (int done = 0; done < n_points; done += BLOCK) {
             int n = n_points - done < BLOCK ? n_points - done : BLOCK;
             for (int i = 0; i < n; i++) {
-                xs[i] = draw(f);
-                ys[i] = draw(f);
+                xs[i] = libm_draw(f);
+                ys[i] = libm_draw(f);
             }
             double t0 = seconds();
             for (int i = 0; i < n; i++)
-                ours[i] = call(f, 1, xs[i], ys[i]);
+                ours[i] = libm_call(f, 1, xs[i], ys[i]);
             double t1 = seconds();
             for (int i = 0; i < n; i++)
-                theirs[i] = call(f, 0, xs[i], ys[i]);
+                theirs[i] = libm_call(f, 0, xs[i], ys[i]);
             double t2 = seconds();
             t_ours += t1 - t0;
             t_theirs += t2 - t1;

@@ -42,8 +42,8 @@ static const libm_fn functions[] = {
     {"asinh", tg_libm_asinh, asinh, NULL, NULL, 2, -10, 10, -1074, 1024, 1},
     {"acosh", tg_libm_acosh, acosh, NULL, NULL, 2, 1, 10, 0, 1024, 0},
     {"atanh", tg_libm_atanh, atanh, NULL, NULL, 2, -1, 1, -1074, 0, 1},
-    // {"erf", tg_libm_erf, erf, NULL, NULL, 1, -6, 6, -1074, 3, 1},
-    // {"erfc", tg_libm_erfc, erfc, NULL, NULL, 5, -6, 27.3, -1074, 5, 1},
+    {"erf", tg_libm_erf, erf, NULL, NULL, 1, -6, 6, -1074, 3, 1},
+    {"erfc", tg_libm_erfc, erfc, NULL, NULL, 5, -6, 27.3, -1074, 5, 1},
 };
 enum { N_FUNCTIONS = sizeof functions / sizeof functions[0] };
 

@@ -263,8 +263,8 @@ FUNCS = {
     'asinh': (1, odd(mp.asinh, INF), EDGE_AINV, sampler([(-10, 10)], (-1074, 1024), True)),
     'acosh': (1, ref_acosh, EDGE_AINV, sampler([(1, 10), (1, 1.01)], (0, 1024), False)),
     'atanh': (1, ref_atanh, EDGE_AINV, sampler([(-1, 1), (0.9, 1)], (-1074, 0), True)),
-    # 'erf': (1, ref_erf, EDGE_ERF, sampler([(-4, 4), (-6, 6)], (-1074, 5), True)),
-    # 'erfc': (1, ref_erfc, EDGE_ERF, sampler([(-4, 10), (0, 27.3)], (-1074, 5), True)),
+    'erf': (1, ref_erf, EDGE_ERF, sampler([(-4, 4), (-6, 6)], (-1074, 5), True)),
+    'erfc': (1, ref_erfc, EDGE_ERF, sampler([(-4, 10), (0, 27.3)], (-1074, 5), True)),
 }
 
 

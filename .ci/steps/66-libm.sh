@@ -1,6 +1,6 @@
 # 66-libm.sh: tapegrad's own math functions (ops/tg_libm*.c). Installs python3-mpmath (Debian)
 # and regenerates tests/ops/libm_ref.h (the correctly rounded values test_libm asserts) and
-# ops/tg_libm_exp_tables.h (the constants of tg_libm_exp.c) with Debian's python3, and diffs them
+# ops/tg_libm_{exp,erf}_tables.h (the constants of tg_libm_exp.c) with Debian's python3, and diffs them
 # with the committed files: one pass or fail each. Then runs the native vs wasm32 comparison
 # (meson test libm_wasm) in build-ci again, now that 65-playground has installed clang-14 and
 # wasi-libc (in the first run it may have skipped). Sourced by .ci/run: no exit.
@@ -27,15 +27,19 @@ libm_step() {
             diff "$generated" tests/ops/libm_ref.h | head -10
             failed=$((failed + 1))
         fi
-        generated=$dir/tg_libm_exp_tables.h
-        if /usr/bin/python3 ops/tg_libm_exp_tables.py >"$generated" && cmp -s "$generated" ops/tg_libm_exp_tables.h; then
-            echo "ci: libm: ops/tg_libm_exp_tables.h is what mpmath says"
-            passed=$((passed + 1))
-        else
-            echo "ci: libm: FAILED: ops/tg_libm_exp_tables.h differs from tg_libm_exp_tables.py's output ($generated)"
-            diff "$generated" ops/tg_libm_exp_tables.h | head -10
-            failed=$((failed + 1))
-        fi
+        local table
+        for table in exp erf; do
+            generated=$dir/tg_libm_${table}_tables.h
+            if /usr/bin/python3 ops/tg_libm_${table}_tables.py >"$generated" &&
+                cmp -s "$generated" ops/tg_libm_${table}_tables.h; then
+                echo "ci: libm: ops/tg_libm_${table}_tables.h is what mpmath says"
+                passed=$((passed + 1))
+            else
+                echo "ci: libm: FAILED: ops/tg_libm_${table}_tables.h differs from tg_libm_${table}_tables.py's output ($generated)"
+                diff "$generated" ops/tg_libm_${table}_tables.h | head -10
+                failed=$((failed + 1))
+            fi
+        done
     fi
     if [ -d "$dir" ]; then
         run_suite "$dir" libm_wasm

@@ -97,6 +97,29 @@ static double round_to_int(double x)
     return (x + shifter) - shifter;
 }
 
+/* acc * z + c, one Horner step in double-double: cheaper than tg_dd_mul then tg_dd_add, and as
+ * accurate (about 2^-104 relative) where it is used: Horner on a series whose terms decrease, so
+ * that |acc z| is well below |c| or the two have one sign; no cancellation to amplify the
+ * rounding of the low parts. */
+static tg_dd dd_mul_add(tg_dd acc, tg_dd z, tg_dd c)
+{
+    tg_dd p = tg_two_prod(acc.hi, z.hi);
+    p.lo += acc.hi * z.lo + acc.lo * z.hi;
+    tg_dd s = tg_two_sum(c.hi, p.hi);
+    s.lo += p.lo + c.lo;
+    return tg_fast_two_sum(s.hi, s.lo);
+}
+
+/* acc * t + c for a double t (the same step, one product fewer). */
+static tg_dd dd_mul_d_add(tg_dd acc, double t, tg_dd c)
+{
+    tg_dd p = tg_two_prod(acc.hi, t);
+    p.lo += acc.lo * t;
+    tg_dd s = tg_two_sum(c.hi, p.hi);
+    s.lo += p.lo + c.lo;
+    return tg_fast_two_sum(s.hi, s.lo);
+}
+
 /* Mixed Horner: sum_{i=1}^{n_dd + n_d} c_i z^i, the first n_dd coefficients double-double, the
  * rest doubles evaluated in plain double on z.hi (the caller chooses n_dd so that those terms
  * are below 2^-53 of the first: their rounding errors stay under 2^-106). */
@@ -107,7 +130,7 @@ static tg_dd poly_dd(tg_dd z, const double (*c_dd)[2], int n_dd, const double *c
         t = t * z.hi + c_d[i];
     tg_dd acc = tg_dd_from(t);
     for (int i = n_dd - 1; i >= 0; i--)
-        acc = tg_dd_add(tg_dd_mul(acc, z), dd_const(c_dd[i]));
+        acc = dd_mul_add(acc, z, dd_const(c_dd[i]));
     return tg_dd_mul(acc, z);
 }
 
@@ -480,7 +503,7 @@ static tg_dd erfcx_dd(double x)
         tail = tail * t + g[k][0];
     tg_dd acc = tg_dd_from(tail);
     for (int k = piece->n_dd - 1; k >= 0; k--)
-        acc = tg_dd_add(tg_dd_mul_d(acc, t), dd_const(g[k]));
+        acc = dd_mul_d_add(acc, t, dd_const(g[k]));
     return acc;
 }
 
@@ -495,10 +518,9 @@ static tg_dd erfc_scaled(double x, int *m)
     return tg_dd_mul(exp_mantissa(e), erfcx_dd(x));
 }
 
-/* erf(x) = x sum_n a_n x^(2n) for |x| < 0.5 (the terms fall by x^2/n at least: 22 of them reach
- * 2^-110); for subnormal-making x (|x| < 2^-900) the product is formed at x 2^200 and rounded
- * with the scale, so that the one rounding is to the subnormal grid. */
-static double erf_small(double x)
+/* erf(x) / x = sum_n a_n x^(2n) for |x| < 0.5 (the terms fall by x^2/n at least: 22 of them
+ * reach 2^-110). */
+static tg_dd erf_series(double x)
 {
     tg_dd x2 = tg_two_prod(x, x);
     double tail = 0.0;
@@ -506,10 +528,19 @@ static double erf_small(double x)
         tail = tail * x2.hi + ERF_SERIES_D[n];
     tg_dd acc = tg_dd_from(tail);
     for (int n = 11; n >= 0; n--)
-        acc = tg_dd_add(tg_dd_mul(acc, x2), dd_const(ERF_SERIES_DD[n]));
+        acc = dd_mul_add(acc, x2, dd_const(ERF_SERIES_DD[n]));
+    return acc;
+}
+
+/* erf(x) = x * erf_series(x) for |x| < 0.5; where the result is near the subnormals
+ * (|x| < 2^-900) the product is formed at x 2^200 and rounded with the scale, so that the one
+ * rounding is to the subnormal grid. */
+static double erf_small(double x)
+{
+    tg_dd series = erf_series(x);
     if (abs_of(x) < 0x1p-900)
-        return round_scaled(tg_dd_mul_d(acc, x * 0x1p200), -200);
-    return tg_dd_round(tg_dd_mul_d(acc, x));
+        return round_scaled(tg_dd_mul_d(series, x * 0x1p200), -200);
+    return tg_dd_round(tg_dd_mul_d(series, x));
 }
 
 /* erf(x): the series below 0.5; 1 - erfc(x) from 0.5 to 6 (erfc(0.5) < 0.48: no cancellation
@@ -542,14 +573,7 @@ double tg_libm_erfc(double x)
     if (a < 0.5) {
         if (a < 0x1p-56) /* erfc = 1 - 2x/sqrt(pi): the x is under half an ulp of 1 */
             return 1.0 - x;
-        tg_dd x2 = tg_two_prod(x, x);
-        double tail = 0.0;
-        for (int n = 9; n >= 0; n--)
-            tail = tail * x2.hi + ERF_SERIES_D[n];
-        tg_dd acc = tg_dd_from(tail);
-        for (int n = 11; n >= 0; n--)
-            acc = tg_dd_add(tg_dd_mul(acc, x2), dd_const(ERF_SERIES_DD[n]));
-        return tg_dd_round(tg_dd_add_d(tg_dd_neg(tg_dd_mul_d(acc, x)), 1.0));
+        return tg_dd_round(tg_dd_add_d(tg_dd_neg(tg_dd_mul_d(erf_series(x), x)), 1.0));
     }
     if (x >= 28.0)
         return 0.0;

@@ -88,6 +88,27 @@ static double round_scaled(tg_dd y, int k)
     return h;
 }
 
+/* RN(a + b + c) for doubles with |c| <= ulp(b) (a double plus a double-double b + c), with one
+ * rounding: two_sum twice gives a + b + c = r + r_err + t_lo exactly, r = RN(a + b + ...); r is
+ * the answer unless a + b + ... was exactly half-way (|r_err| = ulp/2, and the tie went to even),
+ * where t_lo's sign decides. Unlike tg_dd_round(tg_dd_add_d(...)), which would round the tie to
+ * even having lost t_lo in the low part: erfc(0x1.c5bf891b4ef6bp-55) = 1 - 2^-54 (1 + 2^-54.4)
+ * needs it. (r_err is a multiple of ulp(t_hi), so nothing but an exact tie can be crossed.) */
+static double round_sum3(double a, double b, double c)
+{
+    tg_dd s = tg_two_sum(a, b);
+    tg_dd t = tg_two_sum(s.lo, c);
+    tg_dd r = tg_two_sum(s.hi, t.hi);
+    if (r.lo != 0 && t.lo != 0 && (r.lo > 0) == (t.lo > 0)) {
+        /* beyond r + r_err on r_err's side: r + 2 r_err is the neighbour there, when r_err was
+         * a tie; otherwise r + r_err + t_lo still rounds to r */
+        double other = r.hi + 2.0 * r.lo;
+        if (other - r.hi == 2.0 * r.lo)
+            return other;
+    }
+    return r.hi;
+}
+
 /* ------------------------------------------------------------------ exp kernel */
 
 /* The nearest integer to x (ties to even), |x| < 2^51: adding 1.5 * 2^52 leaves no fraction bits. */
@@ -220,7 +241,13 @@ double tg_libm_expm1(double x)
         exp_parts e = exp_kernel(tg_dd_from(x));
         return round_scaled(exp_mantissa(e), e.m);
     }
-    return tg_dd_round(expm1_dd(x));
+    exp_parts e = exp_kernel(tg_dd_from(x));
+    if (e.m == 0) {
+        tg_dd t = dd_const(EXP2_J[e.j + 32]);
+        return tg_dd_round(tg_dd_add(dd_const(EXP2_J_M1[e.j + 32]), tg_dd_mul(t, e.p)));
+    }
+    tg_dd y = tg_dd_scale(exp_mantissa(e), pow2(e.m));
+    return round_sum3(-1.0, y.hi, y.lo);
 }
 
 /* ------------------------------------------------------------------ log kernel */
@@ -323,7 +350,8 @@ double tg_libm_log2(double x)
     if (log_special(x, &out, &s, &e_add))
         return out;
     tg_dd l = log_dd(tg_dd_from(s), &e);
-    return tg_dd_round(tg_dd_add_d(tg_dd_mul(l, dd_const(INV_LN2)), (double)(e + e_add)));
+    tg_dd f = tg_dd_mul(l, dd_const(INV_LN2));
+    return round_sum3((double)(e + e_add), f.hi, f.lo);
 }
 
 /* log10(x) = (e ln2 + log m) / ln10; exact powers of ten come out exact because the error is far
@@ -558,8 +586,8 @@ double tg_libm_erf(double x)
         return copysign_of(1.0, x);
     int m;
     tg_dd c = erfc_scaled(a, &m);
-    tg_dd r = tg_dd_add_d(tg_dd_neg(tg_dd_scale(c, pow2(m))), 1.0);
-    return copysign_of(tg_dd_round(r), x);
+    c = tg_dd_scale(c, pow2(m));
+    return copysign_of(round_sum3(1.0, -c.hi, -c.lo), x);
 }
 
 /* erfc(x): 1 - erf(x) for |x| < 0.5 (erf(x) < 0.53 there); e^(-x^2) G(x) from 0.5 to 28,
@@ -573,7 +601,8 @@ double tg_libm_erfc(double x)
     if (a < 0.5) {
         if (a < 0x1p-56) /* erfc = 1 - 2x/sqrt(pi): the x is under half an ulp of 1 */
             return 1.0 - x;
-        return tg_dd_round(tg_dd_add_d(tg_dd_neg(tg_dd_mul_d(erf_series(x), x)), 1.0));
+        tg_dd y = tg_dd_mul_d(erf_series(x), x);
+        return round_sum3(1.0, -y.hi, -y.lo);
     }
     if (x >= 28.0)
         return 0.0;
@@ -583,5 +612,6 @@ double tg_libm_erfc(double x)
     tg_dd c = erfc_scaled(a, &m);
     if (x > 0.0)
         return round_scaled(c, m);
-    return tg_dd_round(tg_dd_add_d(tg_dd_neg(tg_dd_scale(c, pow2(m))), 2.0));
+    c = tg_dd_scale(c, pow2(m));
+    return round_sum3(2.0, -c.hi, -c.lo);
 }

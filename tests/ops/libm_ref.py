@@ -301,7 +301,7 @@ def check(path):
         if not ok and bad < 5:
             print('%s(%s, %s) = %s, want %s' % (name, x.hex(), y.hex(), got.hex(), want.hex()))
     for name, (n, bad) in counts.items():
-        print('%-6s %d of %d correctly rounded' % (name, n - bad, n))
+        print("%-6s %d of %d correctly rounded" % (name, n - bad, n), flush=True)
     return 1 if any(bad for _, bad in counts.values()) else 0
 
 

@@ -111,7 +111,7 @@ static double round_sum3(double a, double b, double c)
 
 /* ------------------------------------------------------------------ exp kernel */
 
-/* The nearest integer to x (ties to even), |x| < 2^51: adding 1.5 * 2^52 leaves no fraction bits. */
+/* The nearest integer to x (ties to even), |x| < 2^51: adding 1.5 * 2^52 drops the fraction. */
 static double round_to_int(double x)
 {
     const double shifter = 0x1.8p52;
@@ -156,8 +156,8 @@ static tg_dd poly_dd(tg_dd z, const double (*c_dd)[2], int n_dd, const double *c
 }
 
 typedef struct exp_parts {
-    int m, j;    /* e^x = 2^m 2^(j/64) (1 + p), j in [-32, 32) */
-    tg_dd p;     /* e^r - 1 */
+    int m, j; /* e^x = 2^m 2^(j/64) (1 + p), j in [-32, 32) */
+    tg_dd p;  /* e^r - 1 */
 } exp_parts;
 
 /* For a double-double x with |x.hi| < 750: k = round(64 x / ln2), m = floor((k + 32) / 64),
@@ -263,7 +263,8 @@ static tg_dd log_reduced(tg_dd m)
     tg_dd p = tg_two_prod(m.hi, r);
     tg_dd z = tg_two_sum(p.hi - 1.0, p.lo);
     z = tg_dd_add(z, tg_two_prod(m.lo, r));
-    return tg_dd_add(dd_const(LOG_MINUS_LOG_R[j - 90]), poly_dd(z, LOG1P_POLY_DD, 8, LOG1P_POLY_D, 6));
+    return tg_dd_add(dd_const(LOG_MINUS_LOG_R[j - 90]),
+                     poly_dd(z, LOG1P_POLY_DD, 8, LOG1P_POLY_D, 6));
 }
 
 /* x = 2^e m with m in [sqrt(1/2), sqrt(2)), for a double-double x > 0 (x.hi normal). */
@@ -524,7 +525,7 @@ static tg_dd erfcx_dd(double x)
     int s = exponent_of(x);
     int i = (int)((x * pow2(-s) - 1.0) * ERFCX_PIECES);
     const struct erfcx_piece *piece = &ERFCX_PIECE[(s - ERFCX_FIRST_OCTAVE) * ERFCX_PIECES + i];
-    const double (*g)[2] = ERFCX_COEFFS + piece->offset;
+    const double(*g)[2] = ERFCX_COEFFS + piece->offset;
     double t = x - piece->center;
     double tail = 0.0;
     for (int k = piece->n - 1; k >= piece->n_dd; k--)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ops_int.h"
+#include "tg_libm.h"
 
 /* ---- How a block is written ---------------------------------------------------------------
  * An op's math is a few expression macros over a, b (the arguments) and y (the value):
@@ -256,7 +257,7 @@ tg_var tg_div(tg_tape *t, tg_var a, tg_var b)
 #define POW_MASK_A (b == 0.0)
 #define POW_MASK_B (a == 0.0 && b >= 0.0)
 #define POW_DA (POW_MASK_A ? 0.0 : b * pow(a, b - 1.0))
-#define POW_DB (POW_MASK_B ? 0.0 : y * log(a))
+#define POW_DB (POW_MASK_B ? 0.0 : y * tg_libm_log(a))
 BINARY_FNS(pow, POW_Y, POW_DA, POW_DB)
 static int pow_masked(double a, double b, unsigned k)
 {
@@ -379,7 +380,7 @@ tg_var tg_neg(tg_tape *t, tg_var a)
 }
 
 /* ---- exp:  y = e^a,  dy/da = e^a = y ------------------------------------------------------ */
-#define EXP_Y exp(a)
+#define EXP_Y tg_libm_exp(a)
 #define EXP_DA y
 UNARY_FNS(exp, EXP_Y, EXP_DA)
 /* recorded: g y */
@@ -395,7 +396,7 @@ tg_var tg_exp(tg_tape *t, tg_var a)
 }
 
 /* ---- log:  y = ln a,  dy/da = 1/a --------------------------------------------------------- */
-#define LOG_Y log(a)
+#define LOG_Y tg_libm_log(a)
 #define LOG_DA (1.0 / a)
 UNARY_FNS(log, LOG_Y, LOG_DA)
 /* recorded: g (1/a) */
@@ -428,8 +429,8 @@ tg_var tg_sqrt(tg_tape *t, tg_var a)
 }
 
 /* ---- sin:  y = sin a,  dy/da = cos a ------------------------------------------------------ */
-#define SIN_Y sin(a)
-#define SIN_DA cos(a)
+#define SIN_Y tg_libm_sin(a)
+#define SIN_DA tg_libm_cos(a)
 UNARY_FNS(sin, SIN_Y, SIN_DA)
 /* recorded: g cos a */
 static tg_var sin_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -443,8 +444,8 @@ tg_var tg_sin(tg_tape *t, tg_var a)
 }
 
 /* ---- cos:  y = cos a,  dy/da = -sin a ----------------------------------------------------- */
-#define COS_Y cos(a)
-#define COS_DA (-sin(a))
+#define COS_Y tg_libm_cos(a)
+#define COS_DA (-tg_libm_sin(a))
 UNARY_FNS(cos, COS_Y, COS_DA)
 /* recorded: g (-sin a) */
 static tg_var cos_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -458,7 +459,7 @@ tg_var tg_cos(tg_tape *t, tg_var a)
 }
 
 /* ---- tan:  y = tan a,  dy/da = 1 / cos^2 a = 1 + tan^2 a = 1 + y^2 ------------------------- */
-#define TAN_Y tan(a)
+#define TAN_Y tg_libm_tan(a)
 #define TAN_DA (1.0 + y * y)
 UNARY_FNS(tan, TAN_Y, TAN_DA)
 /* recorded: g (y*y + 1) */
@@ -475,7 +476,7 @@ tg_var tg_tan(tg_tape *t, tg_var a)
 }
 
 /* ---- tanh:  y = tanh a,  dy/da = 1 - tanh^2 a = 1 - y^2 ----------------------------------- */
-#define TANH_Y tanh(a)
+#define TANH_Y tg_libm_tanh(a)
 #define TANH_DA (1.0 - y * y)
 UNARY_FNS(tanh, TANH_Y, TANH_DA)
 /* recorded: g (1 - y*y) */
@@ -494,7 +495,7 @@ tg_var tg_tanh(tg_tape *t, tg_var a)
 
 /* ---- sigmoid:  y = 1 / (1 + e^-a),  dy/da = y (1 - y) --------------------------------------
  * Without overflow: for a < 0 as e^a / (1 + e^a). */
-#define SIGMOID_OF(x) ((x) >= 0.0 ? 1.0 / (1.0 + exp(-(x))) : exp(x) / (1.0 + exp(x)))
+#define SIGMOID_OF(x) ((x) >= 0.0 ? 1.0 / (1.0 + tg_libm_exp(-(x))) : tg_libm_exp(x) / (1.0 + tg_libm_exp(x)))
 #define SIGMOID_Y SIGMOID_OF(a)
 #define SIGMOID_DA (y * (1.0 - y))
 UNARY_FNS(sigmoid, SIGMOID_Y, SIGMOID_DA)
@@ -683,7 +684,7 @@ static tg_var gate_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
                     RULE2("b > 0", "[b > 0]", "0", "0")}
 
 /* ---- asin:  y = asin a,  dy/da = 1 / sqrt(1 - a^2) (infinite at |a| = 1) ------------------- */
-#define ASIN_Y asin(a)
+#define ASIN_Y tg_libm_asin(a)
 #define ASIN_DA (1.0 / sqrt(1.0 - a * a))
 UNARY_FNS(asin, ASIN_Y, ASIN_DA)
 /* recorded: g (1 / sqrt(1 - a*a)) */
@@ -701,7 +702,7 @@ tg_var tg_asin(tg_tape *t, tg_var a)
 }
 
 /* ---- acos:  y = acos a,  dy/da = -1 / sqrt(1 - a^2) --------------------------------------- */
-#define ACOS_Y acos(a)
+#define ACOS_Y tg_libm_acos(a)
 #define ACOS_DA (-1.0 / sqrt(1.0 - a * a))
 UNARY_FNS(acos, ACOS_Y, ACOS_DA)
 /* recorded: g (-1 / sqrt(1 - a*a)) */
@@ -719,7 +720,7 @@ tg_var tg_acos(tg_tape *t, tg_var a)
 }
 
 /* ---- atan:  y = atan a,  dy/da = 1 / (1 + a^2) -------------------------------------------- */
-#define ATAN_Y atan(a)
+#define ATAN_Y tg_libm_atan(a)
 #define ATAN_DA (1.0 / (1.0 + a * a))
 UNARY_FNS(atan, ATAN_Y, ATAN_DA)
 /* recorded: g (1 / (a*a + 1)), the same sum (addition commutes exactly) */
@@ -737,8 +738,8 @@ tg_var tg_atan(tg_tape *t, tg_var a)
 }
 
 /* ---- sinh:  y = sinh a,  dy/da = cosh a --------------------------------------------------- */
-#define SINH_Y sinh(a)
-#define SINH_DA cosh(a)
+#define SINH_Y tg_libm_sinh(a)
+#define SINH_DA tg_libm_cosh(a)
 UNARY_FNS(sinh, SINH_Y, SINH_DA)
 /* recorded: g cosh a */
 static tg_var sinh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -753,8 +754,8 @@ tg_var tg_sinh(tg_tape *t, tg_var a)
 }
 
 /* ---- cosh:  y = cosh a,  dy/da = sinh a --------------------------------------------------- */
-#define COSH_Y cosh(a)
-#define COSH_DA sinh(a)
+#define COSH_Y tg_libm_cosh(a)
+#define COSH_DA tg_libm_sinh(a)
 UNARY_FNS(cosh, COSH_Y, COSH_DA)
 /* recorded: g sinh a */
 static tg_var cosh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -769,7 +770,7 @@ tg_var tg_cosh(tg_tape *t, tg_var a)
 }
 
 /* ---- asinh:  y = asinh a,  dy/da = 1 / sqrt(a^2 + 1) --------------------------------------- */
-#define ASINH_Y asinh(a)
+#define ASINH_Y tg_libm_asinh(a)
 #define ASINH_DA (1.0 / sqrt(a * a + 1.0))
 UNARY_FNS(asinh, ASINH_Y, ASINH_DA)
 /* recorded: g (1 / sqrt(a*a + 1)) */
@@ -787,7 +788,7 @@ tg_var tg_asinh(tg_tape *t, tg_var a)
 }
 
 /* ---- acosh:  y = acosh a (a >= 1),  dy/da = 1 / sqrt(a^2 - 1) (infinite at a = 1) ----------- */
-#define ACOSH_Y acosh(a)
+#define ACOSH_Y tg_libm_acosh(a)
 #define ACOSH_DA (1.0 / sqrt(a * a - 1.0))
 UNARY_FNS(acosh, ACOSH_Y, ACOSH_DA)
 /* recorded: g (1 / sqrt(a*a + -1)): x + (-1) is x - 1 exactly */
@@ -805,7 +806,7 @@ tg_var tg_acosh(tg_tape *t, tg_var a)
 }
 
 /* ---- atanh:  y = atanh a (|a| < 1),  dy/da = 1 / (1 - a^2) -------------------------------- */
-#define ATANH_Y atanh(a)
+#define ATANH_Y tg_libm_atanh(a)
 #define ATANH_DA (1.0 / (1.0 - a * a))
 UNARY_FNS(atanh, ATANH_Y, ATANH_DA)
 /* recorded: g (1 / (1 - a*a)) */
@@ -823,7 +824,7 @@ tg_var tg_atanh(tg_tape *t, tg_var a)
 }
 
 /* ---- log1p:  y = ln(1 + a), accurate for tiny a,  dy/da = 1 / (1 + a) ---------------------- */
-#define LOG1P_Y log1p(a)
+#define LOG1P_Y tg_libm_log1p(a)
 #define LOG1P_DA (1.0 / (1.0 + a))
 UNARY_FNS(log1p, LOG1P_Y, LOG1P_DA)
 /* recorded: g (1 / (a + 1)) */
@@ -840,7 +841,7 @@ tg_var tg_log1p(tg_tape *t, tg_var a)
 }
 
 /* ---- expm1:  y = e^a - 1, accurate for tiny a,  dy/da = e^a = y + 1 ------------------------- */
-#define EXPM1_Y expm1(a)
+#define EXPM1_Y tg_libm_expm1(a)
 #define EXPM1_DA (y + 1.0)
 UNARY_FNS(expm1, EXPM1_Y, EXPM1_DA)
 /* recorded: g (y + 1) */
@@ -858,7 +859,7 @@ tg_var tg_expm1(tg_tape *t, tg_var a)
 
 /* ---- log2:  y = log2 a,  dy/da = 1 / (a ln 2) --------------------------------------------- */
 #define LN2 0.693147180559945309417232121458176568
-#define LOG2_Y log2(a)
+#define LOG2_Y tg_libm_log2(a)
 #define LOG2_DA (1.0 / (a * LN2))
 UNARY_FNS(log2, LOG2_Y, LOG2_DA)
 /* recorded: g (1 / (a ln 2)) */
@@ -876,7 +877,7 @@ tg_var tg_log2(tg_tape *t, tg_var a)
 
 /* ---- log10:  y = log10 a,  dy/da = 1 / (a ln 10) ------------------------------------------ */
 #define LN10 2.302585092994045684017991454684364208
-#define LOG10_Y log10(a)
+#define LOG10_Y tg_libm_log10(a)
 #define LOG10_DA (1.0 / (a * LN10))
 UNARY_FNS(log10, LOG10_Y, LOG10_DA)
 /* recorded: g (1 / (a ln 10)) */
@@ -894,8 +895,8 @@ tg_var tg_log10(tg_tape *t, tg_var a)
 
 /* ---- erf:  y = erf a,  dy/da = (2 / sqrt(pi)) e^(-a^2) ------------------------------------- */
 #define TWO_OVER_SQRT_PI 1.128379167095512573896158903121545172
-#define ERF_Y erf(a)
-#define ERF_DA (TWO_OVER_SQRT_PI * exp(-(a * a)))
+#define ERF_Y tg_libm_erf(a)
+#define ERF_DA (TWO_OVER_SQRT_PI * tg_libm_exp(-(a * a)))
 UNARY_FNS(erf, ERF_Y, ERF_DA)
 /* recorded: g (e^(-(a*a)) * 2/sqrt(pi)), the same product (multiplication commutes exactly) */
 static tg_var erf_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -912,8 +913,8 @@ tg_var tg_erf(tg_tape *t, tg_var a)
 }
 
 /* ---- erfc:  y = 1 - erf a, accurate in the right tail,  dy/da = -(2 / sqrt(pi)) e^(-a^2) ---- */
-#define ERFC_Y erfc(a)
-#define ERFC_DA (-TWO_OVER_SQRT_PI * exp(-(a * a)))
+#define ERFC_Y tg_libm_erfc(a)
+#define ERFC_DA (-TWO_OVER_SQRT_PI * tg_libm_exp(-(a * a)))
 UNARY_FNS(erfc, ERFC_Y, ERFC_DA)
 /* recorded: g (e^(-(a*a)) * -2/sqrt(pi)) */
 static tg_var erfc_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -932,7 +933,7 @@ tg_var tg_erfc(tg_tape *t, tg_var a)
 /* ---- softplus:  y = ln(1 + e^a),  dy/da = sigmoid(a) ----------------------------------------
  * Without overflow or cancellation: a + ln(1 + e^-a) for a > 0 (e^-a <= 1), else ln(1 + e^a),
  * both through log1p so that softplus(-700) = e^-700 and softplus(700) = 700 exactly. */
-#define SOFTPLUS_Y (a > 0.0 ? a + log1p(exp(-a)) : log1p(exp(a)))
+#define SOFTPLUS_Y (a > 0.0 ? a + tg_libm_log1p(tg_libm_exp(-a)) : tg_libm_log1p(tg_libm_exp(a)))
 #define SOFTPLUS_DA SIGMOID_OF(a)
 UNARY_FNS(softplus, SOFTPLUS_Y, SOFTPLUS_DA)
 /* recorded: g sigmoid(a) */
@@ -951,7 +952,7 @@ tg_var tg_softplus(tg_tape *t, tg_var a)
 /* ---- atan2:  y = atan2(a, b), the angle of the point (b, a) ---------------------------------
  * dy/da = b / (a^2 + b^2),  dy/db = -a / (a^2 + b^2); at (0, 0) both are 0/0 = NaN (atan2 has
  * no derivative there; its value is 0, as C's). */
-#define ATAN2_Y atan2(a, b)
+#define ATAN2_Y tg_libm_atan2(a, b)
 #define ATAN2_DA (b / (a * a + b * b))
 #define ATAN2_DB (-a / (a * a + b * b))
 BINARY_FNS(atan2, ATAN2_Y, ATAN2_DA, ATAN2_DB)
@@ -973,7 +974,7 @@ tg_var tg_atan2(tg_tape *t, tg_var y, tg_var x)
 
 /* ---- hypot:  y = sqrt(a^2 + b^2) without overflow,  dy/da = a / y,  dy/db = b / y ------------
  * At (0, 0), where a / y is 0/0, both are 0 (a subgradient; PyTorch gives NaN), as a mask. */
-#define HYPOT_Y hypot(a, b)
+#define HYPOT_Y tg_libm_hypot(a, b)
 #define HYPOT_MASK (a == 0.0 && b == 0.0)
 #define HYPOT_DA (HYPOT_MASK ? 0.0 : a / y)
 #define HYPOT_DB (HYPOT_MASK ? 0.0 : b / y)

@@ -188,7 +188,9 @@ enum { TG_PREC_NONE = 0, TG_PREC_COMPARE, TG_PREC_ADD, TG_PREC_MUL, TG_PREC_UNAR
  *   rule[k]     dy/d(arg k) in the language's syntax ("1/(1 + a^2)", "a > 0"); for dot, rule[0]
  *               is dy/dw_j and rule[1] dy/dx_j over x_j and w_j; NULL past n_args
  *   rule_latex  the same as LaTeX ("\\frac{1}{1 + a^{2}}")
- *   c_forward   C99 expression of y over a, b, c ("atan2(a, b)"); NULL for sum and dot (a loop)
+ *   c_forward   C99 expression of y over a, b, c ("tg_libm_atan2(a, b)": the transcendental
+ *               functions are the engine's own, tg_libm.h, the C library's pow, sqrt and fabs
+ *               keep their names); NULL for sum and dot (a loop)
  *   c_local[k]  C99 expression of dy/d(arg k) over a, b, c, y: the very text the engine
  *               compiles (ops/ops.c stringifies the macro it computes with), so emitted code
  *               gives the tape's numbers bit for bit

@@ -124,7 +124,7 @@ async function main() {
   check("run() equals `tapegrad --json` on " + rows.length + " conformance programs", bad.length === 0,
         bad.slice(0, 3).join("; "));
   console.log("     " + kind + ": bit for bit: " + exact + " of " + rows.length + "; " + libm +
-              " differ only where the C library's math functions (musl's in wasi-libc vs glibc's) round differently, by at most " +
+              " raise to a power and differ only where the C library's pow rounds differently (glibc's FMA variant vs musl's), by at most " +
               worst + " ulps");
   const numbers = await p.evaluate(() => [Object.is(window.tapegrad.run("x*y", { x: 2, y: -0 }).value, -0),
                                            window.tapegrad.run("x", { x: 1e-7 }), window.tapegrad.run("x^", { x: 1 })]);

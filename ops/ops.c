@@ -513,6 +513,29 @@ tg_var tg_sigmoid(tg_tape *t, tg_var a)
     return record1(t, TG_OP_SIGMOID, a);
 }
 
+/* ---- Pieces: which side of its kink a piecewise op is on (the row's piece column) ---------- */
+#define PIECE_OF(x) ((x) > 0.0 ? 1 : ((x) < 0.0 ? -1 : 0))
+static int piece_sign_a(double a, double b, double y) /* relu, abs, step, sign: a's sign */
+{
+    (void)b, (void)y;
+    return PIECE_OF(a);
+}
+static int piece_sign_b(double a, double b, double y) /* gate: b's sign */
+{
+    (void)a, (void)y;
+    return PIECE_OF(b);
+}
+static int piece_order(double a, double b, double y) /* min, max: a > b, a = b or a < b */
+{
+    (void)y;
+    return (a > b) - (a < b);
+}
+static int piece_outcome(double a, double b, double y) /* a comparison: true or false */
+{
+    (void)a, (void)b;
+    return y != 0.0;
+}
+
 /* ---- relu:  y = max(a, 0) (NaN stays NaN),  dy/da = 1 if a > 0, else 0 (relu'(0) = 0) ------
  * The zero is PyTorch's threshold_backward where(a <= 0, 0, g): relu passes no NaN from above. */
 #define RELU_Y (a > 0.0 ? a : (a != a ? a : 0.0))
@@ -530,8 +553,9 @@ static tg_var relu_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return tgi_record2(t, TG_OP_GATE, g, IN(k));
 }
 #define ROW_RELU                                                                                   \
-    [TG_OP_RELU] = {UNARY(relu, RELU_Y, RELU_DA), .masked = relu_masked,                           \
-                    .info.c_masked = {STR(RELU_MASK_A)}, FUNC("relu"), RULE1("a > 0", "[a > 0]")}
+    [TG_OP_RELU] = {                                                                               \
+        UNARY(relu, RELU_Y, RELU_DA),        .masked = relu_masked, .piece = piece_sign_a,         \
+        .info.c_masked = {STR(RELU_MASK_A)}, FUNC("relu"),          RULE1("a > 0", "[a > 0]")}
 tg_var tg_relu(tg_tape *t, tg_var a)
 {
     return record1(t, TG_OP_RELU, a);
@@ -548,7 +572,7 @@ static tg_var abs_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return tg_mul(t, g, tg_sign(t, IN(k)));
 }
 #define ROW_ABS                                                                                    \
-    [TG_OP_ABS] = {UNARY(abs, ABS_Y, ABS_DA), FUNC("abs"),                                         \
+    [TG_OP_ABS] = {UNARY(abs, ABS_Y, ABS_DA), .piece = piece_sign_a, FUNC("abs"),                  \
                    RULE1("(a > 0) - (a < 0)", "\\operatorname{sgn} a")}
 tg_var tg_abs(tg_tape *t, tg_var a)
 {
@@ -640,8 +664,9 @@ tg_var tg_dot(tg_tape *t, size_t n, const tg_var *w, const tg_var *x)
 UNARY_FNS(step, STEP_Y, STEP_DA)
 #define step_vjp zero_vjp
 #define ROW_STEP                                                                                   \
-    [TG_OP_STEP] = {UNARY(step, STEP_Y, STEP_DA), .masked = always_masked,                         \
-                    .info.c_masked = {STR(ALWAYS_MASKED)}, INTERNAL("step"), RULE1("0", "0")}
+    [TG_OP_STEP] = {                                                                               \
+        UNARY(step, STEP_Y, STEP_DA),          .masked = always_masked, .piece = piece_sign_a,     \
+        .info.c_masked = {STR(ALWAYS_MASKED)}, INTERNAL("step"),        RULE1("0", "0")}
 tg_var tg_step(tg_tape *t, tg_var a)
 {
     return record1(t, TG_OP_STEP, a);
@@ -653,8 +678,9 @@ tg_var tg_step(tg_tape *t, tg_var a)
 UNARY_FNS(sign, SIGN_Y, SIGN_DA)
 #define sign_vjp zero_vjp
 #define ROW_SIGN                                                                                   \
-    [TG_OP_SIGN] = {UNARY(sign, SIGN_Y, SIGN_DA), .masked = always_masked,                         \
-                    .info.c_masked = {STR(ALWAYS_MASKED)}, INTERNAL("sign"), RULE1("0", "0")}
+    [TG_OP_SIGN] = {                                                                               \
+        UNARY(sign, SIGN_Y, SIGN_DA),          .masked = always_masked, .piece = piece_sign_a,     \
+        .info.c_masked = {STR(ALWAYS_MASKED)}, INTERNAL("sign"),        RULE1("0", "0")}
 tg_var tg_sign(tg_tape *t, tg_var a)
 {
     return record1(t, TG_OP_SIGN, a);
@@ -679,8 +705,11 @@ static tg_var gate_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return k == 0 ? tgi_record2(t, TG_OP_GATE, g, IN(1)) : zero_vjp(t, y, g, k);
 }
 #define ROW_GATE                                                                                   \
-    [TG_OP_GATE] = {BINARY(gate, GATE_Y, GATE_DA, GATE_DB), .masked = gate_masked,                 \
-                    .info.c_masked = {STR(GATE_MASK_A), STR(ALWAYS_MASKED)}, INTERNAL("gate"),     \
+    [TG_OP_GATE] = {BINARY(gate, GATE_Y, GATE_DA, GATE_DB),                                        \
+                    .masked = gate_masked,                                                         \
+                    .piece = piece_sign_b,                                                         \
+                    .info.c_masked = {STR(GATE_MASK_A), STR(ALWAYS_MASKED)},                       \
+                    INTERNAL("gate"),                                                              \
                     RULE2("b > 0", "[b > 0]", "0", "0")}
 
 /* ---- asin:  y = asin a,  dy/da = 1 / sqrt(1 - a^2) (infinite at |a| = 1) ------------------- */
@@ -1028,8 +1057,11 @@ static tg_var select_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 }
 #define min_vjp select_vjp
 #define ROW_MIN                                                                                    \
-    [TG_OP_MIN] = {BINARY(min, MIN_Y, MIN_DA, MIN_DB), .masked = min_masked,                       \
-                   .info.c_masked = {STR(MIN_MASK_A), STR(MIN_MASK_B)}, FUNC("min"),               \
+    [TG_OP_MIN] = {BINARY(min, MIN_Y, MIN_DA, MIN_DB),                                             \
+                   .masked = min_masked,                                                           \
+                   .piece = piece_order,                                                           \
+                   .info.c_masked = {STR(MIN_MASK_A), STR(MIN_MASK_B)},                            \
+                   FUNC("min"),                                                                    \
                    RULE2("(a < b) + (a == b)/2", "[a < b] + \\frac{1}{2}[a = b]",                  \
                          "(b < a) + (a == b)/2", "[b < a] + \\frac{1}{2}[a = b]")}
 tg_var tg_min(tg_tape *t, tg_var a, tg_var b)
@@ -1050,8 +1082,11 @@ static int max_masked(double a, double b, unsigned k)
 }
 #define max_vjp select_vjp
 #define ROW_MAX                                                                                    \
-    [TG_OP_MAX] = {BINARY(max, MAX_Y, MAX_DA, MAX_DB), .masked = max_masked,                       \
-                   .info.c_masked = {STR(MAX_MASK_A), STR(MAX_MASK_B)}, FUNC("max"),               \
+    [TG_OP_MAX] = {BINARY(max, MAX_Y, MAX_DA, MAX_DB),                                             \
+                   .masked = max_masked,                                                           \
+                   .piece = piece_order,                                                           \
+                   .info.c_masked = {STR(MAX_MASK_A), STR(MAX_MASK_B)},                            \
+                   FUNC("max"),                                                                    \
                    RULE2("(a > b) + (a == b)/2", "[a > b] + \\frac{1}{2}[a = b]",                  \
                          "(b > a) + (a == b)/2", "[b > a] + \\frac{1}{2}[a = b]")}
 tg_var tg_max(tg_tape *t, tg_var a, tg_var b)
@@ -1073,7 +1108,7 @@ tg_var tg_max(tg_tape *t, tg_var a, tg_var b)
     }
 #define COMPARISON(nm, sym, Y)                                                                     \
     .arity = TGI_NARY, .forwardn = nm##_fwd, .localn = zero_localn, .backwardn = no_backwardn,     \
-    .maskedn = always_maskedn, .vjp = no_flow_vjp, .bad_args = NULL,                               \
+    .maskedn = always_maskedn, .vjp = no_flow_vjp, .bad_args = NULL, .piece = piece_outcome,       \
     OPERATOR(#nm, sym, TG_PREC_COMPARE), .info.n_args = 2, .info.c_forward = STR(Y),               \
     .info.c_local = {"0.0", "0.0"}, .info.c_masked = {STR(ALWAYS_MASKED), STR(ALWAYS_MASKED)},     \
     RULE2("0", "0", "0", "0")
@@ -1161,6 +1196,12 @@ static void where_backward(double *grad, uint8_t *reached, const double *value, 
     grad[taken] += g;
     tgi_note_zero(reached, grad, taken);
 }
+/* The piece: the branch taken (1 for b, 0 for c), from the condition a. */
+static int where_piece(double a, double b, double y)
+{
+    (void)b, (void)y;
+    return WHERE_TAKES_B;
+}
 /* recorded: g for the branch taken at recording time, nothing for the others */
 static tg_var where_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
@@ -1176,6 +1217,7 @@ static tg_var where_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
         .maskedn = where_maskedn,                                                                  \
         .unusedn = where_unusedn,                                                                  \
         .vjp = where_vjp,                                                                          \
+        .piece = where_piece,                                                                      \
         FUNC("where"),                                                                             \
         .info.n_args = 3,                                                                          \
         .info.c_forward = STR(WHERE_Y),                                                            \
@@ -1297,6 +1339,19 @@ const tg_op_info *tg_op_info_of(tg_op op)
 tg_op tg_op_of(const tg_tape *t, tg_var v)
 {
     return (t && tgi_valid(t, v)) ? (tg_op)tgi_code_op(t->code[v.id]) : TG_N_OPS;
+}
+
+int tg_piece(const tg_tape *t, tg_var v)
+{
+    const size_t n = tg_n_args(t, v);
+    if (n == 0)
+        return 0;
+    const tgi_op_row *row = &tgi_ops[tgi_code_op(t->code[v.id])];
+    if (!row->piece)
+        return 0;
+    const double a = t->value[tgi_arg(t, v.id, 0)];
+    const double b = n > 1 ? t->value[tgi_arg(t, v.id, 1)] : 0.0;
+    return row->piece(a, b, t->value[v.id]);
 }
 
 size_t tg_n_args(const tg_tape *t, tg_var v)

@@ -232,6 +232,13 @@ TG_API tg_op tg_op_of(const tg_tape *t, tg_var v);
 TG_API size_t tg_n_args(const tg_tape *t, tg_var v);
 TG_API tg_var tg_arg(const tg_tape *t, tg_var v, size_t k);
 
+/* Which piece of its definition a piecewise op's recorded arguments select: -1, 0 or 1 for the
+ * side of a kink (relu, abs, step, sign: the sign of a; min, max: a > b, a = b, a < b; gate: the
+ * sign of b), 1 or 0 for a comparison's outcome and for where's branch (b or c). 0 for every
+ * smooth op, a leaf or an invalid v. Two points where every node of a cone has the same piece
+ * lie on one smooth piece of the cone's function (what `--check` and `--expect` compare). */
+TG_API int tg_piece(const tg_tape *t, tg_var v);
+
 /* How tg_cone follows arguments: through all of them, or (TG_CONE_TAKEN) not into the branch
  * that a where did not take at the recorded values (its value does not reach out). */
 enum { TG_CONE_ALL = 0, TG_CONE_TAKEN = 1 };

@@ -111,6 +111,16 @@ static tg_dd dd_const(double hi, double lo)
     return tg_dd_make(hi, lo);
 }
 
+/* x + y for |y| <= |x|/2 (or y = 0): the sum is at least |x|/2, so adding the low parts in
+ * double after an exact fast two-sum of the high parts keeps the relative error near 2^-103
+ * (Dekker's "sloppy" addition, safe without cancellation), at half the cost of tg_dd_add. Used
+ * where a series adds a small correction to its leading term, or a table value to a smaller one. */
+static tg_dd dd_add_dominant(tg_dd x, tg_dd y)
+{
+    tg_dd s = tg_fast_two_sum(x.hi, y.hi);
+    return tg_fast_two_sum(s.hi, s.lo + (x.lo + y.lo));
+}
+
 /* (v.hi + v.lo) * 2^k rounded to the nearest double (ties to even), also when the result is
  * subnormal, where rounding v.hi * 2^k alone and then adding v.lo would round twice. v.hi > 0,
  * v.hi in [2^-4, 2^4]. If truncated_positive, the exact value is known to lie strictly below
@@ -223,7 +233,9 @@ static int reduce_pio2(double ax, tg_dd *r)
  * 2^-28, reaches the result through z^2 (2^-32) below 2^-110.
  *   sin(a + t) = sin a + (sin a (cos t - 1) + cos a sin t)
  *   cos(a + t) = cos a + (cos a (cos t - 1) - sin a sin t)
- * with no cancellation, as a >= 0 and |t| <= a/2 for j >= 1. */
+ * with no cancellation, as a >= 0 and |t| <= a/2 for j >= 1: in the inner sums
+ * |sin a (cos t - 1)| <= a t^2/2 <= |cos a sin t| / 4 and |cos a (cos t - 1)| <= |sin a sin t| / 2.8,
+ * so each addition has a dominant term (dd_add_dominant). */
 static void sincos_kernel(tg_dd r, tg_dd *sin_r, tg_dd *cos_r)
 {
     int negative = r.hi < 0;
@@ -234,9 +246,9 @@ static void sincos_kernel(tg_dd r, tg_dd *sin_r, tg_dd *cos_r)
     tg_dd z = tg_dd_mul(t, t);
     double zh = z.hi;
     double sin_tail = zh * (-1.0 / 5040.0 + zh * (1.0 / 362880.0 - zh * (1.0 / 39916800.0)));
-    tg_dd sin_c = tg_dd_add(dd_const(TG_MINUS_1_6_HI, TG_MINUS_1_6_LO),
+    tg_dd sin_c = dd_add_dominant(dd_const(TG_MINUS_1_6_HI, TG_MINUS_1_6_LO),
                             tg_dd_mul(z, tg_dd_add_d(dd_const(TG_1_120_HI, TG_1_120_LO), sin_tail)));
-    tg_dd sin_t = tg_dd_add(t, tg_dd_mul(tg_dd_mul(t, z), sin_c));
+    tg_dd sin_t = dd_add_dominant(t, tg_dd_mul(tg_dd_mul(t, z), sin_c));
     double cos_tail = zh * (-1.0 / 720.0 + zh * (1.0 / 40320.0 - zh * (1.0 / 3628800.0)));
     tg_dd cos_c = tg_dd_add_d(tg_dd_mul(z, tg_dd_add_d(dd_const(TG_1_24_HI, TG_1_24_LO), cos_tail)),
                               -0.5);
@@ -247,8 +259,10 @@ static void sincos_kernel(tg_dd r, tg_dd *sin_r, tg_dd *cos_r)
     } else {
         tg_dd sa = dd_const(tg_sincos_tab[j][0], tg_sincos_tab[j][1]);
         tg_dd ca = dd_const(tg_sincos_tab[j][2], tg_sincos_tab[j][3]);
-        *sin_r = tg_dd_add(sa, tg_dd_add(tg_dd_mul(sa, cos_t_minus_1), tg_dd_mul(ca, sin_t)));
-        *cos_r = tg_dd_add(ca, tg_dd_sub(tg_dd_mul(ca, cos_t_minus_1), tg_dd_mul(sa, sin_t)));
+        *sin_r = dd_add_dominant(sa, dd_add_dominant(tg_dd_mul(ca, sin_t),
+                                                     tg_dd_mul(sa, cos_t_minus_1)));
+        *cos_r = dd_add_dominant(ca, dd_add_dominant(tg_dd_neg(tg_dd_mul(sa, sin_t)),
+                                                     tg_dd_mul(ca, cos_t_minus_1)));
     }
     if (negative)
         *sin_r = tg_dd_neg(*sin_r);
@@ -331,24 +345,25 @@ static tg_dd atan_ratio(tg_dd n, tg_dd d)
     }
     if (n.hi == 0)
         return folded ? dd_const(TG_PI_2_HI, TG_PI_2_LO) : tg_dd_from(0.0);
-    tg_dd y = tg_dd_div(n, d);
-    int j = (int)(y.hi * 128.0 + 0.5);
-    tg_dd t = y;
+    int j = (int)(n.hi / d.hi * 128.0 + 0.5); /* b = j/128 only needs to be near n/d */
+    tg_dd t;
     if (j > 0) {
         double bj = (double)j / 128.0;
-        t = tg_dd_div(tg_dd_sub(n, tg_dd_mul_d(d, bj)), tg_dd_add(d, tg_dd_mul_d(n, bj)));
+        t = tg_dd_div(tg_dd_sub(n, tg_dd_mul_d(d, bj)), dd_add_dominant(d, tg_dd_mul_d(n, bj)));
+    } else {
+        t = tg_dd_div(n, d);
     }
     tg_dd z = tg_dd_mul(t, t);
     double zh = z.hi;
     double tail = zh * (1.0 / 9.0 - zh * (1.0 / 11.0 - zh * (1.0 / 13.0)));
     tg_dd c = tg_dd_add_d(dd_const(TG_MINUS_1_7_HI, TG_MINUS_1_7_LO), tail);
-    c = tg_dd_add(dd_const(TG_1_5_HI, TG_1_5_LO), tg_dd_mul(z, c));
-    c = tg_dd_add(dd_const(TG_MINUS_1_3_HI, TG_MINUS_1_3_LO), tg_dd_mul(z, c));
-    tg_dd a = tg_dd_add(t, tg_dd_mul(tg_dd_mul(t, z), c));
-    if (j > 0)
-        a = tg_dd_add(dd_const(tg_atan_tab[j][0], tg_atan_tab[j][1]), a);
-    if (folded)
-        a = tg_dd_sub(dd_const(TG_PI_2_HI, TG_PI_2_LO), a);
+    c = dd_add_dominant(dd_const(TG_1_5_HI, TG_1_5_LO), tg_dd_mul(z, c));
+    c = dd_add_dominant(dd_const(TG_MINUS_1_3_HI, TG_MINUS_1_3_LO), tg_dd_mul(z, c));
+    tg_dd a = dd_add_dominant(t, tg_dd_mul(tg_dd_mul(t, z), c));
+    if (j > 0) /* atan(j/128) >= 2 |atan t| */
+        a = dd_add_dominant(dd_const(tg_atan_tab[j][0], tg_atan_tab[j][1]), a);
+    if (folded) /* pi/2 - a, a <= pi/4 */
+        a = dd_add_dominant(dd_const(TG_PI_2_HI, TG_PI_2_LO), tg_dd_neg(a));
     return a;
 }
 
@@ -453,7 +468,7 @@ double tg_libm_acos(double x)
         return tg_dd_round(tg_dd_add_d(dd_const(TG_PI_2_HI, TG_PI_2_LO), -x));
     tg_dd a = atan_ratio(sqrt_one_minus_square(ax), tg_dd_from(ax));
     if (sign_bit(x))
-        a = tg_dd_sub(dd_const(TG_PI_HI, TG_PI_LO), a);
+        a = dd_add_dominant(dd_const(TG_PI_HI, TG_PI_LO), tg_dd_neg(a)); /* a <= pi/2 */
     return tg_dd_round(a);
 }
 

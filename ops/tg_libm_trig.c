@@ -284,44 +284,41 @@ static void sincos_abs(double ax, tg_dd *s, tg_dd *c)
     }
 }
 
-/* Below 2^-27, sin x = x - x^3/6 and tan x = x + x^3/3 differ from x by less than 2^-55.6 x,
+enum circular_fn { CIRCULAR_SIN, CIRCULAR_COS, CIRCULAR_TAN };
+
+/* sin, cos or tan of x. sin and tan are odd, cos even; NaN and +-inf give NaN (x - x).
+ * Below 2^-27, sin x = x - x^3/6 and tan x = x + x^3/3 differ from x by less than 2^-55.6 x,
  * under half the spacing of doubles around x: they round to x (subnormals and -0 included), and
- * cos x = 1 - x^2/2 rounds to 1. */
-double tg_libm_sin(double x)
+ * cos x = 1 - x^2/2 rounds to 1. tan = sin/cos, one double-double division (cos is never 0 for
+ * a double: |cos x| >= 2^-62). */
+static double circular(double x, enum circular_fn fn)
 {
     double ax = abs_of(x);
     if (is_nan(x) || is_inf(x))
-        return nan_value();
+        return x - x;
     if (ax < 0x1p-27)
-        return x;
+        return fn == CIRCULAR_COS ? 1.0 : x;
     tg_dd s, c;
     sincos_abs(ax, &s, &c);
-    return with_sign(tg_dd_round(s), sign_bit(x) ^ (s.hi < 0));
+    if (fn == CIRCULAR_COS)
+        return tg_dd_round(c);
+    tg_dd v = fn == CIRCULAR_SIN ? s : tg_dd_div(s, c);
+    return with_sign(tg_dd_round(v), sign_bit(x) ^ (v.hi < 0));
+}
+
+double tg_libm_sin(double x)
+{
+    return circular(x, CIRCULAR_SIN);
 }
 
 double tg_libm_cos(double x)
 {
-    double ax = abs_of(x);
-    if (is_nan(x) || is_inf(x))
-        return nan_value();
-    if (ax < 0x1p-27)
-        return 1.0;
-    tg_dd s, c;
-    sincos_abs(ax, &s, &c);
-    return tg_dd_round(c);
+    return circular(x, CIRCULAR_COS);
 }
 
 double tg_libm_tan(double x)
 {
-    double ax = abs_of(x);
-    if (is_nan(x) || is_inf(x))
-        return nan_value();
-    if (ax < 0x1p-27)
-        return x;
-    tg_dd s, c;
-    sincos_abs(ax, &s, &c);
-    tg_dd t = tg_dd_div(s, c);
-    return with_sign(tg_dd_round(t), sign_bit(x) ^ (t.hi < 0));
+    return circular(x, CIRCULAR_TAN);
 }
 
 /* ---- atan, atan2, asin, acos ---- */

@@ -1,0 +1,563 @@
+/* tg_libm_exp.c: exp expm1 log log1p log2 log10 sinh cosh tanh asinh acosh atanh erf erfc,
+ * correctly rounded (ops/tg_libm.h), from IEEE + - * / only, so that native and wasm32 builds give
+ * the same bits. Everything is evaluated in double-double (ops/tg_dd.h) to a relative error below
+ * about 2^-100 and rounded once; the tables come from ops/tg_libm_exp_tables.py (mpmath). Trig
+ * functions are ops/tg_libm_trig.c's.
+ *
+ * Two kernels do the work: exp_kernel (e^x = 2^m * 2^(j/64) * e^r) and log_kernel (log m' =
+ * -log r_j + log(1 + z)); the rest are identities on them written so that nothing cancels. */
+#include <math.h> /* INFINITY only: no libm function is called */
+#include <stdint.h>
+#include <string.h>
+
+#include "tg_dd.h"
+#include "tg_libm.h"
+#include "tg_libm_erf_tables.h"
+#include "tg_libm_exp_tables.h"
+
+/* ------------------------------------------------------------------ bits and scaling */
+
+static uint64_t bits_of(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static double double_of(uint64_t u)
+{
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* 2^k for -1022 <= k <= 1023, exactly. */
+static double pow2(int k)
+{
+    return double_of((uint64_t)(k + 1023) << 52);
+}
+
+static double abs_of(double x)
+{
+    return double_of(bits_of(x) & ~(UINT64_C(1) << 63));
+}
+
+static double copysign_of(double x, double sign)
+{
+    return double_of((bits_of(x) & ~(UINT64_C(1) << 63)) | (bits_of(sign) & (UINT64_C(1) << 63)));
+}
+
+static int is_nan(double x)
+{
+    return x != x;
+}
+
+static tg_dd dd_const(const double c[2])
+{
+    return tg_dd_make(c[0], c[1]);
+}
+
+/* The binary exponent e of a normal x != 0: 2^e <= |x| < 2^(e+1). */
+static int exponent_of(double x)
+{
+    return (int)((bits_of(x) >> 52) & 0x7ff) - 1023;
+}
+
+/* RN((y.hi + y.lo) * 2^k): the one final rounding, also where the result is subnormal or
+ * overflows. y is normalized (|lo| <= ulp(hi)/2), y.hi normal and != 0.
+ * In the normal range RN(y) = y.hi + y.lo and the scaling is exact. Below 2^-1022 the grid is
+ * coarser: h = RN(y.hi 2^k) rounds y.hi alone, and d = y.hi - h 2^-k (exact) tells where y.hi sat;
+ * y.lo can only change the result when y.hi was exactly half-way (|d| = half the grid step g),
+ * then y.lo's sign decides against the tie-to-even the hardware chose. */
+static double round_scaled(tg_dd y, int k)
+{
+    int e = exponent_of(y.hi);
+    y = tg_dd_scale(y, pow2(-e)); /* y.hi in [1, 2) */
+    k += e;
+    if (k >= -1022 && k <= 1023)
+        return tg_dd_round(y) * pow2(k);
+    if (k > 1023) /* |y 2^k| >= 2^1024 */
+        return copysign_of(INFINITY, y.hi);
+    if (k < -1075) /* |y 2^k| < 2^-1075: rounds to zero */
+        return copysign_of(0.0, y.hi);
+    double h = (y.hi * pow2(k + 600)) * pow2(-600);
+    double d = y.hi - (h * pow2(600)) * pow2(-k - 600);
+    double half_step = pow2(-1075 - k); /* g/2, g = 2^(-1074-k) in units of y */
+    if (abs_of(d) == half_step && y.lo != 0 && (y.lo > 0) == (d > 0))
+        h += d > 0 ? double_of(1) : -double_of(1);
+    return h;
+}
+
+/* ------------------------------------------------------------------ exp kernel */
+
+/* The nearest integer to x (ties to even), |x| < 2^51: adding 1.5 * 2^52 leaves no fraction bits. */
+static double round_to_int(double x)
+{
+    const double shifter = 0x1.8p52;
+    return (x + shifter) - shifter;
+}
+
+/* Mixed Horner: sum_{i=1}^{n_dd + n_d} c_i z^i, the first n_dd coefficients double-double, the
+ * rest doubles evaluated in plain double on z.hi (the caller chooses n_dd so that those terms
+ * are below 2^-53 of the first: their rounding errors stay under 2^-106). */
+static tg_dd poly_dd(tg_dd z, const double (*c_dd)[2], int n_dd, const double *c_d, int n_d)
+{
+    double t = 0.0;
+    for (int i = n_d - 1; i >= 0; i--)
+        t = t * z.hi + c_d[i];
+    tg_dd acc = tg_dd_from(t);
+    for (int i = n_dd - 1; i >= 0; i--)
+        acc = tg_dd_add(tg_dd_mul(acc, z), dd_const(c_dd[i]));
+    return tg_dd_mul(acc, z);
+}
+
+typedef struct exp_parts {
+    int m, j;    /* e^x = 2^m 2^(j/64) (1 + p), j in [-32, 32) */
+    tg_dd p;     /* e^r - 1 */
+} exp_parts;
+
+/* For a double-double x with |x.hi| < 750: k = round(64 x / ln2), m = floor((k + 32) / 64),
+ * j = k - 64 m, r = x - k ln2/64 with |r| <= ln2/128 + 2^-40 < 2^-7.5, computed with ln2/64 in
+ * three parts (k * part exact for the first two, |k| < 2^17), so r is good to ~2^-120 absolute.
+ * e^r - 1 = sum_{i=1}^{11} r^i/i!: the truncation is below r^12/12! < 2^-111 |r|. */
+static exp_parts exp_kernel(tg_dd x)
+{
+    double kd = round_to_int(x.hi * INV_LN2_64);
+    int k = (int)kd;
+    exp_parts e;
+    e.m = (k + 32 + 64 * 4096) / 64 - 4096;
+    e.j = k - 64 * e.m;
+    tg_dd r = tg_two_sum(x.hi, -kd * LN2_64_1);
+    r = tg_dd_add_d(r, -kd * LN2_64_2);
+    r = tg_dd_add_d(r, -kd * LN2_64_3);
+    r = tg_dd_add_d(r, x.lo);
+    e.p = poly_dd(r, EXPM1_POLY_DD, 6, EXPM1_POLY_D, 5);
+    return e;
+}
+
+/* 2^(j/64) (1 + p) = T + T p, as a double-double in [2^-0.51, 2^0.51]. */
+static tg_dd exp_mantissa(exp_parts e)
+{
+    tg_dd t = dd_const(EXP2_J[e.j + 32]);
+    return tg_dd_add(t, tg_dd_mul(t, e.p));
+}
+
+/* e^x - 1 for a double |x| <= 80, as a double-double with relative error ~2^-102.
+ * When m = 0 (|x| < ln2/2 + ln2/128): (T - 1) + T p with T - 1 from its own table, so nothing
+ * cancels (T - 1 and T p have opposite signs only when |T p| < |T - 1| / 2). Otherwise
+ * |e^x - 1| >= 1 - e^-0.35 > 0.29 and e^x 2^m - 1 loses at most 2 bits. */
+static tg_dd expm1_dd(double x)
+{
+    exp_parts e = exp_kernel(tg_dd_from(x));
+    if (e.m == 0) {
+        tg_dd t = dd_const(EXP2_J[e.j + 32]);
+        return tg_dd_add(dd_const(EXP2_J_M1[e.j + 32]), tg_dd_mul(t, e.p));
+    }
+    return tg_dd_add_d(tg_dd_scale(exp_mantissa(e), pow2(e.m)), -1.0);
+}
+
+/* e^x = 2^m * mantissa, no overflow (|x| < 750). */
+static tg_dd exp_dd_unscaled(double x, int *m)
+{
+    exp_parts e = exp_kernel(tg_dd_from(x));
+    *m = e.m;
+    return exp_mantissa(e);
+}
+
+/* exp(x): overflow to inf above ln(DBL_MAX) ~ 709.78, subnormals from -708.40 down to
+ * -745.13 (rounded by round_scaled), +0 below. */
+double tg_libm_exp(double x)
+{
+    if (is_nan(x))
+        return x + x;
+    if (x > 710.0)
+        return 0x1p1023 * 2.0;
+    if (x < -746.0)
+        return 0.0;
+    if (abs_of(x) < 0x1p-60) /* e^x = 1 + x + ...: 1 within half an ulp */
+        return 1.0 + x;
+    exp_parts e = exp_kernel(tg_dd_from(x));
+    return round_scaled(exp_mantissa(e), e.m);
+}
+
+/* expm1(x) = e^x - 1: x itself below 2^-54 (x^2/2 is under half an ulp of x), -1 below -40
+ * (e^x < 2^-57, under half the ulp above -1, 2^-54), e^x rounded alone above 80 (the -1 is
+ * below 2^-115 of it; the result may overflow). */
+double tg_libm_expm1(double x)
+{
+    if (is_nan(x))
+        return x + x;
+    if (abs_of(x) < 0x1p-54)
+        return x;
+    if (x < -40.0)
+        return -1.0;
+    if (x > 710.0)
+        return 0x1p1023 * 2.0;
+    if (x > 80.0) {
+        exp_parts e = exp_kernel(tg_dd_from(x));
+        return round_scaled(exp_mantissa(e), e.m);
+    }
+    return tg_dd_round(expm1_dd(x));
+}
+
+/* ------------------------------------------------------------------ log kernel */
+
+/* log(m) for a double-double m in [sqrt(1/2), sqrt(2)]: j = round(128 m.hi), r = RN(128/j) from
+ * the table, z = m r - 1 (|z| <= 1/256 / sqrt(1/2) + 2^-52 < 2^-7.49), computed exactly as
+ * two_prod(m.hi, r) - 1 + m.lo r; then log m = -log r + log(1 + z) with
+ * log(1 + z) = sum_{i=1}^{14} (-1)^(i+1) z^i/i (truncation below z^15/15 < 2^-116 |z|). */
+static tg_dd log_reduced(tg_dd m)
+{
+    int j = (int)(m.hi * 128.0 + 0.5);
+    double r = LOG_R[j - 90];
+    tg_dd p = tg_two_prod(m.hi, r);
+    tg_dd z = tg_two_sum(p.hi - 1.0, p.lo);
+    z = tg_dd_add(z, tg_two_prod(m.lo, r));
+    return tg_dd_add(dd_const(LOG_MINUS_LOG_R[j - 90]), poly_dd(z, LOG1P_POLY_DD, 8, LOG1P_POLY_D, 6));
+}
+
+/* x = 2^e m with m in [sqrt(1/2), sqrt(2)), for a double-double x > 0 (x.hi normal). */
+static tg_dd split_exponent(tg_dd x, int *e)
+{
+    int k = exponent_of(x.hi);
+    /* 2^-k in two halves: 2^-1023 is not a normal double */
+    tg_dd m = tg_dd_scale(tg_dd_scale(x, pow2(-k / 2)), pow2(-(k - k / 2)));
+    if (m.hi > 0x1.6a09e667f3bcdp0) { /* sqrt(2) rounded down */
+        m = tg_dd_scale(m, 0.5);
+        k++;
+    }
+    *e = k;
+    return m;
+}
+
+/* log(x) = e ln2 + log m: when e != 0, |e ln2| >= 0.69 > 2 |log m|, so the sum does not cancel. */
+static tg_dd log_dd(tg_dd x, int *e)
+{
+    tg_dd m = split_exponent(x, e);
+    return log_reduced(m);
+}
+
+/* log(1 + u) for a double-double u > -1. Where 1 + u is in [sqrt(1/2), sqrt(2)), z = (1 + u) r - 1
+ * is formed from u directly as (r - 1) + u r (r - 1 exact by Sterbenz), so a tiny u is not lost
+ * in 1 + u; otherwise |log(1 + u)| > 0.34 and 1 + u in double-double is accurate enough. */
+static tg_dd log1p_dd(tg_dd u)
+{
+    double m_hi = 1.0 + u.hi;
+    if (m_hi >= 0x1.6a09e667f3bcdp-1 && m_hi <= 0x1.6a09e667f3bcdp0) {
+        int j = (int)(m_hi * 128.0 + 0.5);
+        double r = LOG_R[j - 90];
+        tg_dd ur = tg_two_prod(u.hi, r);
+        tg_dd z = tg_two_sum(r - 1.0, ur.hi);
+        z = tg_dd_add(z, tg_dd_add(tg_dd_from(ur.lo), tg_two_prod(u.lo, r)));
+        return tg_dd_add(dd_const(LOG_MINUS_LOG_R[j - 90]),
+                         poly_dd(z, LOG1P_POLY_DD, 8, LOG1P_POLY_D, 6));
+    }
+    int e;
+    tg_dd l = log_dd(tg_dd_add_d(u, 1.0), &e);
+    return tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)e), l);
+}
+
+/* The special values shared by log, log2, log10: NaN for x < 0 and NaN, -inf at +-0, +inf at
+ * +inf. Returns 1 and sets *out for those; scales a subnormal x to normal (*e_add = -64). */
+static int log_special(double x, double *out, double *scaled, int *e_add)
+{
+    *e_add = 0;
+    if (is_nan(x) || x < 0.0) {
+        *out = is_nan(x) ? x + x : (x - x) / (x - x);
+        return 1;
+    }
+    if (x == 0.0) {
+        *out = -INFINITY;
+        return 1;
+    }
+    if (x > 0x1.fffffffffffffp1023) {
+        *out = x;
+        return 1;
+    }
+    if (x < 0x1p-1022) {
+        x *= 0x1p64;
+        *e_add = -64;
+    }
+    *scaled = x;
+    return 0;
+}
+
+double tg_libm_log(double x)
+{
+    double out, s;
+    int e, e_add;
+    if (log_special(x, &out, &s, &e_add))
+        return out;
+    tg_dd l = log_dd(tg_dd_from(s), &e);
+    return tg_dd_round(tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)(e + e_add)), l));
+}
+
+/* log2(x) = e + log(m)/ln2: the integer part is exact, so log2 of a power of two is exact. */
+double tg_libm_log2(double x)
+{
+    double out, s;
+    int e, e_add;
+    if (log_special(x, &out, &s, &e_add))
+        return out;
+    tg_dd l = log_dd(tg_dd_from(s), &e);
+    return tg_dd_round(tg_dd_add_d(tg_dd_mul(l, dd_const(INV_LN2)), (double)(e + e_add)));
+}
+
+/* log10(x) = (e ln2 + log m) / ln10; exact powers of ten come out exact because the error is far
+ * below half an ulp of an integer. */
+double tg_libm_log10(double x)
+{
+    double out, s;
+    int e, e_add;
+    if (log_special(x, &out, &s, &e_add))
+        return out;
+    tg_dd l = log_dd(tg_dd_from(s), &e);
+    l = tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)(e + e_add)), l);
+    return tg_dd_round(tg_dd_mul(l, dd_const(INV_LN10)));
+}
+
+/* log1p(x): x itself below 2^-54 (log1p x = x - x^2/2 + ...: under half an ulp), -inf at -1,
+ * NaN below. */
+double tg_libm_log1p(double x)
+{
+    if (is_nan(x))
+        return x + x;
+    if (x < -1.0)
+        return (x - x) / (x - x);
+    if (x == -1.0)
+        return -INFINITY;
+    if (x > 0x1.fffffffffffffp1023)
+        return x;
+    if (abs_of(x) < 0x1p-54)
+        return x;
+    if (x > 0x1p1000) { /* 1 + x = x within 2^-1000 relative */
+        int e;
+        tg_dd l = log_dd(tg_dd_from(x), &e);
+        return tg_dd_round(tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)e), l));
+    }
+    return tg_dd_round(log1p_dd(tg_dd_from(x)));
+}
+
+/* ------------------------------------------------------------------ hyperbolic functions */
+
+/* sinh(x) = (E + E/(E + 1)) / 2 with E = expm1(|x|) > 0 (no cancellation, unlike
+ * (e^x - e^-x)/2 near 0); x itself below 2^-26 (sinh x = x + x^3/6: under half an ulp);
+ * e^|x|/2 above 40 (e^-|x| is below 2^-115 of it), which may overflow. */
+double tg_libm_sinh(double x)
+{
+    double a = abs_of(x);
+    if (is_nan(x))
+        return x + x;
+    if (a < 0x1p-26)
+        return x;
+    if (a > 711.0)
+        return copysign_of(0x1p1023 * 2.0, x);
+    if (a > 40.0) {
+        int m;
+        tg_dd y = exp_dd_unscaled(a, &m);
+        return copysign_of(round_scaled(y, m - 1), x);
+    }
+    tg_dd em1 = expm1_dd(a);
+    tg_dd s = tg_dd_add(em1, tg_dd_div(em1, tg_dd_add_d(em1, 1.0)));
+    return copysign_of(tg_dd_round(tg_dd_scale(s, 0.5)), x);
+}
+
+/* cosh(x) = (e^|x| + e^-|x|) / 2: a sum of positives. 1 below 2^-27 (x^2/2 < 2^-55, under half
+ * the ulp above 1), e^|x|/2 above 40. */
+double tg_libm_cosh(double x)
+{
+    double a = abs_of(x);
+    if (is_nan(x))
+        return x + x;
+    if (a < 0x1p-27)
+        return 1.0;
+    if (a > 711.0)
+        return 0x1p1023 * 2.0;
+    int m;
+    tg_dd y = exp_dd_unscaled(a, &m);
+    if (a > 40.0)
+        return round_scaled(y, m - 1);
+    y = tg_dd_scale(y, pow2(m));
+    tg_dd c = tg_dd_add(y, tg_dd_div(tg_dd_from(1.0), y));
+    return tg_dd_round(tg_dd_scale(c, 0.5));
+}
+
+/* tanh(x) = E / (E + 2), E = expm1(2|x|); x below 2^-27 (x^3/3 under half an ulp), +-1 above 22
+ * (1 - tanh = 2 e^-2|x| < 2^-62, under half the gap below 1). */
+double tg_libm_tanh(double x)
+{
+    double a = abs_of(x);
+    if (is_nan(x))
+        return x + x;
+    if (a < 0x1p-27)
+        return x;
+    if (a > 22.0)
+        return copysign_of(1.0, x);
+    tg_dd em1 = expm1_dd(2.0 * a);
+    return copysign_of(tg_dd_round(tg_dd_div(em1, tg_dd_add_d(em1, 2.0))), x);
+}
+
+/* ------------------------------------------------------------------ inverse hyperbolic */
+
+/* asinh(x) = log1p(a + a^2 / (1 + sqrt(1 + a^2))), a = |x| (the usual log(a + sqrt(a^2 + 1))
+ * with the 1 taken out, so small a keeps its digits); x below 2^-27; log(a) + ln2 above 2^60
+ * (sqrt(a^2 + 1) = a within 2^-121). */
+double tg_libm_asinh(double x)
+{
+    double a = abs_of(x);
+    if (is_nan(x))
+        return x + x;
+    if (a < 0x1p-27)
+        return x;
+    if (a > 0x1.fffffffffffffp1023)
+        return x;
+    if (a > 0x1p60) {
+        int e;
+        tg_dd l = log_dd(tg_dd_from(a), &e);
+        tg_dd r = tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)(e + 1)), l);
+        return copysign_of(tg_dd_round(r), x);
+    }
+    tg_dd a2 = tg_two_prod(a, a);
+    tg_dd s = tg_dd_sqrt(tg_dd_add_d(a2, 1.0));
+    tg_dd u = tg_dd_add_d(tg_dd_div(a2, tg_dd_add_d(s, 1.0)), a);
+    return copysign_of(tg_dd_round(log1p_dd(u)), x);
+}
+
+/* acosh(x) = log1p(t + sqrt(t (t + 2))), t = x - 1 (exact as a double-double), for x >= 1;
+ * log(x) + ln2 above 2^60. NaN below 1. */
+double tg_libm_acosh(double x)
+{
+    if (is_nan(x))
+        return x + x;
+    if (x < 1.0)
+        return (x - x) / (x - x);
+    if (x > 0x1.fffffffffffffp1023)
+        return x;
+    if (x > 0x1p60) {
+        int e;
+        tg_dd l = log_dd(tg_dd_from(x), &e);
+        return tg_dd_round(tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)(e + 1)), l));
+    }
+    if (x == 1.0)
+        return 0.0;
+    tg_dd t = tg_two_sum(x, -1.0);
+    tg_dd u = tg_dd_add(t, tg_dd_sqrt(tg_dd_mul(t, tg_dd_add_d(t, 2.0))));
+    return tg_dd_round(log1p_dd(u));
+}
+
+/* atanh(x) = log1p(2a / (1 - a)) / 2, a = |x| < 1 (1 - a exact as a double-double); x below 2^-27
+ * (x^3/3 under half an ulp), +-inf at +-1, NaN beyond. */
+double tg_libm_atanh(double x)
+{
+    double a = abs_of(x);
+    if (is_nan(x))
+        return x + x;
+    if (a < 0x1p-27)
+        return x;
+    if (a > 1.0)
+        return (x - x) / (x - x);
+    if (a == 1.0)
+        return copysign_of(INFINITY, x);
+    tg_dd u = tg_dd_div(tg_dd_from(2.0 * a), tg_two_sum(1.0, -a));
+    return copysign_of(tg_dd_round(tg_dd_scale(log1p_dd(u), 0.5)), x);
+}
+
+/* ------------------------------------------------------------------ error functions */
+
+/* G(x) = e^(x^2) erfc(x) for 0.5 <= x < 28, from the Taylor expansion of its interval
+ * (ops/tg_libm_erf_tables.py: intervals 1/16 of an octave wide, each expansion checked against
+ * mpmath to 2^-105 relative). t = x - c is exact (Sterbenz: x and c are within a factor 2). The
+ * tail of the expansion is summed in double, the first n_dd terms in double-double. */
+static tg_dd erfcx_dd(double x)
+{
+    int s = exponent_of(x);
+    int i = (int)((x * pow2(-s) - 1.0) * ERFCX_PIECES);
+    const struct erfcx_piece *piece = &ERFCX_PIECE[(s - ERFCX_FIRST_OCTAVE) * ERFCX_PIECES + i];
+    const double (*g)[2] = ERFCX_COEFFS + piece->offset;
+    double t = x - piece->center;
+    double tail = 0.0;
+    for (int k = piece->n - 1; k >= piece->n_dd; k--)
+        tail = tail * t + g[k][0];
+    tg_dd acc = tg_dd_from(tail);
+    for (int k = piece->n_dd - 1; k >= 0; k--)
+        acc = tg_dd_add(tg_dd_mul_d(acc, t), dd_const(g[k]));
+    return acc;
+}
+
+/* erfc(x) = e^(-x^2) G(x) for 0.5 <= x < 28, as 2^m * (a double-double): x^2 is exact as
+ * two_prod(x, x), e^-(x^2) comes from exp_kernel unscaled, so the product rounds once (and
+ * correctly when it is subnormal, x > 26.55). */
+static tg_dd erfc_scaled(double x, int *m)
+{
+    tg_dd x2 = tg_two_prod(x, x);
+    exp_parts e = exp_kernel(tg_dd_neg(x2));
+    *m = e.m;
+    return tg_dd_mul(exp_mantissa(e), erfcx_dd(x));
+}
+
+/* erf(x) = x sum_n a_n x^(2n) for |x| < 0.5 (the terms fall by x^2/n at least: 22 of them reach
+ * 2^-110); for subnormal-making x (|x| < 2^-900) the product is formed at x 2^200 and rounded
+ * with the scale, so that the one rounding is to the subnormal grid. */
+static double erf_small(double x)
+{
+    tg_dd x2 = tg_two_prod(x, x);
+    double tail = 0.0;
+    for (int n = 9; n >= 0; n--)
+        tail = tail * x2.hi + ERF_SERIES_D[n];
+    tg_dd acc = tg_dd_from(tail);
+    for (int n = 11; n >= 0; n--)
+        acc = tg_dd_add(tg_dd_mul(acc, x2), dd_const(ERF_SERIES_DD[n]));
+    if (abs_of(x) < 0x1p-900)
+        return round_scaled(tg_dd_mul_d(acc, x * 0x1p200), -200);
+    return tg_dd_round(tg_dd_mul_d(acc, x));
+}
+
+/* erf(x): the series below 0.5; 1 - erfc(x) from 0.5 to 6 (erfc(0.5) < 0.48: no cancellation
+ * beyond a bit); +-1 above 6 (1 - erf(6) = 2.2e-17, under half the gap below 1, 5.5e-17). */
+double tg_libm_erf(double x)
+{
+    double a = abs_of(x);
+    if (is_nan(x))
+        return x + x;
+    if (x == 0.0)
+        return x;
+    if (a < 0.5)
+        return erf_small(x);
+    if (a >= 6.0)
+        return copysign_of(1.0, x);
+    int m;
+    tg_dd c = erfc_scaled(a, &m);
+    tg_dd r = tg_dd_add_d(tg_dd_neg(tg_dd_scale(c, pow2(m))), 1.0);
+    return copysign_of(tg_dd_round(r), x);
+}
+
+/* erfc(x): 1 - erf(x) for |x| < 0.5 (erf(x) < 0.53 there); e^(-x^2) G(x) from 0.5 to 28,
+ * underflowing to subnormals from 26.55 and to +0 at 27.23; 2 - erfc(-x) below -0.5, which is 2
+ * below -6 (erfc(6) < 2^-55, under half the gap below 2). erfc(-inf) = 2, erfc(+inf) = +0. */
+double tg_libm_erfc(double x)
+{
+    if (is_nan(x))
+        return x + x;
+    double a = abs_of(x);
+    if (a < 0.5) {
+        if (a < 0x1p-56) /* erfc = 1 - 2x/sqrt(pi): the x is under half an ulp of 1 */
+            return 1.0 - x;
+        tg_dd x2 = tg_two_prod(x, x);
+        double tail = 0.0;
+        for (int n = 9; n >= 0; n--)
+            tail = tail * x2.hi + ERF_SERIES_D[n];
+        tg_dd acc = tg_dd_from(tail);
+        for (int n = 11; n >= 0; n--)
+            acc = tg_dd_add(tg_dd_mul(acc, x2), dd_const(ERF_SERIES_DD[n]));
+        return tg_dd_round(tg_dd_add_d(tg_dd_neg(tg_dd_mul_d(acc, x)), 1.0));
+    }
+    if (x >= 28.0)
+        return 0.0;
+    if (x <= -6.0)
+        return 2.0;
+    int m;
+    tg_dd c = erfc_scaled(a, &m);
+    if (x > 0.0)
+        return round_scaled(c, m);
+    return tg_dd_round(tg_dd_add_d(tg_dd_neg(tg_dd_scale(c, pow2(m))), 2.0));
+}

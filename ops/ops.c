@@ -495,7 +495,8 @@ tg_var tg_tanh(tg_tape *t, tg_var a)
 
 /* ---- sigmoid:  y = 1 / (1 + e^-a),  dy/da = y (1 - y) --------------------------------------
  * Without overflow: for a < 0 as e^a / (1 + e^a). */
-#define SIGMOID_OF(x) ((x) >= 0.0 ? 1.0 / (1.0 + tg_libm_exp(-(x))) : tg_libm_exp(x) / (1.0 + tg_libm_exp(x)))
+#define SIGMOID_OF(x)                                                                              \
+    ((x) >= 0.0 ? 1.0 / (1.0 + tg_libm_exp(-(x))) : tg_libm_exp(x) / (1.0 + tg_libm_exp(x)))
 #define SIGMOID_Y SIGMOID_OF(a)
 #define SIGMOID_DA (y * (1.0 - y))
 UNARY_FNS(sigmoid, SIGMOID_Y, SIGMOID_DA)

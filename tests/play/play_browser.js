@@ -174,7 +174,7 @@ async function main() {
   want = JSON.parse(native(["--json", "--", "a = x*y\nb = a + x\nc = a*b\n", "x=-1.25", "y=3"]).stdout);
   const nodeGrad = await p.evaluate(() => {
     const g = {};
-    document.querySelectorAll("g.node.input").forEach((e) => { g[e.querySelector(".lbl").textContent] = e.getAttribute("data-grad"); });
+    document.querySelectorAll("g.node.input").forEach((e) => { g[e.getAttribute("data-label")] = e.getAttribute("data-grad"); });
     return g;
   });
   check("after the last of " + n + " steps the graph shows every input's gradient", await attr(p, "data-done") === "true" &&

@@ -66,25 +66,29 @@
     list.push({ t: t, s: s, n: n, width: width });
     return t;
   }
-  /* Every width is measured on a canvas in the font the text is drawn in (read once per kind
-     of text from a hidden node), not from the drawing: reading a drawn text's width makes the
+  /* Every width is measured on a canvas in the font the text is drawn in (textFonts: read once
+     per kind of text from a hidden node), not from the drawing: reading a drawn text's width makes the
      browser lay out the whole drawing first (a third of a second at 300 nodes, on every edit
      of the program). A pixel is kept spare for the two ways of measuring. */
   var canvas = null;
-  function fitAll(list, parent) {
-    canvas = canvas || document.createElement("canvas");
-    var ctx = list.length && canvas.getContext ? canvas.getContext("2d") : null;
-    if (!ctx || !window.getComputedStyle) return;
-    var probe = el("g", { "class": "node", visibility: "hidden" }, parent), fonts = {}, byFont = {};
-    list.forEach(function (f) {
-      var cls = f.t.getAttribute("class");
-      if (!fonts[cls]) {
+  function textFonts(parent, classes) {
+    var probe = el("g", { "class": "node", visibility: "hidden" }, parent), fonts = {};
+    if (window.getComputedStyle)
+      classes.forEach(function (cls) {
         var cs = getComputedStyle(el("text", { "class": cls }, probe, "x"));
         fonts[cls] = [cs.fontStyle, cs.fontWeight, cs.fontSize, cs.fontFamily].join(" ");
-      }
-      (byFont[fonts[cls]] = byFont[fonts[cls]] || []).push(f);
-    });
+      });
     probe.remove();
+    return fonts;
+  }
+  function fitAll(list, fonts) {
+    canvas = canvas || document.createElement("canvas");
+    var ctx = list.length && canvas.getContext ? canvas.getContext("2d") : null, byFont = {};
+    if (!ctx) return;
+    list.forEach(function (f) {
+      var font = fonts[f.t.getAttribute("class")];
+      if (font) (byFont[font] = byFont[font] || []).push(f);
+    });
     Object.keys(byFont).forEach(function (font) {
       ctx.font = font;
       byFont[font].forEach(function (f) {
@@ -261,6 +265,9 @@
       });
       size = layout(nodes, byId);
       if (world) world.remove();
+      /* the fonts of the texts, read while the page's style is up to date (before the drawing
+         adds a few thousand elements to style) */
+      var fonts = textFonts(svg, ["label", "expr"]);
       world = el("g", {}, svg);
       var edgeLayer = el("g", {}, world);
       bwdLayer = el("g", {}, world);
@@ -276,15 +283,8 @@
                                                  "marker-end": "url(#" + id + "-fwd)" }, edgeLayer);
         });
       });
-      steps.forEach(function (st) {
-        var r = route(byId[st.at], st.k, byId, 6);
-        st.edge = el("path", { "class": "bwd hidden", d: r.d, "marker-start": "url(#" + id + "-bwd)" },
-                     bwdLayer);
-        /* the contribution, just left of the slot where this edge enters its node */
-        st.label = el("text", { "class": "bwdlabel hidden", x: r.portX - 10, y: r.portY - 7,
-                                "text-anchor": "end" }, labelLayer, st.contribution_s);
-        st.label.shown = st.contribution_s;
-      });
+      /* a step's backward edge and label are drawn when it is first shown (backward()) */
+      steps.forEach(function (st) { st.edge = st.label = null; });
       nodes.forEach(function (n) {
         var kind = n.kind + (n.id === d.output ? " output" : "");
         var g = el("g", { "class": "node " + kind, id: "node-" + n.id,
@@ -307,10 +307,19 @@
         n.valueText.shown = n.value_s;
         n.gradText = el("text", { x: 10, y: 85, "class": "grad" }, g, "grad ?");
       });
-      fitAll(texts, nodeLayer);
+      fitAll(texts, fonts);
       hotEdge = null;
       marks = [];
       view.nSteps = steps.length;
+    }
+    function backward(st) {
+      var r = route(byId[st.at], st.k, byId, 6);
+      st.edge = el("path", { "class": "bwd hidden", d: r.d, "marker-start": "url(#" + id + "-bwd)" },
+                   bwdLayer);
+      /* the contribution, just left of the slot where this edge enters its node */
+      st.label = el("text", { "class": "bwdlabel hidden", x: r.portX - 10, y: r.portY - 7,
+                              "text-anchor": "end" }, labelLayer, st.contribution_s);
+      st.label.shown = st.contribution_s;
     }
     /* The same picture with other numbers: the drawing's elements move to d's nodes and steps
        (when d is another object), and only the texts whose numbers changed are set, so that a
@@ -503,6 +512,10 @@
       hotEdge = null;
       known = acc;
       steps.forEach(function (st, j) {
+        if (!st.edge) {
+          if (j >= state && j !== marked) return;
+          backward(st);
+        }
         /* a contribution's text is set when it shows (an input that moves changes them all) */
         if (j < state && st.label.shown !== st.contribution_s) {
           st.label.textContent = st.contribution_s;
@@ -563,6 +576,7 @@
         hint.remove();
       }
     };
+    box(); /* the size before the drawing is there to lay out */
     draw(data);
     firstView();
     step(0);

@@ -48,6 +48,8 @@
   var READABLE = 0.8, MAX_FIT = 1.25;
   /* below this the text (9 px and less) is too small to read: the ring and the note show */
   var SMALL = 0.6;
+  /* the least room kept between a step's nodes and the edge of the view */
+  var EDGE = 24;
   var serial = 0;
 
   function el(name, attrs, parent, text) {
@@ -369,12 +371,27 @@
       return measured;
     }
     function fitScale() { var b = box(); return Math.min(b.w / size.width, b.h / size.height); }
+    /* fitMode: the zoom is fit()'s, not the user's (wheel, buttons, drag, 1:1, focus) */
+    var fitMode = false;
     function fit() {
       var b = box();
       s = Math.min(fitScale(), MAX_FIT);
       tx = (b.w - size.width * s) / 2; ty = (b.h - size.height * s) / 2;
+      fitMode = true;
       apply();
     }
+    /* The container got another size (the page around it changed: a panel above grew, the
+       window): a fitted graph that no longer fits is fitted again, and the current step is
+       kept in view. */
+    function onResize() {
+      measured = null;
+      var b = box();
+      if (!size || !world) return;
+      if (fitMode && (size.width * s > b.w + 1 || size.height * s > b.h + 1)) fit();
+      reveal();
+    }
+    var resizeObserver = window.ResizeObserver ? new ResizeObserver(onResize) : null;
+    if (resizeObserver) resizeObserver.observe(container);
     function centreOn(r) {
       var b = box();
       tx = b.w / 2 - (r.x + r.w / 2) * s; ty = b.h / 2 - (r.y + r.h / 2) * s;
@@ -395,15 +412,16 @@
     }
     /* Pans (never zooms) so that the current step's nodes are in view, by as little as keeps
        them a margin inside (a fifth of the view each way, so that stepping leftwards shows the
-       next columns coming); when both do not fit at this zoom, the node receiving the gradient
-       is centred. */
+       next columns coming; less where the two nodes need the room); when both do not fit at
+       this zoom, the node receiving the gradient is centred. */
+    function fits(r, b) { return r.w * s <= b.w - 2 * EDGE && r.h * s <= b.h - 2 * EDGE; }
     function reveal() {
-      var b = box(), r = focusBox(), mx = Math.min(200, b.w / 5), my = Math.min(120, b.h / 5);
-      if (r.w * s > b.w - 2 * mx || r.h * s > b.h - 2 * my) {
-        var to = marked >= 0 ? byId[steps[marked].to] : byId[data.output];
-        r = nodeBox(to);
-        if (r.w * s > b.w - 2 * mx || r.h * s > b.h - 2 * my) { centreOn(r); return; }
+      var b = box(), r = focusBox();
+      if (!fits(r, b)) {
+        r = nodeBox(marked >= 0 ? byId[steps[marked].to] : byId[data.output]);
+        if (!fits(r, b)) { centreOn(r); return; }
       }
+      var mx = Math.min(200, b.w / 5, (b.w - r.w * s) / 2), my = Math.min(120, b.h / 5, (b.h - r.h * s) / 2);
       var x0 = r.x * s + tx, y0 = r.y * s + ty, x1 = x0 + r.w * s, y1 = y0 + r.h * s;
       var ntx = tx, nty = ty;
       if (x0 < mx) ntx += mx - x0; else if (x1 > b.w - mx) ntx -= x1 - (b.w - mx);
@@ -418,8 +436,9 @@
       if (extent <= span) return focusVisible ? now : want;
       return Math.min(0, Math.max(span - extent, want));
     }
-    function actualSize() { s = 1; centreOn(focusBox()); }
+    function actualSize() { s = 1; fitMode = false; centreOn(focusBox()); }
     function zoomAt(f, px, py) {
+      fitMode = false;
       var ns = Math.max(0.05, Math.min(4, s * f));
       tx = px - (px - tx) * ns / s; ty = py - (py - ty) * ns / s; s = ns;
       apply();
@@ -430,6 +449,7 @@
       var n = byId[nid];
       if (!n) return false;
       if (s < READABLE) s = 1;
+      fitMode = false;
       unfocus();
       n.group.classList.add("focus");
       focused = n;
@@ -442,6 +462,7 @@
       if (fitScale() >= READABLE) { fit(); return; }
       var out = nodeBox(byId[data.output]), b = box();
       s = 1;
+      fitMode = false;
       tx = b.w - Math.min(200, b.w / 5) - (out.x + out.w);
       ty = b.h / 2 - (out.y + out.h / 2);
       apply();
@@ -471,6 +492,7 @@
     function onMove(e) {
       if (!drag) return;
       tx = drag.tx + e.clientX - drag.x; ty = drag.ty + e.clientY - drag.y;
+      fitMode = false;
       apply();
     }
     function onUp() { drag = null; container.classList.remove("tg-dragging"); }
@@ -571,6 +593,7 @@
         container.removeEventListener("pointermove", onMove);
         container.removeEventListener("pointerup", onUp);
         container.removeEventListener("pointercancel", onUp);
+        if (resizeObserver) resizeObserver.disconnect();
         container.classList.remove("tg-graph", "tg-dragging");
         svg.remove();
         hint.remove();

@@ -294,6 +294,18 @@ async function main() {
     let g = await graphState(p, "loss");
     check(label + " nodes: the first view is readable (scale " + g.scale.toFixed(2) + ") with the output in view",
           g.scale >= 0.8 && g.node.inside, JSON.stringify(g.node));
+    const overrun = await p.evaluate(() => {
+      const bad = [];
+      document.querySelectorAll("#graphbox g.node").forEach((g) => {
+        const r = g.querySelector("rect").getBBox();
+        g.querySelectorAll("text").forEach((t) => {
+          const b = t.getBBox();
+          if (b.x < r.x - 0.5 || b.x + b.width > r.x + r.width + 0.5) bad.push(t.textContent);
+        });
+      });
+      return bad;
+    });
+    check(label + " nodes: no text runs out of its node's box (long labels cut to fit)", overrun.length === 0, overrun.slice(0, 3).join(" | "));
     await p.click('#result tr[data-input="w1_1"] td');
     g = await graphState(p, "w1_1");
     check(label + " nodes: a click on an input's row shows its node, outlined, in view", g.node.inside && g.node.focus && g.scale >= 0.8,

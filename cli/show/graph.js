@@ -37,7 +37,8 @@
    embedder puts in the container keep their clicks). The first view is drawn as fit when the
    whole graph is readable that way (scale >= 0.8), else 1:1 with the output near the right
    edge. Below scale 0.6, where the text is too small to read, a ring marks the current step and
-   a note in the corner says how to zoom in.
+   a note in the corner says how to zoom in. When the container changes size, a fitted graph
+   that no longer fits is fitted again, and the current step is kept in view.
    After step k every node reached so far carries data-grad (its gradient so far) on its
    <g class="node" id="node-ID" data-label="...">; its tooltip says the same. */
 (function () {

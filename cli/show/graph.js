@@ -44,7 +44,7 @@
 (function () {
   "use strict";
   var SVGNS = "http://www.w3.org/2000/svg";
-  var W = 220, H = 92, CW = 320, GAP = 24, LANE = 14, PAD = 20, CONST_W = 80, CONST_H = 36;
+  var W = 200, H = 92, CW = 300, GAP = 24, LANE = 14, PAD = 20, CONST_W = 80, CONST_H = 36;
   /* fit is the first view when it keeps the 15 px text at 12 px or more */
   var READABLE = 0.8, MAX_FIT = 1.25;
   /* below this the text (9 px and less) is too small to read: the ring and the note show */

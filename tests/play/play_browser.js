@@ -286,6 +286,16 @@ async function main() {
         await attr(p, "data-step") === "1" && await p.evaluate(() => !!document.getElementById("ans-local")));
   await p.close();
 
+  /* the page a teacher sends first: the seed's apples and oranges, all of it in view and readable */
+  const pg = path.join(outdir, "playground.html");
+  if (native(["--playground", pg]).code !== 0) throw new Error("tapegrad --playground failed");
+  p = await open(b, "file://" + path.resolve(pg));
+  g = await graphState(p, "price");
+  check("--playground's example is drawn whole at its first view, readable (scale " + g.scale.toFixed(2) + ")",
+        g.whole && g.scale >= 0.8 && g.node.inside, JSON.stringify(g));
+  await p.screenshot({ path: path.join(outdir, "playground.png") });
+  await p.close();
+
   /* 7. sizes: screenshots, and the time of a recompute at 300 nodes */
   for (const [label, d, h] of [["20", 2, 1], ["65", 2, 5], ["300", 3, 21]]) {
     const m = mlp(d, h);

@@ -233,6 +233,15 @@ async function main() {
   check("the zoom buttons: + by 1.25, \u2212 by 0.8, 1:1 and Fit (the whole graph in its box)",
         Math.abs(s1 / s0 - 1.25) < 1e-9 && Math.abs(s2 / s1 - 0.64) < 1e-9 && s3 === 1 && g.whole,
         [s0, s1, s2, s3, g.scale, g.whole].join(" "));
+  await p.click("header h1");
+  await press(p, "+", 1);
+  const z1 = (await graphState(p)).scale;
+  await press(p, "1", 1);
+  const z2 = (await graphState(p)).scale;
+  await press(p, "f", 1);
+  g = await graphState(p);
+  check("the keys + , 1 and F zoom as the buttons do", Math.abs(z1 / g.scale - 1.25) < 1e-9 && z2 === 1 && g.whole,
+        [z1, z2, g.scale].join(" "));
   await press(p, "Home", 1);
   await press(p, "ArrowRight", 3);
   await p.screenshot({ path: path.join(outdir, "fanout.png") });

@@ -156,49 +156,39 @@ static double round_scaled(tg_dd v, int k, int truncated_positive)
 /* Payne-Hanek reduction of ax > pi/4 (finite): ax * 2/pi = N + f with N an integer and
  * |f| <= 1/2; returns N mod 4 and sets *r = f * pi/2 (double-double).
  *
- * ax = m 2^e with m a 53-bit integer. Write 2/pi = sum_j w_j 2^(-32 (j+1)) (tg_two_over_pi).
- * Word j contributes m w_j 2^(e - 32 (j+1)), a multiple of 4 (nothing to N mod 4, nothing to f)
- * when e - 32 (j+1) >= 2, so the product starts at j0, the first word with 32 (j0+1) >= e - 1,
- * and takes nine words: P = m * W, W = w_j0 .. w_j0+8 as one 288-bit integer, and
- * ax * 2/pi = P 2^-s (mod 4) with s = 32 (j0 + 9) - e, 255 <= s <= 341 here. The words left out
- * weigh less than m 2^-s < 2^(53 - 255) in ax * 2/pi. The closest a double comes to a multiple
- * of pi/2 is about 2^-61 (|f| >= 2^-62: Muller's table for binary64), so 192 bits of fraction
- * (an absolute 2^-192) leave f with at least 130 correct bits. */
+ * ax = m 2^e with m a 53-bit integer. Write 2/pi = sum_j w_j 2^(-64 (j+1)) (tg_two_over_pi).
+ * Word j contributes m w_j 2^(e - 64 (j+1)), a multiple of 4 (nothing to N mod 4, nothing to f)
+ * when e - 64 (j+1) >= 2, so the product starts at j0, the first word with 64 (j0+1) >= e - 1,
+ * and takes five words: P = m * W, W = w_j0 .. w_j0+4 as one 320-bit integer (exact, in 64-bit
+ * limbs with 128-bit products), and ax * 2/pi = P 2^-s (mod 4) with s = 64 (j0 + 5) - e,
+ * 255 <= s <= 373 here. The words left out weigh less than m 2^-s < 2^(53 - 255) in ax * 2/pi.
+ * The closest a double comes to a multiple of pi/2 is about 2^-61 (|f| >= 2^-62: Muller's table
+ * for binary64), so 192 bits of fraction (an absolute 2^-192) leave f with at least 130 correct
+ * bits. Integer arithmetic is exact, so this is the same on every machine (__int128 is a
+ * libcall in wasm32, with the same result). */
 static int reduce_pio2(double ax, tg_dd *r)
 {
+    __extension__ typedef unsigned __int128 u128;
     uint64_t b = bits_of(ax);
     uint64_t m = (b & 0x000fffffffffffffull) | 0x0010000000000000ull;
     int e = (int)(b >> 52) - 1075;
-    int j0 = e - 1 > 0 ? (e - 1 + 31) / 32 - 1 : 0;
-    uint32_t w[9], p[11];
-    uint64_t carry = 0, ml = m & 0xffffffffu, mh = m >> 32;
-    for (int i = 0; i < 9; i++)
-        w[i] = tg_two_over_pi[j0 + 8 - i]; /* little-endian limbs of W */
-    for (int i = 0; i < 9; i++) {
-        uint64_t t = (uint64_t)w[i] * ml + carry;
-        p[i] = (uint32_t)t;
-        carry = t >> 32;
+    int j0 = e - 1 > 0 ? (e - 1 + 63) / 64 - 1 : 0;
+    uint64_t p[7];
+    u128 carry = 0;
+    for (int i = 0; i < 5; i++) { /* little-endian limbs: limb i of W is word j0 + 4 - i */
+        u128 t = (u128)tg_two_over_pi[j0 + 4 - i] * m + (uint64_t)carry;
+        p[i] = (uint64_t)t;
+        carry = t >> 64;
     }
-    p[9] = (uint32_t)carry;
-    p[10] = 0;
-    carry = 0;
-    for (int i = 0; i < 9; i++) {
-        uint64_t t = (uint64_t)w[i] * mh + p[i + 1] + carry; /* < 2^21 2^32 + 2^33 */
-        p[i + 1] = (uint32_t)t;
-        carry = t >> 32;
-    }
-    p[10] += (uint32_t)carry;
-
-    int s = 32 * (j0 + 9) - e;
-    /* bits pos .. pos+63 of P */
+    p[5] = (uint64_t)carry;
+    p[6] = 0;
+    int s = 64 * (j0 + 5) - e;
+    /* bits pos .. pos+63 of P, for the fraction's three words and the two bits of N mod 4 */
     uint64_t win[4];
     int positions[4] = {s - 192, s - 128, s - 64, s};
     for (int k = 0; k < 4; k++) {
-        int pos = positions[k], li = pos >> 5, sh = pos & 31;
-        uint64_t l0 = li < 11 ? p[li] : 0, l1 = li + 1 < 11 ? p[li + 1] : 0;
-        uint64_t l2 = li + 2 < 11 ? p[li + 2] : 0;
-        uint64_t lo = l0 | (l1 << 32);
-        win[k] = sh ? (lo >> sh) | (l2 << (64 - sh)) : lo;
+        int li = positions[k] >> 6, sh = positions[k] & 63;
+        win[k] = sh ? (p[li] >> sh) | (p[li + 1] << (64 - sh)) : p[li];
     }
     int quadrant = (int)(win[3] & 3);
     /* f = (win[2], win[1], win[0]) 2^-192; round N to nearest: f >= 1/2 becomes f - 1 */
@@ -210,15 +200,28 @@ static int reduce_pio2(double ax, tg_dd *r)
         f1 = ~f1 + (f0 == 0);
         f2 = ~f2 + (f0 == 0 && f1 == 0);
     }
-    /* the six 32-bit pieces are exact doubles; summed from the top in double-double */
-    uint64_t pieces[6] = {f2 >> 32, f2 & 0xffffffffu, f1 >> 32, f1 & 0xffffffffu, f0 >> 32,
-                          f0 & 0xffffffffu};
-    tg_dd f = tg_dd_from((double)pieces[0] * 0x1p-32);
-    double scale = 0x1p-32;
-    for (int k = 1; k < 6; k++) {
-        scale *= 0x1p-32;
-        f = tg_dd_add_d(f, (double)pieces[k] * scale);
+    /* f = (f2 f1 f0) 2^-192 < 1/2: normalized so that bit 191 is set (f >= 2^-62, so f2 or f1 is
+     * nonzero), then its top 159 bits as three 53-bit integers, exact doubles without overlap */
+    int shift = 0;
+    if (f2 == 0) {
+        f2 = f1, f1 = f0, f0 = 0, shift = 64;
+        if (f2 == 0) { /* no double is this close to a multiple of pi/2; kept for safety */
+            *r = tg_dd_from(0.0);
+            return quadrant;
+        }
     }
+    int lz = __builtin_clzll(f2);
+    if (lz) {
+        f2 = (f2 << lz) | (f1 >> (64 - lz));
+        f1 = (f1 << lz) | (f0 >> (64 - lz));
+        f0 <<= lz;
+    }
+    shift += lz;
+    double top = (double)(f2 >> 11) * 0x1p-53;
+    double middle = (double)(((f2 & 0x7ffu) << 42) | (f1 >> 22)) * 0x1p-106;
+    double low = (double)(((f1 & 0x3fffffu) << 31) | (f0 >> 33)) * 0x1p-159;
+    tg_dd f = tg_dd_add_d(tg_fast_two_sum(top, middle), low);
+    f = tg_dd_scale(f, pow2(-shift));
     f = tg_dd_mul(f, dd_const(TG_PI_2_HI, TG_PI_2_LO));
     *r = negative ? tg_dd_neg(f) : f;
     return quadrant;
@@ -236,7 +239,9 @@ static int reduce_pio2(double ax, tg_dd *r)
  * with no cancellation, as a >= 0 and |t| <= a/2 for j >= 1: in the inner sums
  * |sin a (cos t - 1)| <= a t^2/2 <= |cos a sin t| / 4 and |cos a (cos t - 1)| <= |sin a sin t| / 2.8,
  * so each addition has a dominant term (dd_add_dominant). */
-static void sincos_kernel(tg_dd r, tg_dd *sin_r, tg_dd *cos_r)
+enum { WANT_SIN = 1, WANT_COS = 2 };
+
+static void sincos_kernel(tg_dd r, int want, tg_dd *sin_r, tg_dd *cos_r)
 {
     int negative = r.hi < 0;
     if (negative)
@@ -259,23 +264,28 @@ static void sincos_kernel(tg_dd r, tg_dd *sin_r, tg_dd *cos_r)
     } else {
         tg_dd sa = dd_const(tg_sincos_tab[j][0], tg_sincos_tab[j][1]);
         tg_dd ca = dd_const(tg_sincos_tab[j][2], tg_sincos_tab[j][3]);
-        *sin_r = dd_add_dominant(sa, dd_add_dominant(tg_dd_mul(ca, sin_t),
-                                                     tg_dd_mul(sa, cos_t_minus_1)));
-        *cos_r = dd_add_dominant(ca, dd_add_dominant(tg_dd_neg(tg_dd_mul(sa, sin_t)),
-                                                     tg_dd_mul(ca, cos_t_minus_1)));
+        if (want & WANT_SIN)
+            *sin_r = dd_add_dominant(sa, dd_add_dominant(tg_dd_mul(ca, sin_t),
+                                                         tg_dd_mul(sa, cos_t_minus_1)));
+        if (want & WANT_COS)
+            *cos_r = dd_add_dominant(ca, dd_add_dominant(tg_dd_neg(tg_dd_mul(sa, sin_t)),
+                                                         tg_dd_mul(ca, cos_t_minus_1)));
     }
     if (negative)
         *sin_r = tg_dd_neg(*sin_r);
 }
 
-/* sin and cos of |x| (finite, >= 2^-27) as double-doubles */
-static void sincos_abs(double ax, tg_dd *s, tg_dd *c)
+/* sin and/or cos (want) of |x| (finite, >= 2^-27) as double-doubles: an odd quadrant swaps
+ * which of the kernel's two the caller needs */
+static void sincos_abs(double ax, int want, tg_dd *s, tg_dd *c)
 {
-    tg_dd r = tg_dd_from(ax), sr, cr;
+    tg_dd r = tg_dd_from(ax), sr = tg_dd_from(0.0), cr = sr;
     int quadrant = 0;
     if (ax > TG_PI_4_HI)
         quadrant = reduce_pio2(ax, &r);
-    sincos_kernel(r, &sr, &cr);
+    sincos_kernel(r, quadrant & 1 ? ((want & WANT_SIN) ? WANT_COS : 0) | ((want & WANT_COS) ? WANT_SIN : 0)
+                                  : want,
+                  &sr, &cr);
     switch (quadrant) {
     case 0: *s = sr, *c = cr; break;
     case 1: *s = cr, *c = tg_dd_neg(sr); break;
@@ -299,7 +309,8 @@ static double circular(double x, enum circular_fn fn)
     if (ax < 0x1p-27)
         return fn == CIRCULAR_COS ? 1.0 : x;
     tg_dd s, c;
-    sincos_abs(ax, &s, &c);
+    sincos_abs(ax, fn == CIRCULAR_SIN ? WANT_SIN : fn == CIRCULAR_COS ? WANT_COS : WANT_SIN | WANT_COS,
+               &s, &c);
     if (fn == CIRCULAR_COS)
         return tg_dd_round(c);
     tg_dd v = fn == CIRCULAR_SIN ? s : tg_dd_div(s, c);

@@ -482,11 +482,36 @@ double tg_libm_acos(double x)
 
 /* ---- hypot ---- */
 
+/* The sign (-1, 0, +1) of t[0] + ... + t[n-1], exactly: passes of two-sums (error-free, so the
+ * sum is kept) gather the total into t[n-1] and leave ever smaller rounding errors in the rest,
+ * until t[n-1] outweighs all of them together (Ogita, Rump and Oishi's cascaded summation). */
+static int sign_of_sum(double *t, int n)
+{
+    for (int pass = 0; pass < 32; pass++) {
+        for (int i = 1; i < n; i++) {
+            tg_dd s = tg_two_sum(t[i], t[i - 1]);
+            t[i] = s.hi;
+            t[i - 1] = s.lo;
+        }
+        double rest = 0;
+        for (int i = 0; i < n - 1; i++)
+            rest += abs_of(t[i]);
+        if (rest == 0 || abs_of(t[n - 1]) > rest * (1 + 0x1p-40))
+            break;
+    }
+    return (t[n - 1] > 0) - (t[n - 1] < 0);
+}
+
 /* hypot(x, y) = sqrt(x^2 + y^2) without overflow or underflow of the squares: with M = |x| >= m,
  * both scaled by 2^-e (M 2^-e in [1, 2)), the squares are exact double-doubles (two_prod), their
- * sum good to 2^-105, the double-double root to 2^-103, and round_scaled puts the result back,
- * rounding once also when it is subnormal. If m < 2^-60 M, hypot = M (1 + (m/M)^2/2 + ...) is M
- * plus less than a quarter ulp: M. hypot(+-inf, NaN) = +inf (Annex F). */
+ * sum S = p1 + e1 + p2 + e2 exact, its double-double root good to 2^-104, and round_scaled puts
+ * the result c back, rounding once also when it is subnormal. hypot can do better than "in
+ * practice": when the root lies within 2^-96 of the midpoint c +- h between c and a neighbour
+ * (h half their distance, in the scaled space), the side is decided exactly, by the sign of
+ *   S - (c + h)^2 = p1 + e1 + p2 + e2 - c^2 - 2 c h - h^2
+ * (c^2 = two_prod, 2 c h and h^2 exact: h is a power of two), an exact tie going to even; such
+ * ties exist (x^2 + y^2 the square of a 54-bit number). If m < 2^-60 M, hypot = M (1 + (m/M)^2/2
+ * + ...) is M plus less than a quarter ulp: M. hypot(+-inf, NaN) = +inf (Annex F). */
 double tg_libm_hypot(double x, double y)
 {
     double big = abs_of(x), small = abs_of(y);
@@ -505,6 +530,24 @@ double tg_libm_hypot(double x, double y)
     if (exponent_of(small) < e - 61)
         return big;
     double bs = mul_pow2(big, -e), ss = mul_pow2(small, -e);
-    tg_dd sum = tg_dd_add(tg_two_prod(bs, bs), tg_two_prod(ss, ss));
-    return round_scaled(tg_dd_sqrt(sum), e, 0);
+    tg_dd p = tg_two_prod(bs, bs), q = tg_two_prod(ss, ss);
+    tg_dd root = tg_dd_sqrt(tg_dd_add(p, q));
+    double c = round_scaled(root, e, 0);
+    if (is_inf(c))
+        return c;
+    /* c and its neighbours back in the scaled space (exact: powers of two) */
+    double cs = mul_pow2(c, -e);
+    double above = mul_pow2(from_bits(bits_of(c) + 1), -e);
+    double below = mul_pow2(from_bits(bits_of(c) - 1), -e);
+    double d = (root.hi - cs) + root.lo; /* root - c, to ~2^-104 */
+    double h = d > 0 ? (above - cs) * 0.5 : (below - cs) * 0.5;
+    if (abs_of(d - h) > 0x1p-96 * cs)
+        return c;
+    tg_dd cc = tg_two_prod(cs, cs);
+    double t[8] = {p.hi, p.lo, q.hi, q.lo, -cc.hi, -cc.lo, -2.0 * cs * h, -h * h};
+    int side = sign_of_sum(t, 8); /* sign of S - (c + h)^2: is the root beyond the midpoint? */
+    double neighbour = from_bits(bits_of(c) + (h > 0 ? 1 : -1));
+    if (side == 0)
+        return (bits_of(c) & 1) ? neighbour : c;
+    return (side > 0) == (h > 0) ? neighbour : c;
 }

@@ -341,13 +341,34 @@ EDGE_ATAN2 = ([(y, x) for y in EDGE_PAIR_VALUES for x in EDGE_PAIR_VALUES] +
                                          (7 * TRUE_MIN, 4.0), (TRUE_MIN, 3.0), (3 * 2.0**-1000, 2.0**75),
                                          (2.0**-1000, 2.0**70)] for s in (1, -1)] +
               [(1.0, next_up(1.0)), (next_up(1.0), 1.0), (-1.0, -next_down(1.0)), (1e-300, -1e-300)])
+# Exact ties of hypot: Pythagorean triples (k^2 - l^2, 2kl, k^2 + l^2) whose hypotenuse is an odd
+# integer of 54 bits, halfway between two doubles (round to even), at three scales.
+HYPOT_TIES = [(float(k * k - l * l) * s, float(2 * k * l) * s)
+              for k, l in [(90000000, 35000001), (90000002, 35000001), (90000004, 35000001)]
+              for s in (1.0, 2.0**-600, 2.0**500)]
+# Hard cases of hypot, within 2^-105 of a midpoint: the first twelve of CORE-MATH's list
+# (src/binary64/hypot/hypot.wc, from Lefevre's and Zimmermann's searches) that a double-double
+# root alone rounds wrongly; tg_libm_hypot decides these exactly.
+HYPOT_HARD = [(float.fromhex(a), float.fromhex(b)) for a, b in [
+    ('0x1.6p-45', '0x1.2c2fc595456a7p-71'), ('0x1.a308e1455f447p+0', '0x1.9d931a83ef879p+0'),
+    ('0x1.9c6d80093ebf8p+446', '0x1.add8969f3a07ep+421'),
+    ('0x1.ebebdb907b334p-1', '0x1.299107d9f1218p-24'),
+    ('0x1.85e5ab86aad3ep-1', '0x1.d3456f627eaa7p-25'),
+    ('0x1.0b8ff8025530ep-1', '0x1.77dce8694fc5ep-25'),
+    ('0x1.4eb2e7a47ba73p-1', '0x1.474454484e724p-26'),
+    ('0x1.3c3a892906dd6p-1', '0x1.78642e943661ep-26'),
+    ('0x1.055bdf8356204p-1', '0x1.21326767783cbp-26'),
+    ('0x1.421bffb3fe30ep-1', '0x1.410d8e51d5dacp-26'),
+    ('0x1.f62eaf1fac3f8p-1', '0x1.90df3af5b3bc3p-26'),
+    ('0x1.af613ed4f7a22p-1', '0x1.b79c84732bdf3p-26')]]
 # hypot: every pair, exact results (3-4-5 at every scale), the subnormal range (rounded once),
 # overflow, and ratios around the 2^-60 cut.
 EDGE_HYPOT = ([(x, y) for x in EDGE_PAIR_VALUES for y in EDGE_PAIR_VALUES] +
               [(3.0 * s, 4.0 * s) for s in (TRUE_MIN, 2.0**-1070, 2.0**-600, 1.0, 2.0**1000)] +
               [(TRUE_MIN, TRUE_MIN), (3e-310, 4e-310), (1.5e-308, 1.5e-308), (DMAX, DMAX),
                (DMAX, 1.0), (DMAX / 2, DMAX / 2), (1.0, 2.0**-30), (1.0, 2.0**-60), (1.0, 2.0**-61),
-               (1.0, 2.0**-62), (next_up(1.0), 2.0**-26), (2.0**-537, 2.0**-537)])
+               (1.0, 2.0**-62), (next_up(1.0), 2.0**-26), (2.0**-537, 2.0**-537)] +
+              HYPOT_TIES + HYPOT_HARD)
 
 
 def trig_sampler(rng):

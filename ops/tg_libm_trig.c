@@ -244,7 +244,7 @@ static int reduce_pio2(double ax, tg_dd *r)
  *   sin(a + t) = sin a + (sin a (cos t - 1) + cos a sin t)
  *   cos(a + t) = cos a + (cos a (cos t - 1) - sin a sin t)
  * with no cancellation, as a >= 0 and |t| <= a/2 for j >= 1: in the inner sums
- * |sin a (cos t - 1)| <= a t^2/2 <= |cos a sin t| / 4 and |cos a (cos t - 1)| <= |sin a sin t| / 2.8,
+ * |sin a (cos t - 1)| <= a t^2/2 <= |cos a sin t|/4 and |cos a (cos t - 1)| <= |sin a sin t|/2.8,
  * so each addition has a dominant term (dd_add_dominant). */
 enum { WANT_SIN = 1, WANT_COS = 2 };
 
@@ -258,12 +258,13 @@ static void sincos_kernel(tg_dd r, int want, tg_dd *sin_r, tg_dd *cos_r)
     tg_dd z = tg_dd_mul(t, t);
     double zh = z.hi;
     double sin_tail = zh * (-1.0 / 5040.0 + zh * (1.0 / 362880.0 - zh * (1.0 / 39916800.0)));
-    tg_dd sin_c = dd_add_dominant(dd_const(TG_MINUS_1_6_HI, TG_MINUS_1_6_LO),
-                            tg_dd_mul(z, tg_dd_add_d(dd_const(TG_1_120_HI, TG_1_120_LO), sin_tail)));
+    tg_dd sin_c =
+        dd_add_dominant(dd_const(TG_MINUS_1_6_HI, TG_MINUS_1_6_LO),
+                        tg_dd_mul(z, tg_dd_add_d(dd_const(TG_1_120_HI, TG_1_120_LO), sin_tail)));
     tg_dd sin_t = dd_add_dominant(t, tg_dd_mul(tg_dd_mul(t, z), sin_c));
     double cos_tail = zh * (-1.0 / 720.0 + zh * (1.0 / 40320.0 - zh * (1.0 / 3628800.0)));
-    tg_dd cos_c = tg_dd_add_d(tg_dd_mul(z, tg_dd_add_d(dd_const(TG_1_24_HI, TG_1_24_LO), cos_tail)),
-                              -0.5);
+    tg_dd cos_c =
+        tg_dd_add_d(tg_dd_mul(z, tg_dd_add_d(dd_const(TG_1_24_HI, TG_1_24_LO), cos_tail)), -0.5);
     tg_dd cos_t_minus_1 = tg_dd_mul(z, cos_c);
     if (j == 0) {
         *sin_r = sin_t;
@@ -272,11 +273,11 @@ static void sincos_kernel(tg_dd r, int want, tg_dd *sin_r, tg_dd *cos_r)
         tg_dd sa = dd_const(tg_sincos_tab[j][0], tg_sincos_tab[j][1]);
         tg_dd ca = dd_const(tg_sincos_tab[j][2], tg_sincos_tab[j][3]);
         if (want & WANT_SIN)
-            *sin_r = dd_add_dominant(sa, dd_add_dominant(tg_dd_mul(ca, sin_t),
-                                                         tg_dd_mul(sa, cos_t_minus_1)));
+            *sin_r = dd_add_dominant(
+                sa, dd_add_dominant(tg_dd_mul(ca, sin_t), tg_dd_mul(sa, cos_t_minus_1)));
         if (want & WANT_COS)
-            *cos_r = dd_add_dominant(ca, dd_add_dominant(tg_dd_neg(tg_dd_mul(sa, sin_t)),
-                                                         tg_dd_mul(ca, cos_t_minus_1)));
+            *cos_r = dd_add_dominant(
+                ca, dd_add_dominant(tg_dd_neg(tg_dd_mul(sa, sin_t)), tg_dd_mul(ca, cos_t_minus_1)));
     }
     if (negative)
         *sin_r = tg_dd_neg(*sin_r);
@@ -290,14 +291,23 @@ static void sincos_abs(double ax, int want, tg_dd *s, tg_dd *c)
     int quadrant = 0;
     if (ax > TG_PI_4_HI)
         quadrant = reduce_pio2(ax, &r);
-    sincos_kernel(r, quadrant & 1 ? ((want & WANT_SIN) ? WANT_COS : 0) | ((want & WANT_COS) ? WANT_SIN : 0)
-                                  : want,
-                  &sr, &cr);
+    int kernel_want = want;
+    if (quadrant & 1)
+        kernel_want = ((want & WANT_SIN) ? WANT_COS : 0) | ((want & WANT_COS) ? WANT_SIN : 0);
+    sincos_kernel(r, kernel_want, &sr, &cr);
     switch (quadrant) {
-    case 0: *s = sr, *c = cr; break;
-    case 1: *s = cr, *c = tg_dd_neg(sr); break;
-    case 2: *s = tg_dd_neg(sr), *c = tg_dd_neg(cr); break;
-    default: *s = tg_dd_neg(cr), *c = sr; break;
+    case 0:
+        *s = sr, *c = cr;
+        break;
+    case 1:
+        *s = cr, *c = tg_dd_neg(sr);
+        break;
+    case 2:
+        *s = tg_dd_neg(sr), *c = tg_dd_neg(cr);
+        break;
+    default:
+        *s = tg_dd_neg(cr), *c = sr;
+        break;
     }
 }
 
@@ -316,7 +326,10 @@ static double circular(double x, enum circular_fn fn)
     if (ax < 0x1p-27)
         return fn == CIRCULAR_COS ? 1.0 : x;
     tg_dd s, c;
-    sincos_abs(ax, fn == CIRCULAR_SIN ? WANT_SIN : fn == CIRCULAR_COS ? WANT_COS : WANT_SIN | WANT_COS,
+    sincos_abs(ax,
+               fn == CIRCULAR_SIN   ? WANT_SIN
+               : fn == CIRCULAR_COS ? WANT_COS
+                                    : WANT_SIN | WANT_COS,
                &s, &c);
     if (fn == CIRCULAR_COS)
         return tg_dd_round(c);

@@ -62,7 +62,7 @@ static int sign_bit(double x)
     return (int)(bits_of(x) >> 63);
 }
 
-/* |x| with the sign bit of s */
+/* |x|, negated if negative */
 static double with_sign(double x, int negative)
 {
     return from_bits((bits_of(x) & 0x7fffffffffffffffull) | ((uint64_t)(negative != 0) << 63));

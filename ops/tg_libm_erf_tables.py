@@ -15,29 +15,14 @@ sum_{k>=n} |g_k| h^k < 2^-112 G(c); the first n_dd coefficients (those whose ter
 
 Usage: python3 ops/tg_libm_erf_tables.py > ops/tg_libm_erf_tables.h
 """
-from fractions import Fraction
-
 from mpmath import mp
+
+from tg_libm_exp_tables import dd, rn  # this script's directory is on sys.path
 
 PIECES = 16
 OCTAVES = range(-1, 5)  # [0.5, 1) ... [16, 32)
 X_END = 28.0            # erfc(x) < 2^-1100 beyond: tg_libm_erfc returns +0 there
 MAX_DEGREE = 60
-
-
-def rn(v):
-    """The double nearest to the mpf v (ties to even), exactly."""
-    if v == 0:
-        return 0.0
-    sign, man, exp = v._mpf_[0], int(v.man), int(v.exp)
-    if sign:
-        man = -man
-    return float(Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2**-exp))
-
-
-def dd(v):
-    hi = rn(v)
-    return hi, rn(v - hi)
 
 
 def expansion(c, h):

@@ -88,13 +88,57 @@ static double round_scaled(tg_dd y, int k)
     return h;
 }
 
+/* RN(a + b + c) for doubles with |c| <= ulp(b) (a double plus a double-double b + c), with one
+ * rounding: two_sum twice gives a + b + c = r + r_err + t_lo exactly, r = RN(a + b + ...); r is
+ * the answer unless a + b + ... was exactly half-way (|r_err| = ulp/2, and the tie went to even),
+ * where t_lo's sign decides. Unlike tg_dd_round(tg_dd_add_d(...)), which would round the tie to
+ * even having lost t_lo in the low part: erfc(0x1.c5bf891b4ef6bp-55) = 1 - 2^-54 (1 + 2^-54.4)
+ * needs it. (r_err is a multiple of ulp(t_hi), so nothing but an exact tie can be crossed.) */
+static double round_sum3(double a, double b, double c)
+{
+    tg_dd s = tg_two_sum(a, b);
+    tg_dd t = tg_two_sum(s.lo, c);
+    tg_dd r = tg_two_sum(s.hi, t.hi);
+    if (r.lo != 0 && t.lo != 0 && (r.lo > 0) == (t.lo > 0)) {
+        /* beyond r + r_err on r_err's side: r + 2 r_err is the neighbour there, when r_err was
+         * a tie; otherwise r + r_err + t_lo still rounds to r */
+        double other = r.hi + 2.0 * r.lo;
+        if (other - r.hi == 2.0 * r.lo)
+            return other;
+    }
+    return r.hi;
+}
+
 /* ------------------------------------------------------------------ exp kernel */
 
-/* The nearest integer to x (ties to even), |x| < 2^51: adding 1.5 * 2^52 leaves no fraction bits. */
+/* The nearest integer to x (ties to even), |x| < 2^51: adding 1.5 * 2^52 drops the fraction. */
 static double round_to_int(double x)
 {
     const double shifter = 0x1.8p52;
     return (x + shifter) - shifter;
+}
+
+/* acc * z + c, one Horner step in double-double: cheaper than tg_dd_mul then tg_dd_add, and as
+ * accurate (about 2^-104 relative) where it is used: Horner on a series whose terms decrease, so
+ * that |acc z| is well below |c| or the two have one sign; no cancellation to amplify the
+ * rounding of the low parts. */
+static tg_dd dd_mul_add(tg_dd acc, tg_dd z, tg_dd c)
+{
+    tg_dd p = tg_two_prod(acc.hi, z.hi);
+    p.lo += acc.hi * z.lo + acc.lo * z.hi;
+    tg_dd s = tg_two_sum(c.hi, p.hi);
+    s.lo += p.lo + c.lo;
+    return tg_fast_two_sum(s.hi, s.lo);
+}
+
+/* acc * t + c for a double t (the same step, one product fewer). */
+static tg_dd dd_mul_d_add(tg_dd acc, double t, tg_dd c)
+{
+    tg_dd p = tg_two_prod(acc.hi, t);
+    p.lo += acc.lo * t;
+    tg_dd s = tg_two_sum(c.hi, p.hi);
+    s.lo += p.lo + c.lo;
+    return tg_fast_two_sum(s.hi, s.lo);
 }
 
 /* Mixed Horner: sum_{i=1}^{n_dd + n_d} c_i z^i, the first n_dd coefficients double-double, the
@@ -107,13 +151,13 @@ static tg_dd poly_dd(tg_dd z, const double (*c_dd)[2], int n_dd, const double *c
         t = t * z.hi + c_d[i];
     tg_dd acc = tg_dd_from(t);
     for (int i = n_dd - 1; i >= 0; i--)
-        acc = tg_dd_add(tg_dd_mul(acc, z), dd_const(c_dd[i]));
+        acc = dd_mul_add(acc, z, dd_const(c_dd[i]));
     return tg_dd_mul(acc, z);
 }
 
 typedef struct exp_parts {
-    int m, j;    /* e^x = 2^m 2^(j/64) (1 + p), j in [-32, 32) */
-    tg_dd p;     /* e^r - 1 */
+    int m, j; /* e^x = 2^m 2^(j/64) (1 + p), j in [-32, 32) */
+    tg_dd p;  /* e^r - 1 */
 } exp_parts;
 
 /* For a double-double x with |x.hi| < 750: k = round(64 x / ln2), m = floor((k + 32) / 64),
@@ -197,7 +241,13 @@ double tg_libm_expm1(double x)
         exp_parts e = exp_kernel(tg_dd_from(x));
         return round_scaled(exp_mantissa(e), e.m);
     }
-    return tg_dd_round(expm1_dd(x));
+    exp_parts e = exp_kernel(tg_dd_from(x));
+    if (e.m == 0) {
+        tg_dd t = dd_const(EXP2_J[e.j + 32]);
+        return tg_dd_round(tg_dd_add(dd_const(EXP2_J_M1[e.j + 32]), tg_dd_mul(t, e.p)));
+    }
+    tg_dd y = tg_dd_scale(exp_mantissa(e), pow2(e.m));
+    return round_sum3(-1.0, y.hi, y.lo);
 }
 
 /* ------------------------------------------------------------------ log kernel */
@@ -213,7 +263,8 @@ static tg_dd log_reduced(tg_dd m)
     tg_dd p = tg_two_prod(m.hi, r);
     tg_dd z = tg_two_sum(p.hi - 1.0, p.lo);
     z = tg_dd_add(z, tg_two_prod(m.lo, r));
-    return tg_dd_add(dd_const(LOG_MINUS_LOG_R[j - 90]), poly_dd(z, LOG1P_POLY_DD, 8, LOG1P_POLY_D, 6));
+    return tg_dd_add(dd_const(LOG_MINUS_LOG_R[j - 90]),
+                     poly_dd(z, LOG1P_POLY_DD, 8, LOG1P_POLY_D, 6));
 }
 
 /* x = 2^e m with m in [sqrt(1/2), sqrt(2)), for a double-double x > 0 (x.hi normal). */
@@ -300,7 +351,8 @@ double tg_libm_log2(double x)
     if (log_special(x, &out, &s, &e_add))
         return out;
     tg_dd l = log_dd(tg_dd_from(s), &e);
-    return tg_dd_round(tg_dd_add_d(tg_dd_mul(l, dd_const(INV_LN2)), (double)(e + e_add)));
+    tg_dd f = tg_dd_mul(l, dd_const(INV_LN2));
+    return round_sum3((double)(e + e_add), f.hi, f.lo);
 }
 
 /* log10(x) = (e ln2 + log m) / ln10; exact powers of ten come out exact because the error is far
@@ -473,14 +525,14 @@ static tg_dd erfcx_dd(double x)
     int s = exponent_of(x);
     int i = (int)((x * pow2(-s) - 1.0) * ERFCX_PIECES);
     const struct erfcx_piece *piece = &ERFCX_PIECE[(s - ERFCX_FIRST_OCTAVE) * ERFCX_PIECES + i];
-    const double (*g)[2] = ERFCX_COEFFS + piece->offset;
+    const double(*g)[2] = ERFCX_COEFFS + piece->offset;
     double t = x - piece->center;
     double tail = 0.0;
     for (int k = piece->n - 1; k >= piece->n_dd; k--)
         tail = tail * t + g[k][0];
     tg_dd acc = tg_dd_from(tail);
     for (int k = piece->n_dd - 1; k >= 0; k--)
-        acc = tg_dd_add(tg_dd_mul_d(acc, t), dd_const(g[k]));
+        acc = dd_mul_d_add(acc, t, dd_const(g[k]));
     return acc;
 }
 
@@ -495,10 +547,9 @@ static tg_dd erfc_scaled(double x, int *m)
     return tg_dd_mul(exp_mantissa(e), erfcx_dd(x));
 }
 
-/* erf(x) = x sum_n a_n x^(2n) for |x| < 0.5 (the terms fall by x^2/n at least: 22 of them reach
- * 2^-110); for subnormal-making x (|x| < 2^-900) the product is formed at x 2^200 and rounded
- * with the scale, so that the one rounding is to the subnormal grid. */
-static double erf_small(double x)
+/* erf(x) / x = sum_n a_n x^(2n) for |x| < 0.5 (the terms fall by x^2/n at least: 22 of them
+ * reach 2^-110). */
+static tg_dd erf_series(double x)
 {
     tg_dd x2 = tg_two_prod(x, x);
     double tail = 0.0;
@@ -506,10 +557,19 @@ static double erf_small(double x)
         tail = tail * x2.hi + ERF_SERIES_D[n];
     tg_dd acc = tg_dd_from(tail);
     for (int n = 11; n >= 0; n--)
-        acc = tg_dd_add(tg_dd_mul(acc, x2), dd_const(ERF_SERIES_DD[n]));
+        acc = dd_mul_add(acc, x2, dd_const(ERF_SERIES_DD[n]));
+    return acc;
+}
+
+/* erf(x) = x * erf_series(x) for |x| < 0.5; where the result is near the subnormals
+ * (|x| < 2^-900) the product is formed at x 2^200 and rounded with the scale, so that the one
+ * rounding is to the subnormal grid. */
+static double erf_small(double x)
+{
+    tg_dd series = erf_series(x);
     if (abs_of(x) < 0x1p-900)
-        return round_scaled(tg_dd_mul_d(acc, x * 0x1p200), -200);
-    return tg_dd_round(tg_dd_mul_d(acc, x));
+        return round_scaled(tg_dd_mul_d(series, x * 0x1p200), -200);
+    return tg_dd_round(tg_dd_mul_d(series, x));
 }
 
 /* erf(x): the series below 0.5; 1 - erfc(x) from 0.5 to 6 (erfc(0.5) < 0.48: no cancellation
@@ -527,8 +587,8 @@ double tg_libm_erf(double x)
         return copysign_of(1.0, x);
     int m;
     tg_dd c = erfc_scaled(a, &m);
-    tg_dd r = tg_dd_add_d(tg_dd_neg(tg_dd_scale(c, pow2(m))), 1.0);
-    return copysign_of(tg_dd_round(r), x);
+    c = tg_dd_scale(c, pow2(m));
+    return copysign_of(round_sum3(1.0, -c.hi, -c.lo), x);
 }
 
 /* erfc(x): 1 - erf(x) for |x| < 0.5 (erf(x) < 0.53 there); e^(-x^2) G(x) from 0.5 to 28,
@@ -542,14 +602,8 @@ double tg_libm_erfc(double x)
     if (a < 0.5) {
         if (a < 0x1p-56) /* erfc = 1 - 2x/sqrt(pi): the x is under half an ulp of 1 */
             return 1.0 - x;
-        tg_dd x2 = tg_two_prod(x, x);
-        double tail = 0.0;
-        for (int n = 9; n >= 0; n--)
-            tail = tail * x2.hi + ERF_SERIES_D[n];
-        tg_dd acc = tg_dd_from(tail);
-        for (int n = 11; n >= 0; n--)
-            acc = tg_dd_add(tg_dd_mul(acc, x2), dd_const(ERF_SERIES_DD[n]));
-        return tg_dd_round(tg_dd_add_d(tg_dd_neg(tg_dd_mul_d(acc, x)), 1.0));
+        tg_dd y = tg_dd_mul_d(erf_series(x), x);
+        return round_sum3(1.0, -y.hi, -y.lo);
     }
     if (x >= 28.0)
         return 0.0;
@@ -559,5 +613,6 @@ double tg_libm_erfc(double x)
     tg_dd c = erfc_scaled(a, &m);
     if (x > 0.0)
         return round_scaled(c, m);
-    return tg_dd_round(tg_dd_add_d(tg_dd_neg(tg_dd_scale(c, pow2(m))), 2.0));
+    c = tg_dd_scale(c, pow2(m));
+    return round_sum3(2.0, -c.hi, -c.lo);
 }

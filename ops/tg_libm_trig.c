@@ -6,20 +6,27 @@
  * Method. Each function evaluates its result as a double-double hi + lo with a relative error of a
  * few units of 2^-104 (each tg_dd operation contributes about 2^-104 to 2^-102, and the paths below
  * chain a handful of them; the polynomial truncation and the double-precision tails are kept under
- * 2^-110), then rounds hi + lo once. That is correct rounding unless the exact value lies within
- * ~2^-100 relative of a midpoint between two doubles, which for a "random" input happens with
- * probability ~2^-47; no fallback to a slower, more precise path exists (see the tests for the
- * number of points checked against mpmath).
+ * 2^-110), then rounds hi + lo once. Measured against mpmath on 76,000 points: at most 2^-103.9
+ * (tan), 2^-104.5 (sin, cos, asin, acos), 2^-104.9 (atan2), 2^-105.4 (atan). That is correct
+ * rounding unless the exact value lies within ~2^-103 relative of a midpoint between two doubles,
+ * which for a "random" input happens with probability ~2^-49; there is no slower, more precise
+ * path for those. On the hardest-to-round inputs known (CORE-MATH's lists of worst cases, 46 to
+ * 59 and more identical bits after the rounding bit) this misrounds sin 10 of 83,372, cos 14 of
+ * 79,706, tan 12 of 64,222, asin 10 of 26,956, acos 8 of 179,026, atan 58 of 110,396 and atan2
+ * 5,544 of 27,456 (that list's cases lie within 2^-113 to 2^-145 of a midpoint). hypot is exact
+ * in that sense: near a midpoint it decides the rounding exactly (0 of 26,847).
  *
- *   sin, cos, tan: |x| = k pi/2 + r with |r| <= pi/4, r exact to ~2^-125 relative for every double
- *     (Payne-Hanek: the bits of 2/pi as 32-bit integer words, an integer product), then
+ *   sin, cos, tan: |x| = k pi/2 + r with |r| <= pi/4: r/(pi/2) good to 2^-130 relative for every
+ *     double (Payne-Hanek: the bits of 2/pi as 64-bit integer words, an exact integer product),
+ *     times pi/2 in double-double (2^-104), then
  *     r = a + t with a = j/128 from a table of sin(a), cos(a), |t| <= 2^-8, and Taylor series of
  *     sin(t) and cos(t) - 1.
  *   atan, atan2, asin, acos: one kernel atan(n/d) for n, d >= 0: n/d > 1 folds to pi/2 - atan(d/n),
  *     then atan(y) = atan(b) + atan((n - b d) / (d + b n)) with b = j/128 from a table, and the
  *     Taylor series of atan on |t| <= 2^-8. asin x = atan(x / sqrt((1-x)(1+x))), acos likewise.
  *   hypot: both scaled by the same power of two, x^2 + y^2 exactly in double-double, its
- *     double-double square root, one rounding into the normal or subnormal range.
+ *     double-double square root, one rounding into the normal or subnormal range, and an exact
+ *     decision near midpoints.
  * Special values follow C99 Annex F; errno is not set. */
 #include "tg_libm.h"
 
@@ -55,7 +62,7 @@ static int sign_bit(double x)
     return (int)(bits_of(x) >> 63);
 }
 
-/* |x| with the sign bit of s */
+/* |x|, negated if negative */
 static double with_sign(double x, int negative)
 {
     return from_bits((bits_of(x) & 0x7fffffffffffffffull) | ((uint64_t)(negative != 0) << 63));
@@ -156,49 +163,39 @@ static double round_scaled(tg_dd v, int k, int truncated_positive)
 /* Payne-Hanek reduction of ax > pi/4 (finite): ax * 2/pi = N + f with N an integer and
  * |f| <= 1/2; returns N mod 4 and sets *r = f * pi/2 (double-double).
  *
- * ax = m 2^e with m a 53-bit integer. Write 2/pi = sum_j w_j 2^(-32 (j+1)) (tg_two_over_pi).
- * Word j contributes m w_j 2^(e - 32 (j+1)), a multiple of 4 (nothing to N mod 4, nothing to f)
- * when e - 32 (j+1) >= 2, so the product starts at j0, the first word with 32 (j0+1) >= e - 1,
- * and takes nine words: P = m * W, W = w_j0 .. w_j0+8 as one 288-bit integer, and
- * ax * 2/pi = P 2^-s (mod 4) with s = 32 (j0 + 9) - e, 255 <= s <= 341 here. The words left out
- * weigh less than m 2^-s < 2^(53 - 255) in ax * 2/pi. The closest a double comes to a multiple
- * of pi/2 is about 2^-61 (|f| >= 2^-62: Muller's table for binary64), so 192 bits of fraction
- * (an absolute 2^-192) leave f with at least 130 correct bits. */
+ * ax = m 2^e with m a 53-bit integer. Write 2/pi = sum_j w_j 2^(-64 (j+1)) (tg_two_over_pi).
+ * Word j contributes m w_j 2^(e - 64 (j+1)), a multiple of 4 (nothing to N mod 4, nothing to f)
+ * when e - 64 (j+1) >= 2, so the product starts at j0, the first word with 64 (j0+1) >= e - 1,
+ * and takes five words: P = m * W, W = w_j0 .. w_j0+4 as one 320-bit integer (exact, in 64-bit
+ * limbs with 128-bit products), and ax * 2/pi = P 2^-s (mod 4) with s = 64 (j0 + 5) - e,
+ * 255 <= s <= 373 here. The words left out weigh less than m 2^-s < 2^(53 - 255) in ax * 2/pi.
+ * The closest a double comes to a multiple of pi/2 is about 2^-61 (|f| >= 2^-62: Muller's table
+ * for binary64), so 192 bits of fraction (an absolute 2^-192) leave f with at least 130 correct
+ * bits. Integer arithmetic is exact, so this is the same on every machine (__int128 is a
+ * libcall in wasm32, with the same result). */
 static int reduce_pio2(double ax, tg_dd *r)
 {
+    __extension__ typedef unsigned __int128 u128;
     uint64_t b = bits_of(ax);
     uint64_t m = (b & 0x000fffffffffffffull) | 0x0010000000000000ull;
     int e = (int)(b >> 52) - 1075;
-    int j0 = e - 1 > 0 ? (e - 1 + 31) / 32 - 1 : 0;
-    uint32_t w[9], p[11];
-    uint64_t carry = 0, ml = m & 0xffffffffu, mh = m >> 32;
-    for (int i = 0; i < 9; i++)
-        w[i] = tg_two_over_pi[j0 + 8 - i]; /* little-endian limbs of W */
-    for (int i = 0; i < 9; i++) {
-        uint64_t t = (uint64_t)w[i] * ml + carry;
-        p[i] = (uint32_t)t;
-        carry = t >> 32;
+    int j0 = e - 1 > 0 ? (e - 1 + 63) / 64 - 1 : 0;
+    uint64_t p[7];
+    u128 carry = 0;
+    for (int i = 0; i < 5; i++) { /* little-endian limbs: limb i of W is word j0 + 4 - i */
+        u128 t = (u128)tg_two_over_pi[j0 + 4 - i] * m + (uint64_t)carry;
+        p[i] = (uint64_t)t;
+        carry = t >> 64;
     }
-    p[9] = (uint32_t)carry;
-    p[10] = 0;
-    carry = 0;
-    for (int i = 0; i < 9; i++) {
-        uint64_t t = (uint64_t)w[i] * mh + p[i + 1] + carry; /* < 2^21 2^32 + 2^33 */
-        p[i + 1] = (uint32_t)t;
-        carry = t >> 32;
-    }
-    p[10] += (uint32_t)carry;
-
-    int s = 32 * (j0 + 9) - e;
-    /* bits pos .. pos+63 of P */
+    p[5] = (uint64_t)carry;
+    p[6] = 0;
+    int s = 64 * (j0 + 5) - e;
+    /* bits pos .. pos+63 of P, for the fraction's three words and the two bits of N mod 4 */
     uint64_t win[4];
     int positions[4] = {s - 192, s - 128, s - 64, s};
     for (int k = 0; k < 4; k++) {
-        int pos = positions[k], li = pos >> 5, sh = pos & 31;
-        uint64_t l0 = li < 11 ? p[li] : 0, l1 = li + 1 < 11 ? p[li + 1] : 0;
-        uint64_t l2 = li + 2 < 11 ? p[li + 2] : 0;
-        uint64_t lo = l0 | (l1 << 32);
-        win[k] = sh ? (lo >> sh) | (l2 << (64 - sh)) : lo;
+        int li = positions[k] >> 6, sh = positions[k] & 63;
+        win[k] = sh ? (p[li] >> sh) | (p[li + 1] << (64 - sh)) : p[li];
     }
     int quadrant = (int)(win[3] & 3);
     /* f = (win[2], win[1], win[0]) 2^-192; round N to nearest: f >= 1/2 becomes f - 1 */
@@ -210,15 +207,28 @@ static int reduce_pio2(double ax, tg_dd *r)
         f1 = ~f1 + (f0 == 0);
         f2 = ~f2 + (f0 == 0 && f1 == 0);
     }
-    /* the six 32-bit pieces are exact doubles; summed from the top in double-double */
-    uint64_t pieces[6] = {f2 >> 32, f2 & 0xffffffffu, f1 >> 32, f1 & 0xffffffffu, f0 >> 32,
-                          f0 & 0xffffffffu};
-    tg_dd f = tg_dd_from((double)pieces[0] * 0x1p-32);
-    double scale = 0x1p-32;
-    for (int k = 1; k < 6; k++) {
-        scale *= 0x1p-32;
-        f = tg_dd_add_d(f, (double)pieces[k] * scale);
+    /* f = (f2 f1 f0) 2^-192 < 1/2: normalized so that bit 191 is set (f >= 2^-62, so f2 or f1 is
+     * nonzero), then its top 159 bits as three 53-bit integers, exact doubles without overlap */
+    int shift = 0;
+    if (f2 == 0) {
+        f2 = f1, f1 = f0, f0 = 0, shift = 64;
+        if (f2 == 0) { /* no double is this close to a multiple of pi/2; kept for safety */
+            *r = tg_dd_from(0.0);
+            return quadrant;
+        }
     }
+    int lz = __builtin_clzll(f2);
+    if (lz) {
+        f2 = (f2 << lz) | (f1 >> (64 - lz));
+        f1 = (f1 << lz) | (f0 >> (64 - lz));
+        f0 <<= lz;
+    }
+    shift += lz;
+    double top = (double)(f2 >> 11) * 0x1p-53;
+    double middle = (double)(((f2 & 0x7ffu) << 42) | (f1 >> 22)) * 0x1p-106;
+    double low = (double)(((f1 & 0x3fffffu) << 31) | (f0 >> 33)) * 0x1p-159;
+    tg_dd f = tg_dd_add_d(tg_fast_two_sum(top, middle), low);
+    f = tg_dd_scale(f, pow2(-shift));
     f = tg_dd_mul(f, dd_const(TG_PI_2_HI, TG_PI_2_LO));
     *r = negative ? tg_dd_neg(f) : f;
     return quadrant;
@@ -234,9 +244,11 @@ static int reduce_pio2(double ax, tg_dd *r)
  *   sin(a + t) = sin a + (sin a (cos t - 1) + cos a sin t)
  *   cos(a + t) = cos a + (cos a (cos t - 1) - sin a sin t)
  * with no cancellation, as a >= 0 and |t| <= a/2 for j >= 1: in the inner sums
- * |sin a (cos t - 1)| <= a t^2/2 <= |cos a sin t| / 4 and |cos a (cos t - 1)| <= |sin a sin t| / 2.8,
+ * |sin a (cos t - 1)| <= a t^2/2 <= |cos a sin t|/4 and |cos a (cos t - 1)| <= |sin a sin t|/2.8,
  * so each addition has a dominant term (dd_add_dominant). */
-static void sincos_kernel(tg_dd r, tg_dd *sin_r, tg_dd *cos_r)
+enum { WANT_SIN = 1, WANT_COS = 2 };
+
+static void sincos_kernel(tg_dd r, int want, tg_dd *sin_r, tg_dd *cos_r)
 {
     int negative = r.hi < 0;
     if (negative)
@@ -246,12 +258,13 @@ static void sincos_kernel(tg_dd r, tg_dd *sin_r, tg_dd *cos_r)
     tg_dd z = tg_dd_mul(t, t);
     double zh = z.hi;
     double sin_tail = zh * (-1.0 / 5040.0 + zh * (1.0 / 362880.0 - zh * (1.0 / 39916800.0)));
-    tg_dd sin_c = dd_add_dominant(dd_const(TG_MINUS_1_6_HI, TG_MINUS_1_6_LO),
-                            tg_dd_mul(z, tg_dd_add_d(dd_const(TG_1_120_HI, TG_1_120_LO), sin_tail)));
+    tg_dd sin_c =
+        dd_add_dominant(dd_const(TG_MINUS_1_6_HI, TG_MINUS_1_6_LO),
+                        tg_dd_mul(z, tg_dd_add_d(dd_const(TG_1_120_HI, TG_1_120_LO), sin_tail)));
     tg_dd sin_t = dd_add_dominant(t, tg_dd_mul(tg_dd_mul(t, z), sin_c));
     double cos_tail = zh * (-1.0 / 720.0 + zh * (1.0 / 40320.0 - zh * (1.0 / 3628800.0)));
-    tg_dd cos_c = tg_dd_add_d(tg_dd_mul(z, tg_dd_add_d(dd_const(TG_1_24_HI, TG_1_24_LO), cos_tail)),
-                              -0.5);
+    tg_dd cos_c =
+        tg_dd_add_d(tg_dd_mul(z, tg_dd_add_d(dd_const(TG_1_24_HI, TG_1_24_LO), cos_tail)), -0.5);
     tg_dd cos_t_minus_1 = tg_dd_mul(z, cos_c);
     if (j == 0) {
         *sin_r = sin_t;
@@ -259,28 +272,42 @@ static void sincos_kernel(tg_dd r, tg_dd *sin_r, tg_dd *cos_r)
     } else {
         tg_dd sa = dd_const(tg_sincos_tab[j][0], tg_sincos_tab[j][1]);
         tg_dd ca = dd_const(tg_sincos_tab[j][2], tg_sincos_tab[j][3]);
-        *sin_r = dd_add_dominant(sa, dd_add_dominant(tg_dd_mul(ca, sin_t),
-                                                     tg_dd_mul(sa, cos_t_minus_1)));
-        *cos_r = dd_add_dominant(ca, dd_add_dominant(tg_dd_neg(tg_dd_mul(sa, sin_t)),
-                                                     tg_dd_mul(ca, cos_t_minus_1)));
+        if (want & WANT_SIN)
+            *sin_r = dd_add_dominant(
+                sa, dd_add_dominant(tg_dd_mul(ca, sin_t), tg_dd_mul(sa, cos_t_minus_1)));
+        if (want & WANT_COS)
+            *cos_r = dd_add_dominant(
+                ca, dd_add_dominant(tg_dd_neg(tg_dd_mul(sa, sin_t)), tg_dd_mul(ca, cos_t_minus_1)));
     }
     if (negative)
         *sin_r = tg_dd_neg(*sin_r);
 }
 
-/* sin and cos of |x| (finite, >= 2^-27) as double-doubles */
-static void sincos_abs(double ax, tg_dd *s, tg_dd *c)
+/* sin and/or cos (want) of |x| (finite, >= 2^-27) as double-doubles: an odd quadrant swaps
+ * which of the kernel's two the caller needs */
+static void sincos_abs(double ax, int want, tg_dd *s, tg_dd *c)
 {
-    tg_dd r = tg_dd_from(ax), sr, cr;
+    tg_dd r = tg_dd_from(ax), sr = tg_dd_from(0.0), cr = sr;
     int quadrant = 0;
     if (ax > TG_PI_4_HI)
         quadrant = reduce_pio2(ax, &r);
-    sincos_kernel(r, &sr, &cr);
+    int kernel_want = want;
+    if (quadrant & 1)
+        kernel_want = ((want & WANT_SIN) ? WANT_COS : 0) | ((want & WANT_COS) ? WANT_SIN : 0);
+    sincos_kernel(r, kernel_want, &sr, &cr);
     switch (quadrant) {
-    case 0: *s = sr, *c = cr; break;
-    case 1: *s = cr, *c = tg_dd_neg(sr); break;
-    case 2: *s = tg_dd_neg(sr), *c = tg_dd_neg(cr); break;
-    default: *s = tg_dd_neg(cr), *c = sr; break;
+    case 0:
+        *s = sr, *c = cr;
+        break;
+    case 1:
+        *s = cr, *c = tg_dd_neg(sr);
+        break;
+    case 2:
+        *s = tg_dd_neg(sr), *c = tg_dd_neg(cr);
+        break;
+    default:
+        *s = tg_dd_neg(cr), *c = sr;
+        break;
     }
 }
 
@@ -299,7 +326,11 @@ static double circular(double x, enum circular_fn fn)
     if (ax < 0x1p-27)
         return fn == CIRCULAR_COS ? 1.0 : x;
     tg_dd s, c;
-    sincos_abs(ax, &s, &c);
+    sincos_abs(ax,
+               fn == CIRCULAR_SIN   ? WANT_SIN
+               : fn == CIRCULAR_COS ? WANT_COS
+                                    : WANT_SIN | WANT_COS,
+               &s, &c);
     if (fn == CIRCULAR_COS)
         return tg_dd_round(c);
     tg_dd v = fn == CIRCULAR_SIN ? s : tg_dd_div(s, c);
@@ -471,11 +502,36 @@ double tg_libm_acos(double x)
 
 /* ---- hypot ---- */
 
+/* The sign (-1, 0, +1) of t[0] + ... + t[n-1], exactly: passes of two-sums (error-free, so the
+ * sum is kept) gather the total into t[n-1] and leave ever smaller rounding errors in the rest,
+ * until t[n-1] outweighs all of them together (Ogita, Rump and Oishi's cascaded summation). */
+static int sign_of_sum(double *t, int n)
+{
+    for (int pass = 0; pass < 32; pass++) {
+        for (int i = 1; i < n; i++) {
+            tg_dd s = tg_two_sum(t[i], t[i - 1]);
+            t[i] = s.hi;
+            t[i - 1] = s.lo;
+        }
+        double rest = 0;
+        for (int i = 0; i < n - 1; i++)
+            rest += abs_of(t[i]);
+        if (rest == 0 || abs_of(t[n - 1]) > rest * (1 + 0x1p-40))
+            break;
+    }
+    return (t[n - 1] > 0) - (t[n - 1] < 0);
+}
+
 /* hypot(x, y) = sqrt(x^2 + y^2) without overflow or underflow of the squares: with M = |x| >= m,
  * both scaled by 2^-e (M 2^-e in [1, 2)), the squares are exact double-doubles (two_prod), their
- * sum good to 2^-105, the double-double root to 2^-103, and round_scaled puts the result back,
- * rounding once also when it is subnormal. If m < 2^-60 M, hypot = M (1 + (m/M)^2/2 + ...) is M
- * plus less than a quarter ulp: M. hypot(+-inf, NaN) = +inf (Annex F). */
+ * sum S = p1 + e1 + p2 + e2 exact, its double-double root good to 2^-104, and round_scaled puts
+ * the result c back, rounding once also when it is subnormal. hypot can do better than "in
+ * practice": when the root lies within 2^-96 of the midpoint c +- h between c and a neighbour
+ * (h half their distance, in the scaled space), the side is decided exactly, by the sign of
+ *   S - (c + h)^2 = p1 + e1 + p2 + e2 - c^2 - 2 c h - h^2
+ * (c^2 = two_prod, 2 c h and h^2 exact: h is a power of two), an exact tie going to even; such
+ * ties exist (x^2 + y^2 the square of a 54-bit number). If m < 2^-60 M, hypot = M (1 + (m/M)^2/2
+ * + ...) is M plus less than a quarter ulp: M. hypot(+-inf, NaN) = +inf (Annex F). */
 double tg_libm_hypot(double x, double y)
 {
     double big = abs_of(x), small = abs_of(y);
@@ -494,6 +550,24 @@ double tg_libm_hypot(double x, double y)
     if (exponent_of(small) < e - 61)
         return big;
     double bs = mul_pow2(big, -e), ss = mul_pow2(small, -e);
-    tg_dd sum = tg_dd_add(tg_two_prod(bs, bs), tg_two_prod(ss, ss));
-    return round_scaled(tg_dd_sqrt(sum), e, 0);
+    tg_dd p = tg_two_prod(bs, bs), q = tg_two_prod(ss, ss);
+    tg_dd root = tg_dd_sqrt(tg_dd_add(p, q));
+    double c = round_scaled(root, e, 0);
+    if (is_inf(c))
+        return c;
+    /* c and its neighbours back in the scaled space (exact: powers of two) */
+    double cs = mul_pow2(c, -e);
+    double above = mul_pow2(from_bits(bits_of(c) + 1), -e);
+    double below = mul_pow2(from_bits(bits_of(c) - 1), -e);
+    double d = (root.hi - cs) + root.lo; /* root - c, to ~2^-104 */
+    double h = d > 0 ? (above - cs) * 0.5 : (below - cs) * 0.5;
+    if (abs_of(d - h) > 0x1p-96 * cs)
+        return c;
+    tg_dd cc = tg_two_prod(cs, cs);
+    double t[8] = {p.hi, p.lo, q.hi, q.lo, -cc.hi, -cc.lo, -2.0 * cs * h, -h * h};
+    int side = sign_of_sum(t, 8); /* sign of S - (c + h)^2: is the root beyond the midpoint? */
+    double neighbour = from_bits(bits_of(c) + (h > 0 ? 1 : -1));
+    if (side == 0)
+        return (bits_of(c) & 1) ? neighbour : c;
+    return (side > 0) == (h > 0) ? neighbour : c;
 }

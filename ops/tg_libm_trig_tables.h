@@ -5,17 +5,15 @@
 #define TG_LIBM_TRIG_TABLES_H
 #include <stdint.h>
 
-/* 2/pi = sum_j tg_two_over_pi[j] 2^(-32 (j + 1)), truncated after 32 * 44 bits */
-#define TG_TWO_OVER_PI_WORDS 44
-static const uint32_t tg_two_over_pi[TG_TWO_OVER_PI_WORDS] = {
-    0xa2f9836eu, 0x4e441529u, 0xfc2757d1u, 0xf534ddc0u, 0xdb629599u, 0x3c439041u,
-    0xfe5163abu, 0xdebbc561u, 0xb7246e3au, 0x424dd2e0u, 0x06492eeau, 0x09d1921cu,
-    0xfe1deb1cu, 0xb129a73eu, 0xe88235f5u, 0x2ebb4484u, 0xe99c7026u, 0xb45f7e41u,
-    0x3991d639u, 0x835339f4u, 0x9c845f8bu, 0xbdf9283bu, 0x1ff897ffu, 0xde05980fu,
-    0xef2f118bu, 0x5a0a6d1fu, 0x6d367ecfu, 0x27cb09b7u, 0x4f463f66u, 0x9e5fea2du,
-    0x7527bac7u, 0xebe5f17bu, 0x3d0739f7u, 0x8a5292eau, 0x6bfb5fb1u, 0x1f8d5d08u,
-    0x56033046u, 0xfc7b6babu, 0xf0cfbc20u, 0x9af4361du, 0xa9e39161u, 0x5ee61b08u,
-    0x6599855fu, 0x14a06840u,
+/* 2/pi = sum_j tg_two_over_pi[j] 2^(-64 (j + 1)), truncated after 64 * 22 bits */
+#define TG_TWO_OVER_PI_WORDS 22
+static const uint64_t tg_two_over_pi[TG_TWO_OVER_PI_WORDS] = {
+    0xa2f9836e4e441529ull, 0xfc2757d1f534ddc0ull, 0xdb6295993c439041ull, 0xfe5163abdebbc561ull,
+    0xb7246e3a424dd2e0ull, 0x06492eea09d1921cull, 0xfe1deb1cb129a73eull, 0xe88235f52ebb4484ull,
+    0xe99c7026b45f7e41ull, 0x3991d639835339f4ull, 0x9c845f8bbdf9283bull, 0x1ff897ffde05980full,
+    0xef2f118b5a0a6d1full, 0x6d367ecf27cb09b7ull, 0x4f463f669e5fea2dull, 0x7527bac7ebe5f17bull,
+    0x3d0739f78a5292eaull, 0x6bfb5fb11f8d5d08ull, 0x56033046fc7b6babull, 0xf0cfbc209af4361dull,
+    0xa9e391615ee61b08ull, 0x6599855f14a06840ull,
 };
 
 /* pi/2, pi, pi/4, 3 pi/4 and the series' leading coefficients as double-doubles {hi, lo} */

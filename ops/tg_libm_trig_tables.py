@@ -40,17 +40,17 @@ def main():
     out.append("#define TG_LIBM_TRIG_TABLES_H")
     out.append("#include <stdint.h>")
     out.append("")
-    # 2/pi = sum_{j>=0} w_j 2^(-32 (j+1)): 44 words = 1408 bits, enough for exponents up to 1023
-    # plus the 9-word window of the reduction.
-    n_words = 44
-    with mpmath.workprec(32 * n_words + 64):
-        bits = int(mpmath.floor(mpmath.mpf(2) / mpmath.pi * mpmath.mpf(2) ** (32 * n_words)))
-    words = [(bits >> (32 * (n_words - 1 - j))) & 0xFFFFFFFF for j in range(n_words)]
-    out.append("/* 2/pi = sum_j tg_two_over_pi[j] 2^(-32 (j + 1)), truncated after 32 * %d bits */" % n_words)
+    # 2/pi = sum_{j>=0} w_j 2^(-64 (j+1)): 22 words = 1408 bits, enough for exponents up to 1023
+    # plus the 5-word window of the reduction.
+    n_words = 22
+    with mpmath.workprec(64 * n_words + 64):
+        bits = int(mpmath.floor(mpmath.mpf(2) / mpmath.pi * mpmath.mpf(2) ** (64 * n_words)))
+    words = [(bits >> (64 * (n_words - 1 - j))) & 0xFFFFFFFFFFFFFFFF for j in range(n_words)]
+    out.append("/* 2/pi = sum_j tg_two_over_pi[j] 2^(-64 (j + 1)), truncated after 64 * %d bits */" % n_words)
     out.append("#define TG_TWO_OVER_PI_WORDS %d" % n_words)
-    out.append("static const uint32_t tg_two_over_pi[TG_TWO_OVER_PI_WORDS] = {")
-    for j in range(0, n_words, 6):
-        out.append("    " + " ".join("0x%08xu," % w for w in words[j:j + 6]))
+    out.append("static const uint64_t tg_two_over_pi[TG_TWO_OVER_PI_WORDS] = {")
+    for j in range(0, n_words, 4):
+        out.append("    " + " ".join("0x%016xull," % w for w in words[j:j + 4]))
     out.append("};")
     out.append("")
     consts = [("TG_PI_2", mpmath.pi / 2), ("TG_PI", mpmath.pi), ("TG_PI_4", mpmath.pi / 4),

@@ -63,8 +63,7 @@ static void rows_equal_mpmath_correctly_rounded(void **state)
         const struct libm_ref_table *table = &libm_ref_tables[t];
         const libm_fn *f = function_named(table->name);
         if (!f) {
-            print_error("libm_ref.h has rows for %s, test_libm.c no implementation\n",
-                        table->name);
+            print_error("libm_ref.h has rows for %s, test_libm.c no implementation\n", table->name);
             n_failed_total++;
             continue;
         }
@@ -83,8 +82,8 @@ static void rows_equal_mpmath_correctly_rounded(void **state)
                                 want);
             }
         }
-        printf("%-6s %zu of %zu mpmath rows correctly rounded\n", f->name,
-               table->n_rows - n_failed, table->n_rows);
+        printf("%-6s %zu of %zu mpmath rows correctly rounded\n", f->name, table->n_rows - n_failed,
+               table->n_rows);
         n_failed_total += n_failed;
         n_rows_total += table->n_rows;
     }
@@ -114,8 +113,8 @@ static void within_one_ulp_of_the_c_library(void **state)
     assert_non_null(ours);
     assert_non_null(theirs);
     size_t n_far_total = 0;
-    printf("%-6s %9s %9s %9s %5s %6s %9s %9s\n", "", "points", "equal", "within", "ulps",
-           "beyond", "ours ns", "libc ns");
+    printf("%-6s %9s %9s %9s %5s %6s %9s %9s\n", "", "points", "equal", "within", "ulps", "beyond",
+           "ours ns", "libc ns");
     for (int k = 0; k < N_FUNCTIONS; k++) {
         const libm_fn *f = &functions[k];
         rng_state = 20261201 + (uint64_t)k;

@@ -1,7 +1,7 @@
 /* test_emit.c: tg_emit_c on tapes built in C. An MLP's loss (dot, tanh, relu, the softmax
  * cross-entropy's exp and log) and a tape with every unary and binary op are emitted,
  * compiled with the system compiler (CC, or cc; -O2 -ffp-contract=off -std=c99 -pedantic
- * -Wall -Wextra -Werror -DTAPEGRAD_LIBM, linked with the library: TG_LIBTAPEGRAD) and run: the
+ * -Wall -Wextra -Werror -DTAPEGRAD_LIBM, with ops/tg_libm_*.c: TG_LIBM_C) and run: the
  * value and every gradient must be tg_backward's bits,
  * and the Hessian of tg_emit_c_opts must be tg_hessian(TG_MODE_REVERSE)'s. Hand-derived
  * values check the interpreter (tg_emit_check) on a small tape, and the argument errors are
@@ -71,10 +71,10 @@ static int compile_and_run_at(tg_tape *t, tg_var out, size_t n, const tg_var *wr
         fprintf(f, "        for (int i = 0; i < %zu; i++) printf(\"%%a\\n\", h[i]);\n", n * n);
     fprintf(f, "    }\n    return 0;\n}\n");
     fclose(f);
-    /* -DTAPEGRAD_LIBM and the library: the emitted calls of sin, exp, ... are the engine's own
-     * correctly rounded functions, so the bits must be the tape's (tg_libm.h) */
-    const char *lib = getenv("TG_LIBTAPEGRAD");
-    assert_non_null(lib); /* set by tests/emit/meson.build */
+    /* -DTAPEGRAD_LIBM and the engine's math functions' sources: the emitted calls of sin, exp,
+     * ... are the engine's own correctly rounded functions, so the bits must be the tape's */
+    const char *lib = getenv("TG_LIBM_C");
+    assert_non_null(lib); /* set by tests/emit/meson.build: -I... ops/tg_libm_*.c */
     snprintf(cmd, sizeof cmd,
              "%s -O2 -ffp-contract=off -std=c99 -pedantic -Wall -Wextra -Werror -DTAPEGRAD_LIBM "
              "test_emit_fn.c test_emit_main.c -o test_emit_prog %s -lm",

@@ -1,6 +1,6 @@
 # 66-libm.sh: tapegrad's own math functions (ops/tg_libm*.c). Installs python3-mpmath (Debian)
 # and regenerates tests/ops/libm_ref.h (the correctly rounded values test_libm asserts) and
-# ops/tg_libm_{exp,erf}_tables.h (the constants of tg_libm_exp.c) with Debian's python3, and diffs them
+# ops/tg_libm_{exp,erf,trig}_tables.h (the constants of tg_libm_exp.c and tg_libm_trig.c) with Debian's python3, and diffs them
 # with the committed files: one pass or fail each. Then runs the native vs wasm32 comparison
 # (meson test libm_wasm) in build-ci again, now that 65-playground has installed clang-14 and
 # wasi-libc (in the first run it may have skipped). Sourced by .ci/run: no exit.
@@ -28,7 +28,7 @@ libm_step() {
             failed=$((failed + 1))
         fi
         local table
-        for table in exp erf; do
+        for table in exp erf trig; do
             generated=$dir/tg_libm_${table}_tables.h
             if /usr/bin/python3 ops/tg_libm_${table}_tables.py >"$generated" &&
                 cmp -s "$generated" ops/tg_libm_${table}_tables.h; then

@@ -44,6 +44,14 @@ static const libm_fn functions[] = {
     {"atanh", tg_libm_atanh, atanh, NULL, NULL, 2, -1, 1, -1074, 0, 1},
     {"erf", tg_libm_erf, erf, NULL, NULL, 1, -6, 6, -1074, 3, 1},
     {"erfc", tg_libm_erfc, erfc, NULL, NULL, 5, -6, 27.3, -1074, 5, 1},
+    {"sin", tg_libm_sin, sin, NULL, NULL, 1, -10, 10, -1074, 1024, 1},
+    {"cos", tg_libm_cos, cos, NULL, NULL, 1, -10, 10, -1074, 1024, 1},
+    {"tan", tg_libm_tan, tan, NULL, NULL, 1, -10, 10, -1074, 1024, 1},
+    {"asin", tg_libm_asin, asin, NULL, NULL, 1, -1, 1, -1074, 0, 1},
+    {"acos", tg_libm_acos, acos, NULL, NULL, 1, -1, 1, -1074, 0, 1},
+    {"atan", tg_libm_atan, atan, NULL, NULL, 1, -10, 10, -1074, 1024, 1},
+    {"atan2", NULL, NULL, tg_libm_atan2, atan2, 1, -2, 2, -1074, 1024, 1},
+    {"hypot", NULL, NULL, tg_libm_hypot, hypot, 1, -2, 2, -1074, 1024, 1},
 };
 enum { N_FUNCTIONS = sizeof functions / sizeof functions[0] };
 

@@ -77,10 +77,11 @@ def to_double(v):
         return INF if q > 0 else -INF
 
 
-def rounded(f, *args):
-    """f(*args) (an mpmath expression of mpf arguments) correctly rounded, checked at two precisions."""
+def rounded(f, *args, extra=0):
+    """f(*args) (an mpmath expression of mpf arguments) correctly rounded, checked at two precisions
+    (both raised by extra bits where a function needs more, e.g. atan2's tiny ratios)."""
     out = []
-    for prec in (PREC, PREC + 100):
+    for prec in (PREC + extra, PREC + 100 + extra):
         with mp.workprec(prec):
             out.append(to_double(f(*[mp.mpf(a) for a in args])))
     if bits(out[0]) != bits(out[1]):
@@ -205,6 +206,67 @@ def ref_erf(x):
     return rounded(mp.erf, x)
 
 
+# The circular functions and hypot (ops/tg_libm_trig.c). mpmath reduces huge arguments of sin,
+# cos and tan itself (it raises its precision by the argument's exponent): checked at 320 and 420
+# bits like the rest, e.g. cos(6381956970095103 * 2^797) = -4.687165924254627611e-19 at both.
+
+def ref_circular(f, at_zero_is_one):
+    def ref(x):
+        if math.isnan(x) or math.isinf(x):
+            return NAN
+        if x == 0:
+            return 1.0 if at_zero_is_one else x
+        return rounded(f, x)
+    return ref
+
+
+def ref_asin(x):
+    if math.isnan(x) or abs(x) > 1:
+        return NAN
+    if x == 0:
+        return x
+    return rounded(mp.asin, x)
+
+
+def ref_acos(x):
+    if math.isnan(x) or abs(x) > 1:
+        return NAN
+    return rounded(mp.acos, x)
+
+
+def binary_exponent(x):
+    return math.frexp(x)[1]
+
+
+def ref_atan2(y, x):
+    """Annex F's zeros and infinities, then mpmath. atan2 of a tiny ratio u = y/x is u - u^3/3:
+    with u = 2^-g the correction sits 2g bits below u, so the precision is raised by 3g bits (a
+    ratio that is exactly a midpoint on the subnormal grid must round down, not to even)."""
+    if math.isnan(x) or math.isnan(y):
+        return NAN
+    pi, pi_2, pi_4 = math.pi, math.pi / 2, math.pi / 4  # math.pi is pi rounded; /2 and /4 exact
+    if y == 0:
+        return math.copysign(pi if math.copysign(1, x) < 0 else 0.0, y)
+    if x == 0:
+        return math.copysign(pi_2, y)
+    if math.isinf(x):
+        if math.isinf(y):
+            return math.copysign(rounded(lambda: 3 * mp.pi / 4) if x < 0 else pi_4, y)
+        return math.copysign(pi if x < 0 else 0.0, y)
+    if math.isinf(y):
+        return math.copysign(pi_2, y)
+    gap = abs(binary_exponent(y) - binary_exponent(x))
+    return rounded(mp.atan2, y, x, extra=3 * gap)
+
+
+def ref_hypot(x, y):
+    if math.isinf(x) or math.isinf(y):  # hypot(+-inf, NaN) = +inf
+        return INF
+    if math.isnan(x) or math.isnan(y):
+        return NAN
+    return rounded(lambda a, b: mp.sqrt(a * a + b * b), x, y)
+
+
 # ---------------------------------------------------------------- the points
 
 def log_uniform(rng, lo_exp, hi_exp, signed):
@@ -248,6 +310,118 @@ EDGE_ERF = ([0.25, 0.4769362762044699, 0.477, 0.47, 0.5, 0.75, 0.84375, 1.25, 2.
              27.2, 27.22, 27.23, 27.3, 28.0, 30.0, -5.9, -6.0, -30.0, 1e-20, -1e-20] +
             around(26.55, 1) + around(27.2262, 2))
 
+def nearest_multiple_of_pi_2(k):
+    """The double nearest k pi/2 (k an integer below 2^1030)."""
+    with mp.workprec(1200):
+        return to_double(k * mp.pi / 2)
+
+
+# Multiples of pi/2 and their neighbours, small and huge (the last pair is the double closest to a
+# multiple of pi/2, 2^-61 away: Muller, Elementary Functions), the ends of the sin/cos table
+# (j/128), pi/4 where the reduction starts.
+EDGE_TRIG = ([x for k in [1, 2, 3, 4, 5, 6, 7, 8, 10, 100, 1000, 10**6, 10**9, 2**30, 10**15,
+                          10**22, 2**100, 3**500]
+              for x in around(nearest_multiple_of_pi_2(k), 1)] +
+             around(math.pi / 4, 2) + around(2.0**-27, 1) + [2.0**-26, 2.0**52, 2.0**60, 1e22] +
+             [j / 128 + d for j in (1, 7, 64, 100, 101) for d in (0, 0.5 / 128, -0.5 / 128)] +
+             [6381956970095103 * 2.0**797, -6381956970095103 * 2.0**797, 355.0, 103993.0,
+              833719.0, 2.0**1023, 1.5707963267948966, 3.141592653589793, 6.283185307179586])
+EDGE_ATRIG = (around(1.0, 3) + around(-1.0, 3) + around(0.5, 1) + around(2.0**-27, 1) +
+              around(2.0**-60, 1) + [1 - 2**-30, -1 + 2**-30, 0.7071067811865476, 0.99, -0.99,
+                                     1e-17, 0.25, 1 / 128, 0.0078125 * 3.5])
+EDGE_ATAN = ([j / 128 + d for j in (1, 2, 64, 127, 128) for d in (0, 0.5 / 128, -0.5 / 128, 1e-9)] +
+             around(2.0**60, 1) + around(2.0**-27, 1) + [128 / 3.5, 128.0, 1e16, 1e300])
+EDGE_PAIR_VALUES = [0.0, -0.0, TRUE_MIN, -TRUE_MIN, 3 * TRUE_MIN, DMIN, 2.0**-1000, 1e-300, 2.0**-61,
+                    0.75, 1.0, -1.0, 2.0, -2.0, 3.0, 2.0**61, 1e300, -1e300, DMAX, -DMAX, INF, -INF,
+                    NAN]
+# atan2: every pair of those (Annex F's quadrants, zeros and infinities; ratios below 2^-1076
+# that round to 0; the angles of huge and tiny ratios), then ratios that are midpoints on the
+# subnormal grid (3 * 2^-1074 / 2 = 1.5 * 2^-1074 rounds down: atan u < u) and pairs near
+# |y| = |x| (the angle near pi/4, 3 pi/4).
+EDGE_ATAN2 = ([(y, x) for y in EDGE_PAIR_VALUES for x in EDGE_PAIR_VALUES] +
+              [(s * y, x) for (y, x) in [(3 * TRUE_MIN, 2.0), (TRUE_MIN, 2.0), (5 * TRUE_MIN, 2.0),
+                                         (7 * TRUE_MIN, 4.0), (TRUE_MIN, 3.0), (3 * 2.0**-1000, 2.0**75),
+                                         (2.0**-1000, 2.0**70)] for s in (1, -1)] +
+              [(1.0, next_up(1.0)), (next_up(1.0), 1.0), (-1.0, -next_down(1.0)), (1e-300, -1e-300)])
+# Exact ties of hypot: Pythagorean triples (k^2 - l^2, 2kl, k^2 + l^2) whose hypotenuse is an odd
+# integer of 54 bits, halfway between two doubles (round to even), at three scales.
+HYPOT_TIES = [(float(k * k - l * l) * s, float(2 * k * l) * s)
+              for k, l in [(90000000, 35000001), (90000002, 35000001), (90000004, 35000001)]
+              for s in (1.0, 2.0**-600, 2.0**500)]
+# Hard cases of hypot, within 2^-105 of a midpoint: the first twelve of CORE-MATH's list
+# (src/binary64/hypot/hypot.wc, from Lefevre's and Zimmermann's searches) that a double-double
+# root alone rounds wrongly; tg_libm_hypot decides these exactly.
+HYPOT_HARD = [(float.fromhex(a), float.fromhex(b)) for a, b in [
+    ('0x1.6p-45', '0x1.2c2fc595456a7p-71'), ('0x1.a308e1455f447p+0', '0x1.9d931a83ef879p+0'),
+    ('0x1.9c6d80093ebf8p+446', '0x1.add8969f3a07ep+421'),
+    ('0x1.ebebdb907b334p-1', '0x1.299107d9f1218p-24'),
+    ('0x1.85e5ab86aad3ep-1', '0x1.d3456f627eaa7p-25'),
+    ('0x1.0b8ff8025530ep-1', '0x1.77dce8694fc5ep-25'),
+    ('0x1.4eb2e7a47ba73p-1', '0x1.474454484e724p-26'),
+    ('0x1.3c3a892906dd6p-1', '0x1.78642e943661ep-26'),
+    ('0x1.055bdf8356204p-1', '0x1.21326767783cbp-26'),
+    ('0x1.421bffb3fe30ep-1', '0x1.410d8e51d5dacp-26'),
+    ('0x1.f62eaf1fac3f8p-1', '0x1.90df3af5b3bc3p-26'),
+    ('0x1.af613ed4f7a22p-1', '0x1.b79c84732bdf3p-26')]]
+# hypot: every pair, exact results (3-4-5 at every scale), the subnormal range (rounded once),
+# overflow, and ratios around the 2^-60 cut.
+EDGE_HYPOT = ([(x, y) for x in EDGE_PAIR_VALUES for y in EDGE_PAIR_VALUES] +
+              [(3.0 * s, 4.0 * s) for s in (TRUE_MIN, 2.0**-1070, 2.0**-600, 1.0, 2.0**1000)] +
+              [(TRUE_MIN, TRUE_MIN), (3e-310, 4e-310), (1.5e-308, 1.5e-308), (DMAX, DMAX),
+               (DMAX, 1.0), (DMAX / 2, DMAX / 2), (1.0, 2.0**-30), (1.0, 2.0**-60), (1.0, 2.0**-61),
+               (1.0, 2.0**-62), (next_up(1.0), 2.0**-26), (2.0**-537, 2.0**-537)] +
+              HYPOT_TIES + HYPOT_HARD)
+
+
+def trig_sampler(rng):
+    """Uniform in [-10, 10], in [-1e6, 1e6], log-uniform over all doubles, and the doubles nearest
+    k pi/2 for random k of up to 1,000 bits with their neighbours."""
+    r = rng.random()
+    if r < 0.15:
+        x = nearest_multiple_of_pi_2(rng.getrandbits(rng.randint(1, 1000)) + 1)
+        x = x if not math.isinf(x) else DMAX
+        return x if rng.random() < 0.5 else math.nextafter(x, rng.choice([-INF, INF]))
+    if r < 0.4:
+        return rng.uniform(-10, 10)
+    if r < 0.6:
+        return rng.uniform(-1e6, 1e6)
+    return log_uniform(rng, -1074, 1024, True)
+
+
+def atrig_sampler(rng):
+    """Uniform in [-1, 1], near +-1 (1 - 2^-k), tiny."""
+    r = rng.random()
+    if r < 0.6:
+        return rng.uniform(-1, 1)
+    if r < 0.8:
+        return rng.choice([-1, 1]) * (1 - rng.random() * 2.0**-rng.randint(1, 53))
+    return log_uniform(rng, -1074, -1, True)
+
+
+def atan_sampler(rng):
+    """Near the table points j/128 and their reciprocals, uniform in [-10, 10], log-uniform."""
+    r = rng.random()
+    if r < 0.2:
+        return rng.choice([-1, 1]) * (rng.randint(0, 128) + rng.choice([0, 0.5]) +
+                                      rng.uniform(-1e-6, 1e-6)) / 128
+    if r < 0.3:
+        return 128 / (rng.randint(1, 128) + rng.uniform(-1e-6, 1e-6))
+    if r < 0.6:
+        return rng.uniform(-10, 10)
+    return log_uniform(rng, -1074, 1024, True)
+
+
+def pair_sampler(rng):
+    """Pairs with |y| near |x|, uniform in [-2, 2]^2, and both log-uniform over all doubles."""
+    r = rng.random()
+    if r < 0.1:
+        y = rng.uniform(-2, 2)
+        return (y, rng.choice([-1, 1]) * y * (1 + rng.uniform(-1e-9, 1e-9)))
+    if r < 0.5:
+        return (rng.uniform(-2, 2), rng.uniform(-2, 2))
+    return (log_uniform(rng, -1074, 1024, True), log_uniform(rng, -1074, 1024, True))
+
+
 # name: (arity, reference, edge points, random sampler)
 FUNCS = {
     'exp': (1, ref_exp, EDGE_EXP, sampler([(-20, 20), (-745.2, 709.8)], (-60, 10), True)),
@@ -267,6 +441,14 @@ FUNCS = {
     'atanh': (1, ref_atanh, EDGE_AINV, sampler([(-1, 1), (0.9, 1)], (-1074, 0), True)),
     'erf': (1, ref_erf, EDGE_ERF, sampler([(-4, 4), (-6, 6)], (-1074, 5), True)),
     'erfc': (1, ref_erfc, EDGE_ERF, sampler([(-4, 10), (0, 27.3)], (-1074, 5), True)),
+    'sin': (1, ref_circular(mp.sin, False), EDGE_TRIG, trig_sampler),
+    'cos': (1, ref_circular(mp.cos, True), EDGE_TRIG, trig_sampler),
+    'tan': (1, ref_circular(mp.tan, False), EDGE_TRIG, trig_sampler),
+    'asin': (1, ref_asin, EDGE_ATRIG, atrig_sampler),
+    'acos': (1, ref_acos, EDGE_ATRIG, atrig_sampler),
+    'atan': (1, odd(mp.atan, math.pi / 2), EDGE_ATAN, atan_sampler),
+    'atan2': (2, ref_atan2, EDGE_ATAN2, pair_sampler),
+    'hypot': (2, ref_hypot, EDGE_HYPOT, pair_sampler),
 }
 
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ops_int.h"
+#include "tg_dd.h"
 
 /* ---- How a block is written ---------------------------------------------------------------
  * An op's math is a few expression macros over a, b (the arguments) and y (the value):
@@ -302,13 +303,47 @@ static tg_var pow_construct(tg_tape *t, const tg_var *args)
 /* ---- powc:  y = a^p, p a constant node,  dy/da = p a^(p-1) (0 where p = 0),  p: none -------
  * What tg_pow records when its exponent is a constant; the language writes it a^p. */
 #define POWC_Y pow(a, b)
-/* p = 2 (a square, the common case) skips the call: 2 * a^1 is 2 * a exactly, because pow(a, 1)
- * is a for every double (a result within 1 ulp of an exact double is that double). The other
- * special cases are not the same double: pow(a, 2) and a * a differ for 0.06 % of random
- * doubles on glibc 2.36, pow(a, 0.5) and sqrt(a) as often (bench/README.md). */
-#define POWC_DA (POW_MASK_A ? 0.0 : b == 2.0 ? 2.0 * a : b * pow(a, b - 1.0))
+#define POWC_DA (POW_MASK_A ? 0.0 : b * pow(a, b - 1.0))
 #define POWC_DB 0.0
-BINARY_FNS(powc, POWC_Y, POWC_DA, POWC_DB)
+/* The engine computes both powers with powc_pow(x, q): C's pow(x, q) bit for bit, without the
+ * call where the exact x^q is itself a double. Then pow returns exactly that double (glibc's and
+ * musl's pow, the same ARM code, approximate x^q to ~0.02 ulp and round once, 0.52 ulp in all:
+ * no other double is that close), and so does the exact IEEE operation here. So W1's blocks
+ * (0.625^2, 0.390625^0.5, 2 * 0.625^1) call pow once instead of three times. The tests are
+ * sufficient, not necessary (a rare exact power still calls pow); tests/core/test_powc_exact.c
+ * checks the identity on 1.6e7 doubles. The row's C text (what --emit c writes, and what
+ * test_rules checks against the engine) stays POWC_Y / POWC_DA, the same numbers.
+ *   x^2 = x * x      x has <= 26 significant bits (tg_split leaves no low part: two 26-bit
+ *                    significands make an exact product) and 2^-511 <= |x| < 2^512 (no
+ *                    underflow to a subnormal, no overflow; also no overflow in the split)
+ *   x^1 = x          for every double (pow(x, 1) is within 1 ulp of x, so x)
+ *   x^(1/2) = s      s = sqrt(x) has <= 26 bits and s * s == x (exact, so s is the root), for
+ *                    x >= 2^-1022 (normal; pow(-0, 0.5) is +0 where sqrt(-0) is -0)
+ *   x^(-1/2) = r     moreover r = 1/s has <= 26 bits and r * s == 1 (exact: x a power of 4) */
+static inline int fits_26_bits(double x)
+{
+    return tg_split(x).lo == 0.0;
+}
+static inline double powc_pow(double x, double q)
+{
+    if (q == 2.0) {
+        if (fabs(x) >= 0x1p-511 && fabs(x) < 0x1p512 && fits_26_bits(x))
+            return x * x;
+    } else if (q == 1.0) {
+        return x;
+    } else if ((q == 0.5 || q == -0.5) && x >= 0x1p-1022 && x < INFINITY) {
+        const double s = sqrt(x);
+        if (fits_26_bits(s) && s * s == x) {
+            if (q == 0.5)
+                return s;
+            const double r = 1.0 / s;
+            if (fits_26_bits(r) && r * s == 1.0)
+                return r;
+        }
+    }
+    return pow(x, q);
+}
+BINARY_FNS(powc, powc_pow(a, b), (POW_MASK_A ? 0.0 : b * powc_pow(a, b - 1.0)), POWC_DB)
 /* recorded: g (p * a^(p-1)) [0 where p = 0], p - 1 a new constant;
  * p: g * 0 [0 where a = 0, p >= 0] */
 static tg_var powc_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)

@@ -620,36 +620,80 @@ tg_var tg_sum(tg_tape *t, size_t n, const tg_var *xs)
 }
 
 /* ---- dot:  y = w_0 x_0 + ... + w_{m-1} x_{m-1}, left to right,  dy/dw_j = x_j, dy/dx_j = w_j
- * The 2m argument slots hold w_0..w_{m-1} then x_0..x_{m-1}. */
+ * Its 2m arguments are w_0..w_{m-1} then x_0..x_{m-1}, stored in one of two ways:
+ *   2m slots      [w_0, ..., w_{m-1}, x_0, ..., x_{m-1}]
+ *   m + 1 slots   [DOT_RUN | w_0, x_0, ..., x_{m-1}] when w_j = w_0 + j, a run of consecutive
+ *                 nodes (a neuron's bias and weights, nn/mlp.c): no id stored, checked or
+ *                 loaded per weight, and w is read as one contiguous array.
+ * Both add in the same order (w_j's then x_j's contribution, pair by pair), so they give the
+ * same bits. Readers outside this block see 2m arguments either way (tgi_n_args, tgi_arg). */
+#define DOT_RUN 0x80000000u /* above every id: TG_MAX_NODES < 2^29 */
+static inline int dot_is_run(const uint32_t *arg, uint32_t n)
+{
+    return n > 0 && (arg[0] & DOT_RUN);
+}
+static uint32_t dot_n_args(const uint32_t *arg, uint32_t n)
+{
+    return dot_is_run(arg, n) ? 2 * (n - 1) : n;
+}
+static uint32_t dot_arg(const uint32_t *arg, uint32_t n, uint32_t k)
+{
+    if (!dot_is_run(arg, n))
+        return arg[k];
+    const uint32_t m = n - 1;
+    return k < m ? (arg[0] & ~DOT_RUN) + k : arg[1 + (k - m)];
+}
 static double dot_fwd(const double *value, const uint32_t *arg, uint32_t n)
 {
-    const uint32_t m = n / 2;
     double s = 0.0;
+    if (dot_is_run(arg, n)) {
+        const double *w = value + (arg[0] & ~DOT_RUN);
+        const uint32_t *x = arg + 1, m = n - 1;
+        for (uint32_t j = 0; j < m; j++)
+            s += w[j] * value[x[j]];
+        return s;
+    }
+    const uint32_t m = n / 2;
     for (uint32_t j = 0; j < m; j++)
         s += value[arg[j]] * value[arg[m + j]];
     return s;
 }
 static double dot_local(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
 {
-    const uint32_t m = n / 2;
-    return k < m ? value[arg[m + k]] : value[arg[k - m]];
+    const uint32_t m = dot_n_args(arg, n) / 2;
+    return value[dot_arg(arg, n, k < m ? m + k : k - m)];
 }
+/* dL/dw_j += g x_j,  dL/dx_j += g w_j. Each sum is noted (tgi_note_zero) as soon as it is
+ * made, as every later sum into the same gradient is (an x_j may be a w_k): a -0 mark meets
+ * only another contribution c, and -0 + c is c, or +0 when c = +0, noted again. */
 static void dot_backward(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
                          uint32_t n, double g)
 {
+    if (dot_is_run(arg, n)) {
+        const uint32_t w0 = arg[0] & ~DOT_RUN, *x = arg + 1, m = n - 1;
+        const double *w = value + w0;
+        double *gw = grad + w0;
+        for (uint32_t j = 0; j < m; j++) {
+            gw[j] += g * value[x[j]];
+            tgi_note_zero(reached, gw, j);
+            grad[x[j]] += g * w[j];
+            tgi_note_zero(reached, grad, x[j]);
+        }
+        return;
+    }
     const uint32_t m = n / 2;
     for (uint32_t j = 0; j < m; j++) {
         const uint32_t w = arg[j], x = arg[m + j];
         grad[w] += g * value[x];
+        tgi_note_zero(reached, grad, w);
         grad[x] += g * value[w];
+        tgi_note_zero(reached, grad, x);
     }
-    for (uint32_t k = 0; k < n; k++) /* after the sums: w_j may be x_j */
-        tgi_note_zero(reached, grad, arg[k]);
 }
 /* recorded: g x_j for w_j,  g w_j for x_j */
 static tg_var dot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
-    const uint32_t m = tgi_code_b(t->code[y.id]) / 2;
+    const uint32_t m = tgi_n_args(t, y.id) / 2;
     return tg_mul(t, g, IN(k < m ? m + k : k - m));
 }
 static const char *dot_bad_args(const tg_tape *t, size_t n, const tg_var *args)
@@ -658,10 +702,43 @@ static const char *dot_bad_args(const tg_tape *t, size_t n, const tg_var *args)
     return n % 2 ? "dot takes an even number of arguments (the weights, then the inputs)" : NULL;
 }
 #define ROW_DOT                                                                                    \
-    [TG_OP_DOT] = {NARY(dot), .bad_args = dot_bad_args, INTERNAL("dot"),                           \
-                   RULE2("x_j", "x_j", "w_j", "w_j")}
+    [TG_OP_DOT] = {NARY(dot), .n_argsn = dot_n_args, .argn = dot_arg, .bad_args = dot_bad_args,    \
+                   INTERNAL("dot"), RULE2("x_j", "x_j", "w_j", "w_j")}
+/* Are w[0..n-1] the consecutive nodes w[0], w[0] + 1, ...? (Checks no id: the caller does.) */
+static int dot_weights_run(size_t n, const tg_var *w)
+{
+    for (size_t j = 1; j < n; j++)
+        if (w[j].id != w[0].id + j)
+            return 0;
+    return 1;
+}
+/* Records a dot whose weights are the run w0, w0 + 1, ..., w0 + m - 1 (m + 1 slots). */
+static tg_var record_dot_run(tg_tape *t, size_t m, uint32_t w0, const tg_var *x)
+{
+    if (!tgi_valid(t, (tg_var){w0 + (uint32_t)(m - 1)})) /* the last weight: all are then */
+        return bad_input(t, TG_OP_DOT, (tg_var){w0 + (uint32_t)(m - 1)});
+    for (size_t j = 0; j < m; j++)
+        if (!tgi_valid(t, x[j]))
+            return bad_input(t, TG_OP_DOT, x[j]);
+    const uint32_t before = t->n_args;
+    const uint32_t first = tgi_args_alloc(t, m + 1);
+    if (first == UINT32_MAX)
+        return tg_var_invalid();
+    uint32_t *slot = t->args + first;
+    slot[0] = DOT_RUN | w0;
+    for (size_t j = 0; j < m; j++)
+        slot[1 + j] = x[j].id;
+    const double y = dot_fwd(t->value, slot, (uint32_t)(m + 1));
+    tg_var v = tgi_append(t, tgi_code(TG_OP_DOT, first, (uint32_t)(m + 1)), y);
+    if (!tg_var_ok(v))
+        t->n_args = before;
+    return v;
+}
 tg_var tg_dot(tg_tape *t, size_t n, const tg_var *w, const tg_var *x)
 {
+    if (t && n > 0 && n <= TG_MAX_NODES && w && x && w[0].id < t->n_nodes &&
+        dot_weights_run(n, w))
+        return record_dot_run(t, n, w[0].id, x);
     const size_t lens[2] = {n, n};
     const tg_var *parts[2] = {w, x};
     return record_nary(t, TG_OP_DOT, 2, lens, parts);

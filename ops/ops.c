@@ -663,31 +663,27 @@ static double dot_local(const double *value, const uint32_t *arg, uint32_t n, ui
     const uint32_t m = dot_n_args(arg, n) / 2;
     return value[dot_arg(arg, n, k < m ? m + k : k - m)];
 }
-/* dL/dw_j += g x_j,  dL/dx_j += g w_j. Each sum is noted (tgi_note_zero) as soon as it is
- * made, as every later sum into the same gradient is (an x_j may be a w_k): a -0 mark meets
- * only another contribution c, and -0 + c is c, or +0 when c = +0, noted again. */
+/* dL/dw_j += g x_j,  dL/dx_j += g w_j, each sum noted as it is stored (tgi_noted: an x_j may
+ * be a w_k, and a mark survives later sums). */
 static void dot_backward(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
                          uint32_t n, double g)
 {
+    (void)reached; /* the marks are in the gradients (tgi_noted) */
     if (dot_is_run(arg, n)) {
         const uint32_t w0 = arg[0] & ~DOT_RUN, *x = arg + 1, m = n - 1;
         const double *w = value + w0;
         double *gw = grad + w0;
         for (uint32_t j = 0; j < m; j++) {
-            gw[j] += g * value[x[j]];
-            tgi_note_zero(reached, gw, j);
-            grad[x[j]] += g * w[j];
-            tgi_note_zero(reached, grad, x[j]);
+            gw[j] = tgi_noted(gw[j] + g * value[x[j]]);
+            grad[x[j]] = tgi_noted(grad[x[j]] + g * w[j]);
         }
         return;
     }
     const uint32_t m = n / 2;
     for (uint32_t j = 0; j < m; j++) {
         const uint32_t w = arg[j], x = arg[m + j];
-        grad[w] += g * value[x];
-        tgi_note_zero(reached, grad, w);
-        grad[x] += g * value[w];
-        tgi_note_zero(reached, grad, x);
+        grad[w] = tgi_noted(grad[w] + g * value[x]);
+        grad[x] = tgi_noted(grad[x] + g * value[w]);
     }
 }
 /* recorded: g x_j for w_j,  g w_j for x_j */

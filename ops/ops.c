@@ -700,41 +700,43 @@ static const char *dot_bad_args(const tg_tape *t, size_t n, const tg_var *args)
 #define ROW_DOT                                                                                    \
     [TG_OP_DOT] = {NARY(dot), .n_argsn = dot_n_args, .argn = dot_arg, .bad_args = dot_bad_args,    \
                    INTERNAL("dot"), RULE2("x_j", "x_j", "w_j", "w_j")}
-/* Are w[0..n-1] the consecutive nodes w[0], w[0] + 1, ...? (Checks no id: the caller does.) */
-static int dot_weights_run(size_t n, const tg_var *w)
+/* Records the dot as a run when w[0..m-1] are the consecutive nodes w0, w0 + 1, ...: one loop
+ * checks the run and each input's id, copies the ids and sums the products (in dot_fwd's order).
+ * Anything else (not a run, an invalid id) takes back the slots and records through
+ * record_nary, which stores the dot slot by slot or reports the error as for any dot. */
+static tg_var record_dot(tg_tape *t, size_t m, const tg_var *w, const tg_var *x)
 {
-    for (size_t j = 1; j < n; j++)
-        if (w[j].id != w[0].id + j)
-            return 0;
-    return 1;
-}
-/* Records a dot whose weights are the run w0, w0 + 1, ..., w0 + m - 1 (m + 1 slots). */
-static tg_var record_dot_run(tg_tape *t, size_t m, uint32_t w0, const tg_var *x)
-{
-    if (!tgi_valid(t, (tg_var){w0 + (uint32_t)(m - 1)})) /* the last weight: all are then */
-        return bad_input(t, TG_OP_DOT, (tg_var){w0 + (uint32_t)(m - 1)});
-    for (size_t j = 0; j < m; j++)
-        if (!tgi_valid(t, x[j]))
-            return bad_input(t, TG_OP_DOT, x[j]);
+    const size_t lens[2] = {m, m};
+    const tg_var *parts[2] = {w, x};
+    const uint32_t w0 = w[0].id, n_nodes = t->n_nodes;
+    if (m >= TG_MAX_NODES || w0 >= n_nodes || m - 1 >= n_nodes - w0) /* not a run of nodes */
+        return record_nary(t, TG_OP_DOT, 2, lens, parts);
     const uint32_t before = t->n_args;
     const uint32_t first = tgi_args_alloc(t, m + 1);
     if (first == UINT32_MAX)
         return tg_var_invalid();
     uint32_t *slot = t->args + first;
+    const double *value = t->value, *wv = t->value + w0;
+    double s = 0.0;
     slot[0] = DOT_RUN | w0;
-    for (size_t j = 0; j < m; j++)
-        slot[1 + j] = x[j].id;
-    const double y = dot_fwd(t->value, slot, (uint32_t)(m + 1));
-    tg_var v = tgi_append(t, tgi_code(TG_OP_DOT, first, (uint32_t)(m + 1)), y);
+    for (size_t j = 0; j < m; j++) {
+        const uint32_t xj = x[j].id;
+        if (TGI_UNLIKELY(w[j].id != w0 + j || xj >= n_nodes)) {
+            t->n_args = before;
+            return record_nary(t, TG_OP_DOT, 2, lens, parts);
+        }
+        slot[1 + j] = xj;
+        s += wv[j] * value[xj];
+    }
+    tg_var v = tgi_append(t, tgi_code(TG_OP_DOT, first, (uint32_t)(m + 1)), s);
     if (!tg_var_ok(v))
         t->n_args = before;
     return v;
 }
 tg_var tg_dot(tg_tape *t, size_t n, const tg_var *w, const tg_var *x)
 {
-    if (t && n > 0 && n <= TG_MAX_NODES && w && x && w[0].id < t->n_nodes &&
-        dot_weights_run(n, w))
-        return record_dot_run(t, n, w[0].id, x);
+    if (t && n > 0 && w && x)
+        return record_dot(t, n, w, x);
     const size_t lens[2] = {n, n};
     const tg_var *parts[2] = {w, x};
     return record_nary(t, TG_OP_DOT, 2, lens, parts);

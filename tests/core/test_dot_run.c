@@ -218,6 +218,17 @@ static void non_runs_and_bad_weights(void **state)
     assert_false(tg_var_ok(z));
     assert_int_equal(tg_tape_status(t), TG_ERR_BADVAR);
     tg_tape_free(t);
+
+    /* a run of weights with an invalid input: refused, and no slot is left taken */
+    t = tg_tape_new();
+    for (int j = 0; j < 4; j++)
+        v[j] = tg_input(t, (double)(j + 1));
+    const size_t slots = slots_of(t);
+    const tg_var run[2] = {v[0], v[1]}, bad_x[2] = {v[2], {v[3].id + 7}};
+    assert_false(tg_var_ok(tg_dot(t, 2, run, bad_x)));
+    assert_int_equal(tg_tape_status(t), TG_ERR_BADVAR);
+    assert_int_equal(slots_of(t), slots);
+    tg_tape_free(t);
 }
 
 int main(void)

@@ -698,7 +698,8 @@ static const char *dot_bad_args(const tg_tape *t, size_t n, const tg_var *args)
     return n % 2 ? "dot takes an even number of arguments (the weights, then the inputs)" : NULL;
 }
 #define ROW_DOT                                                                                    \
-    [TG_OP_DOT] = {NARY(dot), .n_argsn = dot_n_args, .argn = dot_arg, .bad_args = dot_bad_args,    \
+    [TG_OP_DOT] = {NARY(dot),       .n_argsn = dot_n_args,                                         \
+                   .argn = dot_arg, .bad_args = dot_bad_args,                                      \
                    INTERNAL("dot"), RULE2("x_j", "x_j", "w_j", "w_j")}
 /* Records the dot as a run when w[0..m-1] are the consecutive nodes w0, w0 + 1, ...: one loop
  * checks the run and each input's id, copies the ids and sums the products (in dot_fwd's order).

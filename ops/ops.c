@@ -311,7 +311,7 @@ static tg_var pow_construct(tg_tape *t, const tg_var *args)
  * no other double is that close), and so does the exact IEEE operation here. So W1's blocks
  * (0.625^2, 0.390625^0.5, 2 * 0.625^1) call pow once instead of three times. The tests are
  * sufficient, not necessary (a rare exact power still calls pow); tests/core/test_powc_exact.c
- * checks the identity on 1.6e7 doubles. The row's C text (what --emit c writes, and what
+ * checks the identity on 3e7 doubles. The row's C text (what --emit c writes, and what
  * test_rules checks against the engine) stays POWC_Y / POWC_DA, the same numbers.
  *   x^2 = x * x      x has <= 26 significant bits (tg_split leaves no low part: two 26-bit
  *                    significands make an exact product) and 2^-511 <= |x| < 2^512 (no

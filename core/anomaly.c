@@ -162,11 +162,12 @@ tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out)
             /* The row's own loop, so that the additions happen in the same order as in the
              * fast sweep; then the first input left non-finite is the one to name. A
              * non-finite contribution always leaves a non-finite sum (inf + x, NaN + x). */
-            const uint32_t *arg = t->args + a;
+            const uint32_t *arg = t->args + a, n = tgi_n_args(t, i);
             row->backwardn(t->grad, reached, t->value, arg, b, g);
-            for (uint32_t k = 0; k < b; k++) {
-                if (!isfinite(t->grad[arg[k]]))
-                    return fail_grad(t, i, k, arg[k], g, row->localn(t->value, arg, b, k));
+            for (uint32_t k = 0; k < n; k++) {
+                const uint32_t x = tgi_arg(t, i, k);
+                if (!isfinite(t->grad[x]))
+                    return fail_grad(t, i, k, x, g, row->localn(t->value, arg, b, k));
             }
         }
     }

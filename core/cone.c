@@ -19,7 +19,7 @@ void tgi_cone(const tg_tape *t, uint32_t out, unsigned flags, unsigned char *con
         const uint32_t n = tgi_n_args(t, i);
         for (uint32_t k = 0; k < n; k++) {
             if ((flags & TG_CONE_TAKEN) && row->unusedn &&
-                row->unusedn(t->value, t->args + tgi_code_a(c), n, k))
+                row->unusedn(t->value, t->args + tgi_code_a(c), tgi_code_b(c), k))
                 continue;
             cone[tgi_arg(t, i, k)] = 1;
         }

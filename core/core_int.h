@@ -151,6 +151,16 @@ static inline void tgi_note_zero(uint8_t *reached, double *grad, uint32_t x)
     if (TGI_UNLIKELY(grad[x] == 0.0))
         grad[x] = -0.0;
 }
+/* The same mark, on a sum about to be stored: grad[x] = tgi_noted(grad[x] + c) is
+ * grad[x] += c then tgi_note_zero, without reading grad[x] back. Noting every sum as it is made
+ * is the same as noting once after the last: a -0 mark meets only another contribution c, and
+ * -0 + c is c, or +0 (c = +0) which is noted again. */
+static inline double tgi_noted(double sum)
+{
+    if (TGI_UNLIKELY(sum == 0.0)) /* a branch, not a select: the common case costs a compare */
+        return -0.0;
+    return sum;
+}
 /* Is g the gradient of a node outside the cone: exactly +0 (not the -0 mark)? */
 static inline int tgi_unreached(double g)
 {

@@ -35,27 +35,12 @@ typedef struct plan {
     uint8_t *cone;          /* scratch: the cone of one root */
 } plan;
 
-static uint32_t n_args_of(const tg_tape *t, uint32_t i)
-{
-    const uint64_t c = t->code[i];
-    const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
-    return row->arity == TGI_NARY ? tgi_code_b(c) : row->arity > 0 ? (uint32_t)row->arity : 0;
-}
-
-static uint32_t arg_of(const tg_tape *t, uint32_t i, uint32_t k)
-{
-    const uint64_t c = t->code[i];
-    if (tgi_ops[tgi_code_op(c)].arity == TGI_NARY)
-        return t->args[tgi_code_a(c) + k];
-    return k == 0 ? tgi_code_a(c) : tgi_code_b(c);
-}
-
 /* The idx-th contribution of node i goes to its argument k = contribution_arg(...): argument
  * order, except dot's, whose backward loop adds into w_j then x_j, pair by pair. */
 static uint32_t contribution_arg(const tg_tape *t, uint32_t i, uint32_t idx)
 {
     if (tgi_code_op(t->code[i]) == TG_OP_DOT) {
-        const uint32_t m = n_args_of(t, i) / 2;
+        const uint32_t m = tgi_n_args(t, i) / 2;
         return idx % 2 ? m + idx / 2 : idx / 2;
     }
     return idx;
@@ -99,9 +84,9 @@ static void mark_cone(plan *p, uint32_t r)
     for (uint32_t i = r + 1; i-- > 0;) {
         if (!p->cone[i] || p->wrt_of[i] >= 0)
             continue;
-        const uint32_t na = n_args_of(p->t, i);
+        const uint32_t na = tgi_n_args(p->t, i);
         for (uint32_t k = 0; k < na; k++) {
-            const uint32_t a = arg_of(p->t, i, k);
+            const uint32_t a = tgi_arg(p->t, i, k);
             const int kind = edge_kind(p->t, i, k);
             if (!p->active[a] || kind == EDGE_NEVER)
                 continue;
@@ -142,9 +127,9 @@ static tg_status plan_build(plan *p, const tg_tape *t, size_t n_roots, const tg_
         }
     /* active: depends on a wrt (the tape is in topological order) */
     for (uint32_t i = 0; i < p->n_nodes; i++) {
-        const uint32_t na = n_args_of(t, i);
+        const uint32_t na = tgi_n_args(t, i);
         for (uint32_t k = 0; k < na && !p->active[i]; k++)
-            p->active[i] = p->active[arg_of(t, i, k)];
+            p->active[i] = p->active[tgi_arg(t, i, k)];
     }
     /* used: the active nodes the roots' values read, through every argument (a where's
      * condition and both branches, a comparison's operands) */
@@ -154,10 +139,10 @@ static tg_status plan_build(plan *p, const tg_tape *t, size_t n_roots, const tg_
     for (uint32_t i = p->n_nodes; i-- > 0;) {
         if (!p->used[i])
             continue;
-        const uint32_t na = n_args_of(t, i);
+        const uint32_t na = tgi_n_args(t, i);
         for (uint32_t k = 0; k < na; k++)
-            if (p->active[arg_of(t, i, k)])
-                p->used[arg_of(t, i, k)] = 1;
+            if (p->active[tgi_arg(t, i, k)])
+                p->used[tgi_arg(t, i, k)] = 1;
     }
     return TG_OK;
 }
@@ -199,21 +184,21 @@ static void plan_run(const plan *p, const double *x, double *val, double *gr, ui
                 continue;
             const uint64_t c = t->code[i];
             const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
-            const uint32_t a = tgi_code_a(c), b = tgi_code_b(c), na = n_args_of(t, i);
+            const uint32_t a = tgi_code_a(c), b = tgi_code_b(c), na = tgi_n_args(t, i);
             double d[2] = {0.0, 0.0};
             if (row->arity == 1)
                 d[0] = row->local1(val[a], val[i]);
             else if (row->arity == 2)
                 row->local2(val[a], val[b], val[i], &d[0], &d[1]);
             for (uint32_t idx = 0; idx < na; idx++) {
-                const uint32_t k = contribution_arg(t, i, idx), x_k = arg_of(t, i, k);
+                const uint32_t k = contribution_arg(t, i, idx), x_k = tgi_arg(t, i, k);
                 if (!p->active[x_k])
                     continue;
                 double contrib;
-                if (row->arity == TGI_NARY && row->maskedn && row->maskedn(val, t->args + a, na, k))
+                if (row->arity == TGI_NARY && row->maskedn && row->maskedn(val, t->args + a, b, k))
                     continue; /* the n-ary row leaves this input alone */
                 if (row->arity == TGI_NARY)
-                    contrib = gr[i] * row->localn(val, t->args + a, na, k);
+                    contrib = gr[i] * row->localn(val, t->args + a, b, k);
                 else
                     contrib = tgi_contribution(row, gr[i], d[k], val[a],
                                                row->arity == 2 ? val[b] : 0.0, k);
@@ -514,7 +499,7 @@ static int lazy_init(lazy *lz, const plan *p)
     /* readers, as lists: first[x] and, per edge, the reader and the next edge */
     uint32_t n_edges = 0;
     for (uint32_t i = 0; i < n; i++)
-        n_edges += p->used[i] ? n_args_of(t, i) : 0;
+        n_edges += p->used[i] ? tgi_n_args(t, i) : 0;
     uint32_t *first = malloc(n * sizeof *first), *rd = malloc((n_edges + 1) * sizeof *rd);
     uint32_t *nx = malloc((n_edges + 1) * sizeof *nx), *slot = malloc((n_edges + 1) * sizeof *slot);
     int ok = lz->owner && lz->head && lz->tail && lz->next && first && rd && nx && slot;
@@ -525,9 +510,9 @@ static int lazy_init(lazy *lz, const plan *p)
             lz->head[i] = lz->tail[i] = NO_OWNER;
         uint32_t e = 0;
         for (uint32_t i = 0; i < n; i++) {
-            const uint32_t na = p->used[i] && p->wrt_of[i] < 0 ? n_args_of(t, i) : 0;
+            const uint32_t na = p->used[i] && p->wrt_of[i] < 0 ? tgi_n_args(t, i) : 0;
             for (uint32_t k = 0; k < na; k++, e++) {
-                const uint32_t x = arg_of(t, i, k);
+                const uint32_t x = tgi_arg(t, i, k);
                 rd[e] = i;
                 slot[e] = k;
                 nx[e] = first[x];
@@ -595,10 +580,10 @@ static void write_node(writer *w, const lazy *lz, uint32_t i, uint32_t *last, in
     const uint64_t c = t->code[i];
     const tg_op op = (tg_op)tgi_code_op(c);
     const tgi_op_row *row = &tgi_ops[op];
-    const uint32_t na = n_args_of(t, i);
+    const uint32_t na = tgi_n_args(t, i);
     uint32_t args_buf[3];
     for (uint32_t k = 0; k < na && k < 3; k++)
-        args_buf[k] = arg_of(t, i, k);
+        args_buf[k] = tgi_arg(t, i, k);
     char pad[80];
     snprintf(pad, sizeof pad, "%*s", 4 + 4 * (depth < 16 ? depth : 16), "");
     for (uint32_t k = 0; lz && k < na && k < 3; k++) {
@@ -635,9 +620,9 @@ static void write_node(writer *w, const lazy *lz, uint32_t i, uint32_t *last, in
         fprintf(w->f, "%s%sv%u = 0.0;\n", pad, owned ? "" : "double ", (unsigned)i);
         for (uint32_t j = 0; j < m; j++) {
             char ba[64], bb[64];
-            operand(w, arg_of(t, i, j), 0, ba, sizeof ba);
+            operand(w, tgi_arg(t, i, j), 0, ba, sizeof ba);
             if (dot) {
-                operand(w, arg_of(t, i, m + j), 0, bb, sizeof bb);
+                operand(w, tgi_arg(t, i, m + j), 0, bb, sizeof bb);
                 fprintf(w->f, "%sv%u += %s * %s;\n", pad, (unsigned)i, ba, bb);
             } else {
                 fprintf(w->f, "%sv%u += %s;\n", pad, (unsigned)i, ba);
@@ -675,9 +660,9 @@ static void write_forward(writer *w)
  * the inputs: a comparison, or a where() between constants)? */
 static int edge_free(const plan *p, uint32_t i)
 {
-    const uint32_t na = n_args_of(p->t, i);
+    const uint32_t na = tgi_n_args(p->t, i);
     for (uint32_t k = 0; k < na; k++)
-        if (edge_kind(p->t, i, k) != EDGE_NEVER && p->active[arg_of(p->t, i, k)])
+        if (edge_kind(p->t, i, k) != EDGE_NEVER && p->active[tgi_arg(p->t, i, k)])
             return 0;
     return 1;
 }
@@ -707,14 +692,14 @@ static void write_reverse(writer *w, uint32_t root, const char *dest, size_t off
         const uint64_t c = t->code[i];
         const tg_op op = (tg_op)tgi_code_op(c);
         const tgi_op_row *row = &tgi_ops[op];
-        const uint32_t na = n_args_of(t, i);
+        const uint32_t na = tgi_n_args(t, i);
         const char *indent = p->cone[i] == 1 ? "        " : "    ";
         if (p->cone[i] == 1)
             fprintf(w->f, "    if (r%u) {\n", (unsigned)i);
         for (uint32_t k = 0; k < na && k < 3; k++)
-            args_buf[k] = arg_of(t, i, k);
+            args_buf[k] = tgi_arg(t, i, k);
         for (uint32_t idx = 0; idx < na; idx++) {
-            const uint32_t k = contribution_arg(t, i, idx), x_k = arg_of(t, i, k);
+            const uint32_t k = contribution_arg(t, i, idx), x_k = tgi_arg(t, i, k);
             const int kind = edge_kind(t, i, k);
             if (!p->active[x_k] || kind == EDGE_NEVER)
                 continue;
@@ -731,7 +716,7 @@ static void write_reverse(writer *w, uint32_t root, const char *dest, size_t off
                 char bp[64];
                 if (op == TG_OP_DOT) {
                     const uint32_t m = na / 2;
-                    operand(w, arg_of(t, i, k < m ? m + k : k - m), 0, bp, sizeof bp);
+                    operand(w, tgi_arg(t, i, k < m ? m + k : k - m), 0, bp, sizeof bp);
                     fputs(bp, w->f);
                 } else {
                     fputs("1.0", w->f);

@@ -40,13 +40,15 @@ static void tangent_sweep(const tg_tape *t, double *tan, uint32_t lo, uint32_t h
                     s += db * tan[b];
             }
             break;
-        default: /* TGI_NARY: a = first argument slot, b = number of slots */
-            for (uint32_t k = 0; k < b; k++) {
-                const uint32_t x = t->args[a + k];
+        default: { /* TGI_NARY: a = first argument slot, b = number of slots */
+            const uint32_t n = tgi_n_args(t, i);
+            for (uint32_t k = 0; k < n; k++) {
+                const uint32_t x = tgi_arg(t, i, k);
                 if (tan[x] != 0.0 && !(row->maskedn && row->maskedn(value, t->args + a, b, k)))
                     s += row->localn(value, t->args + a, b, k) * tan[x];
             }
             break;
+        }
         }
         tan[i] = s;
     }

@@ -941,7 +941,7 @@ static void rule_name(const tgi_view *v, const tgi_step *s, tgi_buf *b, int late
     const syntax sy = syntax_of(op);
     char slot[32];
     if (sy.form == FORM_SUM || sy.form == FORM_DOT) {
-        const uint32_t m = tgi_code_b(c) / 2;
+        const uint32_t m = (uint32_t)n_args(v->t, s->at) / 2;
         if (sy.form == FORM_DOT)
             snprintf(slot, sizeof slot, "%s_%u", s->k < m ? "w" : "x",
                      (unsigned)(s->k < m ? s->k : s->k - m));

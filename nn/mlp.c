@@ -193,22 +193,23 @@ tg_status tgi_mlp_make_params(tg_mlp *m, tg_init init, tg_rng *rng, const double
     size_t i = 0;
     for (size_t l = 0, fan_in = m->n_in; l < m->n_layers; fan_in = m->sizes[l++]) {
         const double lim = init_limit(init, fan_in, m->sizes[l]);
-        for (size_t j = 0; j < m->sizes[l]; j++) {
-            /* dotw holds the neuron's bias first, then its weights: the dot's order. */
+        for (size_t j = 0; j < m->sizes[l]; j++, i += fan_in + 1) {
+            /* The neuron's parameters are params[i .. i + fan_in] in micrograd's order (w_0 ..
+             * w_{n-1}, b), but its leaves are recorded bias first: dotw = [b, w_0, ..., w_{n-1}]
+             * (the dot's order, b * 1 added first) is then a run of consecutive nodes, which
+             * tg_dot stores as one slot and reads as one array. The generator draws the
+             * weights in order either way; the bias takes no draw. */
             tg_var *dw = m->dotw + i;
-            for (size_t k = 0; k <= fan_in; k++, i++) {
-                double v;
-                if (vals)
-                    v = vals[i];
-                else if (k < fan_in)
-                    v = init == TG_INIT_UNIFORM ? 2.0 * tg_rng_u01(rng) - 1.0
-                                                : lim * (2.0 * tg_rng_u01(rng) - 1.0);
-                else
-                    v = 0.0;
-                m->params[i] = tg_input(m->t, v);
-                if (!tg_var_ok(m->params[i]))
+            dw[0] = m->params[i + fan_in] = tg_input(m->t, vals ? vals[i + fan_in] : 0.0);
+            if (!tg_var_ok(dw[0]))
+                return tg_tape_status(m->t);
+            for (size_t k = 0; k < fan_in; k++) {
+                const double v = vals                      ? vals[i + k]
+                                 : init == TG_INIT_UNIFORM ? 2.0 * tg_rng_u01(rng) - 1.0
+                                                           : lim * (2.0 * tg_rng_u01(rng) - 1.0);
+                dw[k + 1] = m->params[i + k] = tg_input(m->t, v);
+                if (!tg_var_ok(dw[k + 1]))
                     return tg_tape_status(m->t);
-                dw[k < fan_in ? k + 1 : 0] = m->params[i];
             }
         }
     }

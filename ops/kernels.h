@@ -24,14 +24,12 @@ TGI_INLINE void backward_node(const tgi_op_row *row, double *restrict grad,
         const double va = value[a], vb = value[b];
         double da, db;
         row->local2(va, vb, value[i], &da, &db);
-        grad[a] += tgi_contribution(row, g, da, va, vb, 0);
-        grad[b] += tgi_contribution(row, g, db, va, vb, 1);
-        tgi_note_zero(reached, grad, a);
-        tgi_note_zero(reached, grad, b);
+        grad[a] = tgi_noted(grad[a] + tgi_contribution(row, g, da, va, vb, 0));
+        grad[b] = tgi_noted(grad[b] + tgi_contribution(row, g, db, va, vb, 1)); /* b may be a */
     } else if (row->arity == 1) {
         const double va = value[a];
-        grad[a] += tgi_contribution(row, g, row->local1(va, value[i]), va, 0.0, 0);
-        tgi_note_zero(reached, grad, a);
+        grad[a] =
+            tgi_noted(grad[a] + tgi_contribution(row, g, row->local1(va, value[i]), va, 0.0, 0));
     } else if (row->arity == TGI_NARY) { /* a = first argument slot, b = number of slots */
         row->backwardn(grad, reached, value, args + a, b, g); /* notes what it reaches */
     }

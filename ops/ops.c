@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ops_int.h"
+#include "tg_dd.h"
 #include "tg_libm.h"
 
 /* ---- How a block is written ---------------------------------------------------------------
@@ -303,13 +304,47 @@ static tg_var pow_construct(tg_tape *t, const tg_var *args)
 /* ---- powc:  y = a^p, p a constant node,  dy/da = p a^(p-1) (0 where p = 0),  p: none -------
  * What tg_pow records when its exponent is a constant; the language writes it a^p. */
 #define POWC_Y pow(a, b)
-/* p = 2 (a square, the common case) skips the call: 2 * a^1 is 2 * a exactly, because pow(a, 1)
- * is a for every double (a result within 1 ulp of an exact double is that double). The other
- * special cases are not the same double: pow(a, 2) and a * a differ for 0.06 % of random
- * doubles on glibc 2.36, pow(a, 0.5) and sqrt(a) as often (bench/README.md). */
-#define POWC_DA (POW_MASK_A ? 0.0 : b == 2.0 ? 2.0 * a : b * pow(a, b - 1.0))
+#define POWC_DA (POW_MASK_A ? 0.0 : b * pow(a, b - 1.0))
 #define POWC_DB 0.0
-BINARY_FNS(powc, POWC_Y, POWC_DA, POWC_DB)
+/* The engine computes both powers with powc_pow(x, q): C's pow(x, q) bit for bit, without the
+ * call where the exact x^q is itself a double. Then pow returns exactly that double (glibc's and
+ * musl's pow, the same ARM code, approximate x^q to ~0.02 ulp and round once, 0.52 ulp in all:
+ * no other double is that close), and so does the exact IEEE operation here. So W1's blocks
+ * (0.625^2, 0.390625^0.5, 2 * 0.625^1) call pow once instead of three times. The tests are
+ * sufficient, not necessary (a rare exact power still calls pow); tests/core/test_powc_exact.c
+ * checks the identity on 3e7 doubles. The row's C text (what --emit c writes, and what
+ * test_rules checks against the engine) stays POWC_Y / POWC_DA, the same numbers.
+ *   x^2 = x * x      x has <= 26 significant bits (tg_split leaves no low part: two 26-bit
+ *                    significands make an exact product) and 2^-511 <= |x| < 2^512 (no
+ *                    underflow to a subnormal, no overflow; also no overflow in the split)
+ *   x^1 = x          for every double (pow(x, 1) is within 1 ulp of x, so x)
+ *   x^(1/2) = s      s = sqrt(x) has <= 26 bits and s * s == x (exact, so s is the root), for
+ *                    x >= 2^-1022 (normal; pow(-0, 0.5) is +0 where sqrt(-0) is -0)
+ *   x^(-1/2) = r     moreover r = 1/s has <= 26 bits and r * s == 1 (exact: x a power of 4) */
+static inline int fits_26_bits(double x)
+{
+    return tg_split(x).lo == 0.0;
+}
+static inline double powc_pow(double x, double q)
+{
+    if (q == 2.0) {
+        if (fabs(x) >= 0x1p-511 && fabs(x) < 0x1p512 && fits_26_bits(x))
+            return x * x;
+    } else if (q == 1.0) {
+        return x;
+    } else if ((q == 0.5 || q == -0.5) && x >= 0x1p-1022 && x < INFINITY) {
+        const double s = sqrt(x);
+        if (fits_26_bits(s) && s * s == x) {
+            if (q == 0.5)
+                return s;
+            const double r = 1.0 / s;
+            if (fits_26_bits(r) && r * s == 1.0)
+                return r;
+        }
+    }
+    return pow(x, q);
+}
+BINARY_FNS(powc, powc_pow(a, b), (POW_MASK_A ? 0.0 : b * powc_pow(a, b - 1.0)), POWC_DB)
 /* recorded: g (p * a^(p-1)) [0 where p = 0], p - 1 a new constant;
  * p: g * 0 [0 where a = 0, p >= 0] */
 static tg_var powc_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -611,36 +646,76 @@ tg_var tg_sum(tg_tape *t, size_t n, const tg_var *xs)
 }
 
 /* ---- dot:  y = w_0 x_0 + ... + w_{m-1} x_{m-1}, left to right,  dy/dw_j = x_j, dy/dx_j = w_j
- * The 2m argument slots hold w_0..w_{m-1} then x_0..x_{m-1}. */
+ * Its 2m arguments are w_0..w_{m-1} then x_0..x_{m-1}, stored in one of two ways:
+ *   2m slots      [w_0, ..., w_{m-1}, x_0, ..., x_{m-1}]
+ *   m + 1 slots   [DOT_RUN | w_0, x_0, ..., x_{m-1}] when w_j = w_0 + j, a run of consecutive
+ *                 nodes (a neuron's bias and weights, nn/mlp.c): no id stored, checked or
+ *                 loaded per weight, and w is read as one contiguous array.
+ * Both add in the same order (w_j's then x_j's contribution, pair by pair), so they give the
+ * same bits. Readers outside this block see 2m arguments either way (tgi_n_args, tgi_arg). */
+#define DOT_RUN 0x80000000u /* above every id: TG_MAX_NODES < 2^29 */
+static inline int dot_is_run(const uint32_t *arg, uint32_t n)
+{
+    return n > 0 && (arg[0] & DOT_RUN);
+}
+static uint32_t dot_n_args(const uint32_t *arg, uint32_t n)
+{
+    return dot_is_run(arg, n) ? 2 * (n - 1) : n;
+}
+static uint32_t dot_arg(const uint32_t *arg, uint32_t n, uint32_t k)
+{
+    if (!dot_is_run(arg, n))
+        return arg[k];
+    const uint32_t m = n - 1;
+    return k < m ? (arg[0] & ~DOT_RUN) + k : arg[1 + (k - m)];
+}
 static double dot_fwd(const double *value, const uint32_t *arg, uint32_t n)
 {
-    const uint32_t m = n / 2;
     double s = 0.0;
+    if (dot_is_run(arg, n)) {
+        const double *w = value + (arg[0] & ~DOT_RUN);
+        const uint32_t *x = arg + 1, m = n - 1;
+        for (uint32_t j = 0; j < m; j++)
+            s += w[j] * value[x[j]];
+        return s;
+    }
+    const uint32_t m = n / 2;
     for (uint32_t j = 0; j < m; j++)
         s += value[arg[j]] * value[arg[m + j]];
     return s;
 }
 static double dot_local(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
 {
-    const uint32_t m = n / 2;
-    return k < m ? value[arg[m + k]] : value[arg[k - m]];
+    const uint32_t m = dot_n_args(arg, n) / 2;
+    return value[dot_arg(arg, n, k < m ? m + k : k - m)];
 }
+/* dL/dw_j += g x_j,  dL/dx_j += g w_j, each sum noted as it is stored (tgi_noted: an x_j may
+ * be a w_k, and a mark survives later sums). */
 static void dot_backward(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
                          uint32_t n, double g)
 {
+    (void)reached; /* the marks are in the gradients (tgi_noted) */
+    if (dot_is_run(arg, n)) {
+        const uint32_t w0 = arg[0] & ~DOT_RUN, *x = arg + 1, m = n - 1;
+        const double *w = value + w0;
+        double *gw = grad + w0;
+        for (uint32_t j = 0; j < m; j++) {
+            gw[j] = tgi_noted(gw[j] + g * value[x[j]]);
+            grad[x[j]] = tgi_noted(grad[x[j]] + g * w[j]);
+        }
+        return;
+    }
     const uint32_t m = n / 2;
     for (uint32_t j = 0; j < m; j++) {
         const uint32_t w = arg[j], x = arg[m + j];
-        grad[w] += g * value[x];
-        grad[x] += g * value[w];
+        grad[w] = tgi_noted(grad[w] + g * value[x]);
+        grad[x] = tgi_noted(grad[x] + g * value[w]);
     }
-    for (uint32_t k = 0; k < n; k++) /* after the sums: w_j may be x_j */
-        tgi_note_zero(reached, grad, arg[k]);
 }
 /* recorded: g x_j for w_j,  g w_j for x_j */
 static tg_var dot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
-    const uint32_t m = tgi_code_b(t->code[y.id]) / 2;
+    const uint32_t m = tgi_n_args(t, y.id) / 2;
     return tg_mul(t, g, IN(k < m ? m + k : k - m));
 }
 static const char *dot_bad_args(const tg_tape *t, size_t n, const tg_var *args)
@@ -649,10 +724,46 @@ static const char *dot_bad_args(const tg_tape *t, size_t n, const tg_var *args)
     return n % 2 ? "dot takes an even number of arguments (the weights, then the inputs)" : NULL;
 }
 #define ROW_DOT                                                                                    \
-    [TG_OP_DOT] = {NARY(dot), .bad_args = dot_bad_args, INTERNAL("dot"),                           \
-                   RULE2("x_j", "x_j", "w_j", "w_j")}
+    [TG_OP_DOT] = {NARY(dot),       .n_argsn = dot_n_args,                                         \
+                   .argn = dot_arg, .bad_args = dot_bad_args,                                      \
+                   INTERNAL("dot"), RULE2("x_j", "x_j", "w_j", "w_j")}
+/* Records the dot as a run when w[0..m-1] are the consecutive nodes w0, w0 + 1, ...: one loop
+ * checks the run and each input's id, copies the ids and sums the products (in dot_fwd's order).
+ * Anything else (not a run, an invalid id) takes back the slots and records through
+ * record_nary, which stores the dot slot by slot or reports the error as for any dot. */
+static tg_var record_dot(tg_tape *t, size_t m, const tg_var *w, const tg_var *x)
+{
+    const size_t lens[2] = {m, m};
+    const tg_var *parts[2] = {w, x};
+    const uint32_t w0 = w[0].id, n_nodes = t->n_nodes;
+    if (m >= TG_MAX_NODES || w0 >= n_nodes || m - 1 >= n_nodes - w0) /* not a run of nodes */
+        return record_nary(t, TG_OP_DOT, 2, lens, parts);
+    const uint32_t before = t->n_args;
+    const uint32_t first = tgi_args_alloc(t, m + 1);
+    if (first == UINT32_MAX)
+        return tg_var_invalid();
+    uint32_t *slot = t->args + first;
+    const double *value = t->value, *wv = t->value + w0;
+    double s = 0.0;
+    slot[0] = DOT_RUN | w0;
+    for (size_t j = 0; j < m; j++) {
+        const uint32_t xj = x[j].id;
+        if (TGI_UNLIKELY(w[j].id != w0 + j || xj >= n_nodes)) {
+            t->n_args = before;
+            return record_nary(t, TG_OP_DOT, 2, lens, parts);
+        }
+        slot[1 + j] = xj;
+        s += wv[j] * value[xj];
+    }
+    tg_var v = tgi_append(t, tgi_code(TG_OP_DOT, first, (uint32_t)(m + 1)), s);
+    if (!tg_var_ok(v))
+        t->n_args = before;
+    return v;
+}
 tg_var tg_dot(tg_tape *t, size_t n, const tg_var *w, const tg_var *x)
 {
+    if (t && n > 0 && w && x)
+        return record_dot(t, n, w, x);
     const size_t lens[2] = {n, n};
     const tg_var *parts[2] = {w, x};
     return record_nary(t, TG_OP_DOT, 2, lens, parts);

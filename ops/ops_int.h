@@ -30,6 +30,11 @@
  *              mode then skips it even for an infinite tangent)
  *   unusedn    NULL, or 1 when input k's value does not reach y at these values (where's
  *              untaken branch): tg_cone(TG_CONE_TAKEN) does not follow it
+ *   n_argsn    NULL when an n-ary node's n slots are its n arguments' ids; else the number of
+ *              arguments those slots stand for (dot's run of weights, one slot for m ids)
+ *   argn       with n_argsn: the id of argument k of those slots
+ * The n-ary columns all take (arg, n) = the node's slots and their number, and k an argument
+ * index (< tgi_n_args); tgi_n_args and tgi_arg decode any row's slots.
  *   vjp        records g * dy/d(input k) with public ops and returns that node (invalid on
  *              failure): the same number backward computes, as a graph that can be
  *              differentiated again (core/higher.c); y is the node, g the node of dL/dy;
@@ -61,6 +66,8 @@ typedef struct tgi_op_row {
                       uint32_t n, double g);
     int (*maskedn)(const double *value, const uint32_t *arg, uint32_t n, uint32_t k);
     int (*unusedn)(const double *value, const uint32_t *arg, uint32_t n, uint32_t k);
+    uint32_t (*n_argsn)(const uint32_t *arg, uint32_t n);
+    uint32_t (*argn)(const uint32_t *arg, uint32_t n, uint32_t k);
     tg_var (*vjp)(tg_tape *t, tg_var y, tg_var g, uint32_t k);
     const char *(*bad_args)(const tg_tape *t, size_t n, const tg_var *args);
     tg_var (*construct)(tg_tape *t, const tg_var *args);
@@ -75,15 +82,19 @@ extern TGI_FUNC const tgi_op_row tgi_ops[TG_N_OPS];
 static inline uint32_t tgi_n_args(const tg_tape *t, uint32_t i)
 {
     const uint64_t c = t->code[i];
-    const int arity = tgi_ops[tgi_code_op(c)].arity;
-    return arity == TGI_NARY ? tgi_code_b(c) : (uint32_t)arity;
+    const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
+    if (row->arity != TGI_NARY)
+        return (uint32_t)row->arity;
+    return row->n_argsn ? row->n_argsn(t->args + tgi_code_a(c), tgi_code_b(c)) : tgi_code_b(c);
 }
 static inline uint32_t tgi_arg(const tg_tape *t, uint32_t i, uint32_t k)
 {
     const uint64_t c = t->code[i];
-    if (tgi_ops[tgi_code_op(c)].arity == TGI_NARY)
-        return t->args[tgi_code_a(c) + k];
-    return k == 0 ? tgi_code_a(c) : tgi_code_b(c);
+    const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];
+    if (row->arity != TGI_NARY)
+        return k == 0 ? tgi_code_a(c) : tgi_code_b(c);
+    const uint32_t *arg = t->args + tgi_code_a(c);
+    return row->argn ? row->argn(arg, tgi_code_b(c), k) : arg[k];
 }
 
 /* The cone of node out (core/cone.c): cone[i] = 1 for out and every node it depends on,

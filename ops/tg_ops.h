@@ -193,7 +193,8 @@ enum { TG_PREC_NONE = 0, TG_PREC_COMPARE, TG_PREC_ADD, TG_PREC_MUL, TG_PREC_UNAR
  *               keep their names); NULL for sum and dot (a loop)
  *   c_local[k]  C99 expression of dy/d(arg k) over a, b, c, y: the very text the engine
  *               compiles (ops/ops.c stringifies the macro it computes with), so emitted code
- *               gives the tape's numbers bit for bit
+ *               gives the tape's numbers bit for bit (powc's engine skips the pow call where
+ *               the exact power is a double: the same number, tests/core/test_powc_exact.c)
  *   c_masked[k] C99 condition under which arg k's contribution is exactly 0 whatever the
  *               upstream gradient (PyTorch's where-masks: relu at a <= 0), or NULL if never */
 typedef struct tg_op_info {

@@ -9,12 +9,13 @@
  * 2^-110), then rounds hi + lo once. Measured against mpmath on 76,000 points: at most 2^-103.9
  * (tan), 2^-104.5 (sin, cos, asin, acos), 2^-104.9 (atan2), 2^-105.4 (atan). That is correct
  * rounding unless the exact value lies within ~2^-103 relative of a midpoint between two doubles,
- * which for a "random" input happens with probability ~2^-49; there is no slower, more precise
- * path for those. On the hardest-to-round inputs known (CORE-MATH's lists of worst cases, 46 to
- * 59 and more identical bits after the rounding bit) this misrounds sin 10 of 83,372, cos 14 of
- * 79,706, tan 12 of 64,222, asin 10 of 26,956, acos 8 of 179,026, atan 58 of 110,396 and atan2
- * 5,544 of 27,456 (that list's cases lie within 2^-113 to 2^-145 of a midpoint). hypot is exact
- * in that sense: near a midpoint it decides the rounding exactly (0 of 26,847).
+ * which for a "random" input happens with probability ~2^-49. atan and atan2 then test whether
+ * the rounding is in doubt (2^-100 margin) and if so evaluate again in triple-double (~2^-150);
+ * hypot decides a near-midpoint exactly; sin, cos, tan, asin and acos have no such slow path. On
+ * the hardest-to-round inputs known (CORE-MATH's lists of worst cases, 46 to 59 and more
+ * identical bits after the rounding bit) this misrounds sin 10 of 83,372, cos 14 of 79,706, tan
+ * 12 of 64,222, asin 10 of 26,956 and acos 8 of 179,026, and none of atan's 110,396, atan2's
+ * 27,456 (some within 2^-145 of a midpoint) and hypot's 26,847.
  *
  *   sin, cos, tan: |x| = k pi/2 + r with |r| <= pi/4: r/(pi/2) good to 2^-130 relative for every
  *     double (Payne-Hanek: the bits of 2/pi as 64-bit integer words, an exact integer product),
@@ -136,9 +137,9 @@ static tg_dd dd_add_dominant(tg_dd x, tg_dd y)
  * already rounded on the final grid. */
 static double round_scaled(tg_dd v, int k, int truncated_positive)
 {
-    double h = mul_pow2(v.hi, k);
-    if (h >= 0x1p-1022)
+    if (v.hi >= mul_pow2(0x1p-1022, -k)) /* normal before rounding (not just after it) */
         return mul_pow2(tg_dd_round(v), k);
+    double h = mul_pow2(v.hi, k);
     /* Subnormal: h is v.hi rounded onto the grid g = 2^(-1074 - k) (in v's scale). The rest,
      * v - h / 2^k, is (v.hi - back) + v.lo, the first difference exact (|v.hi - back| <= g/2,
      * both multiples of ulp(v.hi)), so the decision against g/2 is exact. */
@@ -395,6 +396,132 @@ static tg_dd atan_ratio(tg_dd n, tg_dd d)
     return a;
 }
 
+/* ---- the slow path of atan and atan2: triple-double ----
+ * When the double-double angle is too close to a midpoint between two doubles for its error
+ * bound (rounding_is_ambiguous, a 2^-100 relative margin: a random input goes here with
+ * probability ~2^-47; the published hard cases do), atan(n/d) of the exact doubles n, d is
+ * evaluated again in triple-double, hi + mid + lo, to about 2^-150: the same reduction, a longer
+ * series, the table's third part. Each operation lists its exact partial terms and sums them
+ * error-free (tt_from_terms), so the only roundings are in the smallest part. */
+typedef struct tt {
+    double hi, mid, lo;
+} tt;
+
+/* t[0] + ... + t[n-1] (n <= 12) as a triple-double: passes of two-sums leave the rounded total
+ * in the last element and the exact remainder in the others; the remainder is summed the same way
+ * into the second part, and what is left, in double, into the third. */
+static tt tt_from_terms(double *t, int n)
+{
+    double part[2];
+    for (int k = 0; k < 2; k++, n--) {
+        for (int pass = 0; pass < 3; pass++)
+            for (int i = 1; i < n; i++) {
+                tg_dd s = tg_two_sum(t[i], t[i - 1]);
+                t[i] = s.hi;
+                t[i - 1] = s.lo;
+            }
+        part[k] = t[n - 1];
+    }
+    double rest = 0;
+    for (int i = 0; i < n; i++)
+        rest += t[i];
+    tt r = {part[0], part[1], rest};
+    return r;
+}
+
+static tt tt_from(double x)
+{
+    tt r = {x, 0.0, 0.0};
+    return r;
+}
+
+static tt tt_neg(tt a)
+{
+    tt r = {-a.hi, -a.mid, -a.lo};
+    return r;
+}
+
+static tt tt_add(tt a, tt b)
+{
+    double t[6] = {a.lo, b.lo, a.mid, b.mid, a.hi, b.hi};
+    return tt_from_terms(t, 6);
+}
+
+/* a * b: the products of parts down to 2^-106 relative exact (two_prod), the rest in double */
+static tt tt_mul(tt a, tt b)
+{
+    tg_dd p0 = tg_two_prod(a.hi, b.hi), p1 = tg_two_prod(a.hi, b.mid),
+          p2 = tg_two_prod(a.mid, b.hi);
+    double t[9] = {a.hi * b.lo, a.mid * b.mid, a.lo * b.hi, p1.lo, p2.lo,
+                   p0.lo,       p1.hi,         p2.hi,       p0.hi};
+    return tt_from_terms(t, 9);
+}
+
+/* a / b: four quotient digits, each from the remainder a - q b, computed in triple-double */
+static tt tt_div(tt a, tt b)
+{
+    double q[4];
+    tt rem = a;
+    for (int k = 0; k < 4; k++) {
+        q[k] = rem.hi / b.hi;
+        rem = tt_add(rem, tt_neg(tt_mul(b, tt_from(q[k]))));
+    }
+    double t[4] = {q[3], q[2], q[1], q[0]};
+    return tt_from_terms(t, 4);
+}
+
+/* The double nearest hi + mid + lo (a tt from tt_from_terms: hi is hi + mid + lo rounded, up to
+ * an exact tie between hi and its neighbour, which lo breaks). */
+static double tt_round(tt a)
+{
+    if (a.mid == 0 || a.lo == 0)
+        return a.hi + a.mid;
+    double toward = from_bits(bits_of(a.hi) + ((a.mid > 0) == (a.hi > 0) ? 1 : -1));
+    if (a.mid * 2 != toward - a.hi) /* not a tie */
+        return a.hi + a.mid;
+    return (a.lo > 0) == (a.mid > 0) ? toward : a.hi;
+}
+
+/* atan(n/d) in [0, pi/2] for doubles n, d >= 0, not both 0, in [2^-62, 2] (as atan_ratio's
+ * callers scale them): the same fold and table reduction, t = (n - b d) / (d + b n) with the
+ * numerator and denominator exact, and the series to t^23 (t^25/25 < 2^-196 t). */
+static tt atan_ratio_tt(double n, double d)
+{
+    int folded = n > d;
+    if (folded) {
+        double swap = n;
+        n = d;
+        d = swap;
+    }
+    int j = (int)(n / d * 128.0 + 0.5);
+    double bj = (double)j / 128.0;
+    tg_dd bd = tg_two_prod(d, bj), bn = tg_two_prod(n, bj);
+    double num_terms[3] = {-bd.lo, -bd.hi, n}, den_terms[3] = {bn.lo, bn.hi, d};
+    tt t = tt_div(tt_from_terms(num_terms, 3), tt_from_terms(den_terms, 3));
+    tt z = tt_mul(t, t);
+    /* atan t = t (1 - z/3 + z^2/5 - ... - z^11/23), Horner from the inside */
+    tt c = tt_from(0.0);
+    for (int k = 11; k >= 0; k--) {
+        tt coefficient = tt_div(tt_from(k & 1 ? -1.0 : 1.0), tt_from(2.0 * k + 1.0));
+        c = tt_add(coefficient, tt_mul(z, c));
+    }
+    tt a = tt_mul(t, c);
+    tt table = {tg_atan_tab[j][0], tg_atan_tab[j][1], tg_atan_tab[j][2]};
+    a = tt_add(table, a);
+    if (folded) {
+        tt pi_2 = {TG_PI_2_HI, TG_PI_2_LO, TG_PI_2_LO2};
+        a = tt_add(pi_2, tt_neg(a));
+    }
+    return a;
+}
+
+/* Could the exact value of a (a double-double good to 2^-100 relative) round either way? */
+static int rounding_is_ambiguous(tg_dd a)
+{
+    double margin = abs_of(a.hi) * 0x1p-100;
+    return a.hi + (a.lo + margin) != a.hi + (a.lo - margin);
+}
+
 /* atan: odd; below 2^-27 it rounds to x (x - x^3/3, as for sin); above 2^60,
  * atan x = pi/2 - 1/x + 1/(3x^3) - ..., 1/x in double is good to 2^-113 of pi/2 */
 double tg_libm_atan(double x)
@@ -407,8 +534,13 @@ double tg_libm_atan(double x)
     tg_dd a;
     if (ax > 0x1p60)
         a = tg_dd_add_d(dd_const(TG_PI_2_HI, TG_PI_2_LO), -1.0 / ax); /* inf: 1/inf = 0 */
-    else
+    else {
         a = atan_ratio(tg_dd_from(ax), tg_dd_from(1.0));
+        if (rounding_is_ambiguous(a)) { /* ax in [2^-27, 2^60]: atan(ax/1), or 1/ax folded */
+            int e = exponent_of(ax) > 0 ? exponent_of(ax) : 0;
+            return with_sign(tt_round(atan_ratio_tt(mul_pow2(ax, -e), pow2(-e))), sign_bit(x));
+        }
+    }
     return with_sign(tg_dd_round(a), sign_bit(x));
 }
 
@@ -452,10 +584,20 @@ double tg_libm_atan2(double y, double x)
             angle = tg_dd_round(tg_dd_add_d(dd_const(TG_PI_2_HI, TG_PI_2_LO), x_negative ? v : -v));
         } else {
             int top = ey > ex ? ey : ex;
-            tg_dd a = atan_ratio(tg_dd_from(mul_pow2(ay, -top)), tg_dd_from(mul_pow2(ax, -top)));
+            double ys = mul_pow2(ay, -top), xs = mul_pow2(ax, -top);
+            tg_dd a = atan_ratio(tg_dd_from(ys), tg_dd_from(xs));
             if (x_negative)
                 a = tg_dd_sub(dd_const(TG_PI_HI, TG_PI_LO), a);
-            angle = tg_dd_round(a);
+            if (rounding_is_ambiguous(a)) {
+                tt slow = atan_ratio_tt(ys, xs);
+                if (x_negative) {
+                    tt pi = {TG_PI_HI, TG_PI_LO, TG_PI_LO2};
+                    slow = tt_add(pi, tt_neg(slow));
+                }
+                angle = tt_round(slow);
+            } else {
+                angle = tg_dd_round(a);
+            }
         }
     }
     return with_sign(angle, y_negative);

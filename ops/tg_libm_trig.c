@@ -9,13 +9,13 @@
  * 2^-110), then rounds hi + lo once. Measured against mpmath on 76,000 points: at most 2^-103.9
  * (tan), 2^-104.5 (sin, cos, asin, acos), 2^-104.9 (atan2), 2^-105.4 (atan). That is correct
  * rounding unless the exact value lies within ~2^-103 relative of a midpoint between two doubles,
- * which for a "random" input happens with probability ~2^-49. atan and atan2 then test whether
- * the rounding is in doubt (2^-100 margin) and if so evaluate again in triple-double (~2^-150);
- * hypot decides a near-midpoint exactly; sin, cos, tan, asin and acos have no such slow path. On
- * the hardest-to-round inputs known (CORE-MATH's lists of worst cases, 46 to 59 and more
- * identical bits after the rounding bit) this misrounds sin 10 of 83,372, cos 14 of 79,706, tan
- * 12 of 64,222, asin 10 of 26,956 and acos 8 of 179,026, and none of atan's 110,396, atan2's
- * 27,456 (some within 2^-145 of a midpoint) and hypot's 26,847.
+ * which for a "random" input happens with probability ~2^-49. atan, atan2, asin and acos then
+ * test whether the rounding is in doubt (2^-100 margin) and if so evaluate again in
+ * triple-double (~2^-150); hypot decides a near-midpoint exactly; sin, cos and tan have no such
+ * slow path. On the hardest-to-round inputs known (CORE-MATH's lists of worst cases, 46 to 59
+ * and more identical bits after the rounding bit) this misrounds sin 10 of 83,372, cos 14 of
+ * 79,706 and tan 12 of 64,222, and none of asin's 26,956, acos's 179,026, atan's 110,396,
+ * atan2's 27,456 (some within 2^-145 of a midpoint) and hypot's 26,847.
  *
  *   sin, cos, tan: |x| = k pi/2 + r with |r| <= pi/4: r/(pi/2) good to 2^-130 relative for every
  *     double (Payne-Hanek: the bits of 2/pi as 64-bit integer words, an exact integer product),
@@ -485,19 +485,21 @@ static double tt_round(tt a)
 /* atan(n/d) in [0, pi/2] for doubles n, d >= 0, not both 0, in [2^-62, 2] (as atan_ratio's
  * callers scale them): the same fold and table reduction, t = (n - b d) / (d + b n) with the
  * numerator and denominator exact, and the series to t^23 (t^25/25 < 2^-196 t). */
-static tt atan_ratio_tt(double n, double d)
+static tt atan_ratio_tt(tt n, tt d)
 {
-    int folded = n > d;
+    int folded = n.hi > d.hi;
     if (folded) {
-        double swap = n;
+        tt swap = n;
         n = d;
         d = swap;
     }
-    int j = (int)(n / d * 128.0 + 0.5);
-    double bj = (double)j / 128.0;
-    tg_dd bd = tg_two_prod(d, bj), bn = tg_two_prod(n, bj);
-    double num_terms[3] = {-bd.lo, -bd.hi, n}, den_terms[3] = {bn.lo, bn.hi, d};
-    tt t = tt_div(tt_from_terms(num_terms, 3), tt_from_terms(den_terms, 3));
+    if (n.hi == 0) {
+        tt pi_2 = {TG_PI_2_HI, TG_PI_2_LO, TG_PI_2_LO2};
+        return folded ? pi_2 : tt_from(0.0);
+    }
+    int j = (int)(n.hi / d.hi * 128.0 + 0.5);
+    tt bj = tt_from((double)j / 128.0);
+    tt t = tt_div(tt_add(n, tt_neg(tt_mul(d, bj))), tt_add(d, tt_mul(n, bj)));
     tt z = tt_mul(t, t);
     /* atan t = t (1 - z/3 + z^2/5 - ... - z^11/23), Horner from the inside */
     tt c = tt_from(0.0);
@@ -538,7 +540,8 @@ double tg_libm_atan(double x)
         a = atan_ratio(tg_dd_from(ax), tg_dd_from(1.0));
         if (rounding_is_ambiguous(a)) { /* ax in [2^-27, 2^60]: atan(ax/1), or 1/ax folded */
             int e = exponent_of(ax) > 0 ? exponent_of(ax) : 0;
-            return with_sign(tt_round(atan_ratio_tt(mul_pow2(ax, -e), pow2(-e))), sign_bit(x));
+            return with_sign(tt_round(atan_ratio_tt(tt_from(mul_pow2(ax, -e)), tt_from(pow2(-e)))),
+                             sign_bit(x));
         }
     }
     return with_sign(tg_dd_round(a), sign_bit(x));
@@ -589,7 +592,7 @@ double tg_libm_atan2(double y, double x)
             if (x_negative)
                 a = tg_dd_sub(dd_const(TG_PI_HI, TG_PI_LO), a);
             if (rounding_is_ambiguous(a)) {
-                tt slow = atan_ratio_tt(ys, xs);
+                tt slow = atan_ratio_tt(tt_from(ys), tt_from(xs));
                 if (x_negative) {
                     tt pi = {TG_PI_HI, TG_PI_LO, TG_PI_LO2};
                     slow = tt_add(pi, tt_neg(slow));
@@ -610,6 +613,22 @@ static tg_dd sqrt_one_minus_square(double a)
     return p.hi > 0 ? tg_dd_sqrt(p) : tg_dd_from(0.0);
 }
 
+/* The same in triple-double, for the slow path: (1 - a)(1 + a) from its exact partial products,
+ * then one Newton step s + (S - s^2) / (2 s) from the double-double root s (2^-104 -> 2^-150). */
+static tt sqrt_one_minus_square_tt(double a)
+{
+    tg_dd u = tg_two_sum(1.0, -a), v = tg_two_sum(1.0, a);
+    tg_dd p0 = tg_two_prod(u.hi, v.hi), p1 = tg_two_prod(u.hi, v.lo), p2 = tg_two_prod(u.lo, v.hi);
+    double terms[7] = {u.lo * v.lo, p1.lo, p2.lo, p0.lo, p1.hi, p2.hi, p0.hi};
+    tt square = tt_from_terms(terms, 7);
+    if (square.hi <= 0)
+        return tt_from(0.0);
+    tg_dd s0 = tg_dd_sqrt(tg_dd_make(square.hi, square.mid));
+    tt s = {s0.hi, s0.lo, 0.0};
+    tt correction = tt_div(tt_add(square, tt_neg(tt_mul(s, s))), tt_mul(tt_from(2.0), s));
+    return tt_add(s, correction);
+}
+
 /* asin x = atan(x / sqrt(1 - x^2)): odd, NaN outside [-1, 1]; below 2^-27 it rounds to x
  * (x + x^3/6, under half an ulp) */
 double tg_libm_asin(double x)
@@ -622,6 +641,9 @@ double tg_libm_asin(double x)
     if (ax < 0x1p-27)
         return x;
     tg_dd a = atan_ratio(tg_dd_from(ax), sqrt_one_minus_square(ax));
+    if (rounding_is_ambiguous(a))
+        return with_sign(tt_round(atan_ratio_tt(tt_from(ax), sqrt_one_minus_square_tt(ax))),
+                         sign_bit(x));
     return with_sign(tg_dd_round(a), sign_bit(x));
 }
 
@@ -639,6 +661,14 @@ double tg_libm_acos(double x)
     tg_dd a = atan_ratio(sqrt_one_minus_square(ax), tg_dd_from(ax));
     if (sign_bit(x))
         a = dd_add_dominant(dd_const(TG_PI_HI, TG_PI_LO), tg_dd_neg(a)); /* a <= pi/2 */
+    if (rounding_is_ambiguous(a)) {
+        tt slow = atan_ratio_tt(sqrt_one_minus_square_tt(ax), tt_from(ax));
+        if (sign_bit(x)) {
+            tt pi = {TG_PI_HI, TG_PI_LO, TG_PI_LO2};
+            slow = tt_add(pi, tt_neg(slow));
+        }
+        return tt_round(slow);
+    }
     return tg_dd_round(a);
 }
 

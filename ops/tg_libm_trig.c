@@ -9,13 +9,14 @@
  * 2^-110), then rounds hi + lo once. Measured against mpmath on 76,000 points: at most 2^-103.9
  * (tan), 2^-104.5 (sin, cos, asin, acos), 2^-104.9 (atan2), 2^-105.4 (atan). That is correct
  * rounding unless the exact value lies within ~2^-103 relative of a midpoint between two doubles,
- * which for a "random" input happens with probability ~2^-49. atan, atan2, asin and acos then
- * test whether the rounding is in doubt (2^-100 margin) and if so evaluate again in
- * triple-double (~2^-150); hypot decides a near-midpoint exactly; sin, cos and tan have no such
- * slow path. On the hardest-to-round inputs known (CORE-MATH's lists of worst cases, 46 to 59
- * and more identical bits after the rounding bit) this misrounds sin 10 of 83,372, cos 14 of
- * 79,706 and tan 12 of 64,222, and none of asin's 26,956, acos's 179,026, atan's 110,396,
- * atan2's 27,456 (some within 2^-145 of a midpoint) and hypot's 26,847.
+ * which for a "random" input happens with probability ~2^-49. So each function then tests
+ * whether the rounding is in doubt (a 2^-100 margin) and if so evaluates again in triple-double
+ * (~2^-150, or 2^-128 for sin, cos, tan of the doubles closest to multiples of pi/2, whose
+ * reduction keeps 130 bits; hypot instead decides a near-midpoint exactly). On the hardest-to-round
+ * inputs known (CORE-MATH's lists of worst cases, 46 to 59 and more identical bits after the
+ * rounding bit; atan2's within 2^-145 of a midpoint) none is misrounded: sin 83,372, cos 79,706,
+ * tan 64,222, asin 26,956, acos 179,026, atan 110,396, atan2 27,456, hypot 26,847 (double-double
+ * alone misrounded 10, 14, 12, 10, 8, 58, 5,544 and 163 of them).
  *
  *   sin, cos, tan: |x| = k pi/2 + r with |r| <= pi/4: r/(pi/2) good to 2^-130 relative for every
  *     double (Payne-Hanek: the bits of 2/pi as 64-bit integer words, an exact integer product),
@@ -159,6 +160,99 @@ static double round_scaled(tg_dd v, int k, int truncated_positive)
     return h;
 }
 
+/* ---- the slow paths: triple-double ----
+ * When a double-double result is too close to a midpoint between two doubles for its error
+ * bound (rounding_is_ambiguous, a 2^-100 relative margin: a random input goes here with
+ * probability ~2^-47; the published hard cases do), the function is evaluated again in
+ * triple-double, hi + mid + lo, to about 2^-150: the same reductions, longer series, the tables'
+ * third parts. Each operation lists its exact partial terms and sums them
+ * error-free (tt_from_terms), so the only roundings are in the smallest part. */
+typedef struct tt {
+    double hi, mid, lo;
+} tt;
+
+/* t[0] + ... + t[n-1] (n <= 12) as a triple-double: passes of two-sums leave the rounded total
+ * in the last element and the exact remainder in the others; the remainder is summed the same way
+ * into the second part, and what is left, in double, into the third. */
+static tt tt_from_terms(double *t, int n)
+{
+    double part[2];
+    for (int k = 0; k < 2; k++, n--) {
+        for (int pass = 0; pass < 3; pass++)
+            for (int i = 1; i < n; i++) {
+                tg_dd s = tg_two_sum(t[i], t[i - 1]);
+                t[i] = s.hi;
+                t[i - 1] = s.lo;
+            }
+        part[k] = t[n - 1];
+    }
+    double rest = 0;
+    for (int i = 0; i < n; i++)
+        rest += t[i];
+    tt r = {part[0], part[1], rest};
+    return r;
+}
+
+static tt tt_from(double x)
+{
+    tt r = {x, 0.0, 0.0};
+    return r;
+}
+
+static tt tt_neg(tt a)
+{
+    tt r = {-a.hi, -a.mid, -a.lo};
+    return r;
+}
+
+static tt tt_add(tt a, tt b)
+{
+    double t[6] = {a.lo, b.lo, a.mid, b.mid, a.hi, b.hi};
+    return tt_from_terms(t, 6);
+}
+
+/* a * b: the products of parts down to 2^-106 relative exact (two_prod), the rest in double */
+static tt tt_mul(tt a, tt b)
+{
+    tg_dd p0 = tg_two_prod(a.hi, b.hi), p1 = tg_two_prod(a.hi, b.mid),
+          p2 = tg_two_prod(a.mid, b.hi);
+    double t[9] = {a.hi * b.lo, a.mid * b.mid, a.lo * b.hi, p1.lo, p2.lo,
+                   p0.lo,       p1.hi,         p2.hi,       p0.hi};
+    return tt_from_terms(t, 9);
+}
+
+/* a / b: four quotient digits, each from the remainder a - q b, computed in triple-double */
+static tt tt_div(tt a, tt b)
+{
+    double q[4];
+    tt rem = a;
+    for (int k = 0; k < 4; k++) {
+        q[k] = rem.hi / b.hi;
+        rem = tt_add(rem, tt_neg(tt_mul(b, tt_from(q[k]))));
+    }
+    double t[4] = {q[3], q[2], q[1], q[0]};
+    return tt_from_terms(t, 4);
+}
+
+/* The double nearest hi + mid + lo (a tt from tt_from_terms: hi is hi + mid + lo rounded, up to
+ * an exact tie between hi and its neighbour, which lo breaks). */
+static double tt_round(tt a)
+{
+    if (a.mid == 0 || a.lo == 0)
+        return a.hi + a.mid;
+    double toward = from_bits(bits_of(a.hi) + ((a.mid > 0) == (a.hi > 0) ? 1 : -1));
+    if (a.mid * 2 != toward - a.hi) /* not a tie */
+        return a.hi + a.mid;
+    return (a.lo > 0) == (a.mid > 0) ? toward : a.hi;
+}
+
+/* Could the exact value of a (a double-double good to 2^-100 relative) round either way? */
+static int rounding_is_ambiguous(tg_dd a)
+{
+    double margin = abs_of(a.hi) * 0x1p-100;
+    return a.hi + (a.lo + margin) != a.hi + (a.lo - margin);
+}
+
 /* ---- sin, cos, tan ---- */
 
 /* Payne-Hanek reduction of ax > pi/4 (finite): ax * 2/pi = N + f with N an integer and
@@ -173,8 +267,9 @@ static double round_scaled(tg_dd v, int k, int truncated_positive)
  * The closest a double comes to a multiple of pi/2 is about 2^-61 (|f| >= 2^-62: Muller's table
  * for binary64), so 192 bits of fraction (an absolute 2^-192) leave f with at least 130 correct
  * bits. Integer arithmetic is exact, so this is the same on every machine (__int128 is a
- * libcall in wasm32, with the same result). */
-static int reduce_pio2(double ax, tg_dd *r)
+ * libcall in wasm32, with the same result). Gives f as three exact doubles (its top 159 bits,
+ * for the double-double and the triple-double reductions) and its sign apart. */
+static int reduce_pio2_pieces(double ax, double piece[3], int *is_negative)
 {
     __extension__ typedef unsigned __int128 u128;
     uint64_t b = bits_of(ax);
@@ -214,7 +309,8 @@ static int reduce_pio2(double ax, tg_dd *r)
     if (f2 == 0) {
         f2 = f1, f1 = f0, f0 = 0, shift = 64;
         if (f2 == 0) { /* no double is this close to a multiple of pi/2; kept for safety */
-            *r = tg_dd_from(0.0);
+            piece[0] = piece[1] = piece[2] = 0.0;
+            *is_negative = 0;
             return quadrant;
         }
     }
@@ -225,11 +321,21 @@ static int reduce_pio2(double ax, tg_dd *r)
         f0 <<= lz;
     }
     shift += lz;
-    double top = (double)(f2 >> 11) * 0x1p-53;
-    double middle = (double)(((f2 & 0x7ffu) << 42) | (f1 >> 22)) * 0x1p-106;
-    double low = (double)(((f1 & 0x3fffffu) << 31) | (f0 >> 33)) * 0x1p-159;
-    tg_dd f = tg_dd_add_d(tg_fast_two_sum(top, middle), low);
-    f = tg_dd_scale(f, pow2(-shift));
+    double scale = pow2(-shift);
+    piece[0] = (double)(f2 >> 11) * 0x1p-53 * scale;
+    piece[1] = (double)(((f2 & 0x7ffu) << 42) | (f1 >> 22)) * 0x1p-106 * scale;
+    piece[2] = (double)(((f1 & 0x3fffffu) << 31) | (f0 >> 33)) * 0x1p-159 * scale;
+    *is_negative = negative;
+    return quadrant;
+}
+
+/* The reduction in double-double: r = (piece 0 + 1 + 2) pi/2, signed */
+static int reduce_pio2(double ax, tg_dd *r)
+{
+    double piece[3];
+    int negative;
+    int quadrant = reduce_pio2_pieces(ax, piece, &negative);
+    tg_dd f = tg_dd_add_d(tg_fast_two_sum(piece[0], piece[1]), piece[2]);
     f = tg_dd_mul(f, dd_const(TG_PI_2_HI, TG_PI_2_LO));
     *r = negative ? tg_dd_neg(f) : f;
     return quadrant;
@@ -312,13 +418,73 @@ static void sincos_abs(double ax, int want, tg_dd *s, tg_dd *c)
     }
 }
 
+/* sin and cos of |x| (finite, >= 2^-27) in triple-double, for the slow path: the reduction's 159
+ * bits times pi/2 in triple-double, r = a + t as in sincos_kernel, and the Taylor series of sin t
+ * and cos t to t^17 and t^16 (the first terms left out below 2^-176), the table's third parts:
+ *   sin(a + t) = sin a cos t + cos a sin t,  cos(a + t) = cos a cos t - sin a sin t */
+static void sincos_abs_tt(double ax, tt *s, tt *c)
+{
+    tt r = tt_from(ax);
+    int quadrant = 0;
+    if (ax > TG_PI_4_HI) {
+        double piece[3];
+        int negative;
+        quadrant = reduce_pio2_pieces(ax, piece, &negative);
+        double terms[3] = {piece[2], piece[1], piece[0]};
+        tt pi_2 = {TG_PI_2_HI, TG_PI_2_LO, TG_PI_2_LO2};
+        r = tt_mul(tt_from_terms(terms, 3), pi_2);
+        if (negative)
+            r = tt_neg(r);
+    }
+    int negative = r.hi < 0;
+    if (negative)
+        r = tt_neg(r);
+    int j = (int)(r.hi * 128.0 + 0.5);
+    tt t = tt_add(r, tt_from(-(double)j / 128.0));
+    tt z = tt_mul(t, t);
+    /* Horner from the inside: sin t = t sum_k (-z)^k/(2k+1)!, cos t = sum_k (-z)^k/(2k)! */
+    tt sin_sum = tt_from(0.0), cos_sum = tt_from(0.0);
+    for (int k = 8; k >= 0; k--) {
+        double odd_factorial = 1, even_factorial = 1; /* (2k+1)!, (2k)!: exact below 2^53 */
+        for (int i = 2; i <= 2 * k + 1; i++) {
+            odd_factorial *= i;
+            if (i <= 2 * k)
+                even_factorial *= i;
+        }
+        double sign = k & 1 ? -1.0 : 1.0;
+        sin_sum = tt_add(tt_div(tt_from(sign), tt_from(odd_factorial)), tt_mul(z, sin_sum));
+        cos_sum = tt_add(tt_div(tt_from(sign), tt_from(even_factorial)), tt_mul(z, cos_sum));
+    }
+    tt sin_t = tt_mul(t, sin_sum), cos_t = cos_sum;
+    tt sa = {tg_sincos_tab[j][0], tg_sincos_tab[j][1], tg_sincos_lo2[j][0]};
+    tt ca = {tg_sincos_tab[j][2], tg_sincos_tab[j][3], tg_sincos_lo2[j][1]};
+    tt sr = tt_add(tt_mul(sa, cos_t), tt_mul(ca, sin_t));
+    tt cr = tt_add(tt_mul(ca, cos_t), tt_neg(tt_mul(sa, sin_t)));
+    if (negative)
+        sr = tt_neg(sr);
+    switch (quadrant) {
+    case 0:
+        *s = sr, *c = cr;
+        break;
+    case 1:
+        *s = cr, *c = tt_neg(sr);
+        break;
+    case 2:
+        *s = tt_neg(sr), *c = tt_neg(cr);
+        break;
+    default:
+        *s = tt_neg(cr), *c = sr;
+        break;
+    }
+}
+
 enum circular_fn { CIRCULAR_SIN, CIRCULAR_COS, CIRCULAR_TAN };
 
 /* sin, cos or tan of x. sin and tan are odd, cos even; NaN and +-inf give NaN (x - x).
  * Below 2^-27, sin x = x - x^3/6 and tan x = x + x^3/3 differ from x by less than 2^-55.6 x,
  * under half the spacing of doubles around x: they round to x (subnormals and -0 included), and
  * cos x = 1 - x^2/2 rounds to 1. tan = sin/cos, one double-double division (cos is never 0 for
- * a double: |cos x| >= 2^-62). */
+ * a double: |cos x| >= 2^-62). Where the rounding is in doubt, the triple-double slow path. */
 static double circular(double x, enum circular_fn fn)
 {
     double ax = abs_of(x);
@@ -332,10 +498,18 @@ static double circular(double x, enum circular_fn fn)
                : fn == CIRCULAR_COS ? WANT_COS
                                     : WANT_SIN | WANT_COS,
                &s, &c);
+    tg_dd v = fn == CIRCULAR_SIN ? s : fn == CIRCULAR_COS ? c : tg_dd_div(s, c);
+    double result;
+    if (rounding_is_ambiguous(v)) {
+        tt ts, tc;
+        sincos_abs_tt(ax, &ts, &tc);
+        result = tt_round(fn == CIRCULAR_SIN ? ts : fn == CIRCULAR_COS ? tc : tt_div(ts, tc));
+    } else {
+        result = tg_dd_round(v);
+    }
     if (fn == CIRCULAR_COS)
-        return tg_dd_round(c);
-    tg_dd v = fn == CIRCULAR_SIN ? s : tg_dd_div(s, c);
-    return with_sign(tg_dd_round(v), sign_bit(x) ^ (v.hi < 0));
+        return result;
+    return with_sign(result, sign_bit(x) ^ (result < 0));
 }
 
 double tg_libm_sin(double x)
@@ -396,92 +570,6 @@ static tg_dd atan_ratio(tg_dd n, tg_dd d)
     return a;
 }
 
-/* ---- the slow path of atan and atan2: triple-double ----
- * When the double-double angle is too close to a midpoint between two doubles for its error
- * bound (rounding_is_ambiguous, a 2^-100 relative margin: a random input goes here with
- * probability ~2^-47; the published hard cases do), atan(n/d) of the exact doubles n, d is
- * evaluated again in triple-double, hi + mid + lo, to about 2^-150: the same reduction, a longer
- * series, the table's third part. Each operation lists its exact partial terms and sums them
- * error-free (tt_from_terms), so the only roundings are in the smallest part. */
-typedef struct tt {
-    double hi, mid, lo;
-} tt;
-
-/* t[0] + ... + t[n-1] (n <= 12) as a triple-double: passes of two-sums leave the rounded total
- * in the last element and the exact remainder in the others; the remainder is summed the same way
- * into the second part, and what is left, in double, into the third. */
-static tt tt_from_terms(double *t, int n)
-{
-    double part[2];
-    for (int k = 0; k < 2; k++, n--) {
-        for (int pass = 0; pass < 3; pass++)
-            for (int i = 1; i < n; i++) {
-                tg_dd s = tg_two_sum(t[i], t[i - 1]);
-                t[i] = s.hi;
-                t[i - 1] = s.lo;
-            }
-        part[k] = t[n - 1];
-    }
-    double rest = 0;
-    for (int i = 0; i < n; i++)
-        rest += t[i];
-    tt r = {part[0], part[1], rest};
-    return r;
-}
-
-static tt tt_from(double x)
-{
-    tt r = {x, 0.0, 0.0};
-    return r;
-}
-
-static tt tt_neg(tt a)
-{
-    tt r = {-a.hi, -a.mid, -a.lo};
-    return r;
-}
-
-static tt tt_add(tt a, tt b)
-{
-    double t[6] = {a.lo, b.lo, a.mid, b.mid, a.hi, b.hi};
-    return tt_from_terms(t, 6);
-}
-
-/* a * b: the products of parts down to 2^-106 relative exact (two_prod), the rest in double */
-static tt tt_mul(tt a, tt b)
-{
-    tg_dd p0 = tg_two_prod(a.hi, b.hi), p1 = tg_two_prod(a.hi, b.mid),
-          p2 = tg_two_prod(a.mid, b.hi);
-    double t[9] = {a.hi * b.lo, a.mid * b.mid, a.lo * b.hi, p1.lo, p2.lo,
-                   p0.lo,       p1.hi,         p2.hi,       p0.hi};
-    return tt_from_terms(t, 9);
-}
-
-/* a / b: four quotient digits, each from the remainder a - q b, computed in triple-double */
-static tt tt_div(tt a, tt b)
-{
-    double q[4];
-    tt rem = a;
-    for (int k = 0; k < 4; k++) {
-        q[k] = rem.hi / b.hi;
-        rem = tt_add(rem, tt_neg(tt_mul(b, tt_from(q[k]))));
-    }
-    double t[4] = {q[3], q[2], q[1], q[0]};
-    return tt_from_terms(t, 4);
-}
-
-/* The double nearest hi + mid + lo (a tt from tt_from_terms: hi is hi + mid + lo rounded, up to
- * an exact tie between hi and its neighbour, which lo breaks). */
-static double tt_round(tt a)
-{
-    if (a.mid == 0 || a.lo == 0)
-        return a.hi + a.mid;
-    double toward = from_bits(bits_of(a.hi) + ((a.mid > 0) == (a.hi > 0) ? 1 : -1));
-    if (a.mid * 2 != toward - a.hi) /* not a tie */
-        return a.hi + a.mid;
-    return (a.lo > 0) == (a.mid > 0) ? toward : a.hi;
-}
-
 /* atan(n/d) in [0, pi/2] for doubles n, d >= 0, not both 0, in [2^-62, 2] (as atan_ratio's
  * callers scale them): the same fold and table reduction, t = (n - b d) / (d + b n) with the
  * numerator and denominator exact, and the series to t^23 (t^25/25 < 2^-196 t). */
@@ -515,13 +603,6 @@ static tt atan_ratio_tt(tt n, tt d)
         a = tt_add(pi_2, tt_neg(a));
     }
     return a;
-}
-
-/* Could the exact value of a (a double-double good to 2^-100 relative) round either way? */
-static int rounding_is_ambiguous(tg_dd a)
-{
-    double margin = abs_of(a.hi) * 0x1p-100;
-    return a.hi + (a.lo + margin) != a.hi + (a.lo - margin);
 }
 
 /* atan: odd; below 2^-27 it rounds to x (x - x^3/3, as for sin); above 2^60,

@@ -84,6 +84,13 @@ def main():
         s, c = dd(mpmath.sin(a)), dd(mpmath.cos(a))
         out.append("    {%s, %s, %s, %s}," % (fmt(s[0]), fmt(s[1]), fmt(c[0]), fmt(c[1])))
     out.append("};")
+    out.append("/* {sin lo2, cos lo2}: the third parts, for the slow path's triple-doubles */")
+    out.append("static const double tg_sincos_lo2[TG_SINCOS_N][2] = {")
+    for j in range(n_sc):
+        a = mpmath.mpf(j) / 128
+        s3, c3 = td(mpmath.sin(a)), td(mpmath.cos(a))
+        out.append("    {%s, %s}," % (fmt(s3[2]), fmt(c3[2])))
+    out.append("};")
     out.append("")
     n_at = 129
     out.append("/* {atan hi, atan lo, atan lo2} of j/128, j = 0 .. 128 (a triple-double: the third part")

@@ -327,12 +327,20 @@ EDGE_TRIG = ([x for k in [1, 2, 3, 4, 5, 6, 7, 8, 10, 100, 1000, 10**6, 10**9, 2
              [6381956970095103 * 2.0**797, -6381956970095103 * 2.0**797, 355.0, 103993.0,
               833719.0, 2.0**1023, 1.5707963267948966, 3.141592653589793, 6.283185307179586])
 # Hard cases of asin and acos (CORE-MATH's lists, arguments only) that the double-double path alone
-# rounds wrongly: their triple-double path takes them.
+# rounds wrongly: the triple-double slow path takes them.
 ASIN_HARD = [float.fromhex(a) for a in ['0x1.522bffce02485p-19', '0x1.860db11c8df3bp-16',
                                         '-0x1.ff0f3022b2e9dp-16']]
 ACOS_HARD = [float.fromhex(a) for a in ['0x1.11b3c109f983bp-1', '0x1.4182199998587p-1',
                                         '0x1.53ea6c7255e88p-4', '0x1.0c953e71a6263p-26',
                                         '0x1.04239f1c69896p-24', '0x1.7151512be14bep-19']]
+# ... and of sin, cos, tan (CORE-MATH's lists, arguments only; every third one that the
+# double-double path alone rounds wrongly, some with the reduction).
+SIN_HARD = [float.fromhex(a) for a in ['0x1.1c63df63d59d0p-2', '-0x1.997d35866ce04p-14',
+                                       '0x1.c1c27d6b9a3a1p+5', '-0x1.1fa4f6c3eb138p+10']]
+COS_HARD = [float.fromhex(a) for a in ['0x1.26851b567579fp-19', '-0x1.270df70e010f7p-4',
+                                       '0x1.5e5c1cd6c4e6fp-22', '-0x1.6b8a6273d7c21p+0']]
+TAN_HARD = [float.fromhex(a) for a in ['0x1.50486b2f87014p-5', '-0x1.7efa565652033p-5',
+                                       '0x1.c85686e7833abp-8', '-0x1.c9f47908c3178p-3']]
 EDGE_ATRIG = (around(1.0, 3) + around(-1.0, 3) + around(0.5, 1) + around(2.0**-27, 1) +
               around(2.0**-60, 1) + [1 - 2**-30, -1 + 2**-30, 0.7071067811865476, 0.99, -0.99,
                                      1e-17, 0.25, 1 / 128, 0.0078125 * 3.5])
@@ -464,9 +472,9 @@ FUNCS = {
     'atanh': (1, ref_atanh, EDGE_AINV, sampler([(-1, 1), (0.9, 1)], (-1074, 0), True)),
     'erf': (1, ref_erf, EDGE_ERF, sampler([(-4, 4), (-6, 6)], (-1074, 5), True)),
     'erfc': (1, ref_erfc, EDGE_ERF, sampler([(-4, 10), (0, 27.3)], (-1074, 5), True)),
-    'sin': (1, ref_circular(mp.sin, False), EDGE_TRIG, trig_sampler),
-    'cos': (1, ref_circular(mp.cos, True), EDGE_TRIG, trig_sampler),
-    'tan': (1, ref_circular(mp.tan, False), EDGE_TRIG, trig_sampler),
+    'sin': (1, ref_circular(mp.sin, False), EDGE_TRIG + SIN_HARD, trig_sampler),
+    'cos': (1, ref_circular(mp.cos, True), EDGE_TRIG + COS_HARD, trig_sampler),
+    'tan': (1, ref_circular(mp.tan, False), EDGE_TRIG + TAN_HARD, trig_sampler),
     'asin': (1, ref_asin, EDGE_ATRIG + ASIN_HARD, atrig_sampler),
     'acos': (1, ref_acos, EDGE_ATRIG + ACOS_HARD, atrig_sampler),
     'atan': (1, odd(mp.atan, math.pi / 2), EDGE_ATAN, atan_sampler),

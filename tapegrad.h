@@ -10,6 +10,7 @@
  *     tg_tape_free(t);
  *
  * core/tg_core.h: the tape, leaves, backward.  ops/tg_ops.h: the operations.
+ * ops/tg_libm.h: the engine's own correctly rounded exp, sin, tanh, ... (the same bits everywhere).
  * lang/tg_lang.h: the expression language (programs recorded on a tape).
  * core/tg_higher.h: gradient graphs, forward mode, Jacobians, Hessians. */
 #ifndef TAPEGRAD_H
@@ -17,6 +18,7 @@
 
 #include "tg_core.h"
 #include "tg_ops.h"
+#include "tg_libm.h"
 #include "tg_lang.h"
 #include "tg_nn.h"
 #include "tg_higher.h"

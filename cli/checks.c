@@ -307,51 +307,15 @@ static int make_points(options *o)
     return 1;
 }
 
-/* Which smooth piece of the program the current values are in: for every node out depends on
- * whose derivative changes at a kink or a branch (relu, abs, min, max, comparisons, where and
- * the internal step, sign, gate), the side it is on. Two points with the same pieces have no
- * kink between them along the way that matters for a formula (the conventions at a kink,
- * relu'(0) = 0, hold only at the kink). piece[] has out.id + 1 entries. */
+/* Which smooth piece of the program the current values are in: for every node out depends on,
+ * the piece its op's row says its arguments select (tg_piece: the side of relu's, abs's or
+ * min's kink, a comparison's outcome, where's branch; 0 for smooth ops). Two points with the same
+ * pieces have no kink between them along the way that matters for a formula (the conventions at a
+ * kink, relu'(0) = 0, hold only at the kink). piece[] has out.id + 1 entries. */
 static void pieces_of(const tg_tape *t, tg_var out, const unsigned char *cone, signed char *piece)
 {
-    for (uint32_t i = 0; i <= out.id; i++) {
-        const tg_var v = {i};
-        piece[i] = 0;
-        if (!cone[i])
-            continue;
-        const tg_op op = tg_op_of(t, v);
-        const size_t n = tg_n_args(t, v);
-        const double a = n > 0 ? tg_value(t, tg_arg(t, v, 0)) : 0.0;
-        const double b = n > 1 ? tg_value(t, tg_arg(t, v, 1)) : 0.0;
-        switch (op) {
-        case TG_OP_RELU:
-        case TG_OP_ABS:
-        case TG_OP_STEP:
-        case TG_OP_SIGN:
-            piece[i] = (signed char)((a > 0) - (a < 0));
-            break;
-        case TG_OP_GATE:
-            piece[i] = (signed char)((b > 0) - (b < 0));
-            break;
-        case TG_OP_MIN:
-        case TG_OP_MAX:
-            piece[i] = (signed char)((a > b) - (a < b));
-            break;
-        case TG_OP_LT:
-        case TG_OP_LE:
-        case TG_OP_GT:
-        case TG_OP_GE:
-        case TG_OP_EQ:
-        case TG_OP_NE:
-            piece[i] = (signed char)(tg_value(t, v) != 0.0);
-            break;
-        case TG_OP_WHERE:
-            piece[i] = (signed char)(a != 0.0 || a != a);
-            break;
-        default:
-            break;
-        }
-    }
+    for (uint32_t i = 0; i <= out.id; i++)
+        piece[i] = cone[i] ? (signed char)tg_piece(t, (tg_var){i}) : 0;
 }
 
 /* Sets input k to its value at point p (p = 0: every input to its given value) and recomputes

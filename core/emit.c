@@ -283,8 +283,9 @@ typedef struct writer {
     lines src;        /* the program's lines, for the comments */
     double *pool; /* constants read through a volatile array (see operand) */
     struct {
-        char name[24];
+        char name[24]; /* the C library's name: "sin" for the engine's tg_libm_sin */
         int arity;
+        int ours; /* the engine calls tapegrad's own function (tg_libm.h), not the C library's */
     } calls[64]; /* the library functions called through volatile pointers */
     size_t n_calls;
     size_t n_pool, cap_pool;
@@ -370,8 +371,14 @@ static int call_arity(const char *q)
     return n;
 }
 
-/* Remembers that the code calls name with arity arguments (the header declares its pointer). */
-static void note_call(writer *w, const char *name, int len, int arity)
+/* The prefix of tapegrad's own math functions in the rows' C text (tg_libm_sin(a)): the
+ * emitted code names the C library's function (sin) and uses ours under -DTAPEGRAD_LIBM. */
+#define OUR_LIBM "tg_libm_"
+#define OUR_LIBM_LEN ((int)sizeof OUR_LIBM - 1)
+
+/* Remembers that the code calls name with arity arguments (the header declares its pointer);
+ * ours: the row calls tg_libm_NAME. */
+static void note_call(writer *w, const char *name, int len, int arity, int ours)
 {
     for (size_t k = 0; k < w->n_calls; k++)
         if ((int)strlen(w->calls[k].name) == len && strncmp(w->calls[k].name, name, (size_t)len) == 0)
@@ -381,6 +388,7 @@ static void note_call(writer *w, const char *name, int len, int arity)
         return;
     }
     snprintf(w->calls[w->n_calls].name, sizeof w->calls[0].name, "%.*s", len, name);
+    w->calls[w->n_calls].ours = ours;
     w->calls[w->n_calls++].arity = arity;
 }
 
@@ -423,8 +431,11 @@ static void substitute(writer *w, const char *tpl, const uint32_t *args, uint32_
                     q++;
                 if (*q == '(' && !library_exact(s, len)) {
                     /* a library call: through the function's volatile pointer (see calls) */
-                    fprintf(w->f, "%s_%.*s", w->name, len, s);
-                    note_call(w, s, len, call_arity(q));
+                    const int ours = len > OUR_LIBM_LEN && strncmp(s, OUR_LIBM, OUR_LIBM_LEN) == 0;
+                    const char *lib = ours ? s + OUR_LIBM_LEN : s;
+                    const int lib_len = ours ? len - OUR_LIBM_LEN : len;
+                    fprintf(w->f, "%s_%.*s", w->name, lib_len, lib);
+                    note_call(w, lib, lib_len, call_arity(q), ours);
                 } else {
                     fwrite(s, 1, (size_t)len, w->f);
                 }
@@ -883,13 +894,17 @@ static tg_status emit(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
                 fprintf(f, " x[%zu]%s", k, k + 1 < n ? "," : "");
         }
         fprintf(f, "%s\n", n ? "" : " none");
+        int any_ours = 0;
+        for (size_t k = 0; k < w.n_calls; k++)
+            any_ours |= w.calls[k].ours;
         fprintf(f,
                 " * %s(x, grad%s) returns the value and writes grad[i] = d value / d x[i]%s.\n"
                 " * Compile with -ffp-contract=off (no fused multiply-add): the code then\n"
-                " * computes what the tape computes, bit for bit. */\n",
+                " * computes what the tape computes, bit for bit%s */\n",
                 name, opt->hessian ? ", hess" : "",
                 opt->hessian ? "\n * and hess[i*n + j] = d2 value / d x[i] d x[j] (reverse over reverse)"
-                             : "");
+                             : "",
+                any_ours ? "\n * (add -DTAPEGRAD_LIBM -ltapegrad for that: see below)." : ".");
         fputs("#include <math.h>\n\n", f);
         if (w.n_pool) {
             fputs("/* constants that feed a library call, read at run time so that the call is\n"
@@ -903,6 +918,33 @@ static tg_status emit(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
             }
             fputs("};\n\n", f);
         }
+        if (any_ours) {
+            fputs("/* The engine computes", f);
+            for (size_t k = 0, first = 1; k < w.n_calls; k++)
+                if (w.calls[k].ours) {
+                    fprintf(f, "%s %s", first ? "" : ",", w.calls[k].name);
+                    first = 0;
+                }
+            fputs(" with tapegrad's own correctly\n"
+                  " * rounded functions (tg_libm.h). Compiled with -DTAPEGRAD_LIBM and linked with\n"
+                  " * -ltapegrad, this code calls them too and is the engine's bit for bit; else it\n"
+                  " * calls the C library's, which may round a result differently in the last bit. */\n"
+                  "#ifdef TAPEGRAD_LIBM\n",
+                  f);
+            for (size_t k = 0; k < w.n_calls; k++)
+                if (w.calls[k].ours) {
+                    fprintf(f, "double tg_libm_%s(", w.calls[k].name);
+                    for (int a = 0; a < w.calls[k].arity; a++)
+                        fprintf(f, "%sdouble", a ? ", " : "");
+                    fprintf(f, ");\n#define %s_LIBM_%s tg_libm_%s\n", name, w.calls[k].name,
+                            w.calls[k].name);
+                }
+            fputs("#else\n", f);
+            for (size_t k = 0; k < w.n_calls; k++)
+                if (w.calls[k].ours)
+                    fprintf(f, "#define %s_LIBM_%s %s\n", name, w.calls[k].name, w.calls[k].name);
+            fputs("#endif\n\n", f);
+        }
         if (w.n_calls)
             fputs("/* the C library's functions, called through pointers the compiler cannot see\n"
                   " * through, so that each call is made at run time, as the tape made it */\n",
@@ -911,7 +953,10 @@ static tg_status emit(tg_tape *t, tg_var out, size_t n, const tg_var *wrt,
             fprintf(f, "static double (*const volatile %s_%s)(", name, w.calls[k].name);
             for (int a = 0; a < w.calls[k].arity; a++)
                 fprintf(f, "%sdouble", a ? ", " : "");
-            fprintf(f, ") = %s;\n", w.calls[k].name);
+            if (w.calls[k].ours)
+                fprintf(f, ") = %s_LIBM_%s;\n", name, w.calls[k].name);
+            else
+                fprintf(f, ") = %s;\n", w.calls[k].name);
         }
         if (w.n_calls)
             fputc('\n', f);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ops_int.h"
+#include "tg_libm.h"
 
 /* ---- How a block is written ---------------------------------------------------------------
  * An op's math is a few expression macros over a, b (the arguments) and y (the value):
@@ -256,7 +257,7 @@ tg_var tg_div(tg_tape *t, tg_var a, tg_var b)
 #define POW_MASK_A (b == 0.0)
 #define POW_MASK_B (a == 0.0 && b >= 0.0)
 #define POW_DA (POW_MASK_A ? 0.0 : b * pow(a, b - 1.0))
-#define POW_DB (POW_MASK_B ? 0.0 : y * log(a))
+#define POW_DB (POW_MASK_B ? 0.0 : y * tg_libm_log(a))
 BINARY_FNS(pow, POW_Y, POW_DA, POW_DB)
 static int pow_masked(double a, double b, unsigned k)
 {
@@ -379,7 +380,7 @@ tg_var tg_neg(tg_tape *t, tg_var a)
 }
 
 /* ---- exp:  y = e^a,  dy/da = e^a = y ------------------------------------------------------ */
-#define EXP_Y exp(a)
+#define EXP_Y tg_libm_exp(a)
 #define EXP_DA y
 UNARY_FNS(exp, EXP_Y, EXP_DA)
 /* recorded: g y */
@@ -395,7 +396,7 @@ tg_var tg_exp(tg_tape *t, tg_var a)
 }
 
 /* ---- log:  y = ln a,  dy/da = 1/a --------------------------------------------------------- */
-#define LOG_Y log(a)
+#define LOG_Y tg_libm_log(a)
 #define LOG_DA (1.0 / a)
 UNARY_FNS(log, LOG_Y, LOG_DA)
 /* recorded: g (1/a) */
@@ -428,8 +429,8 @@ tg_var tg_sqrt(tg_tape *t, tg_var a)
 }
 
 /* ---- sin:  y = sin a,  dy/da = cos a ------------------------------------------------------ */
-#define SIN_Y sin(a)
-#define SIN_DA cos(a)
+#define SIN_Y tg_libm_sin(a)
+#define SIN_DA tg_libm_cos(a)
 UNARY_FNS(sin, SIN_Y, SIN_DA)
 /* recorded: g cos a */
 static tg_var sin_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -443,8 +444,8 @@ tg_var tg_sin(tg_tape *t, tg_var a)
 }
 
 /* ---- cos:  y = cos a,  dy/da = -sin a ----------------------------------------------------- */
-#define COS_Y cos(a)
-#define COS_DA (-sin(a))
+#define COS_Y tg_libm_cos(a)
+#define COS_DA (-tg_libm_sin(a))
 UNARY_FNS(cos, COS_Y, COS_DA)
 /* recorded: g (-sin a) */
 static tg_var cos_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -458,7 +459,7 @@ tg_var tg_cos(tg_tape *t, tg_var a)
 }
 
 /* ---- tan:  y = tan a,  dy/da = 1 / cos^2 a = 1 + tan^2 a = 1 + y^2 ------------------------- */
-#define TAN_Y tan(a)
+#define TAN_Y tg_libm_tan(a)
 #define TAN_DA (1.0 + y * y)
 UNARY_FNS(tan, TAN_Y, TAN_DA)
 /* recorded: g (y*y + 1) */
@@ -475,7 +476,7 @@ tg_var tg_tan(tg_tape *t, tg_var a)
 }
 
 /* ---- tanh:  y = tanh a,  dy/da = 1 - tanh^2 a = 1 - y^2 ----------------------------------- */
-#define TANH_Y tanh(a)
+#define TANH_Y tg_libm_tanh(a)
 #define TANH_DA (1.0 - y * y)
 UNARY_FNS(tanh, TANH_Y, TANH_DA)
 /* recorded: g (1 - y*y) */
@@ -494,7 +495,8 @@ tg_var tg_tanh(tg_tape *t, tg_var a)
 
 /* ---- sigmoid:  y = 1 / (1 + e^-a),  dy/da = y (1 - y) --------------------------------------
  * Without overflow: for a < 0 as e^a / (1 + e^a). */
-#define SIGMOID_OF(x) ((x) >= 0.0 ? 1.0 / (1.0 + exp(-(x))) : exp(x) / (1.0 + exp(x)))
+#define SIGMOID_OF(x)                                                                              \
+    ((x) >= 0.0 ? 1.0 / (1.0 + tg_libm_exp(-(x))) : tg_libm_exp(x) / (1.0 + tg_libm_exp(x)))
 #define SIGMOID_Y SIGMOID_OF(a)
 #define SIGMOID_DA (y * (1.0 - y))
 UNARY_FNS(sigmoid, SIGMOID_Y, SIGMOID_DA)
@@ -510,6 +512,29 @@ static tg_var sigmoid_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 tg_var tg_sigmoid(tg_tape *t, tg_var a)
 {
     return record1(t, TG_OP_SIGMOID, a);
+}
+
+/* ---- Pieces: which side of its kink a piecewise op is on (the row's piece column) ---------- */
+#define PIECE_OF(x) ((x) > 0.0 ? 1 : ((x) < 0.0 ? -1 : 0))
+static int piece_sign_a(double a, double b, double y) /* relu, abs, step, sign: a's sign */
+{
+    (void)b, (void)y;
+    return PIECE_OF(a);
+}
+static int piece_sign_b(double a, double b, double y) /* gate: b's sign */
+{
+    (void)a, (void)y;
+    return PIECE_OF(b);
+}
+static int piece_order(double a, double b, double y) /* min, max: a > b, a = b or a < b */
+{
+    (void)y;
+    return (a > b) - (a < b);
+}
+static int piece_outcome(double a, double b, double y) /* a comparison: true or false */
+{
+    (void)a, (void)b;
+    return y != 0.0;
 }
 
 /* ---- relu:  y = max(a, 0) (NaN stays NaN),  dy/da = 1 if a > 0, else 0 (relu'(0) = 0) ------
@@ -529,8 +554,9 @@ static tg_var relu_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return tgi_record2(t, TG_OP_GATE, g, IN(k));
 }
 #define ROW_RELU                                                                                   \
-    [TG_OP_RELU] = {UNARY(relu, RELU_Y, RELU_DA), .masked = relu_masked,                           \
-                    .info.c_masked = {STR(RELU_MASK_A)}, FUNC("relu"), RULE1("a > 0", "[a > 0]")}
+    [TG_OP_RELU] = {                                                                               \
+        UNARY(relu, RELU_Y, RELU_DA),        .masked = relu_masked, .piece = piece_sign_a,         \
+        .info.c_masked = {STR(RELU_MASK_A)}, FUNC("relu"),          RULE1("a > 0", "[a > 0]")}
 tg_var tg_relu(tg_tape *t, tg_var a)
 {
     return record1(t, TG_OP_RELU, a);
@@ -547,7 +573,7 @@ static tg_var abs_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return tg_mul(t, g, tg_sign(t, IN(k)));
 }
 #define ROW_ABS                                                                                    \
-    [TG_OP_ABS] = {UNARY(abs, ABS_Y, ABS_DA), FUNC("abs"),                                         \
+    [TG_OP_ABS] = {UNARY(abs, ABS_Y, ABS_DA), .piece = piece_sign_a, FUNC("abs"),                  \
                    RULE1("(a > 0) - (a < 0)", "\\operatorname{sgn} a")}
 tg_var tg_abs(tg_tape *t, tg_var a)
 {
@@ -639,8 +665,9 @@ tg_var tg_dot(tg_tape *t, size_t n, const tg_var *w, const tg_var *x)
 UNARY_FNS(step, STEP_Y, STEP_DA)
 #define step_vjp zero_vjp
 #define ROW_STEP                                                                                   \
-    [TG_OP_STEP] = {UNARY(step, STEP_Y, STEP_DA), .masked = always_masked,                         \
-                    .info.c_masked = {STR(ALWAYS_MASKED)}, INTERNAL("step"), RULE1("0", "0")}
+    [TG_OP_STEP] = {                                                                               \
+        UNARY(step, STEP_Y, STEP_DA),          .masked = always_masked, .piece = piece_sign_a,     \
+        .info.c_masked = {STR(ALWAYS_MASKED)}, INTERNAL("step"),        RULE1("0", "0")}
 tg_var tg_step(tg_tape *t, tg_var a)
 {
     return record1(t, TG_OP_STEP, a);
@@ -652,8 +679,9 @@ tg_var tg_step(tg_tape *t, tg_var a)
 UNARY_FNS(sign, SIGN_Y, SIGN_DA)
 #define sign_vjp zero_vjp
 #define ROW_SIGN                                                                                   \
-    [TG_OP_SIGN] = {UNARY(sign, SIGN_Y, SIGN_DA), .masked = always_masked,                         \
-                    .info.c_masked = {STR(ALWAYS_MASKED)}, INTERNAL("sign"), RULE1("0", "0")}
+    [TG_OP_SIGN] = {                                                                               \
+        UNARY(sign, SIGN_Y, SIGN_DA),          .masked = always_masked, .piece = piece_sign_a,     \
+        .info.c_masked = {STR(ALWAYS_MASKED)}, INTERNAL("sign"),        RULE1("0", "0")}
 tg_var tg_sign(tg_tape *t, tg_var a)
 {
     return record1(t, TG_OP_SIGN, a);
@@ -678,12 +706,15 @@ static tg_var gate_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
     return k == 0 ? tgi_record2(t, TG_OP_GATE, g, IN(1)) : zero_vjp(t, y, g, k);
 }
 #define ROW_GATE                                                                                   \
-    [TG_OP_GATE] = {BINARY(gate, GATE_Y, GATE_DA, GATE_DB), .masked = gate_masked,                 \
-                    .info.c_masked = {STR(GATE_MASK_A), STR(ALWAYS_MASKED)}, INTERNAL("gate"),     \
+    [TG_OP_GATE] = {BINARY(gate, GATE_Y, GATE_DA, GATE_DB),                                        \
+                    .masked = gate_masked,                                                         \
+                    .piece = piece_sign_b,                                                         \
+                    .info.c_masked = {STR(GATE_MASK_A), STR(ALWAYS_MASKED)},                       \
+                    INTERNAL("gate"),                                                              \
                     RULE2("b > 0", "[b > 0]", "0", "0")}
 
 /* ---- asin:  y = asin a,  dy/da = 1 / sqrt(1 - a^2) (infinite at |a| = 1) ------------------- */
-#define ASIN_Y asin(a)
+#define ASIN_Y tg_libm_asin(a)
 #define ASIN_DA (1.0 / sqrt(1.0 - a * a))
 UNARY_FNS(asin, ASIN_Y, ASIN_DA)
 /* recorded: g (1 / sqrt(1 - a*a)) */
@@ -701,7 +732,7 @@ tg_var tg_asin(tg_tape *t, tg_var a)
 }
 
 /* ---- acos:  y = acos a,  dy/da = -1 / sqrt(1 - a^2) --------------------------------------- */
-#define ACOS_Y acos(a)
+#define ACOS_Y tg_libm_acos(a)
 #define ACOS_DA (-1.0 / sqrt(1.0 - a * a))
 UNARY_FNS(acos, ACOS_Y, ACOS_DA)
 /* recorded: g (-1 / sqrt(1 - a*a)) */
@@ -719,7 +750,7 @@ tg_var tg_acos(tg_tape *t, tg_var a)
 }
 
 /* ---- atan:  y = atan a,  dy/da = 1 / (1 + a^2) -------------------------------------------- */
-#define ATAN_Y atan(a)
+#define ATAN_Y tg_libm_atan(a)
 #define ATAN_DA (1.0 / (1.0 + a * a))
 UNARY_FNS(atan, ATAN_Y, ATAN_DA)
 /* recorded: g (1 / (a*a + 1)), the same sum (addition commutes exactly) */
@@ -737,8 +768,8 @@ tg_var tg_atan(tg_tape *t, tg_var a)
 }
 
 /* ---- sinh:  y = sinh a,  dy/da = cosh a --------------------------------------------------- */
-#define SINH_Y sinh(a)
-#define SINH_DA cosh(a)
+#define SINH_Y tg_libm_sinh(a)
+#define SINH_DA tg_libm_cosh(a)
 UNARY_FNS(sinh, SINH_Y, SINH_DA)
 /* recorded: g cosh a */
 static tg_var sinh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -753,8 +784,8 @@ tg_var tg_sinh(tg_tape *t, tg_var a)
 }
 
 /* ---- cosh:  y = cosh a,  dy/da = sinh a --------------------------------------------------- */
-#define COSH_Y cosh(a)
-#define COSH_DA sinh(a)
+#define COSH_Y tg_libm_cosh(a)
+#define COSH_DA tg_libm_sinh(a)
 UNARY_FNS(cosh, COSH_Y, COSH_DA)
 /* recorded: g sinh a */
 static tg_var cosh_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -769,7 +800,7 @@ tg_var tg_cosh(tg_tape *t, tg_var a)
 }
 
 /* ---- asinh:  y = asinh a,  dy/da = 1 / sqrt(a^2 + 1) --------------------------------------- */
-#define ASINH_Y asinh(a)
+#define ASINH_Y tg_libm_asinh(a)
 #define ASINH_DA (1.0 / sqrt(a * a + 1.0))
 UNARY_FNS(asinh, ASINH_Y, ASINH_DA)
 /* recorded: g (1 / sqrt(a*a + 1)) */
@@ -787,7 +818,7 @@ tg_var tg_asinh(tg_tape *t, tg_var a)
 }
 
 /* ---- acosh:  y = acosh a (a >= 1),  dy/da = 1 / sqrt(a^2 - 1) (infinite at a = 1) ----------- */
-#define ACOSH_Y acosh(a)
+#define ACOSH_Y tg_libm_acosh(a)
 #define ACOSH_DA (1.0 / sqrt(a * a - 1.0))
 UNARY_FNS(acosh, ACOSH_Y, ACOSH_DA)
 /* recorded: g (1 / sqrt(a*a + -1)): x + (-1) is x - 1 exactly */
@@ -805,7 +836,7 @@ tg_var tg_acosh(tg_tape *t, tg_var a)
 }
 
 /* ---- atanh:  y = atanh a (|a| < 1),  dy/da = 1 / (1 - a^2) -------------------------------- */
-#define ATANH_Y atanh(a)
+#define ATANH_Y tg_libm_atanh(a)
 #define ATANH_DA (1.0 / (1.0 - a * a))
 UNARY_FNS(atanh, ATANH_Y, ATANH_DA)
 /* recorded: g (1 / (1 - a*a)) */
@@ -823,7 +854,7 @@ tg_var tg_atanh(tg_tape *t, tg_var a)
 }
 
 /* ---- log1p:  y = ln(1 + a), accurate for tiny a,  dy/da = 1 / (1 + a) ---------------------- */
-#define LOG1P_Y log1p(a)
+#define LOG1P_Y tg_libm_log1p(a)
 #define LOG1P_DA (1.0 / (1.0 + a))
 UNARY_FNS(log1p, LOG1P_Y, LOG1P_DA)
 /* recorded: g (1 / (a + 1)) */
@@ -840,7 +871,7 @@ tg_var tg_log1p(tg_tape *t, tg_var a)
 }
 
 /* ---- expm1:  y = e^a - 1, accurate for tiny a,  dy/da = e^a = y + 1 ------------------------- */
-#define EXPM1_Y expm1(a)
+#define EXPM1_Y tg_libm_expm1(a)
 #define EXPM1_DA (y + 1.0)
 UNARY_FNS(expm1, EXPM1_Y, EXPM1_DA)
 /* recorded: g (y + 1) */
@@ -858,7 +889,7 @@ tg_var tg_expm1(tg_tape *t, tg_var a)
 
 /* ---- log2:  y = log2 a,  dy/da = 1 / (a ln 2) --------------------------------------------- */
 #define LN2 0.693147180559945309417232121458176568
-#define LOG2_Y log2(a)
+#define LOG2_Y tg_libm_log2(a)
 #define LOG2_DA (1.0 / (a * LN2))
 UNARY_FNS(log2, LOG2_Y, LOG2_DA)
 /* recorded: g (1 / (a ln 2)) */
@@ -876,7 +907,7 @@ tg_var tg_log2(tg_tape *t, tg_var a)
 
 /* ---- log10:  y = log10 a,  dy/da = 1 / (a ln 10) ------------------------------------------ */
 #define LN10 2.302585092994045684017991454684364208
-#define LOG10_Y log10(a)
+#define LOG10_Y tg_libm_log10(a)
 #define LOG10_DA (1.0 / (a * LN10))
 UNARY_FNS(log10, LOG10_Y, LOG10_DA)
 /* recorded: g (1 / (a ln 10)) */
@@ -894,8 +925,8 @@ tg_var tg_log10(tg_tape *t, tg_var a)
 
 /* ---- erf:  y = erf a,  dy/da = (2 / sqrt(pi)) e^(-a^2) ------------------------------------- */
 #define TWO_OVER_SQRT_PI 1.128379167095512573896158903121545172
-#define ERF_Y erf(a)
-#define ERF_DA (TWO_OVER_SQRT_PI * exp(-(a * a)))
+#define ERF_Y tg_libm_erf(a)
+#define ERF_DA (TWO_OVER_SQRT_PI * tg_libm_exp(-(a * a)))
 UNARY_FNS(erf, ERF_Y, ERF_DA)
 /* recorded: g (e^(-(a*a)) * 2/sqrt(pi)), the same product (multiplication commutes exactly) */
 static tg_var erf_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -912,8 +943,8 @@ tg_var tg_erf(tg_tape *t, tg_var a)
 }
 
 /* ---- erfc:  y = 1 - erf a, accurate in the right tail,  dy/da = -(2 / sqrt(pi)) e^(-a^2) ---- */
-#define ERFC_Y erfc(a)
-#define ERFC_DA (-TWO_OVER_SQRT_PI * exp(-(a * a)))
+#define ERFC_Y tg_libm_erfc(a)
+#define ERFC_DA (-TWO_OVER_SQRT_PI * tg_libm_exp(-(a * a)))
 UNARY_FNS(erfc, ERFC_Y, ERFC_DA)
 /* recorded: g (e^(-(a*a)) * -2/sqrt(pi)) */
 static tg_var erfc_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -932,7 +963,7 @@ tg_var tg_erfc(tg_tape *t, tg_var a)
 /* ---- softplus:  y = ln(1 + e^a),  dy/da = sigmoid(a) ----------------------------------------
  * Without overflow or cancellation: a + ln(1 + e^-a) for a > 0 (e^-a <= 1), else ln(1 + e^a),
  * both through log1p so that softplus(-700) = e^-700 and softplus(700) = 700 exactly. */
-#define SOFTPLUS_Y (a > 0.0 ? a + log1p(exp(-a)) : log1p(exp(a)))
+#define SOFTPLUS_Y (a > 0.0 ? a + tg_libm_log1p(tg_libm_exp(-a)) : tg_libm_log1p(tg_libm_exp(a)))
 #define SOFTPLUS_DA SIGMOID_OF(a)
 UNARY_FNS(softplus, SOFTPLUS_Y, SOFTPLUS_DA)
 /* recorded: g sigmoid(a) */
@@ -951,7 +982,7 @@ tg_var tg_softplus(tg_tape *t, tg_var a)
 /* ---- atan2:  y = atan2(a, b), the angle of the point (b, a) ---------------------------------
  * dy/da = b / (a^2 + b^2),  dy/db = -a / (a^2 + b^2); at (0, 0) both are 0/0 = NaN (atan2 has
  * no derivative there; its value is 0, as C's). */
-#define ATAN2_Y atan2(a, b)
+#define ATAN2_Y tg_libm_atan2(a, b)
 #define ATAN2_DA (b / (a * a + b * b))
 #define ATAN2_DB (-a / (a * a + b * b))
 BINARY_FNS(atan2, ATAN2_Y, ATAN2_DA, ATAN2_DB)
@@ -973,7 +1004,7 @@ tg_var tg_atan2(tg_tape *t, tg_var y, tg_var x)
 
 /* ---- hypot:  y = sqrt(a^2 + b^2) without overflow,  dy/da = a / y,  dy/db = b / y ------------
  * At (0, 0), where a / y is 0/0, both are 0 (a subgradient; PyTorch gives NaN), as a mask. */
-#define HYPOT_Y hypot(a, b)
+#define HYPOT_Y tg_libm_hypot(a, b)
 #define HYPOT_MASK (a == 0.0 && b == 0.0)
 #define HYPOT_DA (HYPOT_MASK ? 0.0 : a / y)
 #define HYPOT_DB (HYPOT_MASK ? 0.0 : b / y)
@@ -1027,8 +1058,11 @@ static tg_var select_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 }
 #define min_vjp select_vjp
 #define ROW_MIN                                                                                    \
-    [TG_OP_MIN] = {BINARY(min, MIN_Y, MIN_DA, MIN_DB), .masked = min_masked,                       \
-                   .info.c_masked = {STR(MIN_MASK_A), STR(MIN_MASK_B)}, FUNC("min"),               \
+    [TG_OP_MIN] = {BINARY(min, MIN_Y, MIN_DA, MIN_DB),                                             \
+                   .masked = min_masked,                                                           \
+                   .piece = piece_order,                                                           \
+                   .info.c_masked = {STR(MIN_MASK_A), STR(MIN_MASK_B)},                            \
+                   FUNC("min"),                                                                    \
                    RULE2("(a < b) + (a == b)/2", "[a < b] + \\frac{1}{2}[a = b]",                  \
                          "(b < a) + (a == b)/2", "[b < a] + \\frac{1}{2}[a = b]")}
 tg_var tg_min(tg_tape *t, tg_var a, tg_var b)
@@ -1049,8 +1083,11 @@ static int max_masked(double a, double b, unsigned k)
 }
 #define max_vjp select_vjp
 #define ROW_MAX                                                                                    \
-    [TG_OP_MAX] = {BINARY(max, MAX_Y, MAX_DA, MAX_DB), .masked = max_masked,                       \
-                   .info.c_masked = {STR(MAX_MASK_A), STR(MAX_MASK_B)}, FUNC("max"),               \
+    [TG_OP_MAX] = {BINARY(max, MAX_Y, MAX_DA, MAX_DB),                                             \
+                   .masked = max_masked,                                                           \
+                   .piece = piece_order,                                                           \
+                   .info.c_masked = {STR(MAX_MASK_A), STR(MAX_MASK_B)},                            \
+                   FUNC("max"),                                                                    \
                    RULE2("(a > b) + (a == b)/2", "[a > b] + \\frac{1}{2}[a = b]",                  \
                          "(b > a) + (a == b)/2", "[b > a] + \\frac{1}{2}[a = b]")}
 tg_var tg_max(tg_tape *t, tg_var a, tg_var b)
@@ -1072,7 +1109,7 @@ tg_var tg_max(tg_tape *t, tg_var a, tg_var b)
     }
 #define COMPARISON(nm, sym, Y)                                                                     \
     .arity = TGI_NARY, .forwardn = nm##_fwd, .localn = zero_localn, .backwardn = no_backwardn,     \
-    .maskedn = always_maskedn, .vjp = no_flow_vjp, .bad_args = NULL,                               \
+    .maskedn = always_maskedn, .vjp = no_flow_vjp, .bad_args = NULL, .piece = piece_outcome,       \
     OPERATOR(#nm, sym, TG_PREC_COMPARE), .info.n_args = 2, .info.c_forward = STR(Y),               \
     .info.c_local = {"0.0", "0.0"}, .info.c_masked = {STR(ALWAYS_MASKED), STR(ALWAYS_MASKED)},     \
     RULE2("0", "0", "0", "0")
@@ -1160,6 +1197,12 @@ static void where_backward(double *grad, uint8_t *reached, const double *value, 
     grad[taken] += g;
     tgi_note_zero(reached, grad, taken);
 }
+/* The piece: the branch taken (1 for b, 0 for c), from the condition a. */
+static int where_piece(double a, double b, double y)
+{
+    (void)b, (void)y;
+    return WHERE_TAKES_B;
+}
 /* recorded: g for the branch taken at recording time, nothing for the others */
 static tg_var where_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
 {
@@ -1175,6 +1218,7 @@ static tg_var where_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
         .maskedn = where_maskedn,                                                                  \
         .unusedn = where_unusedn,                                                                  \
         .vjp = where_vjp,                                                                          \
+        .piece = where_piece,                                                                      \
         FUNC("where"),                                                                             \
         .info.n_args = 3,                                                                          \
         .info.c_forward = STR(WHERE_Y),                                                            \
@@ -1296,6 +1340,19 @@ const tg_op_info *tg_op_info_of(tg_op op)
 tg_op tg_op_of(const tg_tape *t, tg_var v)
 {
     return (t && tgi_valid(t, v)) ? (tg_op)tgi_code_op(t->code[v.id]) : TG_N_OPS;
+}
+
+int tg_piece(const tg_tape *t, tg_var v)
+{
+    const size_t n = tg_n_args(t, v);
+    if (n == 0)
+        return 0;
+    const tgi_op_row *row = &tgi_ops[tgi_code_op(t->code[v.id])];
+    if (!row->piece)
+        return 0;
+    const double a = t->value[tgi_arg(t, v.id, 0)];
+    const double b = n > 1 ? t->value[tgi_arg(t, v.id, 1)] : 0.0;
+    return row->piece(a, b, t->value[v.id]);
 }
 
 size_t tg_n_args(const tg_tape *t, tg_var v)

@@ -42,6 +42,10 @@
  *              exponent that is not a constant), NULL when they are fine
  *   construct  NULL, or what tg_apply calls instead of recording this op as it is (pow: a
  *              constant exponent records powc, as tg_pow does)
+ *   piece      NULL for an op that is smooth wherever it is defined, else which piece of its
+ *              definition the arguments a, b (the first two) and the value y select: -1, 0 or
+ *              1 (the side of relu's, abs's or min's kink, a comparison's outcome, where's
+ *              branch); tg_piece reads it
  *   info       name, symbol, precedence, rules as text and LaTeX, C spellings (tg_ops.h) */
 typedef struct tgi_op_row {
     int arity;
@@ -60,6 +64,7 @@ typedef struct tgi_op_row {
     tg_var (*vjp)(tg_tape *t, tg_var y, tg_var g, uint32_t k);
     const char *(*bad_args)(const tg_tape *t, size_t n, const tg_var *args);
     tg_var (*construct)(tg_tape *t, const tg_var *args);
+    int (*piece)(double a, double b, double y);
     tg_op_info info;
 } tgi_op_row;
 

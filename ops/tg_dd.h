@@ -63,7 +63,8 @@ static inline tg_dd tg_two_prod(double a, double b)
     return tg_dd_make(p, e);
 }
 
-/* x + y, relative error about 2^-104 (the accurate "sloppy-free" addition: both error terms kept). */
+/* x + y, relative error about 2^-104 (the accurate "sloppy-free" addition: both error terms kept).
+ */
 static inline tg_dd tg_dd_add(tg_dd x, tg_dd y)
 {
     tg_dd s = tg_two_sum(x.hi, y.hi);

@@ -6,34 +6,39 @@
  * Each evaluates in double-double (ops/tg_dd.h) to a relative error far below 2^-53 and rounds
  * once. Special values follow C99 Annex F (NaN, infinities, signed zeros); errno is not set.
  * pow stays the C library's (the benches compare it bit for bit with hand-written C and ADOL-C);
- * sqrt is correctly rounded by IEEE-754 already. Private header: not installed. */
+ * sqrt is correctly rounded by IEEE-754 already.
+ *
+ * Public: code that must agree with the engine bit for bit calls these (`--emit c`'s functions
+ * do when compiled with -DTAPEGRAD_LIBM and linked with -ltapegrad). */
 #ifndef TG_LIBM_H
 #define TG_LIBM_H
 
+#include "tg_core.h" /* TG_API */
+
 /* exponentials and logarithms (ops/tg_libm_exp.c) */
-double tg_libm_exp(double x);
-double tg_libm_expm1(double x);
-double tg_libm_log(double x);
-double tg_libm_log1p(double x);
-double tg_libm_log2(double x);
-double tg_libm_log10(double x);
-double tg_libm_sinh(double x);
-double tg_libm_cosh(double x);
-double tg_libm_tanh(double x);
-double tg_libm_asinh(double x);
-double tg_libm_acosh(double x);
-double tg_libm_atanh(double x);
-double tg_libm_erf(double x);
-double tg_libm_erfc(double x);
+TG_API double tg_libm_exp(double x);
+TG_API double tg_libm_expm1(double x);
+TG_API double tg_libm_log(double x);
+TG_API double tg_libm_log1p(double x);
+TG_API double tg_libm_log2(double x);
+TG_API double tg_libm_log10(double x);
+TG_API double tg_libm_sinh(double x);
+TG_API double tg_libm_cosh(double x);
+TG_API double tg_libm_tanh(double x);
+TG_API double tg_libm_asinh(double x);
+TG_API double tg_libm_acosh(double x);
+TG_API double tg_libm_atanh(double x);
+TG_API double tg_libm_erf(double x);
+TG_API double tg_libm_erfc(double x);
 
 /* circular functions and hypot (ops/tg_libm_trig.c) */
-double tg_libm_sin(double x);
-double tg_libm_cos(double x);
-double tg_libm_tan(double x);
-double tg_libm_asin(double x);
-double tg_libm_acos(double x);
-double tg_libm_atan(double x);
-double tg_libm_atan2(double y, double x);
-double tg_libm_hypot(double x, double y);
+TG_API double tg_libm_sin(double x);
+TG_API double tg_libm_cos(double x);
+TG_API double tg_libm_tan(double x);
+TG_API double tg_libm_asin(double x);
+TG_API double tg_libm_acos(double x);
+TG_API double tg_libm_atan(double x);
+TG_API double tg_libm_atan2(double y, double x);
+TG_API double tg_libm_hypot(double x, double y);
 
 #endif

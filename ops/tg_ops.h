@@ -188,7 +188,9 @@ enum { TG_PREC_NONE = 0, TG_PREC_COMPARE, TG_PREC_ADD, TG_PREC_MUL, TG_PREC_UNAR
  *   rule[k]     dy/d(arg k) in the language's syntax ("1/(1 + a^2)", "a > 0"); for dot, rule[0]
  *               is dy/dw_j and rule[1] dy/dx_j over x_j and w_j; NULL past n_args
  *   rule_latex  the same as LaTeX ("\\frac{1}{1 + a^{2}}")
- *   c_forward   C99 expression of y over a, b, c ("atan2(a, b)"); NULL for sum and dot (a loop)
+ *   c_forward   C99 expression of y over a, b, c ("tg_libm_atan2(a, b)": the transcendental
+ *               functions are the engine's own, tg_libm.h, the C library's pow, sqrt and fabs
+ *               keep their names); NULL for sum and dot (a loop)
  *   c_local[k]  C99 expression of dy/d(arg k) over a, b, c, y: the very text the engine
  *               compiles (ops/ops.c stringifies the macro it computes with), so emitted code
  *               gives the tape's numbers bit for bit
@@ -229,6 +231,13 @@ TG_API tg_op tg_op_of(const tg_tape *t, tg_var v);
  * its args. */
 TG_API size_t tg_n_args(const tg_tape *t, tg_var v);
 TG_API tg_var tg_arg(const tg_tape *t, tg_var v, size_t k);
+
+/* Which piece of its definition a piecewise op's recorded arguments select: -1, 0 or 1 for the
+ * side of a kink (relu, abs, step, sign: the sign of a; min, max: a > b, a = b, a < b; gate: the
+ * sign of b), 1 or 0 for a comparison's outcome and for where's branch (b or c). 0 for every
+ * smooth op, a leaf or an invalid v. Two points where every node of a cone has the same piece
+ * lie on one smooth piece of the cone's function (what `--check` and `--expect` compare). */
+TG_API int tg_piece(const tg_tape *t, tg_var v);
 
 /* How tg_cone follows arguments: through all of them, or (TG_CONE_TAKEN) not into the branch
  * that a where did not take at the recorded values (its value does not reach out). */

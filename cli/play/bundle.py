@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
 # bundle.py: makes the live page's template for play.c, play_page.h: play.html with @STYLE@
-# replaced by play.css, @SCRIPT@ by the scripts (in the order given), and @WASM@ by
-# tapegrad.wasm in base64 (76-character lines), as the array page_html of C string literals, one
-# per line of the page. @TITLE@, @VERSION@ and @STATE@ stay for play.c. Run by meson:
-#   bundle.py play_page.h play.html play.css SCRIPT.js ... tapegrad.wasm
+# replaced by the style sheets, @SCRIPT@ by the scripts (each in the order given; the graph view
+# is the stepping page's, cli/show/graph.css and graph.js), and @WASM@ by tapegrad.wasm in base64
+# (76-character lines), as the array page_html of C string literals, one per line of the page.
+# @TITLE@, @VERSION@ and @STATE@ stay for play.c. Run by meson:
+#   bundle.py play_page.h play.html STYLE.css ... SCRIPT.js ... tapegrad.wasm
 import base64
 import sys
 
 
 def main():
-    dst, html, css, *scripts, wasm = sys.argv[1:]
+    dst, html, *parts, wasm = sys.argv[1:]
+    styles = [p for p in parts if p.endswith('.css')]
+    scripts = [p for p in parts if p.endswith('.js')]
+    if len(styles) + len(scripts) != len(parts) or not wasm.endswith('.wasm'):
+        sys.exit('bundle.py: usage: bundle.py OUT.h PAGE.html STYLE.css ... SCRIPT.js ... MODULE.wasm')
     read = lambda p: open(p, encoding='utf-8').read()
     page = read(html)
-    page = page.replace('@STYLE@\n', read(css))
+    page = page.replace('@STYLE@\n', ''.join(read(c) for c in styles))
     page = page.replace('@SCRIPT@\n', ''.join(read(s) for s in scripts))
     b64 = base64.b64encode(open(wasm, 'rb').read()).decode('ascii')
     page = page.replace('@WASM@\n', ''.join(b64[i:i + 76] + '\n' for i in range(0, len(b64), 76)))

@@ -10,7 +10,7 @@
   var M = tapegradMath;
   var engine = null, graph = null;
   var S = { program: "", inputs: [], step: 0, practice: null, answered: {}, trace: null,
-            local: null, result: null, traceText: "", tab: "formulas", shape: "" };
+            local: null, result: null, traceText: "", tab: "formulas", drawn: false };
   var DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
   /* ---- the scripting hook ---------------------------------------------------------------- */
@@ -268,7 +268,7 @@
       s.contribution = c[0]; s.contribution_s = c[1]; s.acc_s = c[2];
       if (S.local[s.at]) S.local[s.at][s.k] = c[3];
     });
-    graph.draw(S.trace);
+    graph.redraw(S.trace); /* the same graph: its numbers change in place */
     renderResult(S.result);
     showStep();
     status(t0, performance.now(), t1 - t0);
@@ -316,14 +316,14 @@
     S.local = tr.local;
     S.nodeById = {};
     S.trace.nodes.forEach(function (n) { S.nodeById[n.id] = n; });
-    var shape = S.trace.nodes.map(function (n) { return n.label + "/" + n.inputs.join(","); }).join(";");
-    graph.draw(S.trace);
-    if (shape !== S.shape) {
-      graph.fit();
-      graph.focusIfSmall(S.trace.output); /* too small to read: start at the output, 1:1 */
-      if (S.shape) { S.step = 0; S.answered = {}; }
-    }
-    S.shape = shape;
+    /* cli/show/graph.js, the stepping page's view: a new graph starts at its first view (all
+       of it when readable, else 1:1 at the output) and at step 0; the same graph with other
+       numbers keeps the zoom and the step */
+    var relaid = true;
+    if (!graph) graph = tapegradGraph.render(S.trace, $("graphbox"));
+    else relaid = graph.redraw(S.trace);
+    if (relaid && S.drawn) { S.step = 0; S.answered = {}; }
+    S.drawn = true;
     S.step = Math.min(S.step, S.trace.steps.length);
     document.body.setAttribute("data-state", "ok");
     renderResult(S.result);
@@ -408,13 +408,6 @@
       terms.map(function (t, i) { return i ? factor(t.contribution_s) : mathNum(t.contribution_s); }).join("<mo>+</mo>") +
       "<mo>=</mo>" + mathNum(to.grad_s)) + "<span class=\"note\">)</span>";
   }
-  function grads() {
-    var g = {}, steps = S.trace.steps;
-    g[S.trace.output] = byId(S.trace.output).grad_s;
-    for (var j = 0; j < S.step; j++) g[steps[j].to] = steps[j].acc_s;
-    if (S.step === steps.length) S.trace.nodes.forEach(function (n) { if (n.kind !== "const") g[n.id] = n.grad_s; });
-    return g;
-  }
   function go(to) {
     if (!S.trace) return;
     var n = S.trace.steps.length;
@@ -426,20 +419,18 @@
     writeFragment();
   }
   function showStep() {
-    var steps = S.trace.steps, n = steps.length, g = grads();
+    var steps = S.trace.steps, n = steps.length;
     var pending = S.step < n && hidden(S.step) ? steps[S.step] : null;
     var done = S.step > 0 ? steps[S.step - 1] : null;
     var box = $("stepmath");
     if (pending) {
-      graph.show(g, pending.at, pending.to, pending.k, null);
-      graph.focus(pending.to, pending.at);
+      graph.step(S.step, { ask: true }); /* marked, its contribution not drawn */
       box.innerHTML = stepMath(pending, false);
     } else if (done) {
-      graph.show(g, done.at, done.to, done.k, done.contribution_s);
-      graph.focus(done.to, done.at);
+      graph.step(S.step);
       box.innerHTML = stepMath(done, true) + (done.last ? sumMath(done) : "");
     } else {
-      graph.show(g, -1, -1, 0, null);
+      graph.step(0);
       box.innerHTML = M.math(M.dL(byId(S.trace.output).label) + "<mo>=</mo><mn>1</mn>") +
         " <span class=\"note\">the output's gradient with respect to itself. Press \u2192 (Next) to start.</span>";
     }
@@ -602,7 +593,8 @@
     recompute();
   }
   function start() {
-    graph = tapegradGraph($("graphbox"));
+    window.tapegradPage = {}; /* for tests and a teacher's console, as on the stepping page */
+    Object.defineProperty(window.tapegradPage, "view", { get: function () { return graph; } });
     var init = JSON.parse($("tapegrad-state").textContent);
     if (!readFragment()) {
       S.program = init.program;
@@ -646,9 +638,17 @@
     $("prev").addEventListener("click", function () { go(S.step - 1); });
     $("first").addEventListener("click", function () { go(0); });
     $("last").addEventListener("click", function () { go(S.trace.steps.length); });
-    $("fit").addEventListener("click", function () { graph.fit(); });
-    $("zin").addEventListener("click", function () { graph.zoom(1.25); });
-    $("zout").addEventListener("click", function () { graph.zoom(0.8); });
+    $("fit").addEventListener("click", function () { if (graph) graph.fit(); });
+    $("one").addEventListener("click", function () { if (graph) graph.actualSize(); });
+    $("zin").addEventListener("click", function () { if (graph) graph.zoomBy(1.25); });
+    $("zout").addEventListener("click", function () { if (graph) graph.zoomBy(0.8); });
+    /* an input's row in the table: where that input is in the graph */
+    $("result").addEventListener("click", function (e) {
+      var tr = e.target.closest("tr.grad");
+      if (!tr || !graph || !S.trace) return;
+      var name = tr.getAttribute("data-input");
+      S.trace.nodes.some(function (n) { return n.kind === "input" && n.label === name && graph.focus(n.id); });
+    });
     $("link").addEventListener("click", function () {
       try { history.replaceState(null, "", fragment()); } catch (e) { /* some file:// setups */ }
       if (navigator.clipboard) navigator.clipboard.writeText(location.href).catch(function () {});
@@ -672,6 +672,11 @@
       else if (e.key === "ArrowLeft") go(S.step - 1);
       else if (e.key === "Home") go(0);
       else if (e.key === "End") go(S.trace.steps.length);
+      else if (e.ctrlKey || e.metaKey || e.altKey || !graph) return;
+      else if (e.key === "f" || e.key === "F") graph.fit();
+      else if (e.key === "1") graph.actualSize();
+      else if (e.key === "+" || e.key === "=") graph.zoomBy(1.25);
+      else if (e.key === "-") graph.zoomBy(0.8);
       else return;
       e.preventDefault();
     });

@@ -17,13 +17,22 @@ tg_status tgi_show_html(tg_tape *t, tg_var out, FILE *f, const char *title)
         return measured;
     if (!tgi_show_fits(&size, "--html", NULL, 0))
         return TG_ERR_LIMIT;
-    char fallback[32];
+    /* The output's name, else its expression as the program wrote it ("x*y + sin(x)", cut to
+     * a tab's width), else plain words: never an internal node id. */
+    char fallback[72];
+    tg_origin origin;
     if (!title)
         title = tg_name(t, out);
-    if (!title) {
-        snprintf(fallback, sizeof fallback, "n%u", (unsigned)out.id);
+    if (!title && tg_get_origin(t, out, &origin) && origin.text && origin.text[0]) {
+        const size_t n = strlen(origin.text), keep = sizeof fallback - 4;
+        if (n < sizeof fallback)
+            snprintf(fallback, sizeof fallback, "%s", origin.text);
+        else /* the language's text is ASCII outside comments: any cut is a character's */
+            snprintf(fallback, sizeof fallback, "%.*s\xe2\x80\xa6", (int)keep, origin.text);
         title = fallback;
     }
+    if (!title)
+        title = "the output";
     for (size_t i = 0; page_html[i]; i++) {
         const char *line = page_html[i];
         if (strcmp(line, "@DATA@\n") == 0) {

@@ -301,6 +301,36 @@ static void cone_follows_args_and_where_takes_one_branch(void **state)
     tg_tape_free(t);
 }
 
+/* tg_piece against the definitions (hand-read: relu(a) = a for a > 0, 0 below; min's branch
+ * is a < b; where takes b when a != 0 or a is NaN): the side of each kink, and 0 for smooth ops,
+ * leaves and invalid variables. */
+static void pieces_are_the_sides_of_each_kink(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    const tg_var neg = tg_input(t, -2), zero = tg_input(t, 0), pos = tg_input(t, 3);
+    const tg_var nan = tg_input(t, NAN);
+    assert_int_equal(tg_piece(t, tg_relu(t, neg)), -1);
+    assert_int_equal(tg_piece(t, tg_relu(t, zero)), 0);
+    assert_int_equal(tg_piece(t, tg_relu(t, pos)), 1);
+    assert_int_equal(tg_piece(t, tg_abs(t, neg)), -1);
+    assert_int_equal(tg_piece(t, tg_abs(t, zero)), 0);
+    assert_int_equal(tg_piece(t, tg_min(t, neg, pos)), -1); /* a < b: the branch y = a */
+    assert_int_equal(tg_piece(t, tg_max(t, pos, pos)), 0);  /* a = b: the kink itself */
+    assert_int_equal(tg_piece(t, tg_max(t, pos, neg)), 1);
+    assert_int_equal(tg_piece(t, tg_lt(t, neg, pos)), 1);
+    assert_int_equal(tg_piece(t, tg_ge(t, neg, pos)), 0);
+    assert_int_equal(tg_piece(t, tg_where(t, zero, neg, pos)), 0); /* takes c */
+    assert_int_equal(tg_piece(t, tg_where(t, neg, neg, pos)), 1);  /* takes b */
+    assert_int_equal(tg_piece(t, tg_where(t, nan, neg, pos)), 1);  /* a NaN condition takes b */
+    assert_int_equal(tg_piece(t, tg_sin(t, neg)), 0);
+    assert_int_equal(tg_piece(t, tg_mul(t, neg, pos)), 0);
+    assert_int_equal(tg_piece(t, neg), 0);
+    assert_int_equal(tg_piece(t, (tg_var){9999}), 0);
+    assert_int_equal(tg_piece(NULL, neg), 0);
+    tg_tape_free(t);
+}
+
 static void nary_ops_match_hand_derived_values(void **state)
 {
     (void)state;
@@ -414,6 +444,7 @@ int main(void)
         cmocka_unit_test(ops_match_hand_derived_values),
         cmocka_unit_test(nary_ops_match_hand_derived_values),
         cmocka_unit_test(cone_follows_args_and_where_takes_one_branch),
+        cmocka_unit_test(pieces_are_the_sides_of_each_kink),
         cmocka_unit_test(tiny_arguments_and_tails_keep_full_precision),
         cmocka_unit_test(min_max_of_nan_is_nan),
         cmocka_unit_test(where_and_comparisons_pass_nothing_through_what_is_not_taken),

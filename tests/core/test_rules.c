@@ -96,11 +96,23 @@ static const struct {
     {"log1p", log1p},      {"expm1", expm1}, {"log2", log2},          {"log10", log10},
     {"erf", erf},          {"erfc", erfc},   {"sigmoid", sigmoid_of}, {"ln", log},
     {"sigma", sigmoid_of}, {"sgn", sgn_of},
+    /* the C spellings name the engine's own functions (ops/tg_libm.h) */
+    {"tg_libm_exp", tg_libm_exp},     {"tg_libm_log", tg_libm_log},     {"tg_libm_sin", tg_libm_sin},
+    {"tg_libm_cos", tg_libm_cos},     {"tg_libm_tan", tg_libm_tan},     {"tg_libm_tanh", tg_libm_tanh},
+    {"tg_libm_sinh", tg_libm_sinh},   {"tg_libm_cosh", tg_libm_cosh},   {"tg_libm_asin", tg_libm_asin},
+    {"tg_libm_acos", tg_libm_acos},   {"tg_libm_atan", tg_libm_atan},   {"tg_libm_asinh", tg_libm_asinh},
+    {"tg_libm_acosh", tg_libm_acosh}, {"tg_libm_atanh", tg_libm_atanh}, {"tg_libm_log1p", tg_libm_log1p},
+    {"tg_libm_expm1", tg_libm_expm1}, {"tg_libm_log2", tg_libm_log2},   {"tg_libm_log10", tg_libm_log10},
+    {"tg_libm_erf", tg_libm_erf},     {"tg_libm_erfc", tg_libm_erfc},
 };
 static const struct {
     const char *name;
     double (*f)(double, double);
-} binary_fns[] = {{"pow", pow}, {"atan2", atan2}, {"hypot", hypot}};
+} binary_fns[] = {{"pow", pow},
+                   {"atan2", atan2},
+                   {"hypot", hypot},
+                   {"tg_libm_atan2", tg_libm_atan2},
+                   {"tg_libm_hypot", tg_libm_hypot}};
 
 static double (*find_unary(const char *name, size_t n))(double)
 {

@@ -2,7 +2,8 @@
 """emit_fuzz.py: `tapegrad --emit c` on the conformance suite's random programs
 (tests/cli/conformance/fuzz.py's generator: every function, operator and rule of the language).
 Each program is emitted at its generated inputs, the functions are compiled in batches with the
-system compiler (cc -O2 -ffp-contract=off -std=c99 -pedantic -Wall -Wextra -Werror: a warning
+system compiler (cc -O2 -ffp-contract=off -std=c99 -pedantic -Wall -Wextra -Werror, with
+-DTAPEGRAD_LIBM and ops/tg_libm_*.c when --libm-c gives them, as meson does: a warning
 fails), and each compiled function is run at the given inputs and at other random inputs of the
 generator's domain. Its value and gradient must equal `tapegrad --json` at the same inputs bit
 for bit (NaNs equal, the sign of a zero counted). Every fourth program is also emitted with
@@ -68,6 +69,10 @@ def main():
     ap.add_argument("--others", type=int, default=2, help="random input points per program")
     ap.add_argument("--batch", type=int, default=250, help="functions per compiled file")
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
+    ap.add_argument("--libm-c", help="'-I... ops/tg_libm_*.c': compile with -DTAPEGRAD_LIBM and "
+                    "these, so that sin, exp, ... are the engine's own functions; without it they "
+                    "are the C library's, which may differ from the engine's in the last bits (and "
+                    "fail the comparison)")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
     if not shutil.which(a.cc):
@@ -154,8 +159,9 @@ def main():
                         f.write(");\n    }\n")
                 f.write("    return 0;\n}\n")
             binary = src[:-2]
-            cp = subprocess.run([a.cc] + CFLAGS + [src, "-o", binary, "-lm"], capture_output=True,
-                                text=True)
+            libm = ["-DTAPEGRAD_LIBM"] + a.libm_c.split() if a.libm_c else []
+            libm += [src, "-o", binary]
+            cp = subprocess.run([a.cc] + CFLAGS + libm + ["-lm"], capture_output=True, text=True)
             if cp.returncode != 0 or cp.stderr.strip():
                 failures.append("batch %d does not compile cleanly:\n%s" % (start, cp.stderr[:3000]))
                 continue

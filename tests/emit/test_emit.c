@@ -1,7 +1,8 @@
 /* test_emit.c: tg_emit_c on tapes built in C. An MLP's loss (dot, tanh, relu, the softmax
  * cross-entropy's exp and log) and a tape with every unary and binary op are emitted,
  * compiled with the system compiler (CC, or cc; -O2 -ffp-contract=off -std=c99 -pedantic
- * -Wall -Wextra -Werror) and run: the value and every gradient must be tg_backward's bits,
+ * -Wall -Wextra -Werror -DTAPEGRAD_LIBM, with ops/tg_libm_*.c: TG_LIBM_C) and run: the
+ * value and every gradient must be tg_backward's bits,
  * and the Hessian of tg_emit_c_opts must be tg_hessian(TG_MODE_REVERSE)'s. Hand-derived
  * values check the interpreter (tg_emit_check) on a small tape, and the argument errors are
  * pinned. Skipped (77 for the compile parts) when no compiler runs. */
@@ -38,7 +39,7 @@ static int compile_and_run_at(tg_tape *t, tg_var out, size_t n, const tg_var *wr
                               size_t n_points, const double *xs, double *got)
 {
     static int have_cc = -1;
-    char cmd[512];
+    char cmd[1024];
     if (have_cc < 0) {
         snprintf(cmd, sizeof cmd, "%s --version >/dev/null 2>&1", cc());
         have_cc = system(cmd) == 0;
@@ -70,10 +71,14 @@ static int compile_and_run_at(tg_tape *t, tg_var out, size_t n, const tg_var *wr
         fprintf(f, "        for (int i = 0; i < %zu; i++) printf(\"%%a\\n\", h[i]);\n", n * n);
     fprintf(f, "    }\n    return 0;\n}\n");
     fclose(f);
+    /* -DTAPEGRAD_LIBM and the engine's math functions' sources: the emitted calls of sin, exp,
+     * ... are the engine's own correctly rounded functions, so the bits must be the tape's */
+    const char *lib = getenv("TG_LIBM_C");
+    assert_non_null(lib); /* set by tests/emit/meson.build: -I... ops/tg_libm_*.c */
     snprintf(cmd, sizeof cmd,
-             "%s -O2 -ffp-contract=off -std=c99 -pedantic -Wall -Wextra -Werror test_emit_fn.c "
-             "test_emit_main.c -o test_emit_prog -lm",
-             cc());
+             "%s -O2 -ffp-contract=off -std=c99 -pedantic -Wall -Wextra -Werror -DTAPEGRAD_LIBM "
+             "test_emit_fn.c test_emit_main.c -o test_emit_prog %s -lm",
+             cc(), lib);
     if (system(cmd) != 0)
         fail_msg("the emitted code does not compile cleanly: %s", cmd);
     FILE *p = popen("./test_emit_prog", "r");

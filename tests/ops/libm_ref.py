@@ -500,8 +500,17 @@ def points(name, arity, edges, draw):
     return pts
 
 
+def ulps_apart(a, b):
+    """How many doubles apart a and b are (their bit patterns ordered, negatives mirrored)."""
+    def order(x):
+        b = bits(x)
+        return -(b & ~(1 << 63)) if b >> 63 else b
+    return abs(order(a) - order(b))
+
+
 def check(path):
-    """Every line of a libm_bits dump against the reference; prints the counts per function."""
+    """Every line of a libm_bits dump against the reference; prints per function how many are
+    correctly rounded and the largest distance in ulps of the others."""
     counts = {}
     for line in open(path):
         name, xb, yb, rb = line.split()
@@ -509,13 +518,17 @@ def check(path):
         x, y, got = from_bits(int(xb, 16)), from_bits(int(yb, 16)), from_bits(int(rb, 16))
         want = ref(x) if arity == 1 else ref(x, y)
         ok = math.isnan(got) if math.isnan(want) else bits(got) == bits(want)
-        n, bad = counts.get(name, (0, 0))
-        counts[name] = (n + 1, bad + (not ok))
-        if not ok and bad < 5:
-            print('%s(%s, %s) = %s, want %s' % (name, x.hex(), y.hex(), got.hex(), want.hex()))
-    for name, (n, bad) in counts.items():
-        print("%-6s %d of %d correctly rounded" % (name, n - bad, n), flush=True)
-    return 1 if any(bad for _, bad in counts.values()) else 0
+        n, bad, worst = counts.get(name, (0, 0, 0))
+        if not ok:
+            far = math.inf if math.isnan(got) or math.isnan(want) else ulps_apart(got, want)
+            worst = max(worst, far)
+            if bad < 5:
+                print('%s(%s, %s) = %s, want %s' % (name, x.hex(), y.hex(), got.hex(), want.hex()))
+        counts[name] = (n + 1, bad + (not ok), worst)
+    for name, (n, bad, worst) in counts.items():
+        print('%-6s %d of %d correctly rounded%s' % (name, n - bad, n,
+              ', the others at most %s ulp off' % worst if bad else ''), flush=True)
+    return 1 if any(bad for _, bad, _ in counts.values()) else 0
 
 
 def main():

@@ -13,7 +13,7 @@ command -v node >/dev/null 2>&1 || skip "node is not installed (apt-get install 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if ! clang-14 --target=wasm32-wasi -O2 -std=c11 -ffp-contract=off -Wall -Wextra \
-    -I"$src/ops" -I"$src/tests" -I"$src/tests/ops" "$src/tests/ops/libm_bits.c" "$src"/ops/tg_libm_*.c \
+    -I"$src/ops" -I"$src/core" -I"$src/tests" -I"$src/tests/ops" "$src/tests/ops/libm_bits.c" "$src"/ops/tg_libm_*.c \
     -lm -o "$work/libm_bits.wasm" 2>"$work/cc.log"; then
     cat "$work/cc.log"
     grep -q 'wasi\|sysroot\|stdio.h\|libclang_rt\|wasm-ld' "$work/cc.log" &&

@@ -4,8 +4,10 @@
  * conformance suite's programs (dump_cases.py), types into the editor and the input fields with
  * key events and checks the shown gradients against the native command, steps through a
  * backward pass with the keys, checks that a syntax error shows the command's message and caret,
- * answers practice steps (right and wrong), reloads a link's fragment, measures recompute time
- * at 300 nodes and takes screenshots at 20, 65 and 300 nodes (1400x900) into OUTDIR.
+ * answers practice steps (right and wrong), reloads a link's fragment, checks the graph view
+ * (cli/show/graph.js, the stepping page's: numbers redrawn in place, practice steps asked
+ * without their answers, zoom buttons, the first view, focus on an input), measures recompute
+ * time at 300 nodes and takes screenshots at 20, 65 and 300 nodes (1400x900) into OUTDIR.
  *
  * usage: node play_browser.js chromium|firefox TAPEGRAD CASES.json OUTDIR BROWSER_BINARY
  * Chromium is driven by playwright-core, Firefox by puppeteer-core (WebDriver BiDi); both are
@@ -90,6 +92,25 @@ const cell = (p, name) => p.evaluate((n) => { const e = document.querySelector('
   return e ? e.getAttribute("data-value") || e.textContent : null; }, name);
 const attr = (p, name) => p.evaluate((n) => document.body.getAttribute(n), name);
 async function press(p, key, n) { for (let i = 0; i < n; i++) await p.keyboard.press(key); }
+/* The graph as shown: the scale, the visible contribution labels, the marked nodes, whether the
+   whole drawing / a node lies inside the graph's box, and the note about small text. */
+const graphState = (p, label) => p.evaluate((label) => {
+  const box = document.getElementById("graphbox").getBoundingClientRect();
+  const inside = (r) => r.left >= box.left - 2 && r.top >= box.top - 2 && r.right <= box.right + 2 && r.bottom <= box.bottom + 2;
+  const node = label ? document.querySelector('g.node[data-label="' + label + '"]') : null;
+  const hint = document.querySelector("#graphbox .tg-hint");
+  return {
+    scale: window.tapegradPage.view.scale(),
+    svg: document.querySelectorAll("#graphbox svg").length,
+    labels: [...document.querySelectorAll("#graphbox .bwdlabel")].filter((t) => getComputedStyle(t).display !== "none").map((t) => t.textContent),
+    at: [...document.querySelectorAll("#graphbox g.node.at")].map((g) => g.getAttribute("data-label")),
+    to: [...document.querySelectorAll("#graphbox g.node.to")].map((g) => ({ label: g.getAttribute("data-label"), grad: g.getAttribute("data-grad") })),
+    whole: inside(document.querySelector("#graphbox svg > g").getBoundingClientRect()),
+    node: node ? { inside: inside(node.querySelector("rect").getBoundingClientRect()), focus: node.classList.contains("focus"),
+                   value: (node.querySelector(".value") || {}).textContent } : null,
+    hint: !!hint && getComputedStyle(hint).display !== "none"
+  };
+}, label || null);
 
 const { compareRun } = require("./compare.js");
 
@@ -124,7 +145,7 @@ async function main() {
   check("run() equals `tapegrad --json` on " + rows.length + " conformance programs", bad.length === 0,
         bad.slice(0, 3).join("; "));
   console.log("     " + kind + ": bit for bit: " + exact + " of " + rows.length + "; " + libm +
-              " differ only where the C library's math functions (musl's in wasi-libc vs glibc's) round differently, by at most " +
+              " raise to a power and differ only where the C library's pow rounds differently (glibc's FMA variant vs musl's), by at most " +
               worst + " ulps");
   const numbers = await p.evaluate(() => [Object.is(window.tapegrad.run("x*y", { x: 2, y: -0 }).value, -0),
                                            window.tapegrad.run("x", { x: 1e-7 }), window.tapegrad.run("x^", { x: 1 })]);
@@ -174,12 +195,53 @@ async function main() {
   want = JSON.parse(native(["--json", "--", "a = x*y\nb = a + x\nc = a*b\n", "x=-1.25", "y=3"]).stdout);
   const nodeGrad = await p.evaluate(() => {
     const g = {};
-    document.querySelectorAll("g.node.input").forEach((e) => { g[e.querySelector(".lbl").textContent] = e.getAttribute("data-grad"); });
+    document.querySelectorAll("g.node.input").forEach((e) => { g[e.getAttribute("data-label")] = e.getAttribute("data-grad"); });
     return g;
   });
   check("after the last of " + n + " steps the graph shows every input's gradient", await attr(p, "data-done") === "true" &&
         Math.abs(+nodeGrad.x - want.grad.x) <= 1e-5 * Math.abs(want.grad.x) && Math.abs(+nodeGrad.y - want.grad.y) <= 1e-5 * Math.abs(want.grad.y),
         JSON.stringify(nodeGrad) + " vs " + JSON.stringify(want.grad));
+  /* an input that moves: the same drawing, the same step, the numbers of the command */
+  await p.evaluate(() => { window.firstSvg = document.querySelector("#graphbox svg"); });
+  await press(p, "Home", 1);
+  await press(p, "ArrowRight", 2);
+  await replaceText(p, "#in-y", "0.5");
+  await p.click("header h1");
+  want = JSON.parse(native(["--json", "--", "a = x*y\nb = a + x\nc = a*b\n", "x=-1.25", "y=0.5"]).stdout);
+  let g = await graphState(p, "c");
+  check("an input that moves redraws the numbers in place: the same drawing, the same step, the command's value",
+        await p.evaluate(() => window.firstSvg === document.querySelector("#graphbox svg")) && g.svg === 1 &&
+        await attr(p, "data-step") === "2" && Math.abs(parseFloat(g.node.value.replace(/^value /, "")) - want.value) <= 1e-5 * Math.abs(want.value),
+        JSON.stringify(g.node) + " vs " + want.value);
+  await press(p, "End", 1);
+  const grads2 = await p.evaluate(() => ["x", "y"].map((n) => document.querySelector('g.node[data-label="' + n + '"]').getAttribute("data-grad")));
+  check("after the pass its inputs' gradients are the command's at the new value", Math.abs(+grads2[0] - want.grad.x) <= 1e-5 * Math.abs(want.grad.x) &&
+        Math.abs(+grads2[1] - want.grad.y) <= 1e-5 * Math.abs(want.grad.y), JSON.stringify(grads2) + " vs " + JSON.stringify(want.grad));
+  await replaceText(p, "#in-y", "3");
+  await p.click("header h1");
+  /* the zoom buttons */
+  const s0 = (await graphState(p)).scale;
+  await p.click("#zin");
+  const s1 = (await graphState(p)).scale;
+  await p.click("#zout");
+  await p.click("#zout");
+  const s2 = (await graphState(p)).scale;
+  await p.click("#one");
+  const s3 = (await graphState(p)).scale;
+  await p.click("#fit");
+  g = await graphState(p);
+  check("the zoom buttons: + by 1.25, \u2212 by 0.8, 1:1 and Fit (the whole graph in its box)",
+        Math.abs(s1 / s0 - 1.25) < 1e-9 && Math.abs(s2 / s1 - 0.64) < 1e-9 && s3 === 1 && g.whole,
+        [s0, s1, s2, s3, g.scale, g.whole].join(" "));
+  await p.click("header h1");
+  await press(p, "+", 1);
+  const z1 = (await graphState(p)).scale;
+  await press(p, "1", 1);
+  const z2 = (await graphState(p)).scale;
+  await press(p, "f", 1);
+  g = await graphState(p);
+  check("the keys + , 1 and F zoom as the buttons do", Math.abs(z1 / g.scale - 1.25) < 1e-9 && z2 === 1 && g.whole,
+        [z1, z2, g.scale].join(" "));
   await press(p, "Home", 1);
   await press(p, "ArrowRight", 3);
   await p.screenshot({ path: path.join(outdir, "fanout.png") });
@@ -197,10 +259,19 @@ async function main() {
   const k0 = await p.evaluate(() => document.getElementById("practicebox").getAttribute("data-k"));
   check("practice mode hides the first step and the gradients", await attr(p, "data-step") === "0" &&
         (await cell(p, "x")).indexOf("?") >= 0);
+  /* x*y: the step asked goes from x*y to its arg k0 (x for k = 0, y for 1) */
+  g = await graphState(p);
+  check("the graph marks the step asked, without its contribution or the gradient it brings",
+        g.at.length === 1 && g.to.length === 1 && g.to[0].label === (k0 === "0" ? "x" : "y") && g.to[0].grad === null &&
+        g.labels.length === 0, JSON.stringify(g));
   await replaceText(p, "#ans-local", k0 === "0" ? "b" : "a");
   await replaceText(p, "#ans-contrib", k0 === "0" ? "3" : "2");
   await p.keyboard.press("Enter");
   check("a right answer (an expression and a number) moves on", await attr(p, "data-step") === "1", await text(p, "#practicebox"));
+  g = await graphState(p);
+  check("the answered step's contribution shows in the graph, the next one asked is marked without it",
+        g.labels.length === 1 && g.labels[0] === (k0 === "0" ? "3" : "2") && g.to.length === 1 && g.to[0].grad === null &&
+        g.to[0].label === (k0 === "0" ? "y" : "x"), JSON.stringify(g));
   await p.screenshot({ path: path.join(outdir, "practice.png") });
   const k1 = await p.evaluate(() => document.getElementById("practicebox").getAttribute("data-k"));
   const right = k1 === "0" ? 3 : 2;
@@ -224,11 +295,47 @@ async function main() {
         await attr(p, "data-step") === "1" && await p.evaluate(() => !!document.getElementById("ans-local")));
   await p.close();
 
+  /* the page a teacher sends first: the seed's apples and oranges, all of it in view and readable */
+  const pg = path.join(outdir, "playground.html");
+  if (native(["--playground", pg]).code !== 0) throw new Error("tapegrad --playground failed");
+  p = await open(b, "file://" + path.resolve(pg));
+  g = await graphState(p, "price");
+  check("--playground's example is drawn whole at its first view, readable (scale " + g.scale.toFixed(2) + ")",
+        g.whole && g.scale >= 0.8 && g.node.inside, JSON.stringify(g));
+  await p.screenshot({ path: path.join(outdir, "playground.png") });
+  await p.close();
+
   /* 7. sizes: screenshots, and the time of a recompute at 300 nodes */
   for (const [label, d, h] of [["20", 2, 1], ["65", 2, 5], ["300", 3, 21]]) {
     const m = mlp(d, h);
     p = await open(b, writePage(path.join(outdir, "nodes" + label + ".html"), m.program, m.inputs));
     const nodes = await p.evaluate(() => document.querySelectorAll("g.node").length);
+    let g = await graphState(p, "loss");
+    check(label + " nodes: the first view is readable (scale " + g.scale.toFixed(2) + ") with the output in view",
+          g.scale >= 0.8 && g.node.inside, JSON.stringify(g.node));
+    const overrun = await p.evaluate(() => {
+      const bad = [];
+      document.querySelectorAll("#graphbox g.node").forEach((g) => {
+        const r = g.querySelector("rect").getBBox();
+        g.querySelectorAll("text").forEach((t) => {
+          const b = t.getBBox();
+          if (b.x < r.x - 0.5 || b.x + b.width > r.x + r.width + 0.5) bad.push(t.textContent);
+        });
+      });
+      return bad;
+    });
+    check(label + " nodes: no text runs out of its node's box (long labels cut to fit)", overrun.length === 0, overrun.slice(0, 3).join(" | "));
+    await p.click('#result tr[data-input="w1_1"] td');
+    g = await graphState(p, "w1_1");
+    check(label + " nodes: a click on an input's row shows its node, outlined, in view", g.node.inside && g.node.focus && g.scale >= 0.8,
+          JSON.stringify(g.node));
+    await p.click("#fit");
+    g = await graphState(p);
+    check(label + " nodes: Fit shows the whole graph, with a note when that is too small to read", g.whole && g.hint === (g.scale < 0.6),
+          g.scale + " " + g.hint);
+    await p.click("#one");
+    await p.evaluate(() => { document.getElementById("left").scrollTop = 0; }); /* the row's click scrolled it */
+    await press(p, "Home", 1);
     await p.click("header h1");
     await press(p, "ArrowRight", 4);
     await p.screenshot({ path: path.join(outdir, "nodes" + label + ".png") });

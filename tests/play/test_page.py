@@ -2,8 +2,9 @@
 """test_page.py: the pages `tapegrad --html` and `tapegrad --playground` write (cli/play), read
 as files: one self-contained document (no src/href to anything outside it), the engine inlined
 (base64 of a WebAssembly module), the starting program and inputs in its state exactly as given
-(a program holding "</script>" cannot end the element early), under 1 MB; and the usage errors
-of --playground. The page at work in a browser: play_browser.js.
+(a program holding "</script>" cannot end the element early), under 1 MB, the graph view the
+stepping page's (cli/show/graph.js and graph.css); and the usage errors of --playground. The
+page at work in a browser: play_browser.js.
 usage: test_page.py TAPEGRAD"""
 import base64
 import json
@@ -47,6 +48,13 @@ check("the example is the seed's apples and oranges",
       state)
 check("nothing is loaded from outside the page", not re.search(r'(src|href)\s*=\s*"?(https?:)?//', page))
 check("the page weighs under 1 MB", len(page.encode()) < 1000000, len(page.encode()))
+# one graph view for both pages: the stepping page's, inlined as it is in the source
+show = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'cli', 'show')
+graph_js = open(os.path.join(show, 'graph.js'), encoding='utf-8').read()
+graph_css = open(os.path.join(show, 'graph.css'), encoding='utf-8').read()
+check("the graph view is cli/show's graph.js and graph.css, inlined whole, once",
+      page.count(graph_js) == 1 and page.count(graph_css) == 1 and page.count("tapegradGraph = {") == 1 and
+      "function tapegradGraph(" not in page, (page.count(graph_js), page.count(graph_css)))
 
 with tempfile.TemporaryDirectory() as tmp:
     out = os.path.join(tmp, "p.html")

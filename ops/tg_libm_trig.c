@@ -355,6 +355,11 @@ static int reduce_pio2(double ax, tg_dd *r)
  * so each addition has a dominant term (dd_add_dominant). */
 enum { WANT_SIN = 1, WANT_COS = 2 };
 
+/* x = k pi/2 + r: sin x = sin r, cos r, -sin r, -cos r and cos x = cos r, -sin r, -cos r, sin r
+ * for k mod 4 = 0, 1, 2, 3 (odd k swaps the two) */
+#define SIN_NEGATED(k) ((k) >= 2)
+#define COS_NEGATED(k) ((k) == 1 || (k) == 2)
+
 static void sincos_kernel(tg_dd r, int want, tg_dd *sin_r, tg_dd *cos_r)
 {
     int negative = r.hi < 0;
@@ -402,20 +407,12 @@ static void sincos_abs(double ax, int want, tg_dd *s, tg_dd *c)
     if (quadrant & 1)
         kernel_want = ((want & WANT_SIN) ? WANT_COS : 0) | ((want & WANT_COS) ? WANT_SIN : 0);
     sincos_kernel(r, kernel_want, &sr, &cr);
-    switch (quadrant) {
-    case 0:
-        *s = sr, *c = cr;
-        break;
-    case 1:
-        *s = cr, *c = tg_dd_neg(sr);
-        break;
-    case 2:
-        *s = tg_dd_neg(sr), *c = tg_dd_neg(cr);
-        break;
-    default:
-        *s = tg_dd_neg(cr), *c = sr;
-        break;
-    }
+    *s = quadrant & 1 ? cr : sr;
+    *c = quadrant & 1 ? sr : cr;
+    if (SIN_NEGATED(quadrant))
+        *s = tg_dd_neg(*s);
+    if (COS_NEGATED(quadrant))
+        *c = tg_dd_neg(*c);
 }
 
 /* sin and cos of |x| (finite, >= 2^-27) in triple-double, for the slow path: the reduction's 159
@@ -462,20 +459,12 @@ static void sincos_abs_tt(double ax, tt *s, tt *c)
     tt cr = tt_add(tt_mul(ca, cos_t), tt_neg(tt_mul(sa, sin_t)));
     if (negative)
         sr = tt_neg(sr);
-    switch (quadrant) {
-    case 0:
-        *s = sr, *c = cr;
-        break;
-    case 1:
-        *s = cr, *c = tt_neg(sr);
-        break;
-    case 2:
-        *s = tt_neg(sr), *c = tt_neg(cr);
-        break;
-    default:
-        *s = tt_neg(cr), *c = sr;
-        break;
-    }
+    *s = quadrant & 1 ? cr : sr;
+    *c = quadrant & 1 ? sr : cr;
+    if (SIN_NEGATED(quadrant))
+        *s = tt_neg(*s);
+    if (COS_NEGATED(quadrant))
+        *c = tt_neg(*c);
 }
 
 enum circular_fn { CIRCULAR_SIN, CIRCULAR_COS, CIRCULAR_TAN };

@@ -37,6 +37,7 @@
 
 #include "tg_dd.h"
 #include "tg_libm_trig_tables.h"
+#include "tg_td.h"
 
 /* ---- bits and powers of two (no libm: fabs, copysign, isnan written out) ---- */
 
@@ -160,98 +161,10 @@ static double round_scaled(tg_dd v, int k, int truncated_positive)
     return h;
 }
 
-/* ---- the slow paths: triple-double ----
- * When a double-double result is too close to a midpoint between two doubles for its error
- * bound (rounding_is_ambiguous, a 2^-100 relative margin: a random input goes here with
- * probability ~2^-47; the published hard cases do), the function is evaluated again in
- * triple-double, hi + mid + lo, to about 2^-150: the same reductions, longer series, the tables'
- * third parts. Each operation lists its exact partial terms and sums them
- * error-free (tt_from_terms), so the only roundings are in the smallest part. */
-typedef struct tt {
-    double hi, mid, lo;
-} tt;
-
-/* t[0] + ... + t[n-1] (n <= 12) as a triple-double: passes of two-sums leave the rounded total
- * in the last element and the exact remainder in the others; the remainder is summed the same way
- * into the second part, and what is left, in double, into the third. */
-static tt tt_from_terms(double *t, int n)
-{
-    double part[2];
-    for (int k = 0; k < 2; k++, n--) {
-        for (int pass = 0; pass < 3; pass++)
-            for (int i = 1; i < n; i++) {
-                tg_dd s = tg_two_sum(t[i], t[i - 1]);
-                t[i] = s.hi;
-                t[i - 1] = s.lo;
-            }
-        part[k] = t[n - 1];
-    }
-    double rest = 0;
-    for (int i = 0; i < n; i++)
-        rest += t[i];
-    tt r = {part[0], part[1], rest};
-    return r;
-}
-
-static tt tt_from(double x)
-{
-    tt r = {x, 0.0, 0.0};
-    return r;
-}
-
-static tt tt_neg(tt a)
-{
-    tt r = {-a.hi, -a.mid, -a.lo};
-    return r;
-}
-
-static tt tt_add(tt a, tt b)
-{
-    double t[6] = {a.lo, b.lo, a.mid, b.mid, a.hi, b.hi};
-    return tt_from_terms(t, 6);
-}
-
-/* a * b: the products of parts down to 2^-106 relative exact (two_prod), the rest in double */
-static tt tt_mul(tt a, tt b)
-{
-    tg_dd p0 = tg_two_prod(a.hi, b.hi), p1 = tg_two_prod(a.hi, b.mid),
-          p2 = tg_two_prod(a.mid, b.hi);
-    double t[9] = {a.hi * b.lo, a.mid * b.mid, a.lo * b.hi, p1.lo, p2.lo,
-                   p0.lo,       p1.hi,         p2.hi,       p0.hi};
-    return tt_from_terms(t, 9);
-}
-
-/* a / b: four quotient digits, each from the remainder a - q b, computed in triple-double */
-static tt tt_div(tt a, tt b)
-{
-    double q[4];
-    tt rem = a;
-    for (int k = 0; k < 4; k++) {
-        q[k] = rem.hi / b.hi;
-        rem = tt_add(rem, tt_neg(tt_mul(b, tt_from(q[k]))));
-    }
-    double t[4] = {q[3], q[2], q[1], q[0]};
-    return tt_from_terms(t, 4);
-}
-
-/* The double nearest hi + mid + lo (a tt from tt_from_terms: hi is hi + mid + lo rounded, up to
- * an exact tie between hi and its neighbour, which lo breaks). */
-static double tt_round(tt a)
-{
-    if (a.mid == 0 || a.lo == 0)
-        return a.hi + a.mid;
-    double toward = from_bits(bits_of(a.hi) + ((a.mid > 0) == (a.hi > 0) ? 1 : -1));
-    if (a.mid * 2 != toward - a.hi) /* not a tie */
-        return a.hi + a.mid;
-    return (a.lo > 0) == (a.mid > 0) ? toward : a.hi;
-}
-
-/* Could the exact value of a (a double-double good to 2^-100 relative) round either way? */
-static int rounding_is_ambiguous(tg_dd a)
-{
-    double margin = abs_of(a.hi) * 0x1p-100;
-    return a.hi + (a.lo + margin) != a.hi + (a.lo - margin);
-}
+/* ---- the slow paths: triple-double (ops/tg_td.h) ----
+ * When a double-double result is too close to a midpoint for its error bound, the function is
+ * evaluated again in triple-double, to about 2^-150: the same reductions, longer series, the
+ * tables' third parts. */
 
 /* ---- sin, cos, tan ---- */
 
@@ -419,28 +332,28 @@ static void sincos_abs(double ax, int want, tg_dd *s, tg_dd *c)
  * bits times pi/2 in triple-double, r = a + t as in sincos_kernel, and the Taylor series of sin t
  * and cos t to t^17 and t^16 (the first terms left out below 2^-176), the table's third parts:
  *   sin(a + t) = sin a cos t + cos a sin t,  cos(a + t) = cos a cos t - sin a sin t */
-static void sincos_abs_tt(double ax, tt *s, tt *c)
+static void sincos_abs_tt(double ax, tg_td *s, tg_td *c)
 {
-    tt r = tt_from(ax);
+    tg_td r = tg_td_from(ax);
     int quadrant = 0;
     if (ax > TG_PI_4_HI) {
         double piece[3];
         int negative;
         quadrant = reduce_pio2_pieces(ax, piece, &negative);
         double terms[3] = {piece[2], piece[1], piece[0]};
-        tt pi_2 = {TG_PI_2_HI, TG_PI_2_LO, TG_PI_2_LO2};
-        r = tt_mul(tt_from_terms(terms, 3), pi_2);
+        tg_td pi_2 = {TG_PI_2_HI, TG_PI_2_LO, TG_PI_2_LO2};
+        r = tg_td_mul(tg_td_from_terms(terms, 3), pi_2);
         if (negative)
-            r = tt_neg(r);
+            r = tg_td_neg(r);
     }
     int negative = r.hi < 0;
     if (negative)
-        r = tt_neg(r);
+        r = tg_td_neg(r);
     int j = (int)(r.hi * 128.0 + 0.5);
-    tt t = tt_add(r, tt_from(-(double)j / 128.0));
-    tt z = tt_mul(t, t);
+    tg_td t = tg_td_add(r, tg_td_from(-(double)j / 128.0));
+    tg_td z = tg_td_mul(t, t);
     /* Horner from the inside: sin t = t sum_k (-z)^k/(2k+1)!, cos t = sum_k (-z)^k/(2k)! */
-    tt sin_sum = tt_from(0.0), cos_sum = tt_from(0.0);
+    tg_td sin_sum = tg_td_from(0.0), cos_sum = tg_td_from(0.0);
     for (int k = 8; k >= 0; k--) {
         double odd_factorial = 1, even_factorial = 1; /* (2k+1)!, (2k)!: exact below 2^53 */
         for (int i = 2; i <= 2 * k + 1; i++) {
@@ -449,22 +362,24 @@ static void sincos_abs_tt(double ax, tt *s, tt *c)
                 even_factorial *= i;
         }
         double sign = k & 1 ? -1.0 : 1.0;
-        sin_sum = tt_add(tt_div(tt_from(sign), tt_from(odd_factorial)), tt_mul(z, sin_sum));
-        cos_sum = tt_add(tt_div(tt_from(sign), tt_from(even_factorial)), tt_mul(z, cos_sum));
+        sin_sum = tg_td_add(tg_td_div(tg_td_from(sign), tg_td_from(odd_factorial)),
+                            tg_td_mul(z, sin_sum));
+        cos_sum = tg_td_add(tg_td_div(tg_td_from(sign), tg_td_from(even_factorial)),
+                            tg_td_mul(z, cos_sum));
     }
-    tt sin_t = tt_mul(t, sin_sum), cos_t = cos_sum;
-    tt sa = {tg_sincos_tab[j][0], tg_sincos_tab[j][1], tg_sincos_lo2[j][0]};
-    tt ca = {tg_sincos_tab[j][2], tg_sincos_tab[j][3], tg_sincos_lo2[j][1]};
-    tt sr = tt_add(tt_mul(sa, cos_t), tt_mul(ca, sin_t));
-    tt cr = tt_add(tt_mul(ca, cos_t), tt_neg(tt_mul(sa, sin_t)));
+    tg_td sin_t = tg_td_mul(t, sin_sum), cos_t = cos_sum;
+    tg_td sa = {tg_sincos_tab[j][0], tg_sincos_tab[j][1], tg_sincos_lo2[j][0]};
+    tg_td ca = {tg_sincos_tab[j][2], tg_sincos_tab[j][3], tg_sincos_lo2[j][1]};
+    tg_td sr = tg_td_add(tg_td_mul(sa, cos_t), tg_td_mul(ca, sin_t));
+    tg_td cr = tg_td_add(tg_td_mul(ca, cos_t), tg_td_neg(tg_td_mul(sa, sin_t)));
     if (negative)
-        sr = tt_neg(sr);
+        sr = tg_td_neg(sr);
     *s = quadrant & 1 ? cr : sr;
     *c = quadrant & 1 ? sr : cr;
     if (SIN_NEGATED(quadrant))
-        *s = tt_neg(*s);
+        *s = tg_td_neg(*s);
     if (COS_NEGATED(quadrant))
-        *c = tt_neg(*c);
+        *c = tg_td_neg(*c);
 }
 
 enum circular_fn { CIRCULAR_SIN, CIRCULAR_COS, CIRCULAR_TAN };
@@ -489,10 +404,10 @@ static double circular(double x, enum circular_fn fn)
                &s, &c);
     tg_dd v = fn == CIRCULAR_SIN ? s : fn == CIRCULAR_COS ? c : tg_dd_div(s, c);
     double result;
-    if (rounding_is_ambiguous(v)) {
-        tt ts, tc;
+    if (tg_dd_round_is_ambiguous(v)) {
+        tg_td ts, tc;
         sincos_abs_tt(ax, &ts, &tc);
-        result = tt_round(fn == CIRCULAR_SIN ? ts : fn == CIRCULAR_COS ? tc : tt_div(ts, tc));
+        result = tg_td_round(fn == CIRCULAR_SIN ? ts : fn == CIRCULAR_COS ? tc : tg_td_div(ts, tc));
     } else {
         result = tg_dd_round(v);
     }
@@ -562,34 +477,34 @@ static tg_dd atan_ratio(tg_dd n, tg_dd d)
 /* atan(n/d) in [0, pi/2] for doubles n, d >= 0, not both 0, in [2^-62, 2] (as atan_ratio's
  * callers scale them): the same fold and table reduction, t = (n - b d) / (d + b n) with the
  * numerator and denominator exact, and the series to t^23 (t^25/25 < 2^-196 t). */
-static tt atan_ratio_tt(tt n, tt d)
+static tg_td atan_ratio_tt(tg_td n, tg_td d)
 {
     int folded = n.hi > d.hi;
     if (folded) {
-        tt swap = n;
+        tg_td swap = n;
         n = d;
         d = swap;
     }
     if (n.hi == 0) {
-        tt pi_2 = {TG_PI_2_HI, TG_PI_2_LO, TG_PI_2_LO2};
-        return folded ? pi_2 : tt_from(0.0);
+        tg_td pi_2 = {TG_PI_2_HI, TG_PI_2_LO, TG_PI_2_LO2};
+        return folded ? pi_2 : tg_td_from(0.0);
     }
     int j = (int)(n.hi / d.hi * 128.0 + 0.5);
-    tt bj = tt_from((double)j / 128.0);
-    tt t = tt_div(tt_add(n, tt_neg(tt_mul(d, bj))), tt_add(d, tt_mul(n, bj)));
-    tt z = tt_mul(t, t);
+    tg_td bj = tg_td_from((double)j / 128.0);
+    tg_td t = tg_td_div(tg_td_add(n, tg_td_neg(tg_td_mul(d, bj))), tg_td_add(d, tg_td_mul(n, bj)));
+    tg_td z = tg_td_mul(t, t);
     /* atan t = t (1 - z/3 + z^2/5 - ... - z^11/23), Horner from the inside */
-    tt c = tt_from(0.0);
+    tg_td c = tg_td_from(0.0);
     for (int k = 11; k >= 0; k--) {
-        tt coefficient = tt_div(tt_from(k & 1 ? -1.0 : 1.0), tt_from(2.0 * k + 1.0));
-        c = tt_add(coefficient, tt_mul(z, c));
+        tg_td coefficient = tg_td_div(tg_td_from(k & 1 ? -1.0 : 1.0), tg_td_from(2.0 * k + 1.0));
+        c = tg_td_add(coefficient, tg_td_mul(z, c));
     }
-    tt a = tt_mul(t, c);
-    tt table = {tg_atan_tab[j][0], tg_atan_tab[j][1], tg_atan_tab[j][2]};
-    a = tt_add(table, a);
+    tg_td a = tg_td_mul(t, c);
+    tg_td table = {tg_atan_tab[j][0], tg_atan_tab[j][1], tg_atan_tab[j][2]};
+    a = tg_td_add(table, a);
     if (folded) {
-        tt pi_2 = {TG_PI_2_HI, TG_PI_2_LO, TG_PI_2_LO2};
-        a = tt_add(pi_2, tt_neg(a));
+        tg_td pi_2 = {TG_PI_2_HI, TG_PI_2_LO, TG_PI_2_LO2};
+        a = tg_td_add(pi_2, tg_td_neg(a));
     }
     return a;
 }
@@ -608,10 +523,11 @@ double tg_libm_atan(double x)
         a = tg_dd_add_d(dd_const(TG_PI_2_HI, TG_PI_2_LO), -1.0 / ax); /* inf: 1/inf = 0 */
     else {
         a = atan_ratio(tg_dd_from(ax), tg_dd_from(1.0));
-        if (rounding_is_ambiguous(a)) { /* ax in [2^-27, 2^60]: atan(ax/1), or 1/ax folded */
+        if (tg_dd_round_is_ambiguous(a)) { /* ax in [2^-27, 2^60]: atan(ax/1), or 1/ax folded */
             int e = exponent_of(ax) > 0 ? exponent_of(ax) : 0;
-            return with_sign(tt_round(atan_ratio_tt(tt_from(mul_pow2(ax, -e)), tt_from(pow2(-e)))),
-                             sign_bit(x));
+            return with_sign(
+                tg_td_round(atan_ratio_tt(tg_td_from(mul_pow2(ax, -e)), tg_td_from(pow2(-e)))),
+                sign_bit(x));
         }
     }
     return with_sign(tg_dd_round(a), sign_bit(x));
@@ -661,13 +577,13 @@ double tg_libm_atan2(double y, double x)
             tg_dd a = atan_ratio(tg_dd_from(ys), tg_dd_from(xs));
             if (x_negative)
                 a = tg_dd_sub(dd_const(TG_PI_HI, TG_PI_LO), a);
-            if (rounding_is_ambiguous(a)) {
-                tt slow = atan_ratio_tt(tt_from(ys), tt_from(xs));
+            if (tg_dd_round_is_ambiguous(a)) {
+                tg_td slow = atan_ratio_tt(tg_td_from(ys), tg_td_from(xs));
                 if (x_negative) {
-                    tt pi = {TG_PI_HI, TG_PI_LO, TG_PI_LO2};
-                    slow = tt_add(pi, tt_neg(slow));
+                    tg_td pi = {TG_PI_HI, TG_PI_LO, TG_PI_LO2};
+                    slow = tg_td_add(pi, tg_td_neg(slow));
                 }
-                angle = tt_round(slow);
+                angle = tg_td_round(slow);
             } else {
                 angle = tg_dd_round(a);
             }
@@ -685,18 +601,19 @@ static tg_dd sqrt_one_minus_square(double a)
 
 /* The same in triple-double, for the slow path: (1 - a)(1 + a) from its exact partial products,
  * then one Newton step s + (S - s^2) / (2 s) from the double-double root s (2^-104 -> 2^-150). */
-static tt sqrt_one_minus_square_tt(double a)
+static tg_td sqrt_one_minus_square_tt(double a)
 {
     tg_dd u = tg_two_sum(1.0, -a), v = tg_two_sum(1.0, a);
     tg_dd p0 = tg_two_prod(u.hi, v.hi), p1 = tg_two_prod(u.hi, v.lo), p2 = tg_two_prod(u.lo, v.hi);
     double terms[7] = {u.lo * v.lo, p1.lo, p2.lo, p0.lo, p1.hi, p2.hi, p0.hi};
-    tt square = tt_from_terms(terms, 7);
+    tg_td square = tg_td_from_terms(terms, 7);
     if (square.hi <= 0)
-        return tt_from(0.0);
+        return tg_td_from(0.0);
     tg_dd s0 = tg_dd_sqrt(tg_dd_make(square.hi, square.mid));
-    tt s = {s0.hi, s0.lo, 0.0};
-    tt correction = tt_div(tt_add(square, tt_neg(tt_mul(s, s))), tt_mul(tt_from(2.0), s));
-    return tt_add(s, correction);
+    tg_td s = {s0.hi, s0.lo, 0.0};
+    tg_td correction =
+        tg_td_div(tg_td_add(square, tg_td_neg(tg_td_mul(s, s))), tg_td_mul(tg_td_from(2.0), s));
+    return tg_td_add(s, correction);
 }
 
 /* asin x = atan(x / sqrt(1 - x^2)): odd, NaN outside [-1, 1]; below 2^-27 it rounds to x
@@ -711,8 +628,8 @@ double tg_libm_asin(double x)
     if (ax < 0x1p-27)
         return x;
     tg_dd a = atan_ratio(tg_dd_from(ax), sqrt_one_minus_square(ax));
-    if (rounding_is_ambiguous(a))
-        return with_sign(tt_round(atan_ratio_tt(tt_from(ax), sqrt_one_minus_square_tt(ax))),
+    if (tg_dd_round_is_ambiguous(a))
+        return with_sign(tg_td_round(atan_ratio_tt(tg_td_from(ax), sqrt_one_minus_square_tt(ax))),
                          sign_bit(x));
     return with_sign(tg_dd_round(a), sign_bit(x));
 }
@@ -731,13 +648,13 @@ double tg_libm_acos(double x)
     tg_dd a = atan_ratio(sqrt_one_minus_square(ax), tg_dd_from(ax));
     if (sign_bit(x))
         a = dd_add_dominant(dd_const(TG_PI_HI, TG_PI_LO), tg_dd_neg(a)); /* a <= pi/2 */
-    if (rounding_is_ambiguous(a)) {
-        tt slow = atan_ratio_tt(sqrt_one_minus_square_tt(ax), tt_from(ax));
+    if (tg_dd_round_is_ambiguous(a)) {
+        tg_td slow = atan_ratio_tt(sqrt_one_minus_square_tt(ax), tg_td_from(ax));
         if (sign_bit(x)) {
-            tt pi = {TG_PI_HI, TG_PI_LO, TG_PI_LO2};
-            slow = tt_add(pi, tt_neg(slow));
+            tg_td pi = {TG_PI_HI, TG_PI_LO, TG_PI_LO2};
+            slow = tg_td_add(pi, tg_td_neg(slow));
         }
-        return tt_round(slow);
+        return tg_td_round(slow);
     }
     return tg_dd_round(a);
 }

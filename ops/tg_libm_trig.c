@@ -9,12 +9,14 @@
  * 2^-110), then rounds hi + lo once. Measured against mpmath on 76,000 points: at most 2^-103.9
  * (tan), 2^-104.5 (sin, cos, asin, acos), 2^-104.9 (atan2), 2^-105.4 (atan). That is correct
  * rounding unless the exact value lies within ~2^-103 relative of a midpoint between two doubles,
- * which for a "random" input happens with probability ~2^-49; there is no slower, more precise
- * path for those. On the hardest-to-round inputs known (CORE-MATH's lists of worst cases, 46 to
- * 59 and more identical bits after the rounding bit) this misrounds sin 10 of 83,372, cos 14 of
- * 79,706, tan 12 of 64,222, asin 10 of 26,956, acos 8 of 179,026, atan 58 of 110,396 and atan2
- * 5,544 of 27,456 (that list's cases lie within 2^-113 to 2^-145 of a midpoint). hypot is exact
- * in that sense: near a midpoint it decides the rounding exactly (0 of 26,847).
+ * which for a "random" input happens with probability ~2^-49. So each function then tests
+ * whether the rounding is in doubt (a 2^-100 margin) and if so evaluates again in triple-double
+ * (~2^-150, or 2^-128 for sin, cos, tan of the doubles closest to multiples of pi/2, whose
+ * reduction keeps 130 bits; hypot instead decides a near-midpoint exactly). On the hardest-to-round
+ * inputs known (CORE-MATH's lists of worst cases, 46 to 59 and more identical bits after the
+ * rounding bit; atan2's within 2^-145 of a midpoint) none is misrounded: sin 83,372, cos 79,706,
+ * tan 64,222, asin 26,956, acos 179,026, atan 110,396, atan2 27,456, hypot 26,847 (double-double
+ * alone misrounded 10, 14, 12, 10, 8, 58, 5,544 and 163 of them).
  *
  *   sin, cos, tan: |x| = k pi/2 + r with |r| <= pi/4: r/(pi/2) good to 2^-130 relative for every
  *     double (Payne-Hanek: the bits of 2/pi as 64-bit integer words, an exact integer product),
@@ -35,6 +37,7 @@
 
 #include "tg_dd.h"
 #include "tg_libm_trig_tables.h"
+#include "tg_td.h"
 
 /* ---- bits and powers of two (no libm: fabs, copysign, isnan written out) ---- */
 
@@ -136,9 +139,9 @@ static tg_dd dd_add_dominant(tg_dd x, tg_dd y)
  * already rounded on the final grid. */
 static double round_scaled(tg_dd v, int k, int truncated_positive)
 {
-    double h = mul_pow2(v.hi, k);
-    if (h >= 0x1p-1022)
+    if (v.hi >= mul_pow2(0x1p-1022, -k)) /* normal before rounding (not just after it) */
         return mul_pow2(tg_dd_round(v), k);
+    double h = mul_pow2(v.hi, k);
     /* Subnormal: h is v.hi rounded onto the grid g = 2^(-1074 - k) (in v's scale). The rest,
      * v - h / 2^k, is (v.hi - back) + v.lo, the first difference exact (|v.hi - back| <= g/2,
      * both multiples of ulp(v.hi)), so the decision against g/2 is exact. */
@@ -158,6 +161,11 @@ static double round_scaled(tg_dd v, int k, int truncated_positive)
     return h;
 }
 
+/* ---- the slow paths: triple-double (ops/tg_td.h) ----
+ * When a double-double result is too close to a midpoint for its error bound, the function is
+ * evaluated again in triple-double, to about 2^-150: the same reductions, longer series, the
+ * tables' third parts. */
+
 /* ---- sin, cos, tan ---- */
 
 /* Payne-Hanek reduction of ax > pi/4 (finite): ax * 2/pi = N + f with N an integer and
@@ -172,8 +180,9 @@ static double round_scaled(tg_dd v, int k, int truncated_positive)
  * The closest a double comes to a multiple of pi/2 is about 2^-61 (|f| >= 2^-62: Muller's table
  * for binary64), so 192 bits of fraction (an absolute 2^-192) leave f with at least 130 correct
  * bits. Integer arithmetic is exact, so this is the same on every machine (__int128 is a
- * libcall in wasm32, with the same result). */
-static int reduce_pio2(double ax, tg_dd *r)
+ * libcall in wasm32, with the same result). Gives f as three exact doubles (its top 159 bits,
+ * for the double-double and the triple-double reductions) and its sign apart. */
+static int reduce_pio2_pieces(double ax, double piece[3], int *is_negative)
 {
     __extension__ typedef unsigned __int128 u128;
     uint64_t b = bits_of(ax);
@@ -213,7 +222,8 @@ static int reduce_pio2(double ax, tg_dd *r)
     if (f2 == 0) {
         f2 = f1, f1 = f0, f0 = 0, shift = 64;
         if (f2 == 0) { /* no double is this close to a multiple of pi/2; kept for safety */
-            *r = tg_dd_from(0.0);
+            piece[0] = piece[1] = piece[2] = 0.0;
+            *is_negative = 0;
             return quadrant;
         }
     }
@@ -224,11 +234,21 @@ static int reduce_pio2(double ax, tg_dd *r)
         f0 <<= lz;
     }
     shift += lz;
-    double top = (double)(f2 >> 11) * 0x1p-53;
-    double middle = (double)(((f2 & 0x7ffu) << 42) | (f1 >> 22)) * 0x1p-106;
-    double low = (double)(((f1 & 0x3fffffu) << 31) | (f0 >> 33)) * 0x1p-159;
-    tg_dd f = tg_dd_add_d(tg_fast_two_sum(top, middle), low);
-    f = tg_dd_scale(f, pow2(-shift));
+    double scale = pow2(-shift);
+    piece[0] = (double)(f2 >> 11) * 0x1p-53 * scale;
+    piece[1] = (double)(((f2 & 0x7ffu) << 42) | (f1 >> 22)) * 0x1p-106 * scale;
+    piece[2] = (double)(((f1 & 0x3fffffu) << 31) | (f0 >> 33)) * 0x1p-159 * scale;
+    *is_negative = negative;
+    return quadrant;
+}
+
+/* The reduction in double-double: r = (piece 0 + 1 + 2) pi/2, signed */
+static int reduce_pio2(double ax, tg_dd *r)
+{
+    double piece[3];
+    int negative;
+    int quadrant = reduce_pio2_pieces(ax, piece, &negative);
+    tg_dd f = tg_dd_add_d(tg_fast_two_sum(piece[0], piece[1]), piece[2]);
     f = tg_dd_mul(f, dd_const(TG_PI_2_HI, TG_PI_2_LO));
     *r = negative ? tg_dd_neg(f) : f;
     return quadrant;
@@ -247,6 +267,11 @@ static int reduce_pio2(double ax, tg_dd *r)
  * |sin a (cos t - 1)| <= a t^2/2 <= |cos a sin t|/4 and |cos a (cos t - 1)| <= |sin a sin t|/2.8,
  * so each addition has a dominant term (dd_add_dominant). */
 enum { WANT_SIN = 1, WANT_COS = 2 };
+
+/* x = k pi/2 + r: sin x = sin r, cos r, -sin r, -cos r and cos x = cos r, -sin r, -cos r, sin r
+ * for k mod 4 = 0, 1, 2, 3 (odd k swaps the two) */
+#define SIN_NEGATED(k) ((k) >= 2)
+#define COS_NEGATED(k) ((k) == 1 || (k) == 2)
 
 static void sincos_kernel(tg_dd r, int want, tg_dd *sin_r, tg_dd *cos_r)
 {
@@ -295,20 +320,66 @@ static void sincos_abs(double ax, int want, tg_dd *s, tg_dd *c)
     if (quadrant & 1)
         kernel_want = ((want & WANT_SIN) ? WANT_COS : 0) | ((want & WANT_COS) ? WANT_SIN : 0);
     sincos_kernel(r, kernel_want, &sr, &cr);
-    switch (quadrant) {
-    case 0:
-        *s = sr, *c = cr;
-        break;
-    case 1:
-        *s = cr, *c = tg_dd_neg(sr);
-        break;
-    case 2:
-        *s = tg_dd_neg(sr), *c = tg_dd_neg(cr);
-        break;
-    default:
-        *s = tg_dd_neg(cr), *c = sr;
-        break;
+    *s = quadrant & 1 ? cr : sr;
+    *c = quadrant & 1 ? sr : cr;
+    if (SIN_NEGATED(quadrant))
+        *s = tg_dd_neg(*s);
+    if (COS_NEGATED(quadrant))
+        *c = tg_dd_neg(*c);
+}
+
+/* sin and cos of |x| (finite, >= 2^-27) in triple-double, for the slow path: the reduction's 159
+ * bits times pi/2 in triple-double, r = a + t as in sincos_kernel, and the Taylor series of sin t
+ * and cos t to t^17 and t^16 (the first terms left out below 2^-176), the table's third parts:
+ *   sin(a + t) = sin a cos t + cos a sin t,  cos(a + t) = cos a cos t - sin a sin t */
+static void sincos_abs_tt(double ax, tg_td *s, tg_td *c)
+{
+    tg_td r = tg_td_from(ax);
+    int quadrant = 0;
+    if (ax > TG_PI_4_HI) {
+        double piece[3];
+        int negative;
+        quadrant = reduce_pio2_pieces(ax, piece, &negative);
+        double terms[3] = {piece[2], piece[1], piece[0]};
+        tg_td pi_2 = {TG_PI_2_HI, TG_PI_2_LO, TG_PI_2_LO2};
+        r = tg_td_mul(tg_td_from_terms(terms, 3), pi_2);
+        if (negative)
+            r = tg_td_neg(r);
     }
+    int negative = r.hi < 0;
+    if (negative)
+        r = tg_td_neg(r);
+    int j = (int)(r.hi * 128.0 + 0.5);
+    tg_td t = tg_td_add(r, tg_td_from(-(double)j / 128.0));
+    tg_td z = tg_td_mul(t, t);
+    /* Horner from the inside: sin t = t sum_k (-z)^k/(2k+1)!, cos t = sum_k (-z)^k/(2k)! */
+    tg_td sin_sum = tg_td_from(0.0), cos_sum = tg_td_from(0.0);
+    for (int k = 8; k >= 0; k--) {
+        double odd_factorial = 1, even_factorial = 1; /* (2k+1)!, (2k)!: exact below 2^53 */
+        for (int i = 2; i <= 2 * k + 1; i++) {
+            odd_factorial *= i;
+            if (i <= 2 * k)
+                even_factorial *= i;
+        }
+        double sign = k & 1 ? -1.0 : 1.0;
+        sin_sum = tg_td_add(tg_td_div(tg_td_from(sign), tg_td_from(odd_factorial)),
+                            tg_td_mul(z, sin_sum));
+        cos_sum = tg_td_add(tg_td_div(tg_td_from(sign), tg_td_from(even_factorial)),
+                            tg_td_mul(z, cos_sum));
+    }
+    tg_td sin_t = tg_td_mul(t, sin_sum), cos_t = cos_sum;
+    tg_td sa = {tg_sincos_tab[j][0], tg_sincos_tab[j][1], tg_sincos_lo2[j][0]};
+    tg_td ca = {tg_sincos_tab[j][2], tg_sincos_tab[j][3], tg_sincos_lo2[j][1]};
+    tg_td sr = tg_td_add(tg_td_mul(sa, cos_t), tg_td_mul(ca, sin_t));
+    tg_td cr = tg_td_add(tg_td_mul(ca, cos_t), tg_td_neg(tg_td_mul(sa, sin_t)));
+    if (negative)
+        sr = tg_td_neg(sr);
+    *s = quadrant & 1 ? cr : sr;
+    *c = quadrant & 1 ? sr : cr;
+    if (SIN_NEGATED(quadrant))
+        *s = tg_td_neg(*s);
+    if (COS_NEGATED(quadrant))
+        *c = tg_td_neg(*c);
 }
 
 enum circular_fn { CIRCULAR_SIN, CIRCULAR_COS, CIRCULAR_TAN };
@@ -317,7 +388,7 @@ enum circular_fn { CIRCULAR_SIN, CIRCULAR_COS, CIRCULAR_TAN };
  * Below 2^-27, sin x = x - x^3/6 and tan x = x + x^3/3 differ from x by less than 2^-55.6 x,
  * under half the spacing of doubles around x: they round to x (subnormals and -0 included), and
  * cos x = 1 - x^2/2 rounds to 1. tan = sin/cos, one double-double division (cos is never 0 for
- * a double: |cos x| >= 2^-62). */
+ * a double: |cos x| >= 2^-62). Where the rounding is in doubt, the triple-double slow path. */
 static double circular(double x, enum circular_fn fn)
 {
     double ax = abs_of(x);
@@ -331,10 +402,18 @@ static double circular(double x, enum circular_fn fn)
                : fn == CIRCULAR_COS ? WANT_COS
                                     : WANT_SIN | WANT_COS,
                &s, &c);
+    tg_dd v = fn == CIRCULAR_SIN ? s : fn == CIRCULAR_COS ? c : tg_dd_div(s, c);
+    double result;
+    if (tg_dd_round_is_ambiguous(v)) {
+        tg_td ts, tc;
+        sincos_abs_tt(ax, &ts, &tc);
+        result = tg_td_round(fn == CIRCULAR_SIN ? ts : fn == CIRCULAR_COS ? tc : tg_td_div(ts, tc));
+    } else {
+        result = tg_dd_round(v);
+    }
     if (fn == CIRCULAR_COS)
-        return tg_dd_round(c);
-    tg_dd v = fn == CIRCULAR_SIN ? s : tg_dd_div(s, c);
-    return with_sign(tg_dd_round(v), sign_bit(x) ^ (v.hi < 0));
+        return result;
+    return with_sign(result, sign_bit(x) ^ (result < 0));
 }
 
 double tg_libm_sin(double x)
@@ -395,6 +474,41 @@ static tg_dd atan_ratio(tg_dd n, tg_dd d)
     return a;
 }
 
+/* atan(n/d) in [0, pi/2] for doubles n, d >= 0, not both 0, in [2^-62, 2] (as atan_ratio's
+ * callers scale them): the same fold and table reduction, t = (n - b d) / (d + b n) with the
+ * numerator and denominator exact, and the series to t^23 (t^25/25 < 2^-196 t). */
+static tg_td atan_ratio_tt(tg_td n, tg_td d)
+{
+    int folded = n.hi > d.hi;
+    if (folded) {
+        tg_td swap = n;
+        n = d;
+        d = swap;
+    }
+    if (n.hi == 0) {
+        tg_td pi_2 = {TG_PI_2_HI, TG_PI_2_LO, TG_PI_2_LO2};
+        return folded ? pi_2 : tg_td_from(0.0);
+    }
+    int j = (int)(n.hi / d.hi * 128.0 + 0.5);
+    tg_td bj = tg_td_from((double)j / 128.0);
+    tg_td t = tg_td_div(tg_td_add(n, tg_td_neg(tg_td_mul(d, bj))), tg_td_add(d, tg_td_mul(n, bj)));
+    tg_td z = tg_td_mul(t, t);
+    /* atan t = t (1 - z/3 + z^2/5 - ... - z^11/23), Horner from the inside */
+    tg_td c = tg_td_from(0.0);
+    for (int k = 11; k >= 0; k--) {
+        tg_td coefficient = tg_td_div(tg_td_from(k & 1 ? -1.0 : 1.0), tg_td_from(2.0 * k + 1.0));
+        c = tg_td_add(coefficient, tg_td_mul(z, c));
+    }
+    tg_td a = tg_td_mul(t, c);
+    tg_td table = {tg_atan_tab[j][0], tg_atan_tab[j][1], tg_atan_tab[j][2]};
+    a = tg_td_add(table, a);
+    if (folded) {
+        tg_td pi_2 = {TG_PI_2_HI, TG_PI_2_LO, TG_PI_2_LO2};
+        a = tg_td_add(pi_2, tg_td_neg(a));
+    }
+    return a;
+}
+
 /* atan: odd; below 2^-27 it rounds to x (x - x^3/3, as for sin); above 2^60,
  * atan x = pi/2 - 1/x + 1/(3x^3) - ..., 1/x in double is good to 2^-113 of pi/2 */
 double tg_libm_atan(double x)
@@ -407,8 +521,15 @@ double tg_libm_atan(double x)
     tg_dd a;
     if (ax > 0x1p60)
         a = tg_dd_add_d(dd_const(TG_PI_2_HI, TG_PI_2_LO), -1.0 / ax); /* inf: 1/inf = 0 */
-    else
+    else {
         a = atan_ratio(tg_dd_from(ax), tg_dd_from(1.0));
+        if (tg_dd_round_is_ambiguous(a)) { /* ax in [2^-27, 2^60]: atan(ax/1), or 1/ax folded */
+            int e = exponent_of(ax) > 0 ? exponent_of(ax) : 0;
+            return with_sign(
+                tg_td_round(atan_ratio_tt(tg_td_from(mul_pow2(ax, -e)), tg_td_from(pow2(-e)))),
+                sign_bit(x));
+        }
+    }
     return with_sign(tg_dd_round(a), sign_bit(x));
 }
 
@@ -452,10 +573,20 @@ double tg_libm_atan2(double y, double x)
             angle = tg_dd_round(tg_dd_add_d(dd_const(TG_PI_2_HI, TG_PI_2_LO), x_negative ? v : -v));
         } else {
             int top = ey > ex ? ey : ex;
-            tg_dd a = atan_ratio(tg_dd_from(mul_pow2(ay, -top)), tg_dd_from(mul_pow2(ax, -top)));
+            double ys = mul_pow2(ay, -top), xs = mul_pow2(ax, -top);
+            tg_dd a = atan_ratio(tg_dd_from(ys), tg_dd_from(xs));
             if (x_negative)
                 a = tg_dd_sub(dd_const(TG_PI_HI, TG_PI_LO), a);
-            angle = tg_dd_round(a);
+            if (tg_dd_round_is_ambiguous(a)) {
+                tg_td slow = atan_ratio_tt(tg_td_from(ys), tg_td_from(xs));
+                if (x_negative) {
+                    tg_td pi = {TG_PI_HI, TG_PI_LO, TG_PI_LO2};
+                    slow = tg_td_add(pi, tg_td_neg(slow));
+                }
+                angle = tg_td_round(slow);
+            } else {
+                angle = tg_dd_round(a);
+            }
         }
     }
     return with_sign(angle, y_negative);
@@ -466,6 +597,23 @@ static tg_dd sqrt_one_minus_square(double a)
 {
     tg_dd p = tg_dd_mul(tg_two_sum(1.0, -a), tg_two_sum(1.0, a));
     return p.hi > 0 ? tg_dd_sqrt(p) : tg_dd_from(0.0);
+}
+
+/* The same in triple-double, for the slow path: (1 - a)(1 + a) from its exact partial products,
+ * then one Newton step s + (S - s^2) / (2 s) from the double-double root s (2^-104 -> 2^-150). */
+static tg_td sqrt_one_minus_square_tt(double a)
+{
+    tg_dd u = tg_two_sum(1.0, -a), v = tg_two_sum(1.0, a);
+    tg_dd p0 = tg_two_prod(u.hi, v.hi), p1 = tg_two_prod(u.hi, v.lo), p2 = tg_two_prod(u.lo, v.hi);
+    double terms[7] = {u.lo * v.lo, p1.lo, p2.lo, p0.lo, p1.hi, p2.hi, p0.hi};
+    tg_td square = tg_td_from_terms(terms, 7);
+    if (square.hi <= 0)
+        return tg_td_from(0.0);
+    tg_dd s0 = tg_dd_sqrt(tg_dd_make(square.hi, square.mid));
+    tg_td s = {s0.hi, s0.lo, 0.0};
+    tg_td correction =
+        tg_td_div(tg_td_add(square, tg_td_neg(tg_td_mul(s, s))), tg_td_mul(tg_td_from(2.0), s));
+    return tg_td_add(s, correction);
 }
 
 /* asin x = atan(x / sqrt(1 - x^2)): odd, NaN outside [-1, 1]; below 2^-27 it rounds to x
@@ -480,6 +628,9 @@ double tg_libm_asin(double x)
     if (ax < 0x1p-27)
         return x;
     tg_dd a = atan_ratio(tg_dd_from(ax), sqrt_one_minus_square(ax));
+    if (tg_dd_round_is_ambiguous(a))
+        return with_sign(tg_td_round(atan_ratio_tt(tg_td_from(ax), sqrt_one_minus_square_tt(ax))),
+                         sign_bit(x));
     return with_sign(tg_dd_round(a), sign_bit(x));
 }
 
@@ -497,6 +648,14 @@ double tg_libm_acos(double x)
     tg_dd a = atan_ratio(sqrt_one_minus_square(ax), tg_dd_from(ax));
     if (sign_bit(x))
         a = dd_add_dominant(dd_const(TG_PI_HI, TG_PI_LO), tg_dd_neg(a)); /* a <= pi/2 */
+    if (tg_dd_round_is_ambiguous(a)) {
+        tg_td slow = atan_ratio_tt(sqrt_one_minus_square_tt(ax), tg_td_from(ax));
+        if (sign_bit(x)) {
+            tg_td pi = {TG_PI_HI, TG_PI_LO, TG_PI_LO2};
+            slow = tg_td_add(pi, tg_td_neg(slow));
+        }
+        return tg_td_round(slow);
+    }
     return tg_dd_round(a);
 }
 

@@ -27,6 +27,14 @@ def dd(v):
     return hi, lo
 
 
+def td(v):
+    """triple-double (hi, lo, lo2): each part the double nearest what the previous ones leave"""
+    v = mpmath.mpf(v)
+    hi = rnd(v)
+    lo = rnd(v - mpmath.mpf(hi))
+    return hi, lo, rnd(v - mpmath.mpf(hi) - mpmath.mpf(lo))
+
+
 def fmt(x):
     return float.hex(x)
 
@@ -61,9 +69,11 @@ def main():
     out.append("/* pi/2, pi, pi/4, 3 pi/4 and the series' leading coefficients as double-doubles"
                " {hi, lo} */")
     for name, v in consts:
-        hi, lo = dd(v)
+        hi, lo, lo2 = td(v)
         out.append("#define %s_HI %s" % (name, fmt(hi)))
         out.append("#define %s_LO %s" % (name, fmt(lo)))
+        if name in ("TG_PI_2", "TG_PI"):  # the third part, for the triple-double atan
+            out.append("#define %s_LO2 %s" % (name, fmt(lo2)))
     out.append("")
     n_sc = 103
     out.append("/* {sin hi, sin lo, cos hi, cos lo} of j/128, j = 0 .. %d (pi/4 = 100.5/128) */" % (n_sc - 1))
@@ -74,14 +84,22 @@ def main():
         s, c = dd(mpmath.sin(a)), dd(mpmath.cos(a))
         out.append("    {%s, %s, %s, %s}," % (fmt(s[0]), fmt(s[1]), fmt(c[0]), fmt(c[1])))
     out.append("};")
+    out.append("/* {sin lo2, cos lo2}: the third parts, for the slow path's triple-doubles */")
+    out.append("static const double tg_sincos_lo2[TG_SINCOS_N][2] = {")
+    for j in range(n_sc):
+        a = mpmath.mpf(j) / 128
+        s3, c3 = td(mpmath.sin(a)), td(mpmath.cos(a))
+        out.append("    {%s, %s}," % (fmt(s3[2]), fmt(c3[2])))
+    out.append("};")
     out.append("")
     n_at = 129
-    out.append("/* {atan hi, atan lo} of j/128, j = 0 .. 128 */")
+    out.append("/* {atan hi, atan lo, atan lo2} of j/128, j = 0 .. 128 (a triple-double: the third part")
+    out.append(" * for the slow path) */")
     out.append("#define TG_ATAN_N %d" % n_at)
-    out.append("static const double tg_atan_tab[TG_ATAN_N][2] = {")
+    out.append("static const double tg_atan_tab[TG_ATAN_N][3] = {")
     for j in range(n_at):
-        t = dd(mpmath.atan(mpmath.mpf(j) / 128))
-        out.append("    {%s, %s}," % (fmt(t[0]), fmt(t[1])))
+        t = td(mpmath.atan(mpmath.mpf(j) / 128))
+        out.append("    {%s, %s, %s}," % (fmt(t[0]), fmt(t[1]), fmt(t[2])))
     out.append("};")
     out.append("")
     out.append("#endif")

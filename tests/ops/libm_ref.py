@@ -326,10 +326,40 @@ EDGE_TRIG = ([x for k in [1, 2, 3, 4, 5, 6, 7, 8, 10, 100, 1000, 10**6, 10**9, 2
              [j / 128 + d for j in (1, 7, 64, 100, 101) for d in (0, 0.5 / 128, -0.5 / 128)] +
              [6381956970095103 * 2.0**797, -6381956970095103 * 2.0**797, 355.0, 103993.0,
               833719.0, 2.0**1023, 1.5707963267948966, 3.141592653589793, 6.283185307179586])
+# Hard cases of asin and acos (CORE-MATH's lists, arguments only) that the double-double path alone
+# rounds wrongly: the triple-double slow path takes them.
+ASIN_HARD = [float.fromhex(a) for a in ['0x1.522bffce02485p-19', '0x1.860db11c8df3bp-16',
+                                        '-0x1.ff0f3022b2e9dp-16']]
+ACOS_HARD = [float.fromhex(a) for a in ['0x1.11b3c109f983bp-1', '0x1.4182199998587p-1',
+                                        '0x1.53ea6c7255e88p-4', '0x1.0c953e71a6263p-26',
+                                        '0x1.04239f1c69896p-24', '0x1.7151512be14bep-19']]
+# ... and of sin, cos, tan (CORE-MATH's lists, arguments only; every third one that the
+# double-double path alone rounds wrongly, some with the reduction).
+SIN_HARD = [float.fromhex(a) for a in ['0x1.1c63df63d59d0p-2', '-0x1.997d35866ce04p-14',
+                                       '0x1.c1c27d6b9a3a1p+5', '-0x1.1fa4f6c3eb138p+10']]
+COS_HARD = [float.fromhex(a) for a in ['0x1.26851b567579fp-19', '-0x1.270df70e010f7p-4',
+                                       '0x1.5e5c1cd6c4e6fp-22', '-0x1.6b8a6273d7c21p+0']]
+TAN_HARD = [float.fromhex(a) for a in ['0x1.50486b2f87014p-5', '-0x1.7efa565652033p-5',
+                                       '0x1.c85686e7833abp-8', '-0x1.c9f47908c3178p-3']]
 EDGE_ATRIG = (around(1.0, 3) + around(-1.0, 3) + around(0.5, 1) + around(2.0**-27, 1) +
               around(2.0**-60, 1) + [1 - 2**-30, -1 + 2**-30, 0.7071067811865476, 0.99, -0.99,
                                      1e-17, 0.25, 1 / 128, 0.0078125 * 3.5])
-EDGE_ATAN = ([j / 128 + d for j in (1, 2, 64, 127, 128) for d in (0, 0.5 / 128, -0.5 / 128, 1e-9)] +
+# Hard cases of atan and atan2 (CORE-MATH's src/binary64/{atan,atan2}/*.wc lists, arguments only)
+# that the double-double path alone rounds wrongly: tg_libm_atan and tg_libm_atan2 take their
+# triple-double path there.
+ATAN_HARD = [float.fromhex(a) for a in ['0x1.0a402fcc79299p-25', '-0x1.1668b390f3622p-2',
+                                        '0x1.3e450e3933b22p+7', '-0x1.6298b5896ed3cp+1',
+                                        '0x1.8f58c95595e42p+0']]
+ATAN2_HARD = [(float.fromhex(a), float.fromhex(b)) for a, b in [
+    ('0x1.49343d4e26bb6p+53', '0x1.d786165a1b544p+51'), ('0x1.b544be799cc2bp+63', '0x1.49e86746d8bc3p+53'),
+    ('0x1.f871863ea2343p+53', '0x1.b3a489e67fd3ap+53'), ('0x1.249b791466ca0p+51', '0x1.8425f8c35f554p+50'),
+    ('0x1.a0e9d4bc084f7p+74', '0x1.31a270a7e7afep+53'), ('0x1.b778588eee453p+56', '0x1.ee210a8cdf10ep+52'),
+    ('0x1.ee491652e8df4p+65', '0x1.7ef856e1e6948p+51'), ('0x1.0cd392672e91bp+57', '0x1.01fd265c7c717p+53'),
+    ('0x1.7a1162f7a4610p+65', '0x1.b5fedff48dd58p+49'), ('0x1.664717269cafbp+63', '0x1.6c6fe3a02b340p+52'),
+    # y/x = (2 - 2^-52) 2^-1023, the midpoint between the largest subnormal and 2^-1022: atan2 is
+    # a little less, so the largest subnormal (from the same list)
+    ('0x1.fffffffffffffp-962', '0x1p+61'), ('-0x1.fffffffffffffp-962', '0x1p+61')]]
+EDGE_ATAN = ATAN_HARD + ([j / 128 + d for j in (1, 2, 64, 127, 128) for d in (0, 0.5 / 128, -0.5 / 128, 1e-9)] +
              around(2.0**60, 1) + around(2.0**-27, 1) + [128 / 3.5, 128.0, 1e16, 1e300])
 EDGE_PAIR_VALUES = [0.0, -0.0, TRUE_MIN, -TRUE_MIN, 3 * TRUE_MIN, DMIN, 2.0**-1000, 1e-300, 2.0**-61,
                     0.75, 1.0, -1.0, 2.0, -2.0, 3.0, 2.0**61, 1e300, -1e300, DMAX, -DMAX, INF, -INF,
@@ -342,7 +372,8 @@ EDGE_ATAN2 = ([(y, x) for y in EDGE_PAIR_VALUES for x in EDGE_PAIR_VALUES] +
               [(s * y, x) for (y, x) in [(3 * TRUE_MIN, 2.0), (TRUE_MIN, 2.0), (5 * TRUE_MIN, 2.0),
                                          (7 * TRUE_MIN, 4.0), (TRUE_MIN, 3.0), (3 * 2.0**-1000, 2.0**75),
                                          (2.0**-1000, 2.0**70)] for s in (1, -1)] +
-              [(1.0, next_up(1.0)), (next_up(1.0), 1.0), (-1.0, -next_down(1.0)), (1e-300, -1e-300)])
+              [(1.0, next_up(1.0)), (next_up(1.0), 1.0), (-1.0, -next_down(1.0)), (1e-300, -1e-300)] +
+              ATAN2_HARD)
 # Exact ties of hypot: Pythagorean triples (k^2 - l^2, 2kl, k^2 + l^2) whose hypotenuse is an odd
 # integer of 54 bits, halfway between two doubles (round to even), at three scales.
 HYPOT_TIES = [(float(k * k - l * l) * s, float(2 * k * l) * s)
@@ -441,11 +472,11 @@ FUNCS = {
     'atanh': (1, ref_atanh, EDGE_AINV, sampler([(-1, 1), (0.9, 1)], (-1074, 0), True)),
     'erf': (1, ref_erf, EDGE_ERF, sampler([(-4, 4), (-6, 6)], (-1074, 5), True)),
     'erfc': (1, ref_erfc, EDGE_ERF, sampler([(-4, 10), (0, 27.3)], (-1074, 5), True)),
-    'sin': (1, ref_circular(mp.sin, False), EDGE_TRIG, trig_sampler),
-    'cos': (1, ref_circular(mp.cos, True), EDGE_TRIG, trig_sampler),
-    'tan': (1, ref_circular(mp.tan, False), EDGE_TRIG, trig_sampler),
-    'asin': (1, ref_asin, EDGE_ATRIG, atrig_sampler),
-    'acos': (1, ref_acos, EDGE_ATRIG, atrig_sampler),
+    'sin': (1, ref_circular(mp.sin, False), EDGE_TRIG + SIN_HARD, trig_sampler),
+    'cos': (1, ref_circular(mp.cos, True), EDGE_TRIG + COS_HARD, trig_sampler),
+    'tan': (1, ref_circular(mp.tan, False), EDGE_TRIG + TAN_HARD, trig_sampler),
+    'asin': (1, ref_asin, EDGE_ATRIG + ASIN_HARD, atrig_sampler),
+    'acos': (1, ref_acos, EDGE_ATRIG + ACOS_HARD, atrig_sampler),
     'atan': (1, odd(mp.atan, math.pi / 2), EDGE_ATAN, atan_sampler),
     'atan2': (2, ref_atan2, EDGE_ATAN2, pair_sampler),
     'hypot': (2, ref_hypot, EDGE_HYPOT, pair_sampler),

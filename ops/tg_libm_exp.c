@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "tg_bits.h"
 #include "tg_dd.h"
 #include "tg_libm.h"
 #include "tg_libm_erf_tables.h"
@@ -17,50 +18,14 @@
 
 /* ------------------------------------------------------------------ bits and scaling */
 
-static uint64_t bits_of(double x)
-{
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-static double double_of(uint64_t u)
-{
-    double x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
-/* 2^k for -1022 <= k <= 1023, exactly. */
-static double pow2(int k)
-{
-    return double_of((uint64_t)(k + 1023) << 52);
-}
-
-static double abs_of(double x)
-{
-    return double_of(bits_of(x) & ~(UINT64_C(1) << 63));
-}
-
 static double copysign_of(double x, double sign)
 {
-    return double_of((bits_of(x) & ~(UINT64_C(1) << 63)) | (bits_of(sign) & (UINT64_C(1) << 63)));
-}
-
-static int is_nan(double x)
-{
-    return x != x;
+    return from_bits((bits_of(x) & ~(UINT64_C(1) << 63)) | (bits_of(sign) & (UINT64_C(1) << 63)));
 }
 
 static tg_dd dd_const(const double c[2])
 {
     return tg_dd_make(c[0], c[1]);
-}
-
-/* The binary exponent e of a normal x != 0: 2^e <= |x| < 2^(e+1). */
-static int exponent_of(double x)
-{
-    return (int)((bits_of(x) >> 52) & 0x7ff) - 1023;
 }
 
 /* RN((y.hi + y.lo) * 2^k): the one final rounding, also where the result is subnormal or
@@ -84,7 +49,7 @@ static double round_scaled(tg_dd y, int k)
     double d = y.hi - (h * pow2(600)) * pow2(-k - 600);
     double half_step = pow2(-1075 - k); /* g/2, g = 2^(-1074-k) in units of y */
     if (abs_of(d) == half_step && y.lo != 0 && (y.lo > 0) == (d > 0))
-        h += d > 0 ? double_of(1) : -double_of(1);
+        h += d > 0 ? from_bits(1) : -from_bits(1);
     return h;
 }
 

@@ -35,30 +35,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "tg_bits.h"
 #include "tg_dd.h"
 #include "tg_libm_trig_tables.h"
 #include "tg_td.h"
 
 /* ---- bits and powers of two (no libm: fabs, copysign, isnan written out) ---- */
-
-static uint64_t bits_of(double x)
-{
-    uint64_t b;
-    memcpy(&b, &x, sizeof b);
-    return b;
-}
-
-static double from_bits(uint64_t b)
-{
-    double x;
-    memcpy(&x, &b, sizeof x);
-    return x;
-}
-
-static double abs_of(double x)
-{
-    return from_bits(bits_of(x) & 0x7fffffffffffffffull);
-}
 
 static int sign_bit(double x)
 {
@@ -71,11 +53,6 @@ static double with_sign(double x, int negative)
     return from_bits((bits_of(x) & 0x7fffffffffffffffull) | ((uint64_t)(negative != 0) << 63));
 }
 
-static int is_nan(double x)
-{
-    return x != x;
-}
-
 static int is_inf(double x)
 {
     return abs_of(x) == from_bits(0x7ff0000000000000ull);
@@ -84,12 +61,6 @@ static int is_inf(double x)
 static double nan_value(void)
 {
     return from_bits(0x7ff8000000000000ull);
-}
-
-/* 2^k for -1022 <= k <= 1023 */
-static double pow2(int k)
-{
-    return from_bits((uint64_t)(k + 1023) << 52);
 }
 
 /* x * 2^k in steps of at most 2^+-1000, so that 2^k itself stays a normal double: exact unless
@@ -105,15 +76,6 @@ static double mul_pow2(double x, int k)
         k += 1000;
     }
     return x * pow2(k);
-}
-
-/* floor(log2 x) for finite x > 0, subnormals included */
-static int exponent_of(double x)
-{
-    int biased = (int)(bits_of(x) >> 52) & 0x7ff;
-    if (biased == 0)
-        return (int)(bits_of(x * 0x1p54) >> 52) - 1023 - 54;
-    return biased - 1023;
 }
 
 static tg_dd dd_const(double hi, double lo)

@@ -15,6 +15,7 @@
 #include <math.h>
 #include <cmocka.h>
 
+#include "tg_bits.h"
 #include "tg_libm.h"
 #include "tg_test.h"
 #include "libm_ref.h"
@@ -28,25 +29,11 @@ static const libm_fn *function_named(const char *name)
     return NULL;
 }
 
-static double from_bits(uint64_t u)
-{
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
-
-static uint64_t to_bits(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    return u;
-}
-
 /* Distance in ulps: doubles ordered as integers (negative ones mirrored), so that neighbours
  * differ by one, across zero too (+0 and -0 are 0 apart). NaN is handled by the caller. */
 static uint64_t ulp_distance(double a, double b)
 {
-    int64_t ia = (int64_t)to_bits(a), ib = (int64_t)to_bits(b);
+    int64_t ia = (int64_t)bits_of(a), ib = (int64_t)bits_of(b);
     if (ia < 0)
         ia = INT64_MIN - ia;
     if (ib < 0)

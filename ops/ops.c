@@ -63,7 +63,12 @@
 
 /* ---- Recording --------------------------------------------------------------------------- */
 
-static tg_var bad_input(tg_tape *t, tg_op op, tg_var v)
+/* Out of line and cold: the constructors' hot path is the two bounds tests and the append. */
+#if defined(__GNUC__)
+__attribute__((cold, noinline))
+#endif
+static tg_var
+bad_input(tg_tape *t, tg_op op, tg_var v)
 {
     tgi_fail(t, TG_ERR_BADVAR, "%s: invalid input variable %u (tape has %u nodes)",
              tgi_ops[op].info.id, (unsigned)v.id, (unsigned)t->n_nodes);
@@ -86,10 +91,9 @@ TGI_INLINE tg_var record2(tg_tape *t, tg_op op, tg_var a, tg_var b)
 {
     if (TGI_UNLIKELY(!t))
         return tg_var_invalid();
-    if (TGI_UNLIKELY(!tgi_valid(t, a)))
-        return bad_input(t, op, a);
-    if (TGI_UNLIKELY(!tgi_valid(t, b)))
-        return bad_input(t, op, b);
+    /* one test for both ids (the larger one): which is bad is sorted out off the hot path */
+    if (TGI_UNLIKELY((a.id > b.id ? a.id : b.id) >= t->n_nodes))
+        return bad_input(t, op, tgi_valid(t, a) ? b : a);
     return tgi_append(t, tgi_code(op, a.id, b.id),
                       tgi_ops[op].forward2(t->value[a.id], t->value[b.id]));
 }

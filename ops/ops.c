@@ -314,7 +314,8 @@ static tg_var pow_construct(tg_tape *t, const tg_var *args)
  * call where the exact x^q is itself a double. Then pow returns exactly that double (glibc's and
  * musl's pow, the same ARM code, approximate x^q to ~0.02 ulp and round once, 0.52 ulp in all:
  * no other double is that close), and so does the exact IEEE operation here. So W1's blocks
- * (0.625^2, 0.390625^0.5, 2 * 0.625^1) call pow once instead of three times. The tests are
+ * (0.625^2, 0.390625^0.5, 2 * 0.625^1, and 0.390625^-0.5 below) call pow not at all, where
+ * they called it three times and hand-written C calls it twice. The tests are
  * sufficient, not necessary (a rare exact power still calls pow); tests/core/test_powc_exact.c
  * checks the identity on 3e7 doubles. The row's C text (what --emit c writes, and what
  * test_rules checks against the engine) stays POWC_Y / POWC_DA, the same numbers.
@@ -324,10 +325,26 @@ static tg_var pow_construct(tg_tape *t, const tg_var *args)
  *   x^1 = x          for every double (pow(x, 1) is within 1 ulp of x, so x)
  *   x^(1/2) = s      s = sqrt(x) has <= 26 bits and s * s == x (exact, so s is the root), for
  *                    x >= 2^-1022 (normal; pow(-0, 0.5) is +0 where sqrt(-0) is -0)
- *   x^(-1/2) = r     moreover r = 1/s has <= 26 bits and r * s == 1 (exact: x a power of 4) */
+ *   x^(-1/2) = r     r = RN(1/s), s = sqrt(x) exact as above, when the exact 1/s lies within
+ *                    0.45 ulp of r (always when 1/s is a double: x a power of 4). This one rests
+ *                    on pow's error bound rather than on exactness (W1's 0.390625^-0.5 = 1.6 is
+ *                    0.4 ulp from its double): every other double is >= 0.55 ulp from 1/s, beyond
+ *                    pow's 0.52, so pow returns r too. 1/s - r = e/s with e = 1 - r s, which
+ *                    two_prod gives exactly (1 - p is exact by Sterbenz, p ~ 1); the test
+ *                    |e| < 0.45 ulp(r) s has slack far above its own rounding. */
 static inline int fits_26_bits(double x)
 {
     return tg_split(x).lo == 0.0;
+}
+/* The spacing of the doubles at x, for 2^-970 <= |x| < 2^1024: 2^(exponent of x - 52), from the
+ * bits (the biased exponent less 52, an empty significand). */
+static inline double ulp_of(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    b = (((b >> 52) & 0x7ff) - 52) << 52;
+    memcpy(&x, &b, sizeof x);
+    return x;
 }
 static inline double powc_pow(double x, double q)
 {
@@ -342,7 +359,9 @@ static inline double powc_pow(double x, double q)
             if (q == 0.5)
                 return s;
             const double r = 1.0 / s;
-            if (fits_26_bits(r) && r * s == 1.0)
+            const tg_dd rs = tg_two_prod(r, s);
+            const double e = (1.0 - rs.hi) - rs.lo;
+            if (fabs(e) < 0.45 * ulp_of(r) * s)
                 return r;
         }
     }

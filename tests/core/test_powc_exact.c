@@ -3,7 +3,7 @@
  * is a double (x * x, sqrt(x), 1 / sqrt(x), x itself). Why that must hold: pow is accurate to
  * 0.52 ulp (glibc 2.36 and musl share ARM's implementation), so when the exact x^p is a double,
  * pow returns that double, and so does an exact IEEE operation; and x^-0.5 for an exact root s is
- * RN(1/s) when 1/s lies within 0.45 ulp of it (no other double within 0.52 ulp: W1's 1.6, the
+ * RN(1/s) when 1/s lies within 0.42 ulp of it (no other double within 0.54 ulp: W1's 1.6, the
  * derivative of p = 0.5, comes this way, as do most of the exact roots below). Here the claim meets
  * the data: 3e7 doubles, 1e7 at each of W1's exponents 2 and 0.5 (random bit patterns, numbers of
  * few significant bits whose powers are exact, squares of those, powers of 4, signed zeros,

@@ -15,6 +15,7 @@
 #include "tg_libm.h"
 #include "tg_libm_erf_tables.h"
 #include "tg_libm_exp_tables.h"
+#include "tg_td.h"
 
 /* ------------------------------------------------------------------ bits and scaling */
 
@@ -53,17 +54,17 @@ static double round_scaled(tg_dd y, int k)
     return h;
 }
 
-/* RN(a + b + c) for doubles with |c| <= ulp(b) (a double plus a double-double b + c), with one
- * rounding: two_sum twice gives a + b + c = r + r_err + t_lo exactly, r = RN(a + b + ...); r is
- * the answer unless a + b + ... was exactly half-way (|r_err| = ulp/2, and the tie went to even),
- * where t_lo's sign decides. Unlike tg_dd_round(tg_dd_add_d(...)), which would round the tie to
- * even having lost t_lo in the low part: erfc(0x1.c5bf891b4ef6bp-55) = 1 - 2^-54 (1 + 2^-54.4)
- * needs it. (r_err is a multiple of ulp(t_hi), so nothing but an exact tie can be crossed.) */
-static double round_sum3(double a, double b, double c)
+/* a + b + c = r + t.lo exactly (r = two_sum(s.hi, t.hi)): the two-sums of round_sum3 (below). */
+static tg_dd sum3_parts(double a, double b, double c, tg_dd *t)
 {
     tg_dd s = tg_two_sum(a, b);
-    tg_dd t = tg_two_sum(s.lo, c);
-    tg_dd r = tg_two_sum(s.hi, t.hi);
+    *t = tg_two_sum(s.lo, c);
+    return tg_two_sum(s.hi, t->hi);
+}
+
+/* round_sum3's decision, given sum3_parts' r and t (tg_libm_log2 tests r first). */
+static double round_sum3_parts(tg_dd r, tg_dd t)
+{
     if (r.lo != 0 && t.lo != 0 && (r.lo > 0) == (t.lo > 0)) {
         /* beyond r + r_err on r_err's side: r + 2 r_err is the neighbour there, when r_err was
          * a tie; otherwise r + r_err + t_lo still rounds to r */
@@ -72,6 +73,18 @@ static double round_sum3(double a, double b, double c)
             return other;
     }
     return r.hi;
+}
+
+/* RN(a + b + c) for doubles with |c| <= ulp(b) (a double plus a double-double b + c), with one
+ * rounding: two_sum twice gives a + b + c = r + r_err + t_lo exactly, r = RN(a + b + ...); r is
+ * the answer unless a + b + ... was exactly half-way (|r_err| = ulp/2, and the tie went to even),
+ * where t_lo's sign decides. Unlike tg_dd_round(tg_dd_add_d(...)), which would round the tie to
+ * even having lost t_lo in the low part: erfc(0x1.c5bf891b4ef6bp-55) = 1 - 2^-54 (1 + 2^-54.4)
+ * needs it. (r_err is a multiple of ulp(t_hi), so nothing but an exact tie can be crossed.) */
+static double round_sum3(double a, double b, double c)
+{
+    tg_dd t, r = sum3_parts(a, b, c, &t);
+    return round_sum3_parts(r, t);
 }
 
 /* ------------------------------------------------------------------ exp kernel */
@@ -298,6 +311,66 @@ static int log_special(double x, double *out, double *scaled, int *e_add)
     return 0;
 }
 
+/* ------------------------------------------------------------------ log's slow path */
+
+/* The logarithms' rounding test: could the exact value of y, a double-double within 2^-101 of it
+ * (the kernel's ~2^-104 and up to three operations' ~2^-104 each), round either way? A margin of
+ * 2^-98 relative: the slow path below is taken with probability ~2^-45 on random arguments, and on
+ * CORE-MATH's hard-to-round ones (within 2^-101 of a midpoint by construction). */
+static int log_round_is_ambiguous(tg_dd y)
+{
+    double margin = abs_of(y.hi) * 0x1p-98;
+    return y.hi + (y.lo + margin) != y.hi + (y.lo - margin);
+}
+
+static tg_td td_const(const double c[3])
+{
+    tg_td r = {c[0], c[1], c[2]};
+    return r;
+}
+
+/* log(m) in triple-double (about 2^-150 relative) for m = m.hi + m.lo exactly, in
+ * [sqrt(1/2), sqrt(2)]: log_reduced's j and r, z = m r - 1 from its four exact partial products
+ * (p.hi - 1 exact by Sterbenz), then log(1 + z) = 2 atanh(w) = 2 w sum_n w^(2n)/(2n + 1) with
+ * w = z/(2 + z), |w| < 2^-8.4: the terms to n = 9 (truncation below w^20/21 < 2^-172 |w|); and
+ * -log r with the table's third part. */
+static tg_td log_reduced_td(tg_dd m)
+{
+    int j = (int)(m.hi * 128.0 + 0.5);
+    double r = LOG_R[j - 90];
+    tg_dd p = tg_two_prod(m.hi, r), q = tg_two_prod(m.lo, r);
+    double t[4] = {q.lo, q.hi, p.lo, p.hi - 1.0};
+    tg_td z = tg_td_from_terms(t, 4);
+    tg_td w = tg_td_div(z, tg_td_add(tg_td_from(2.0), z));
+    tg_td w2 = tg_td_mul(w, w);
+    tg_td sum = td_const(ATANH_SERIES_TD[8]);
+    for (int n = 7; n >= 0; n--)
+        sum = tg_td_add(td_const(ATANH_SERIES_TD[n]), tg_td_mul(w2, sum));
+    sum = tg_td_add(tg_td_from(1.0), tg_td_mul(w2, sum));
+    tg_td l = tg_td_mul(tg_td_add(w, w), sum);
+    tg_td c = {LOG_MINUS_LOG_R[j - 90][0], LOG_MINUS_LOG_R[j - 90][1], LOG_MINUS_LOG_R_LO2[j - 90]};
+    return tg_td_add(c, l);
+}
+
+/* log(x) = e ln2 + log m in triple-double, for a double-double x > 0 that is exact (x.hi normal),
+ * the exponent e_add added (a scaled subnormal); with *e, m's exponent, for log2. */
+enum log_base { BASE_E, BASE_2, BASE_10 };
+
+/* log(x) in base e, 2 or 10, rounded from triple-double: for a double-double x > 0 that is exact
+ * (x.hi normal), times 2^e_add (a subnormal argument was scaled up). log2 keeps its integer part
+ * e exact. Out of line: the fast paths only test and call. */
+static __attribute__((noinline, cold)) double log_slow(tg_dd x, int e_add, enum log_base base)
+{
+    int e;
+    tg_dd m = split_exponent(x, &e);
+    tg_td log_m = log_reduced_td(m);
+    tg_td k = tg_td_from((double)(e + e_add));
+    if (base == BASE_2)
+        return tg_td_round(tg_td_add(k, tg_td_mul(log_m, td_const(INV_LN2_TD))));
+    tg_td l = tg_td_add(tg_td_mul(td_const(LN2_TD), k), log_m);
+    return tg_td_round(base == BASE_10 ? tg_td_mul(l, td_const(INV_LN10_TD)) : l);
+}
+
 double tg_libm_log(double x)
 {
     double out, s;
@@ -305,10 +378,14 @@ double tg_libm_log(double x)
     if (log_special(x, &out, &s, &e_add))
         return out;
     tg_dd l = log_dd(tg_dd_from(s), &e);
-    return tg_dd_round(tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)(e + e_add)), l));
+    tg_dd y = tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)(e + e_add)), l);
+    if (log_round_is_ambiguous(y))
+        return log_slow(tg_dd_from(s), e_add, BASE_E);
+    return tg_dd_round(y);
 }
 
-/* log2(x) = e + log(m)/ln2: the integer part is exact, so log2 of a power of two is exact. */
+/* log2(x) = e + log(m)/ln2: the integer part is exact, so log2 of a power of two is exact. The
+ * rounding test is on round_sum3's own two-sums. */
 double tg_libm_log2(double x)
 {
     double out, s;
@@ -317,7 +394,10 @@ double tg_libm_log2(double x)
         return out;
     tg_dd l = log_dd(tg_dd_from(s), &e);
     tg_dd f = tg_dd_mul(l, dd_const(INV_LN2));
-    return round_sum3((double)(e + e_add), f.hi, f.lo);
+    tg_dd t, r = sum3_parts((double)(e + e_add), f.hi, f.lo, &t);
+    if (log_round_is_ambiguous(r))
+        return log_slow(tg_dd_from(s), e_add, BASE_2);
+    return round_sum3_parts(r, t);
 }
 
 /* log10(x) = (e ln2 + log m) / ln10; exact powers of ten come out exact because the error is far
@@ -330,7 +410,10 @@ double tg_libm_log10(double x)
         return out;
     tg_dd l = log_dd(tg_dd_from(s), &e);
     l = tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)(e + e_add)), l);
-    return tg_dd_round(tg_dd_mul(l, dd_const(INV_LN10)));
+    tg_dd y = tg_dd_mul(l, dd_const(INV_LN10));
+    if (log_round_is_ambiguous(y))
+        return log_slow(tg_dd_from(s), e_add, BASE_10);
+    return tg_dd_round(y);
 }
 
 /* log1p(x): x itself below 2^-54 (log1p x = x - x^2/2 + ...: under half an ulp), -inf at -1,
@@ -350,9 +433,15 @@ double tg_libm_log1p(double x)
     if (x > 0x1p1000) { /* 1 + x = x within 2^-1000 relative */
         int e;
         tg_dd l = log_dd(tg_dd_from(x), &e);
-        return tg_dd_round(tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)e), l));
+        tg_dd y = tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)e), l);
+        if (log_round_is_ambiguous(y))
+            return log_slow(tg_dd_from(x), 0, BASE_E);
+        return tg_dd_round(y);
     }
-    return tg_dd_round(log1p_dd(tg_dd_from(x)));
+    tg_dd y = log1p_dd(tg_dd_from(x));
+    if (log_round_is_ambiguous(y)) /* 1 + x is exact as two_sum(1, x) */
+        return log_slow(tg_two_sum(1.0, x), 0, BASE_E);
+    return tg_dd_round(y);
 }
 
 /* ------------------------------------------------------------------ hyperbolic functions */

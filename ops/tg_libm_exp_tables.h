@@ -351,6 +351,101 @@ static const double LOG_MINUS_LOG_R[92][2] = {
     {0x1.5d1bdbf5809cap-2, -0x1.7dc9c7c23801fp-56},  /* -log(LOG_R[90]) */
     {0x1.62c82f2b9c796p-2, -0x1.090a0dd59fe35p-58},  /* -log(LOG_R[91]) */
 };
+/* and their third parts, -log(r_j) - hi - lo rounded (the slow path) */
+static const double LOG_MINUS_LOG_R_LO2[92] = {
+    0x1.15a21fe0b1c6ep-111,  /* -log(LOG_R[0]) */
+    -0x1.9702a60c4de63p-113,  /* -log(LOG_R[1]) */
+    -0x1.888231891aabep-111,  /* -log(LOG_R[2]) */
+    0x1.c866cbcc88d07p-112,  /* -log(LOG_R[3]) */
+    0x1.1154214fcfa36p-110,  /* -log(LOG_R[4]) */
+    -0x1.ba87290c39572p-110,  /* -log(LOG_R[5]) */
+    -0x1.385461e921b99p-111,  /* -log(LOG_R[6]) */
+    -0x1.2233884a95400p-110,  /* -log(LOG_R[7]) */
+    0x1.a01c44ae02789p-110,  /* -log(LOG_R[8]) */
+    -0x1.df429aec44d38p-117,  /* -log(LOG_R[9]) */
+    0x1.64f89bb123836p-113,  /* -log(LOG_R[10]) */
+    -0x1.61924609a69b5p-111,  /* -log(LOG_R[11]) */
+    -0x1.e03fc22bd8feep-114,  /* -log(LOG_R[12]) */
+    0x1.1555826b9dff3p-114,  /* -log(LOG_R[13]) */
+    -0x1.ccdcee3115f1fp-111,  /* -log(LOG_R[14]) */
+    0x1.e04b19df57e30p-113,  /* -log(LOG_R[15]) */
+    -0x1.f481eacf6db47p-113,  /* -log(LOG_R[16]) */
+    -0x1.a3ef3637e22a4p-113,  /* -log(LOG_R[17]) */
+    0x1.25a7abe3c6680p-115,  /* -log(LOG_R[18]) */
+    -0x1.046ddd0c49961p-112,  /* -log(LOG_R[19]) */
+    0x1.bf1efc9fe606ep-111,  /* -log(LOG_R[20]) */
+    0x1.49309bfb61ce3p-111,  /* -log(LOG_R[21]) */
+    -0x1.03c776a3fb0efp-112,  /* -log(LOG_R[22]) */
+    -0x1.d23d841377071p-112,  /* -log(LOG_R[23]) */
+    0x1.0554118a2fe2ep-112,  /* -log(LOG_R[24]) */
+    -0x1.6a6e9bac4ae3cp-112,  /* -log(LOG_R[25]) */
+    -0x1.112e6b065fe5ep-113,  /* -log(LOG_R[26]) */
+    0x1.8747b9d920b79p-113,  /* -log(LOG_R[27]) */
+    -0x1.7d34a76de4fddp-114,  /* -log(LOG_R[28]) */
+    0x1.56d15ca352247p-112,  /* -log(LOG_R[29]) */
+    0x1.53ed0393a700ep-112,  /* -log(LOG_R[30]) */
+    -0x1.ac00b6b1f34ccp-113,  /* -log(LOG_R[31]) */
+    0x1.0afcb9f93ac8bp-114,  /* -log(LOG_R[32]) */
+    0x1.ab4be430070f9p-115,  /* -log(LOG_R[33]) */
+    -0x1.3bc1c184cef09p-114,  /* -log(LOG_R[34]) */
+    -0x1.1dbd58307947dp-117,  /* -log(LOG_R[35]) */
+    0x1.19642aac13124p-116,  /* -log(LOG_R[36]) */
+    -0x1.e91702f8418aap-120,  /* -log(LOG_R[37]) */
+    0x0.0p+0,  /* -log(LOG_R[38]) */
+    0x1.a567b6587df3fp-121,  /* -log(LOG_R[39]) */
+    -0x1.52414fc416fd7p-116,  /* -log(LOG_R[40]) */
+    -0x1.032b0efd5adc5p-118,  /* -log(LOG_R[41]) */
+    -0x1.814544147acc9p-114,  /* -log(LOG_R[42]) */
+    0x1.c8d57ae1e11c3p-114,  /* -log(LOG_R[43]) */
+    0x1.07937ee036553p-117,  /* -log(LOG_R[44]) */
+    0x1.629579c4c681fp-113,  /* -log(LOG_R[45]) */
+    -0x1.d9cb2e2cb3228p-118,  /* -log(LOG_R[46]) */
+    0x1.6cdb48520b4cep-113,  /* -log(LOG_R[47]) */
+    -0x1.47ef2f89ad244p-115,  /* -log(LOG_R[48]) */
+    0x1.812f271f826edp-114,  /* -log(LOG_R[49]) */
+    0x1.919ca183deca2p-113,  /* -log(LOG_R[50]) */
+    0x1.96ae04c07c81bp-113,  /* -log(LOG_R[51]) */
+    0x1.99a9f67e22ed2p-116,  /* -log(LOG_R[52]) */
+    -0x1.11c4d32a0e479p-113,  /* -log(LOG_R[53]) */
+    0x1.55db94ebc402dp-116,  /* -log(LOG_R[54]) */
+    -0x1.44016e1d457eep-112,  /* -log(LOG_R[55]) */
+    -0x1.71dbd9a581397p-111,  /* -log(LOG_R[56]) */
+    0x1.0d7bc7ec84caap-111,  /* -log(LOG_R[57]) */
+    -0x1.977b021b7c785p-111,  /* -log(LOG_R[58]) */
+    -0x1.8fe0cd92558acp-116,  /* -log(LOG_R[59]) */
+    0x1.950595f322e9bp-113,  /* -log(LOG_R[60]) */
+    0x1.a71bcc63b5444p-111,  /* -log(LOG_R[61]) */
+    -0x1.140655471953ep-113,  /* -log(LOG_R[62]) */
+    0x1.f2768c9609739p-112,  /* -log(LOG_R[63]) */
+    0x1.aa47fe1494d87p-111,  /* -log(LOG_R[64]) */
+    -0x1.09daa8fb49481p-112,  /* -log(LOG_R[65]) */
+    0x1.899417da79eedp-117,  /* -log(LOG_R[66]) */
+    -0x1.1e381c9324e9bp-112,  /* -log(LOG_R[67]) */
+    -0x1.e34c4b23a32d1p-111,  /* -log(LOG_R[68]) */
+    -0x1.7474f08d6e4e1p-113,  /* -log(LOG_R[69]) */
+    0x1.a24ae3b2f53a0p-111,  /* -log(LOG_R[70]) */
+    0x1.87c6ce7a257f8p-113,  /* -log(LOG_R[71]) */
+    0x1.55db94ebc4023p-115,  /* -log(LOG_R[72]) */
+    -0x1.34c52d7b3cbe3p-111,  /* -log(LOG_R[73]) */
+    0x1.682480b088ab6p-113,  /* -log(LOG_R[74]) */
+    -0x1.0d9dc4cf9a1f9p-111,  /* -log(LOG_R[75]) */
+    0x1.faa3780d6bef8p-110,  /* -log(LOG_R[76]) */
+    -0x1.96634e8c81dc6p-117,  /* -log(LOG_R[77]) */
+    0x1.1f833e825228bp-119,  /* -log(LOG_R[78]) */
+    -0x1.68223be88a50ap-111,  /* -log(LOG_R[79]) */
+    0x1.3d2e9aad37a78p-112,  /* -log(LOG_R[80]) */
+    -0x1.3a52b8aa6834fp-111,  /* -log(LOG_R[81]) */
+    -0x1.464244294826fp-111,  /* -log(LOG_R[82]) */
+    -0x1.72b77ad3fa626p-110,  /* -log(LOG_R[83]) */
+    -0x1.485c31181fd5fp-119,  /* -log(LOG_R[84]) */
+    0x1.85e41827d9d92p-112,  /* -log(LOG_R[85]) */
+    0x1.05772cd24c009p-116,  /* -log(LOG_R[86]) */
+    0x1.26b953458673dp-112,  /* -log(LOG_R[87]) */
+    -0x1.f7158586541a0p-110,  /* -log(LOG_R[88]) */
+    -0x1.4a1d1f2f339b1p-114,  /* -log(LOG_R[89]) */
+    0x1.487ce02d29ad1p-110,  /* -log(LOG_R[90]) */
+    0x1.39c89b1577497p-112,  /* -log(LOG_R[91]) */
+};
 /* log(1 + z) = sum (-1)^(k+1) z^k/k: the coefficients of z^1..z^8 */
 static const double LOG1P_POLY_DD[8][2] = {
     {0x1.0000000000000p+0, 0x0.0p+0},  /* +1/1 */
@@ -376,3 +471,25 @@ static const double LN2[2] = {0x1.62e42fefa39efp-1, 0x1.abc9e3b39803fp-56}; /* l
 static const double INV_LN2[2] = {0x1.71547652b82fep+0, 0x1.777d0ffda0d24p-56}; /* 1/log(2) */
 static const double INV_LN10[2] = {0x1.bcb7b1526e50ep-2, 0x1.95355baaafad3p-57}; /* 1/log(10) */
 static const double TWO_OVER_SQRT_PI[2] = {0x1.20dd750429b6dp+0, 0x1.1ae3a914fed80p-56}; /* 2/sqrt(pi) */
+
+
+/* The slow path's constants in triple-double, {hi, mid, lo}: hi + mid + lo
+ * is the exact value within about 2^-159 relative. */
+/* log(2) */
+static const double LN2_TD[3] = {0x1.62e42fefa39efp-1, 0x1.abc9e3b39803fp-56, 0x1.7b57a079a1934p-111};
+/* 1/log(2) */
+static const double INV_LN2_TD[3] = {0x1.71547652b82fep+0, 0x1.777d0ffda0d24p-56, -0x1.60bb8a5442ab9p-110};
+/* 1/log(10) */
+static const double INV_LN10_TD[3] = {0x1.bcb7b1526e50ep-2, 0x1.95355baaafad3p-57, 0x1.ee191f71a3012p-112};
+/* log(1 + z) = 2 w sum_n w^(2n)/(2n + 1), w = z/(2 + z): 1/(2n + 1), n = 1..9 */
+static const double ATANH_SERIES_TD[9][3] = {
+    {0x1.5555555555555p-2, 0x1.5555555555555p-56, 0x1.5555555555555p-110},  /* 1/3 */
+    {0x1.999999999999ap-3, -0x1.999999999999ap-57, 0x1.999999999999ap-111},  /* 1/5 */
+    {0x1.2492492492492p-3, 0x1.2492492492492p-57, 0x1.2492492492492p-111},  /* 1/7 */
+    {0x1.c71c71c71c71cp-4, 0x1.c71c71c71c71cp-58, 0x1.c71c71c71c71cp-112},  /* 1/9 */
+    {0x1.745d1745d1746p-4, -0x1.745d1745d1746p-59, 0x1.745d1745d1746p-114},  /* 1/11 */
+    {0x1.3b13b13b13b14p-4, -0x1.3b13b13b13b14p-58, 0x1.3b13b13b13b14p-112},  /* 1/13 */
+    {0x1.1111111111111p-4, 0x1.1111111111111p-60, 0x1.1111111111111p-116},  /* 1/15 */
+    {0x1.e1e1e1e1e1e1ep-5, 0x1.e1e1e1e1e1e1ep-61, 0x1.e1e1e1e1e1e1ep-117},  /* 1/17 */
+    {0x1.af286bca1af28p-5, 0x1.af286bca1af28p-59, 0x1.af286bca1af28p-113},  /* 1/19 */
+};

@@ -34,6 +34,13 @@ def h(x):
     return float.hex(x)
 
 
+def td(v):
+    v = mp.mpf(v)
+    hi = rn(v)
+    mid = rn(v - hi)
+    return hi, mid, rn(v - hi - mid)
+
+
 def dd_row(v, comment=''):
     hi, lo = dd(v)
     return '    {%s, %s},%s' % (h(hi), h(lo), ('  /* %s */' % comment) if comment else '')
@@ -97,6 +104,9 @@ def main():
         rows_l.append((-mp.log(mp.mpf(r)), '-log(LOG_R[%d])' % (j - 90)))
     lines += array_d('LOG_R', rows_r, 'log: r_j = RN(128/j), j = round(128 m) = 90..181 (index j - 90)')
     lines += array_dd('LOG_MINUS_LOG_R', rows_l, '-log(r_j) of the double r_j, exactly rounded')
+    lines += array_d('LOG_MINUS_LOG_R_LO2', [(v - sum(mp.mpf(p) for p in dd(v)), c)
+                                             for v, c in rows_l],
+                     'and their third parts, -log(r_j) - hi - lo rounded (the slow path)')
     lines += array_dd('LOG1P_POLY_DD', [(mp.mpf((-1)**(k + 1)) / k, '%s1/%d' % ('+-'[k % 2 == 0], k))
                                         for k in range(1, 9)],
                       'log(1 + z) = sum (-1)^(k+1) z^k/k: the coefficients of z^1..z^8')
@@ -109,6 +119,21 @@ def main():
                          ('TWO_OVER_SQRT_PI', 2 / mp.sqrt(mp.pi), '2/sqrt(pi)')]:
         hi, lo = dd(v)
         lines.append('static const double %s[2] = {%s, %s}; /* %s */' % (name, h(hi), h(lo), com))
+    lines.append('')
+    # the triple-double slow path (ops/tg_td.h): {hi, mid, lo}, the exact value within ~2^-159
+    lines += ['', '/* The slow path\'s constants in triple-double, {hi, mid, lo}: hi + mid + lo',
+              ' * is the exact value within about 2^-159 relative. */']
+    for name, v, com in [('LN2_TD', mp.log(2), 'log(2)'),
+                         ('INV_LN2_TD', 1 / mp.log(2), '1/log(2)'),
+                         ('INV_LN10_TD', 1 / mp.log(10), '1/log(10)')]:
+        lines += ['/* %s */' % com, 'static const double %s[3] = {%s, %s, %s};'
+                  % ((name,) + tuple(h(t) for t in td(v)))]
+    lines += ['/* log(1 + z) = 2 w sum_n w^(2n)/(2n + 1), w = z/(2 + z): 1/(2n + 1), n = 1..9 */',
+              'static const double ATANH_SERIES_TD[9][3] = {']
+    for n in range(1, 10):
+        parts = td(mp.mpf(1) / (2 * n + 1))
+        lines.append('    {%s, %s, %s},  /* 1/%d */' % (tuple(h(t) for t in parts) + (2 * n + 1,)))
+    lines.append('};')
     print('\n'.join(lines))
 
 

@@ -300,6 +300,12 @@ EDGE_EXP = (around(709.782712893384, 3) + around(-745.1332191019411, 3) +
 EDGE_LOG = ([2.0**k for k in range(-1074, 1024, 61)] + [10.0**k for k in range(-300, 301, 37)] +
             around(1.0, 4) + [0.7071067811865476, 1.4142135623730951, 0.75, 1.5, math.e,
                               next_up(math.e), 1000.0, 1e-3, 1e22, 4503599627370497.0])
+# Hard cases of log and log10 (CORE-MATH's lists, arguments only) that the double-double path
+# alone rounds wrongly: the triple-double slow path takes them (one subnormal, one in [1/2, 2)).
+LOG_HARD = [float.fromhex(a) for a in ['0x1.74e35780cada8p+2', '0x1.10cdb4aa1770bp-9',
+                                       '0x1.ec3fb79be1211p-124', '0x1.c561b55246db6p+718']]
+LOG10_HARD = [float.fromhex(a) for a in ['0x0.697bd89666317p-1022', '0x1.8569bef21c955p-101',
+                                         '0x1.1145245b64300p+24', '0x1.89825f74aa6b7p+0']]
 EDGE_HYP = (around(710.4758600739439, 3) + around(-710.4758600739439, 2) +
             [19.0, 19.1, 20.0, 22.0, 36.7, 36.8, 37.0, 0.3, 0.35, 1e-5, 2**-26, 2**-28])
 EDGE_AINV = [2.0**60, 2.0**61, 2.0**28, 2.0**26, 1e154, 1e155, 1e308, 2.0**-28, 2**-26, 0.99,
@@ -457,11 +463,11 @@ def pair_sampler(rng):
 FUNCS = {
     'exp': (1, ref_exp, EDGE_EXP, sampler([(-20, 20), (-745.2, 709.8)], (-60, 10), True)),
     'expm1': (1, ref_expm1, EDGE_EXP, sampler([(-2, 2), (-40, 709.8)], (-60, 10), True)),
-    'log': (1, ref_log, EDGE_LOG, sampler([(1e-3, 100), (0.5, 2)], (-1074, 1024), False)),
+    'log': (1, ref_log, EDGE_LOG + LOG_HARD, sampler([(1e-3, 100), (0.5, 2)], (-1074, 1024), False)),
     'log1p': (1, ref_log1p, EDGE_LOG + [-0.5, -next_down(1.0), -0.999, -1 + 2**-40],
               sampler([(-0.9, 10), (-1, 1)], (-1074, 1024), False)),
     'log2': (1, ref_log2, EDGE_LOG, sampler([(1e-3, 100), (0.5, 2)], (-1074, 1024), False)),
-    'log10': (1, ref_log10, EDGE_LOG, sampler([(1e-3, 100), (0.5, 2)], (-1074, 1024), False)),
+    'log10': (1, ref_log10, EDGE_LOG + LOG10_HARD, sampler([(1e-3, 100), (0.5, 2)], (-1074, 1024), False)),
     'sinh': (1, odd(mp.sinh, INF), EDGE_EXP + EDGE_HYP, sampler([(-5, 5), (-710.4, 710.4)],
                                                               (-60, 10), True)),
     'cosh': (1, ref_cosh, EDGE_EXP + EDGE_HYP, sampler([(-5, 5), (-710.4, 710.4)], (-60, 10),

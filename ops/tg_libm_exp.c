@@ -783,15 +783,31 @@ static tg_dd erf_series(double x)
     return acc;
 }
 
+/* The slow path of erf (complement 0) and of erfc (1) for 2^-900 <= |x| < 0.5: x erf(x)/x from
+ * the series in triple-double (its 28 terms), 1 minus that for erfc. */
+static __attribute__((noinline, cold)) double erf_small_slow(double x, int complement)
+{
+    tg_dd x2d = tg_two_prod(x, x);
+    tg_td x2 = {x2d.hi, x2d.lo, 0.0};
+    tg_td acc = td_const(ERF_SERIES_TD[27]);
+    for (int n = 26; n >= 0; n--)
+        acc = tg_td_add(td_const(ERF_SERIES_TD[n]), tg_td_mul(x2, acc));
+    tg_td y = tg_td_mul(acc, tg_td_from(x));
+    return tg_td_round(complement ? tg_td_add(tg_td_from(1.0), tg_td_neg(y)) : y);
+}
+
 /* erf(x) = x * erf_series(x) for |x| < 0.5; where the result is near the subnormals
  * (|x| < 2^-900) the product is formed at x 2^200 and rounded with the scale, so that the one
- * rounding is to the subnormal grid. */
+ * rounding is to the subnormal grid (no slow path there: erf(x)/x is 2/sqrt(pi) within 2^-1800). */
 static double erf_small(double x)
 {
     tg_dd series = erf_series(x);
     if (abs_of(x) < 0x1p-900)
         return round_scaled(tg_dd_mul_d(series, x * 0x1p200), -200);
-    return tg_dd_round(tg_dd_mul_d(series, x));
+    tg_dd y = tg_dd_mul_d(series, x);
+    if (rounding_in_doubt(y))
+        return erf_small_slow(x, 0);
+    return tg_dd_round(y);
 }
 
 /* erf(x): the series below 0.5; 1 - erfc(x) from 0.5 to 6 (erfc(0.5) < 0.48: no cancellation
@@ -825,7 +841,10 @@ double tg_libm_erfc(double x)
         if (a < 0x1p-56) /* erfc = 1 - 2x/sqrt(pi): the x is under half an ulp of 1 */
             return 1.0 - x;
         tg_dd y = tg_dd_mul_d(erf_series(x), x);
-        return round_sum3(1.0, -y.hi, -y.lo);
+        tg_dd t, r = sum3_parts(1.0, -y.hi, -y.lo, &t);
+        if (rounding_in_doubt(r))
+            return erf_small_slow(x, 1);
+        return round_sum3_parts(r, t);
     }
     if (x >= 28.0)
         return 0.0;

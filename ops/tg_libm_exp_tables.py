@@ -148,6 +148,13 @@ def main():
         parts3 = td(1 / mp.factorial(k))
         lines.append('    {%s, %s, %s},  /* 1/%d! */' % (tuple(h(t) for t in parts3) + (k,)))
     lines.append('};')
+    lines += ['/* erf(x)/x = sum_n a_n x^(2n), a_n = 2/sqrt(pi) (-1)^n / (n! (2n + 1)), n = 0..27',
+              ' * (|x| < 1/2: the rest is below 2^-159) */',
+              'static const double ERF_SERIES_TD[28][3] = {']
+    for n in range(28):
+        a = 2 / mp.sqrt(mp.pi) * (-1)**n / (mp.factorial(n) * (2 * n + 1))
+        lines.append('    {%s, %s, %s},  /* a_%d */' % (tuple(h(t) for t in td(a)) + (n,)))
+    lines.append('};')
     lines += ['/* log(1 + z) = 2 w sum_n w^(2n)/(2n + 1), w = z/(2 + z): 1/(2n + 1), n = 1..9 */',
               'static const double ATANH_SERIES_TD[9][3] = {']
     for n in range(1, 10):

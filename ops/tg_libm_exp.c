@@ -796,6 +796,25 @@ static __attribute__((noinline, cold)) double erf_small_slow(double x, int compl
     return tg_td_round(complement ? tg_td_add(tg_td_from(1.0), tg_td_neg(y)) : y);
 }
 
+/* erfc(x) for 16 <= x < 26.5 (a normal result) in triple-double: e^(-x^2) / (x sqrt(pi)) S with
+ * the asymptotic series S = sum_{n=0}^{40} (-1)^n (2n - 1)!! / (2x^2)^n, by Horner as
+ * 1 - u (1 - 3u (1 - 5u (...))), u = 1/(2x^2): alternating, so the error is below the first
+ * omitted term, 81!! u^41 < 2^-160. */
+static __attribute__((noinline, cold)) double erfc_large_slow(double x)
+{
+    tg_dd x2d = tg_two_prod(x, x);
+    tg_td x2 = {x2d.hi, x2d.lo, 0.0};
+    tg_td u = tg_td_div(tg_td_from(0.5), x2);
+    tg_td s = tg_td_from(1.0);
+    for (int n = 40; n >= 1; n--)
+        s = tg_td_add(tg_td_from(1.0),
+                      tg_td_neg(tg_td_mul(tg_td_mul(u, tg_td_from(2.0 * n - 1.0)), s)));
+    int m;
+    tg_td e = exp_td_unscaled(tg_td_neg(x2), &m);
+    tg_td y = tg_td_mul(e, tg_td_div(tg_td_mul(s, td_const(INV_SQRT_PI_TD)), tg_td_from(x)));
+    return td_round_scaled(y, m);
+}
+
 /* erf(x) = x * erf_series(x) for |x| < 0.5; where the result is near the subnormals
  * (|x| < 2^-900) the product is formed at x 2^200 and rounded with the scale, so that the one
  * rounding is to the subnormal grid (no slow path there: erf(x)/x is 2/sqrt(pi) within 2^-1800). */
@@ -852,8 +871,11 @@ double tg_libm_erfc(double x)
         return 2.0;
     int m;
     tg_dd c = erfc_scaled(a, &m);
-    if (x > 0.0)
+    if (x > 0.0) {
+        if (x >= 16.0 && x < 26.5 && rounding_in_doubt(c))
+            return erfc_large_slow(x);
         return round_scaled(c, m);
+    }
     c = tg_dd_scale(c, pow2(m));
     return round_sum3(2.0, -c.hi, -c.lo);
 }

@@ -481,6 +481,8 @@ static const double LN2_TD[3] = {0x1.62e42fefa39efp-1, 0x1.abc9e3b39803fp-56, 0x
 static const double INV_LN2_TD[3] = {0x1.71547652b82fep+0, 0x1.777d0ffda0d24p-56, -0x1.60bb8a5442ab9p-110};
 /* 1/log(10) */
 static const double INV_LN10_TD[3] = {0x1.bcb7b1526e50ep-2, 0x1.95355baaafad3p-57, 0x1.ee191f71a3012p-112};
+/* 1/sqrt(pi) */
+static const double INV_SQRT_PI_TD[3] = {0x1.20dd750429b6dp-1, 0x1.1ae3a914fed80p-57, -0x1.3cbbebf65f145p-112};
 /* the third parts of EXP2_J */
 static const double EXP2_J_LO2[64] = {
     0x1.57d3e3adec175p-109,  /* 2^(-32/64) */

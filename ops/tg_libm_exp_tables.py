@@ -129,7 +129,8 @@ def main():
               ' * is the exact value within about 2^-159 relative. */']
     for name, v, com in [('LN2_TD', mp.log(2), 'log(2)'),
                          ('INV_LN2_TD', 1 / mp.log(2), '1/log(2)'),
-                         ('INV_LN10_TD', 1 / mp.log(10), '1/log(10)')]:
+                         ('INV_LN10_TD', 1 / mp.log(10), '1/log(10)'),
+                         ('INV_SQRT_PI_TD', 1 / mp.sqrt(mp.pi), '1/sqrt(pi)')]:
         lines += ['/* %s */' % com, 'static const double %s[3] = {%s, %s, %s};'
                   % ((name,) + tuple(h(t) for t in td(v)))]
     exp2_j = [mp.mpf(2)**(mp.mpf(j) / 64) for j in range(-32, 32)]

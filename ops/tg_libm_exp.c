@@ -5,7 +5,13 @@
  * functions are ops/tg_libm_trig.c's.
  *
  * Two kernels do the work: exp_kernel (e^x = 2^m * 2^(j/64) * e^r) and log_kernel (log m' =
- * -log r_j + log(1 + z)); the rest are identities on them written so that nothing cancels. */
+ * -log r_j + log(1 + z)); the rest are identities on them written so that nothing cancels.
+ *
+ * Where the double-double result is too close to a rounding midpoint for its error
+ * (rounding_in_doubt, a 2^-98 relative margin), the function is evaluated again in triple-double
+ * (ops/tg_td.h, about 2^-150) by out-of-line slow paths: log_slow, exp_slow, atanh_slow,
+ * erf_small_slow, erfc_large_slow. CORE-MATH's hard-to-round cases need them (1,123 of 736,799
+ * were one ulp off without); random arguments reach them with probability about 2^-45. */
 #include <math.h> /* INFINITY only: no libm function is called */
 #include <stdint.h>
 #include <string.h>

@@ -5,7 +5,13 @@
  * functions are ops/tg_libm_trig.c's.
  *
  * Two kernels do the work: exp_kernel (e^x = 2^m * 2^(j/64) * e^r) and log_kernel (log m' =
- * -log r_j + log(1 + z)); the rest are identities on them written so that nothing cancels. */
+ * -log r_j + log(1 + z)); the rest are identities on them written so that nothing cancels.
+ *
+ * Where the double-double result is too close to a rounding midpoint for its error
+ * (rounding_in_doubt, a 2^-98 relative margin), the function is evaluated again in triple-double
+ * (ops/tg_td.h, about 2^-150) by out-of-line slow paths: log_slow, exp_slow, atanh_slow,
+ * erf_small_slow, erfc_large_slow. CORE-MATH's hard-to-round cases need them (1,123 of 736,799
+ * were one ulp off without); random arguments reach them with probability about 2^-45. */
 #include <math.h> /* INFINITY only: no libm function is called */
 #include <stdint.h>
 #include <string.h>
@@ -15,6 +21,7 @@
 #include "tg_libm.h"
 #include "tg_libm_erf_tables.h"
 #include "tg_libm_exp_tables.h"
+#include "tg_td.h"
 
 /* ------------------------------------------------------------------ bits and scaling */
 
@@ -53,17 +60,17 @@ static double round_scaled(tg_dd y, int k)
     return h;
 }
 
-/* RN(a + b + c) for doubles with |c| <= ulp(b) (a double plus a double-double b + c), with one
- * rounding: two_sum twice gives a + b + c = r + r_err + t_lo exactly, r = RN(a + b + ...); r is
- * the answer unless a + b + ... was exactly half-way (|r_err| = ulp/2, and the tie went to even),
- * where t_lo's sign decides. Unlike tg_dd_round(tg_dd_add_d(...)), which would round the tie to
- * even having lost t_lo in the low part: erfc(0x1.c5bf891b4ef6bp-55) = 1 - 2^-54 (1 + 2^-54.4)
- * needs it. (r_err is a multiple of ulp(t_hi), so nothing but an exact tie can be crossed.) */
-static double round_sum3(double a, double b, double c)
+/* a + b + c = r + t.lo exactly (r = two_sum(s.hi, t.hi)): the two-sums of round_sum3 (below). */
+static tg_dd sum3_parts(double a, double b, double c, tg_dd *t)
 {
     tg_dd s = tg_two_sum(a, b);
-    tg_dd t = tg_two_sum(s.lo, c);
-    tg_dd r = tg_two_sum(s.hi, t.hi);
+    *t = tg_two_sum(s.lo, c);
+    return tg_two_sum(s.hi, t->hi);
+}
+
+/* round_sum3's decision, given sum3_parts' r and t (tg_libm_log2 tests r first). */
+static double round_sum3_parts(tg_dd r, tg_dd t)
+{
     if (r.lo != 0 && t.lo != 0 && (r.lo > 0) == (t.lo > 0)) {
         /* beyond r + r_err on r_err's side: r + 2 r_err is the neighbour there, when r_err was
          * a tie; otherwise r + r_err + t_lo still rounds to r */
@@ -72,6 +79,35 @@ static double round_sum3(double a, double b, double c)
             return other;
     }
     return r.hi;
+}
+
+/* RN(a + b + c) for doubles with |c| <= ulp(b) (a double plus a double-double b + c), with one
+ * rounding: two_sum twice gives a + b + c = r + r_err + t_lo exactly, r = RN(a + b + ...); r is
+ * the answer unless a + b + ... was exactly half-way (|r_err| = ulp/2, and the tie went to even),
+ * where t_lo's sign decides. Unlike tg_dd_round(tg_dd_add_d(...)), which would round the tie to
+ * even having lost t_lo in the low part: erfc(0x1.c5bf891b4ef6bp-55) = 1 - 2^-54 (1 + 2^-54.4)
+ * needs it. (r_err is a multiple of ulp(t_hi), so nothing but an exact tie can be crossed.) */
+static double round_sum3(double a, double b, double c)
+{
+    tg_dd t, r = sum3_parts(a, b, c, &t);
+    return round_sum3_parts(r, t);
+}
+
+/* The rounding test of the slow paths (triple-double, ops/tg_td.h): could the exact value of y, a
+ * double-double within 2^-100 of it (a kernel's ~2^-104 and a few operations' ~2^-104 each, a
+ * cancellation of at most a bit and a half), round either way? A margin of 2^-98 relative: random
+ * arguments take the slow path with probability ~2^-45, CORE-MATH's hard-to-round ones (within
+ * 2^-96 of a midpoint by construction) often. */
+static int rounding_in_doubt(tg_dd y)
+{
+    double margin = abs_of(y.hi) * 0x1p-98;
+    return y.hi + (y.lo + margin) != y.hi + (y.lo - margin);
+}
+
+static tg_td td_const(const double c[3])
+{
+    tg_td r = {c[0], c[1], c[2]};
+    return r;
 }
 
 /* ------------------------------------------------------------------ exp kernel */
@@ -173,6 +209,105 @@ static tg_dd exp_dd_unscaled(double x, int *m)
     return exp_mantissa(e);
 }
 
+/* The exp kernel in triple-double, for the slow paths: e^x = 2^m (T + T p), T = 2^(j/64) with the
+ * table's third part, p = e^r - 1; k, m, j as in exp_kernel; r = x - k ln2/64 from exact terms
+ * (k * LN2_64_1 and k * LN2_64_2 exact, k * LN2_64_3 a two-product, k * LN2_64_4 below 2^-178
+ * rounded), e^r - 1 = sum_{i=1}^{15} r^i/i! (truncation below 2^-164 |r|). */
+static tg_td exp_kernel_td(tg_td x, int *m, int *j)
+{
+    double kd = round_to_int(x.hi * INV_LN2_64);
+    int k = (int)kd;
+    *m = (k + 32 + 64 * 4096) / 64 - 4096;
+    *j = k - 64 * *m;
+    tg_dd c3 = tg_two_prod(-kd, LN2_64_3);
+    double t[8] = {-kd * LN2_64_4, c3.lo, x.lo, c3.hi, x.mid, -kd * LN2_64_2, -kd * LN2_64_1, x.hi};
+    tg_td r = tg_td_from_terms(t, 8);
+    tg_td acc = td_const(EXPM1_SERIES_TD[12]);
+    for (int i = 11; i >= 0; i--) /* 1/(i + 3)! */
+        acc = tg_td_add(td_const(EXPM1_SERIES_TD[i]), tg_td_mul(r, acc));
+    acc = tg_td_add(tg_td_from(0.5), tg_td_mul(r, acc));
+    acc = tg_td_add(tg_td_from(1.0), tg_td_mul(r, acc));
+    return tg_td_mul(r, acc);
+}
+
+static tg_td exp2_j_td(int j)
+{
+    tg_td t = {EXP2_J[j + 32][0], EXP2_J[j + 32][1], EXP2_J_LO2[j + 32]};
+    return t;
+}
+
+/* e^x = 2^m * (the result), in [2^-0.51, 2^0.51] */
+static tg_td exp_td_unscaled(tg_td x, int *m)
+{
+    int j;
+    tg_td p = exp_kernel_td(x, m, &j);
+    tg_td t = exp2_j_td(j);
+    return tg_td_add(t, tg_td_mul(t, p));
+}
+
+static tg_td td_scale(tg_td a, double power_of_two)
+{
+    tg_td r = {a.hi * power_of_two, a.mid * power_of_two, a.lo * power_of_two};
+    return r;
+}
+
+/* RN(y 2^k) where that is normal or overflows (rounded first, then scaled exactly). */
+static double td_round_scaled(tg_td y, int k)
+{
+    return tg_td_round(y) * pow2(k / 2) * pow2(k - k / 2);
+}
+
+/* e^x - 1 for a triple-double x, |x.hi| <= 80: as expm1_dd (T - 1 from its table when m = 0). */
+static tg_td expm1_td(tg_td x)
+{
+    int m, j;
+    tg_td p = exp_kernel_td(x, &m, &j);
+    tg_td t = exp2_j_td(j);
+    if (m == 0) {
+        tg_td t_m1 = {EXP2_J_M1[j + 32][0], EXP2_J_M1[j + 32][1], EXP2_J_M1_LO2[j + 32]};
+        return tg_td_add(t_m1, tg_td_mul(t, p));
+    }
+    return tg_td_add(td_scale(tg_td_add(t, tg_td_mul(t, p)), pow2(m)), tg_td_from(-1.0));
+}
+
+enum exp_fn { FN_EXPM1, FN_EXP_HALF, FN_SINH, FN_COSH, FN_TANH };
+
+/* The exponential family's slow path, for a = x (expm1) or |x| (the others, rounded with x's sign
+ * by the caller): expm1(a); e^a / 2 (sinh and cosh above 40); (E + E/(E + 1))/2 with
+ * E = expm1(a); (e^a + e^-a)/2; E/(E + 2) with E = expm1(2a). Out of line, like log_slow. */
+static __attribute__((noinline, cold)) double exp_slow(double a, enum exp_fn fn)
+{
+    int m = 0;
+    switch (fn) {
+    case FN_EXPM1:
+        if (a > 80.0) {
+            tg_td y = exp_td_unscaled(tg_td_from(a), &m);
+            return td_round_scaled(y, m);
+        }
+        return tg_td_round(expm1_td(tg_td_from(a)));
+    case FN_EXP_HALF: {
+        tg_td y = exp_td_unscaled(tg_td_from(a), &m);
+        return td_round_scaled(y, m - 1);
+    }
+    case FN_SINH: {
+        tg_td e = expm1_td(tg_td_from(a));
+        tg_td s = tg_td_add(e, tg_td_div(e, tg_td_add(e, tg_td_from(1.0))));
+        return tg_td_round(td_scale(s, 0.5));
+    }
+    case FN_COSH: {
+        tg_td y = exp_td_unscaled(tg_td_from(a), &m);
+        y = td_scale(y, pow2(m));
+        tg_td c = tg_td_add(y, tg_td_div(tg_td_from(1.0), y));
+        return tg_td_round(td_scale(c, 0.5));
+    }
+    case FN_TANH:
+    default: {
+        tg_td e = expm1_td(tg_td_from(2.0 * a));
+        return tg_td_round(tg_td_div(e, tg_td_add(e, tg_td_from(2.0))));
+    }
+    }
+}
+
 /* exp(x): overflow to inf above ln(DBL_MAX) ~ 709.78, subnormals from -708.40 down to
  * -745.13 (rounded by round_scaled), +0 below. */
 double tg_libm_exp(double x)
@@ -204,15 +339,24 @@ double tg_libm_expm1(double x)
         return 0x1p1023 * 2.0;
     if (x > 80.0) {
         exp_parts e = exp_kernel(tg_dd_from(x));
-        return round_scaled(exp_mantissa(e), e.m);
+        tg_dd y = exp_mantissa(e);
+        if (rounding_in_doubt(y))
+            return exp_slow(x, FN_EXPM1);
+        return round_scaled(y, e.m);
     }
     exp_parts e = exp_kernel(tg_dd_from(x));
     if (e.m == 0) {
         tg_dd t = dd_const(EXP2_J[e.j + 32]);
-        return tg_dd_round(tg_dd_add(dd_const(EXP2_J_M1[e.j + 32]), tg_dd_mul(t, e.p)));
+        tg_dd y = tg_dd_add(dd_const(EXP2_J_M1[e.j + 32]), tg_dd_mul(t, e.p));
+        if (rounding_in_doubt(y))
+            return exp_slow(x, FN_EXPM1);
+        return tg_dd_round(y);
     }
     tg_dd y = tg_dd_scale(exp_mantissa(e), pow2(e.m));
-    return round_sum3(-1.0, y.hi, y.lo);
+    tg_dd t, r = sum3_parts(-1.0, y.hi, y.lo, &t);
+    if (rounding_in_doubt(r))
+        return exp_slow(x, FN_EXPM1);
+    return round_sum3_parts(r, t);
 }
 
 /* ------------------------------------------------------------------ log kernel */
@@ -298,6 +442,94 @@ static int log_special(double x, double *out, double *scaled, int *e_add)
     return 0;
 }
 
+/* ------------------------------------------------------------------ log's slow path */
+
+/* log(1 + z) for |z| < 2^-7.4 in triple-double (about 2^-150 relative): 2 atanh(w) =
+ * 2 w sum_n w^(2n)/(2n + 1) with w = z/(2 + z), |w| < 2^-8.4, the terms to n = 9 (truncation
+ * below w^20/21 < 2^-172 |w|). */
+static tg_td log1p_series_td(tg_td z)
+{
+    tg_td w = tg_td_div(z, tg_td_add(tg_td_from(2.0), z));
+    tg_td w2 = tg_td_mul(w, w);
+    tg_td sum = td_const(ATANH_SERIES_TD[8]);
+    for (int n = 7; n >= 0; n--)
+        sum = tg_td_add(td_const(ATANH_SERIES_TD[n]), tg_td_mul(w2, sum));
+    sum = tg_td_add(tg_td_from(1.0), tg_td_mul(w2, sum));
+    return tg_td_mul(tg_td_add(w, w), sum);
+}
+
+/* -log(r_j) with the table's third part */
+static tg_td minus_log_r_td(int j)
+{
+    tg_td c = {LOG_MINUS_LOG_R[j - 90][0], LOG_MINUS_LOG_R[j - 90][1], LOG_MINUS_LOG_R_LO2[j - 90]};
+    return c;
+}
+
+/* log(m) in triple-double for m = m.hi + m.lo exactly, in [sqrt(1/2), sqrt(2)]: log_reduced's j
+ * and r, z = m r - 1 from its four exact partial products (p.hi - 1 exact by Sterbenz). */
+static tg_td log_reduced_td(tg_dd m)
+{
+    int j = (int)(m.hi * 128.0 + 0.5);
+    double r = LOG_R[j - 90];
+    tg_dd p = tg_two_prod(m.hi, r), q = tg_two_prod(m.lo, r);
+    double t[4] = {q.lo, q.hi, p.lo, p.hi - 1.0};
+    return tg_td_add(minus_log_r_td(j), log1p_series_td(tg_td_from_terms(t, 4)));
+}
+
+/* log(1 + u) for a triple-double u > -1, as log1p_dd: z = (r - 1) + u r where 1 + u is in
+ * [sqrt(1/2), sqrt(2)] (a tiny u keeps its digits); otherwise 1 + u = 2^k v and z = v r - 1
+ * (|log(1 + u)| > 0.34: z's absolute error of 2^-150 is harmless). */
+static tg_td log1p_td(tg_td u)
+{
+    double m_hi = 1.0 + u.hi;
+    if (m_hi >= 0x1.6a09e667f3bcdp-1 && m_hi <= 0x1.6a09e667f3bcdp0) {
+        int j = (int)(m_hi * 128.0 + 0.5);
+        double r = LOG_R[j - 90];
+        tg_td z = tg_td_add(tg_td_from(r - 1.0), tg_td_mul(u, tg_td_from(r)));
+        return tg_td_add(minus_log_r_td(j), log1p_series_td(z));
+    }
+    tg_td v = tg_td_add(tg_td_from(1.0), u);
+    int k = exponent_of(v.hi);
+    v = td_scale(td_scale(v, pow2(-k / 2)), pow2(-(k - k / 2)));
+    if (v.hi > 0x1.6a09e667f3bcdp0) {
+        v = td_scale(v, 0.5);
+        k++;
+    }
+    int j = (int)(v.hi * 128.0 + 0.5);
+    double r = LOG_R[j - 90];
+    tg_td z = tg_td_add(tg_td_mul(v, tg_td_from(r)), tg_td_from(-1.0));
+    tg_td l = tg_td_add(minus_log_r_td(j), log1p_series_td(z));
+    return tg_td_add(tg_td_mul(td_const(LN2_TD), tg_td_from((double)k)), l);
+}
+
+/* atanh(a) = log1p(2a / (1 - a)) / 2 in triple-double (1 - a exact as a two-sum), rounded. */
+static __attribute__((noinline, cold)) double atanh_slow(double a)
+{
+    tg_dd d = tg_two_sum(1.0, -a);
+    tg_td den = {d.hi, d.lo, 0.0};
+    tg_td u = tg_td_div(tg_td_from(2.0 * a), den);
+    return tg_td_round(td_scale(log1p_td(u), 0.5));
+}
+
+/* log(x) = e ln2 + log m in triple-double, for a double-double x > 0 that is exact (x.hi normal),
+ * the exponent e_add added (a scaled subnormal); with *e, m's exponent, for log2. */
+enum log_base { BASE_E, BASE_2, BASE_10 };
+
+/* log(x) in base e, 2 or 10, rounded from triple-double: for a double-double x > 0 that is exact
+ * (x.hi normal), times 2^e_add (a subnormal argument was scaled up). log2 keeps its integer part
+ * e exact. Out of line: the fast paths only test and call. */
+static __attribute__((noinline, cold)) double log_slow(tg_dd x, int e_add, enum log_base base)
+{
+    int e;
+    tg_dd m = split_exponent(x, &e);
+    tg_td log_m = log_reduced_td(m);
+    tg_td k = tg_td_from((double)(e + e_add));
+    if (base == BASE_2)
+        return tg_td_round(tg_td_add(k, tg_td_mul(log_m, td_const(INV_LN2_TD))));
+    tg_td l = tg_td_add(tg_td_mul(td_const(LN2_TD), k), log_m);
+    return tg_td_round(base == BASE_10 ? tg_td_mul(l, td_const(INV_LN10_TD)) : l);
+}
+
 double tg_libm_log(double x)
 {
     double out, s;
@@ -305,10 +537,14 @@ double tg_libm_log(double x)
     if (log_special(x, &out, &s, &e_add))
         return out;
     tg_dd l = log_dd(tg_dd_from(s), &e);
-    return tg_dd_round(tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)(e + e_add)), l));
+    tg_dd y = tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)(e + e_add)), l);
+    if (rounding_in_doubt(y))
+        return log_slow(tg_dd_from(s), e_add, BASE_E);
+    return tg_dd_round(y);
 }
 
-/* log2(x) = e + log(m)/ln2: the integer part is exact, so log2 of a power of two is exact. */
+/* log2(x) = e + log(m)/ln2: the integer part is exact, so log2 of a power of two is exact. The
+ * rounding test is on round_sum3's own two-sums. */
 double tg_libm_log2(double x)
 {
     double out, s;
@@ -317,7 +553,10 @@ double tg_libm_log2(double x)
         return out;
     tg_dd l = log_dd(tg_dd_from(s), &e);
     tg_dd f = tg_dd_mul(l, dd_const(INV_LN2));
-    return round_sum3((double)(e + e_add), f.hi, f.lo);
+    tg_dd t, r = sum3_parts((double)(e + e_add), f.hi, f.lo, &t);
+    if (rounding_in_doubt(r))
+        return log_slow(tg_dd_from(s), e_add, BASE_2);
+    return round_sum3_parts(r, t);
 }
 
 /* log10(x) = (e ln2 + log m) / ln10; exact powers of ten come out exact because the error is far
@@ -330,7 +569,10 @@ double tg_libm_log10(double x)
         return out;
     tg_dd l = log_dd(tg_dd_from(s), &e);
     l = tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)(e + e_add)), l);
-    return tg_dd_round(tg_dd_mul(l, dd_const(INV_LN10)));
+    tg_dd y = tg_dd_mul(l, dd_const(INV_LN10));
+    if (rounding_in_doubt(y))
+        return log_slow(tg_dd_from(s), e_add, BASE_10);
+    return tg_dd_round(y);
 }
 
 /* log1p(x): x itself below 2^-54 (log1p x = x - x^2/2 + ...: under half an ulp), -inf at -1,
@@ -350,9 +592,15 @@ double tg_libm_log1p(double x)
     if (x > 0x1p1000) { /* 1 + x = x within 2^-1000 relative */
         int e;
         tg_dd l = log_dd(tg_dd_from(x), &e);
-        return tg_dd_round(tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)e), l));
+        tg_dd y = tg_dd_add(tg_dd_mul_d(dd_const(LN2), (double)e), l);
+        if (rounding_in_doubt(y))
+            return log_slow(tg_dd_from(x), 0, BASE_E);
+        return tg_dd_round(y);
     }
-    return tg_dd_round(log1p_dd(tg_dd_from(x)));
+    tg_dd y = log1p_dd(tg_dd_from(x));
+    if (rounding_in_doubt(y)) /* 1 + x is exact as two_sum(1, x) */
+        return log_slow(tg_two_sum(1.0, x), 0, BASE_E);
+    return tg_dd_round(y);
 }
 
 /* ------------------------------------------------------------------ hyperbolic functions */
@@ -372,10 +620,14 @@ double tg_libm_sinh(double x)
     if (a > 40.0) {
         int m;
         tg_dd y = exp_dd_unscaled(a, &m);
+        if (rounding_in_doubt(y))
+            return copysign_of(exp_slow(a, FN_EXP_HALF), x);
         return copysign_of(round_scaled(y, m - 1), x);
     }
     tg_dd em1 = expm1_dd(a);
     tg_dd s = tg_dd_add(em1, tg_dd_div(em1, tg_dd_add_d(em1, 1.0)));
+    if (rounding_in_doubt(s))
+        return copysign_of(exp_slow(a, FN_SINH), x);
     return copysign_of(tg_dd_round(tg_dd_scale(s, 0.5)), x);
 }
 
@@ -392,10 +644,15 @@ double tg_libm_cosh(double x)
         return 0x1p1023 * 2.0;
     int m;
     tg_dd y = exp_dd_unscaled(a, &m);
-    if (a > 40.0)
+    if (a > 40.0) {
+        if (rounding_in_doubt(y))
+            return exp_slow(a, FN_EXP_HALF);
         return round_scaled(y, m - 1);
+    }
     y = tg_dd_scale(y, pow2(m));
     tg_dd c = tg_dd_add(y, tg_dd_div(tg_dd_from(1.0), y));
+    if (rounding_in_doubt(c))
+        return exp_slow(a, FN_COSH);
     return tg_dd_round(tg_dd_scale(c, 0.5));
 }
 
@@ -411,7 +668,10 @@ double tg_libm_tanh(double x)
     if (a > 22.0)
         return copysign_of(1.0, x);
     tg_dd em1 = expm1_dd(2.0 * a);
-    return copysign_of(tg_dd_round(tg_dd_div(em1, tg_dd_add_d(em1, 2.0))), x);
+    tg_dd t = tg_dd_div(em1, tg_dd_add_d(em1, 2.0));
+    if (rounding_in_doubt(t))
+        return copysign_of(exp_slow(a, FN_TANH), x);
+    return copysign_of(tg_dd_round(t), x);
 }
 
 /* ------------------------------------------------------------------ inverse hyperbolic */
@@ -476,7 +736,10 @@ double tg_libm_atanh(double x)
     if (a == 1.0)
         return copysign_of(INFINITY, x);
     tg_dd u = tg_dd_div(tg_dd_from(2.0 * a), tg_two_sum(1.0, -a));
-    return copysign_of(tg_dd_round(tg_dd_scale(log1p_dd(u), 0.5)), x);
+    tg_dd y = log1p_dd(u);
+    if (rounding_in_doubt(y))
+        return copysign_of(atanh_slow(a), x);
+    return copysign_of(tg_dd_round(tg_dd_scale(y, 0.5)), x);
 }
 
 /* ------------------------------------------------------------------ error functions */
@@ -526,15 +789,50 @@ static tg_dd erf_series(double x)
     return acc;
 }
 
+/* The slow path of erf (complement 0) and of erfc (1) for 2^-900 <= |x| < 0.5: x erf(x)/x from
+ * the series in triple-double (its 28 terms), 1 minus that for erfc. */
+static __attribute__((noinline, cold)) double erf_small_slow(double x, int complement)
+{
+    tg_dd x2d = tg_two_prod(x, x);
+    tg_td x2 = {x2d.hi, x2d.lo, 0.0};
+    tg_td acc = td_const(ERF_SERIES_TD[27]);
+    for (int n = 26; n >= 0; n--)
+        acc = tg_td_add(td_const(ERF_SERIES_TD[n]), tg_td_mul(x2, acc));
+    tg_td y = tg_td_mul(acc, tg_td_from(x));
+    return tg_td_round(complement ? tg_td_add(tg_td_from(1.0), tg_td_neg(y)) : y);
+}
+
+/* erfc(x) for 16 <= x < 26.5 (a normal result) in triple-double: e^(-x^2) / (x sqrt(pi)) S with
+ * the asymptotic series S = sum_{n=0}^{40} (-1)^n (2n - 1)!! / (2x^2)^n, by Horner as
+ * 1 - u (1 - 3u (1 - 5u (...))), u = 1/(2x^2): alternating, so the error is below the first
+ * omitted term, 81!! u^41 < 2^-160. */
+static __attribute__((noinline, cold)) double erfc_large_slow(double x)
+{
+    tg_dd x2d = tg_two_prod(x, x);
+    tg_td x2 = {x2d.hi, x2d.lo, 0.0};
+    tg_td u = tg_td_div(tg_td_from(0.5), x2);
+    tg_td s = tg_td_from(1.0);
+    for (int n = 40; n >= 1; n--)
+        s = tg_td_add(tg_td_from(1.0),
+                      tg_td_neg(tg_td_mul(tg_td_mul(u, tg_td_from(2.0 * n - 1.0)), s)));
+    int m;
+    tg_td e = exp_td_unscaled(tg_td_neg(x2), &m);
+    tg_td y = tg_td_mul(e, tg_td_div(tg_td_mul(s, td_const(INV_SQRT_PI_TD)), tg_td_from(x)));
+    return td_round_scaled(y, m);
+}
+
 /* erf(x) = x * erf_series(x) for |x| < 0.5; where the result is near the subnormals
  * (|x| < 2^-900) the product is formed at x 2^200 and rounded with the scale, so that the one
- * rounding is to the subnormal grid. */
+ * rounding is to the subnormal grid (no slow path there: erf(x)/x is 2/sqrt(pi) within 2^-1800). */
 static double erf_small(double x)
 {
     tg_dd series = erf_series(x);
     if (abs_of(x) < 0x1p-900)
         return round_scaled(tg_dd_mul_d(series, x * 0x1p200), -200);
-    return tg_dd_round(tg_dd_mul_d(series, x));
+    tg_dd y = tg_dd_mul_d(series, x);
+    if (rounding_in_doubt(y))
+        return erf_small_slow(x, 0);
+    return tg_dd_round(y);
 }
 
 /* erf(x): the series below 0.5; 1 - erfc(x) from 0.5 to 6 (erfc(0.5) < 0.48: no cancellation
@@ -568,7 +866,10 @@ double tg_libm_erfc(double x)
         if (a < 0x1p-56) /* erfc = 1 - 2x/sqrt(pi): the x is under half an ulp of 1 */
             return 1.0 - x;
         tg_dd y = tg_dd_mul_d(erf_series(x), x);
-        return round_sum3(1.0, -y.hi, -y.lo);
+        tg_dd t, r = sum3_parts(1.0, -y.hi, -y.lo, &t);
+        if (rounding_in_doubt(r))
+            return erf_small_slow(x, 1);
+        return round_sum3_parts(r, t);
     }
     if (x >= 28.0)
         return 0.0;
@@ -576,8 +877,11 @@ double tg_libm_erfc(double x)
         return 2.0;
     int m;
     tg_dd c = erfc_scaled(a, &m);
-    if (x > 0.0)
+    if (x > 0.0) {
+        if (x >= 16.0 && x < 26.5 && rounding_in_doubt(c))
+            return erfc_large_slow(x);
         return round_scaled(c, m);
+    }
     c = tg_dd_scale(c, pow2(m));
     return round_sum3(2.0, -c.hi, -c.lo);
 }

@@ -34,6 +34,18 @@ def h(x):
     return float.hex(x)
 
 
+def td(v):
+    v = mp.mpf(v)
+    hi = rn(v)
+    mid = rn(v - hi)
+    return hi, mid, rn(v - hi - mid)
+
+
+def third(v):
+    """v - hi - lo for {hi, lo} = dd(v): the third part of a triple-double"""
+    return v - sum(mp.mpf(t) for t in dd(v))
+
+
 def dd_row(v, comment=''):
     hi, lo = dd(v)
     return '    {%s, %s},%s' % (h(hi), h(lo), ('  /* %s */' % comment) if comment else '')
@@ -97,6 +109,8 @@ def main():
         rows_l.append((-mp.log(mp.mpf(r)), '-log(LOG_R[%d])' % (j - 90)))
     lines += array_d('LOG_R', rows_r, 'log: r_j = RN(128/j), j = round(128 m) = 90..181 (index j - 90)')
     lines += array_dd('LOG_MINUS_LOG_R', rows_l, '-log(r_j) of the double r_j, exactly rounded')
+    lines += array_d('LOG_MINUS_LOG_R_LO2', [(third(v), c) for v, c in rows_l],
+                     'and their third parts, -log(r_j) - hi - lo rounded (the slow path)')
     lines += array_dd('LOG1P_POLY_DD', [(mp.mpf((-1)**(k + 1)) / k, '%s1/%d' % ('+-'[k % 2 == 0], k))
                                         for k in range(1, 9)],
                       'log(1 + z) = sum (-1)^(k+1) z^k/k: the coefficients of z^1..z^8')
@@ -109,6 +123,45 @@ def main():
                          ('TWO_OVER_SQRT_PI', 2 / mp.sqrt(mp.pi), '2/sqrt(pi)')]:
         hi, lo = dd(v)
         lines.append('static const double %s[2] = {%s, %s}; /* %s */' % (name, h(hi), h(lo), com))
+    lines.append('')
+    # the triple-double slow path (ops/tg_td.h): {hi, mid, lo}, the exact value within ~2^-159
+    lines += ['', '/* The slow path\'s constants in triple-double, {hi, mid, lo}: hi + mid + lo',
+              ' * is the exact value within about 2^-159 relative. */']
+    for name, v, com in [('LN2_TD', mp.log(2), 'log(2)'),
+                         ('INV_LN2_TD', 1 / mp.log(2), '1/log(2)'),
+                         ('INV_LN10_TD', 1 / mp.log(10), '1/log(10)'),
+                         ('INV_SQRT_PI_TD', 1 / mp.sqrt(mp.pi), '1/sqrt(pi)')]:
+        lines += ['/* %s */' % com, 'static const double %s[3] = {%s, %s, %s};'
+                  % ((name,) + tuple(h(t) for t in td(v)))]
+    exp2_j = [mp.mpf(2)**(mp.mpf(j) / 64) for j in range(-32, 32)]
+    lines += array_d('EXP2_J_LO2', [(third(v), '2^(%d/64)' % (j - 32))
+                                    for j, v in enumerate(exp2_j)],
+                     'the third parts of EXP2_J')
+    lines += array_d('EXP2_J_M1_LO2', [(third(v - 1), '2^(%d/64) - 1' % (j - 32))
+                                       for j, v in enumerate(exp2_j)],
+                     'the third parts of EXP2_J_M1')
+    lines += ['/* ln2/64 = LN2_64_1 + LN2_64_2 + LN2_64_3 + LN2_64_4 within 2^-180 relative: the',
+              ' * slow path\'s reduction (k * LN2_64_3 exact as a two-product) */',
+              'static const double LN2_64_4 = %s;' % h(rn(c - parts[0] - parts[1] - parts[2]))]
+    lines += ['/* e^r - 1 = sum_k r^k/k!: 1/k!, k = 3..15 (r^16/16! < 2^-164 r, |r| < 2^-7.5) */',
+              'static const double EXPM1_SERIES_TD[13][3] = {']
+    for k in range(3, 16):
+        parts3 = td(1 / mp.factorial(k))
+        lines.append('    {%s, %s, %s},  /* 1/%d! */' % (tuple(h(t) for t in parts3) + (k,)))
+    lines.append('};')
+    lines += ['/* erf(x)/x = sum_n a_n x^(2n), a_n = 2/sqrt(pi) (-1)^n / (n! (2n + 1)), n = 0..27',
+              ' * (|x| < 1/2: the rest is below 2^-159) */',
+              'static const double ERF_SERIES_TD[28][3] = {']
+    for n in range(28):
+        a = 2 / mp.sqrt(mp.pi) * (-1)**n / (mp.factorial(n) * (2 * n + 1))
+        lines.append('    {%s, %s, %s},  /* a_%d */' % (tuple(h(t) for t in td(a)) + (n,)))
+    lines.append('};')
+    lines += ['/* log(1 + z) = 2 w sum_n w^(2n)/(2n + 1), w = z/(2 + z): 1/(2n + 1), n = 1..9 */',
+              'static const double ATANH_SERIES_TD[9][3] = {']
+    for n in range(1, 10):
+        parts = td(mp.mpf(1) / (2 * n + 1))
+        lines.append('    {%s, %s, %s},  /* 1/%d */' % (tuple(h(t) for t in parts) + (2 * n + 1,)))
+    lines.append('};')
     print('\n'.join(lines))
 
 

@@ -300,6 +300,23 @@ EDGE_EXP = (around(709.782712893384, 3) + around(-745.1332191019411, 3) +
 EDGE_LOG = ([2.0**k for k in range(-1074, 1024, 61)] + [10.0**k for k in range(-300, 301, 37)] +
             around(1.0, 4) + [0.7071067811865476, 1.4142135623730951, 0.75, 1.5, math.e,
                               next_up(math.e), 1000.0, 1e-3, 1e22, 4503599627370497.0])
+# Hard cases of log and log10 (CORE-MATH's lists, arguments only) that the double-double path
+# alone rounds wrongly: the triple-double slow path takes them (one subnormal, one in [1/2, 2)).
+LOG_HARD = [float.fromhex(a) for a in ['0x1.74e35780cada8p+2', '0x1.10cdb4aa1770bp-9',
+                                       '0x1.ec3fb79be1211p-124', '0x1.c561b55246db6p+718']]
+LOG10_HARD = [float.fromhex(a) for a in ['0x0.697bd89666317p-1022', '0x1.8569bef21c955p-101',
+                                         '0x1.1145245b64300p+24', '0x1.89825f74aa6b7p+0']]
+# ... and of expm1, sinh, cosh, tanh, atanh, erf, erfc (the same: a few of those the
+# double-double path alone rounds wrongly).
+EXPM1_HARD = [float.fromhex(a) for a in ['0x1.8bbe2fb45c151p-2', '-0x1.99ccc999fff07p-48',
+                                         '0x1.aca7ae8da5a7bp+0', '-0x1.9d871e078ebcep-2']]
+SINH_HARD = [float.fromhex(a) for a in ['0x1.7f0046225d651p+1', '-0x1.c6adb85d9e00fp-6']]
+COSH_HARD = [float.fromhex(a) for a in ['0x1.52268c6359f0ep-1', '0x1.bb67ae8584caap-26']]
+TANH_HARD = [float.fromhex(a) for a in ['0x1.291c601a05276p-2', '-0x1.e0000000000e1p-22']]
+ATANH_HARD = [float.fromhex(a) for a in ['0x1.b3f61bc925b8bp-11', '-0x1.01ed608da294dp-12']]
+ERF_HARD = [float.fromhex(a) for a in ['0x1.9730ce1d0f154p-49', '-0x1.e502a7e284ebfp-9',
+                                       '0x1.52b76545cc8efp-6']]
+ERFC_HARD = [float.fromhex('0x1.48de452fb1a15p+4')]
 EDGE_HYP = (around(710.4758600739439, 3) + around(-710.4758600739439, 2) +
             [19.0, 19.1, 20.0, 22.0, 36.7, 36.8, 37.0, 0.3, 0.35, 1e-5, 2**-26, 2**-28])
 EDGE_AINV = [2.0**60, 2.0**61, 2.0**28, 2.0**26, 1e154, 1e155, 1e308, 2.0**-28, 2**-26, 0.99,
@@ -456,22 +473,26 @@ def pair_sampler(rng):
 # name: (arity, reference, edge points, random sampler)
 FUNCS = {
     'exp': (1, ref_exp, EDGE_EXP, sampler([(-20, 20), (-745.2, 709.8)], (-60, 10), True)),
-    'expm1': (1, ref_expm1, EDGE_EXP, sampler([(-2, 2), (-40, 709.8)], (-60, 10), True)),
-    'log': (1, ref_log, EDGE_LOG, sampler([(1e-3, 100), (0.5, 2)], (-1074, 1024), False)),
+    'expm1': (1, ref_expm1, EDGE_EXP + EXPM1_HARD,
+              sampler([(-2, 2), (-40, 709.8)], (-60, 10), True)),
+    'log': (1, ref_log, EDGE_LOG + LOG_HARD,
+            sampler([(1e-3, 100), (0.5, 2)], (-1074, 1024), False)),
     'log1p': (1, ref_log1p, EDGE_LOG + [-0.5, -next_down(1.0), -0.999, -1 + 2**-40],
               sampler([(-0.9, 10), (-1, 1)], (-1074, 1024), False)),
     'log2': (1, ref_log2, EDGE_LOG, sampler([(1e-3, 100), (0.5, 2)], (-1074, 1024), False)),
-    'log10': (1, ref_log10, EDGE_LOG, sampler([(1e-3, 100), (0.5, 2)], (-1074, 1024), False)),
-    'sinh': (1, odd(mp.sinh, INF), EDGE_EXP + EDGE_HYP, sampler([(-5, 5), (-710.4, 710.4)],
-                                                              (-60, 10), True)),
-    'cosh': (1, ref_cosh, EDGE_EXP + EDGE_HYP, sampler([(-5, 5), (-710.4, 710.4)], (-60, 10),
-                                                       True)),
-    'tanh': (1, odd(mp.tanh, 1.0), EDGE_HYP, sampler([(-5, 5), (-20, 20)], (-60, 6), True)),
+    'log10': (1, ref_log10, EDGE_LOG + LOG10_HARD,
+              sampler([(1e-3, 100), (0.5, 2)], (-1074, 1024), False)),
+    'sinh': (1, odd(mp.sinh, INF), EDGE_EXP + EDGE_HYP + SINH_HARD,
+             sampler([(-5, 5), (-710.4, 710.4)], (-60, 10), True)),
+    'cosh': (1, ref_cosh, EDGE_EXP + EDGE_HYP + COSH_HARD,
+             sampler([(-5, 5), (-710.4, 710.4)], (-60, 10), True)),
+    'tanh': (1, odd(mp.tanh, 1.0), EDGE_HYP + TANH_HARD,
+             sampler([(-5, 5), (-20, 20)], (-60, 6), True)),
     'asinh': (1, odd(mp.asinh, INF), EDGE_AINV, sampler([(-10, 10)], (-1074, 1024), True)),
     'acosh': (1, ref_acosh, EDGE_AINV, sampler([(1, 10), (1, 1.01)], (0, 1024), False)),
-    'atanh': (1, ref_atanh, EDGE_AINV, sampler([(-1, 1), (0.9, 1)], (-1074, 0), True)),
-    'erf': (1, ref_erf, EDGE_ERF, sampler([(-4, 4), (-6, 6)], (-1074, 5), True)),
-    'erfc': (1, ref_erfc, EDGE_ERF, sampler([(-4, 10), (0, 27.3)], (-1074, 5), True)),
+    'atanh': (1, ref_atanh, EDGE_AINV + ATANH_HARD, sampler([(-1, 1), (0.9, 1)], (-1074, 0), True)),
+    'erf': (1, ref_erf, EDGE_ERF + ERF_HARD, sampler([(-4, 4), (-6, 6)], (-1074, 5), True)),
+    'erfc': (1, ref_erfc, EDGE_ERF + ERFC_HARD, sampler([(-4, 10), (0, 27.3)], (-1074, 5), True)),
     'sin': (1, ref_circular(mp.sin, False), EDGE_TRIG + SIN_HARD, trig_sampler),
     'cos': (1, ref_circular(mp.cos, True), EDGE_TRIG + COS_HARD, trig_sampler),
     'tan': (1, ref_circular(mp.tan, False), EDGE_TRIG + TAN_HARD, trig_sampler),

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ops_int.h"
+#include "tg_bits.h"
 #include "tg_dd.h"
 #include "tg_libm.h"
 
@@ -337,15 +338,10 @@ static inline int fits_26_bits(double x)
 {
     return tg_split(x).lo == 0.0;
 }
-/* The spacing of the doubles at x, for 2^-970 <= |x| < 2^1024: 2^(exponent of x - 52), from the
- * bits (the biased exponent less 52, an empty significand). */
+/* The spacing of the doubles at x, for 2^-970 <= |x| < 2^1024: 2^(exponent of x - 52). */
 static inline double ulp_of(double x)
 {
-    uint64_t b;
-    memcpy(&b, &x, sizeof b);
-    b = (((b >> 52) & 0x7ff) - 52) << 52;
-    memcpy(&x, &b, sizeof x);
-    return x;
+    return pow2(exponent_of(x) - 52);
 }
 static inline double powc_pow(double x, double q)
 {

@@ -93,15 +93,14 @@ static double round_sum3(double a, double b, double c)
     return round_sum3_parts(r, t);
 }
 
-/* The rounding test of the slow paths (triple-double, ops/tg_td.h): could the exact value of y, a
- * double-double within 2^-100 of it (a kernel's ~2^-104 and a few operations' ~2^-104 each, a
- * cancellation of at most a bit and a half), round either way? A margin of 2^-98 relative: random
- * arguments take the slow path with probability ~2^-45, CORE-MATH's hard-to-round ones (within
- * 2^-96 of a midpoint by construction) often. */
+/* The rounding test of the slow paths (triple-double, ops/tg_td.h: tg_dd_round_is_ambiguous):
+ * could the exact value of y, a double-double within 2^-100 of it (a kernel's ~2^-104 and a few
+ * operations' ~2^-104 each, a cancellation of at most a bit and a half), round either way? A
+ * margin of 2^-98 relative: random arguments take the slow path with probability ~2^-45,
+ * CORE-MATH's hard-to-round ones (within 2^-96 of a midpoint by construction) often. */
 static int rounding_in_doubt(tg_dd y)
 {
-    double margin = abs_of(y.hi) * 0x1p-98;
-    return y.hi + (y.lo + margin) != y.hi + (y.lo - margin);
+    return tg_dd_round_is_ambiguous(y, 0x1p-98);
 }
 
 static tg_td td_const(const double c[3])

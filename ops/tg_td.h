@@ -97,10 +97,12 @@ static inline double tg_td_round(tg_td a)
     return (a.lo > 0) == (a.mid > 0) ? toward : a.hi;
 }
 
-/* Could the exact value of a (a double-double good to 2^-100 relative) round either way? */
-static inline int tg_dd_round_is_ambiguous(tg_dd a)
+/* Could the exact value of a, a double-double within rel_margin of it relative (0x1p-100: the
+ * circular functions' kernels; 0x1p-98: the exponential family's), round either way? The slow
+ * paths recompute in triple-double when it could. */
+static inline int tg_dd_round_is_ambiguous(tg_dd a, double rel_margin)
 {
-    double margin = (a.hi < 0 ? -a.hi : a.hi) * 0x1p-100;
+    double margin = (a.hi < 0 ? -a.hi : a.hi) * rel_margin;
     return a.hi + (a.lo + margin) != a.hi + (a.lo - margin);
 }
 

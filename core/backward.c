@@ -78,7 +78,14 @@ tg_status tg_backward(tg_tape *t, tg_var out)
     t->grad[out.id] = 1.0;      /* dL/dL = 1 */
     if (TGI_UNLIKELY(t->anomaly))
         return anomaly_sweep(t, out.id);
-    tgi_sweep_nodes(t, out.id);
+    /* Every gradient but the seed starts at 0, so the sweep without the cone gives the cone's
+     * gradients whenever it meets no NaN (ops/kernels.h); when it does, they are computed
+     * again with the cone, from the same start. */
+    if (TGI_UNLIKELY(!tgi_sweep_nodes_unmarked(t, out.id))) {
+        memset(t->grad, 0, ((size_t)out.id + 1) * sizeof *t->grad);
+        t->grad[out.id] = 1.0;
+        tgi_sweep_nodes(t, out.id);
+    }
     return TG_OK;
 }
 

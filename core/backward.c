@@ -51,6 +51,38 @@ static void clear_dirty_grads(tg_tape *t)
     t->grad_dirty = 0;
 }
 
+/* The cone's sweep, which tells how much of the tape it skipped: more than a quarter of the
+ * nodes below out outside the cone, and sweeping every node would cost more than the cone's
+ * marks and tests save (a Jacobian's rows, one output among many). */
+static void sweep_cone(tg_tape *t, uint32_t out)
+{
+    t->sparse_cone = tgi_sweep_nodes(t, out) > (out + 1) / 4;
+}
+
+/* The chain rule from out, grad[out] seeded and every other gradient 0, by one of two sweeps
+ * that give the same bits (ops/kernels.h): over every node below out, with no mark and no
+ * test, or over out's cone only. The first is the faster when the cone is most of the tape
+ * (a training step, whose nodes are all in the loss's cone) and far the slower when it is a
+ * small part of it; it cannot tell 0 * inf outside the cone from 0 * inf inside it, so when
+ * it meets a NaN the gradients are computed again over the cone, from the same start. Only
+ * the cone's sweep can count the nodes outside the cone (a gradient of exactly 0 may be a
+ * reached one: a hinge loss's satisfied margin zeroes most of a step's gradients), so it
+ * takes the first backward of every SWEEP_CONE_EVERY, and every one while the cone it last
+ * found was sparse: a sixteenth of the backwards of a training loop pay its marks. */
+#define SWEEP_CONE_EVERY 16u
+static void sweep(tg_tape *t, uint32_t out)
+{
+    if (t->sparse_cone || t->n_backwards++ % SWEEP_CONE_EVERY == 0) {
+        sweep_cone(t, out);
+        return;
+    }
+    if (TGI_LIKELY(tgi_sweep_nodes_unmarked(t, out)))
+        return;
+    memset(t->grad, 0, ((size_t)out + 1) * sizeof *t->grad);
+    t->grad[out] = 1.0;
+    sweep_cone(t, out);
+}
+
 static tg_status check_out(tg_tape *t, tg_var out, const char *who)
 {
     if (!t)
@@ -78,14 +110,7 @@ tg_status tg_backward(tg_tape *t, tg_var out)
     t->grad[out.id] = 1.0;      /* dL/dL = 1 */
     if (TGI_UNLIKELY(t->anomaly))
         return anomaly_sweep(t, out.id);
-    /* Every gradient but the seed starts at 0, so the sweep without the cone gives the cone's
-     * gradients whenever it meets no NaN (ops/kernels.h); when it does, they are computed
-     * again with the cone, from the same start. */
-    if (TGI_UNLIKELY(!tgi_sweep_nodes_unmarked(t, out.id))) {
-        memset(t->grad, 0, ((size_t)out.id + 1) * sizeof *t->grad);
-        t->grad[out.id] = 1.0;
-        tgi_sweep_nodes(t, out.id);
-    }
+    sweep(t, out.id);
     return TG_OK;
 }
 

@@ -59,7 +59,9 @@ struct tg_tape {
     uint32_t grad_dirty; /* grad[i] == 0 for every i in [grad_dirty, n_nodes): what a backward
                             must clear is grad[0 .. grad_dirty), not the whole tape (appends
                             store grad = 0; a sweep from out writes only grad[0 .. out]) */
-    uint8_t *reached; /* backward scratch: bit i set when node i is in out's cone */
+    uint32_t n_backwards; /* tg_backward calls, and whether the last one that swept the */
+    int sparse_cone;      /* cone found a quarter of its nodes outside it (core/backward.c) */
+    uint8_t *reached; /* anomaly sweep's scratch: bit i set when node i is in out's cone */
     size_t cap_reached_bytes;
     size_t n_grows;
     struct tgi_name_entry *names;
@@ -118,14 +120,15 @@ TGI_FUNC void tgi_anomaly_replay(tg_tape *t);
 TGI_FUNC void tgi_anomaly_origin(tg_tape *t, uint32_t id);
 
 /* The inner loops of the sweep and of replay (ops/kernels.h, compiled with the op table):
- * tgi_sweep_nodes runs the chain rule from out down to node 0 (grad[out] already seeded,
- * reached-bits cleared); tgi_replay_nodes recomputes nodes from..n_nodes-1 from their
- * arguments' current values. */
-TGI_FUNC void tgi_sweep_nodes(tg_tape *t, uint32_t out);
+ * tgi_sweep_nodes runs the chain rule from out down to node 0 over out's cone (grad[out]
+ * already seeded, every other gradient 0) and returns how many nodes it skipped as outside
+ * the cone; tgi_replay_nodes recomputes nodes from..n_nodes-1 from their arguments' current
+ * values. */
+TGI_FUNC uint32_t tgi_sweep_nodes(tg_tape *t, uint32_t out);
 /* The same chain rule without the cone: every node from out down to 0 propagates, the reached
  * ones and the others (whose gradient is +0), with no mark and no test. Returns 1 when no
  * gradient it met was NaN: then it gave tgi_sweep_nodes's gradients bit for bit (see
- * core/backward.c); 0 when one was, and the gradients must be computed again by the cone. */
+ * ops/kernels.h); 0 when one was, and the gradients must be computed again by the cone. */
 TGI_FUNC int tgi_sweep_nodes_unmarked(tg_tape *t, uint32_t out);
 TGI_FUNC void tgi_replay_nodes(tg_tape *t, uint32_t from);
 

@@ -47,20 +47,23 @@ TGI_INLINE void backward_node(const tgi_op_row *row, double *restrict grad,
         backward_node(&tgi_ops[TG_OP_##x], grad, value, args, i, c, g, MARK_);                    \
         break;
 
-void tgi_sweep_nodes(tg_tape *t, uint32_t out)
+uint32_t tgi_sweep_nodes(tg_tape *t, uint32_t out)
 {
     double *restrict grad = t->grad;
     const double *restrict value = t->value;
     const uint64_t *restrict code = t->code;
     const uint32_t *restrict args = t->args;
+    uint32_t outside = 0;
 
     for (uint32_t i = out + 1; i-- > 0;) {
         const double g = grad[i];
         uint64_t g_bits;
         memcpy(&g_bits, &g, sizeof g_bits);
         if (TGI_UNLIKELY((g_bits << 1) == 0)) { /* g is +0 or -0 (core_int.h) */
-            if (g_bits == 0)
+            if (g_bits == 0) {
+                outside++;
                 continue; /* +0: outside out's cone */
+            }
             grad[i] = 0.0; /* -0, the mark of a reached zero: its gradient is +0 */
         }
         const uint64_t c = code[i];
@@ -68,6 +71,7 @@ void tgi_sweep_nodes(tg_tape *t, uint32_t out)
         BACKWARD_CASES_
 #undef MARK_
     }
+    return outside;
 }
 
 /* Every node from out down to 0, in or out of the cone, as one straight sweep. A node outside

@@ -51,31 +51,40 @@ static void clear_dirty_grads(tg_tape *t)
     t->grad_dirty = 0;
 }
 
-/* The cone's sweep, which tells how much of the tape it skipped: more than a quarter of the
- * nodes below out outside the cone, and sweeping every node would cost more than the cone's
- * marks and tests save (a Jacobian's rows, one output among many). */
-static void sweep_cone(tg_tape *t, uint32_t out)
-{
-    t->sparse_cone = tgi_sweep_nodes(t, out) > (out + 1) / 4;
-}
-
 /* The chain rule from out, grad[out] seeded and every other gradient 0, by one of two sweeps
  * that give the same bits (ops/kernels.h): over every node below out, with no mark and no
  * test, or over out's cone only. The first is the faster when the cone is most of the tape
  * (a training step, whose nodes are all in the loss's cone) and far the slower when it is a
- * small part of it; it cannot tell 0 * inf outside the cone from 0 * inf inside it, so when
- * it meets a NaN the gradients are computed again over the cone, from the same start. Only
- * the cone's sweep can count the nodes outside the cone (a gradient of exactly 0 may be a
- * reached one: a hinge loss's satisfied margin zeroes most of a step's gradients), so it
- * takes the first backward of every SWEEP_CONE_EVERY, and every one while the cone it last
- * found was sparse: a sixteenth of the backwards of a training loop pay its marks. */
-#define SWEEP_CONE_EVERY 16u
+ * small part of it (a Jacobian's rows, one output among many); it cannot tell 0 * inf outside
+ * the cone from 0 * inf inside it, so when it meets a NaN the gradients are computed again
+ * over the cone, from the same start.
+ * Which sweep: only the cone's can count the nodes outside the cone (a gradient of exactly 0
+ * may be a reached one: a hinge loss's satisfied margins zero most of a step's gradients). So
+ * it takes a tape's first backward, and every one while the cone it finds leaves over a
+ * quarter of the nodes below out outside; after a cone that does not, the sweep of every node
+ * takes the next 1, then 2, 4, ... up to CONE_CHECK_MAX backwards between two of the cone's:
+ * a training loop pays the cone's marks once in 64 steps, a Jacobian's rows from the third. */
+#define CONE_CHECK_MAX 64u
+static void sweep_cone(tg_tape *t, uint32_t out)
+{
+    const uint32_t outside = tgi_sweep_nodes(t, out);
+    if (outside > (out + 1) / 4) {
+        t->cone_interval = t->until_cone = 0;
+        return;
+    }
+    t->cone_interval = t->cone_interval == 0           ? 1
+                       : t->cone_interval < CONE_CHECK_MAX ? 2 * t->cone_interval
+                                                          : CONE_CHECK_MAX;
+    t->until_cone = t->cone_interval;
+}
+
 static void sweep(tg_tape *t, uint32_t out)
 {
-    if (t->sparse_cone || t->n_backwards++ % SWEEP_CONE_EVERY == 0) {
+    if (t->until_cone == 0) {
         sweep_cone(t, out);
         return;
     }
+    t->until_cone--;
     if (TGI_LIKELY(tgi_sweep_nodes_unmarked(t, out)))
         return;
     memset(t->grad, 0, ((size_t)out + 1) * sizeof *t->grad);

@@ -59,8 +59,8 @@ struct tg_tape {
     uint32_t grad_dirty; /* grad[i] == 0 for every i in [grad_dirty, n_nodes): what a backward
                             must clear is grad[0 .. grad_dirty), not the whole tape (appends
                             store grad = 0; a sweep from out writes only grad[0 .. out]) */
-    uint32_t n_backwards; /* tg_backward calls, and whether the last one that swept the */
-    int sparse_cone;      /* cone found a quarter of its nodes outside it (core/backward.c) */
+    uint32_t cone_interval; /* which sweep tg_backward takes (core/backward.c): the cone's */
+    uint32_t until_cone;    /* after until_cone sweeps of every node, then after interval */
     uint8_t *reached; /* anomaly sweep's scratch: bit i set when node i is in out's cone */
     size_t cap_reached_bytes;
     size_t n_grows;

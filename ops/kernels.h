@@ -60,9 +60,12 @@ uint32_t tgi_sweep_nodes(tg_tape *t, uint32_t out)
         uint64_t g_bits;
         memcpy(&g_bits, &g, sizeof g_bits);
         if (TGI_UNLIKELY((g_bits << 1) == 0)) { /* g is +0 or -0 (core_int.h) */
-            if (g_bits == 0) {
-                outside++;
-                continue; /* +0: outside out's cone */
+            if (g_bits == 0) { /* +0: outside out's cone, and so may be the nodes below */
+                const uint32_t top = i;
+                while (i > 0 && tgi_unreached(grad[i - 1]))
+                    i--;
+                outside += top - i + 1; /* once a run: the count stays off the skip's path */
+                continue;
             }
             grad[i] = 0.0; /* -0, the mark of a reached zero: its gradient is +0 */
         }

@@ -1,9 +1,10 @@
 /* backward.c: the reverse sweep (the chain rule over the whole tape) and the forward replay.
  * The sweep runs from out down to node 0, once, with no recursion: the tape is already in
- * topological order because every node was appended after its inputs. Only nodes in out's cone
- * (those out depends on) propagate, so an unused node with an infinite local derivative
- * (sqrt at 0, say) cannot pour 0 * inf = NaN into an input that out does use. What each op
- * contributes is its row in ops/ops.c, inlined into the sweep's generated cases
+ * topological order because every node was appended after its inputs. The gradients are those
+ * of out's cone (the nodes out depends on): an unused node with an infinite local derivative
+ * (sqrt at 0, say) never pours 0 * inf = NaN into an input that out does use. Two sweeps give
+ * them bit for bit, the cone's and the one over every node (see sweep below). What each op
+ * contributes is its row in ops/ops.c, inlined into the sweeps' generated cases
  * (ops/kernels.h). */
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ static tg_status reset_reached(tg_tape *t, uint32_t out)
     return TG_OK;
 }
 
-/* The sweep proper is tgi_sweep_nodes (ops/kernels.h: one case per op, generated from the op
+/* The cone's sweep is tgi_sweep_nodes (ops/kernels.h: one case per op, generated from the op
  * table): grad[out] already holds the seed. For node i with upstream gradient g = dL/dy_i and
  * inputs x_k:  dL/dx_k += g * dy_i/dx_k.
  * Which nodes are in out's cone, without a bit per edge: every gradient below out starts at +0
@@ -63,7 +64,7 @@ static void clear_dirty_grads(tg_tape *t)
  * it takes a tape's first backward, and every one while the cone it finds leaves over a
  * quarter of the nodes below out outside; after a cone that does not, the sweep of every node
  * takes the next 1, then 2, 4, ... up to CONE_CHECK_MAX backwards between two of the cone's:
- * a training loop pays the cone's marks once in 64 steps, a Jacobian's rows from the third. */
+ * a training loop pays the cone's marks once in 65 backwards, a Jacobian's rows from the third. */
 #define CONE_CHECK_MAX 64u
 static void sweep_cone(tg_tape *t, uint32_t out)
 {
@@ -72,9 +73,10 @@ static void sweep_cone(tg_tape *t, uint32_t out)
         t->cone_interval = t->until_cone = 0;
         return;
     }
-    t->cone_interval = t->cone_interval == 0           ? 1
-                       : t->cone_interval < CONE_CHECK_MAX ? 2 * t->cone_interval
-                                                          : CONE_CHECK_MAX;
+    if (t->cone_interval == 0)
+        t->cone_interval = 1;
+    else if (t->cone_interval < CONE_CHECK_MAX)
+        t->cone_interval *= 2;
     t->until_cone = t->cone_interval;
 }
 

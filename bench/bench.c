@@ -722,7 +722,7 @@ static int usage(void)
             "       bench            (the whole set, every peer in turn, both modes)\n"
             "       bench check      (a quick correctness run at small sizes)\n"
             "       bench scaling [W N]  (W1, W3 from 1e3 to 1e8 nodes, W2-big, bandwidth)\n"
-            "       bench stream     (memory bandwidth only)\n"
+            "       bench stream     (memory bandwidth, and a tape's traffic floor against W3)\n"
             "       bench profile [hand|adolc] W N REPS [--replay]   (untimed, for a profiler)\n");
     return 2;
 }
@@ -1063,6 +1063,91 @@ static int stream_probe(void)
     return sink == 0; /* never: keeps the loops */
 }
 
+/* Tells the compiler that what p points to is read: keeps the probes' stores. */
+static inline void bench_clobber(void *p)
+{
+#if defined(__GNUC__)
+    __asm__ volatile("" : : "r"(p) : "memory");
+#else
+    (void)p;
+#endif
+}
+
+/* The least a 24-byte-a-node tape costs in memory traffic alone, against hand-C's W3 (which
+ * keeps no tape: two registers) in the same samples: a record that stores value, grad = 0 and
+ * code for each node (three streams, 24 bytes a node), and a sweep from the top that reads each
+ * node's grad and code and writes its grad (16 bytes read, 8 written), with no arithmetic
+ * beyond one add. Out of the caches (>= 2e6 nodes here) this floor alone is most of W3's
+ * 4x target, whatever the interpreter does. One JSON line per size; the median of 11
+ * samples, each >= SAMPLE_NS. */
+static int tape_floor_probe(size_t nodes)
+{
+    double *value = malloc(nodes * sizeof *value), *grad = malloc(nodes * sizeof *grad);
+    uint64_t *code = malloc(nodes * sizeof *code);
+    void *w3 = hand_w3_peer.make(nodes / 2 + 1);
+    if (!value || !grad || !code || !w3) {
+        free(value), free(grad), free(code);
+        if (w3)
+            hand_w3_peer.destroy(w3);
+        return 1;
+    }
+    enum { SAMPLES = 11 };
+    double rec[SAMPLES], swp[SAMPLES], hand[SAMPLES], ratio[SAMPLES];
+    volatile double sink = 0;
+    long reps = 1;
+    for (int k = -2; k < SAMPLES; k++) { /* two warm-ups, the second sets reps */
+        double tr = 0, ts = 0, th = 0;
+        for (long r = 0; r < reps; r++) {
+            const double t0 = now_ns();
+            for (size_t i = 0; i < nodes; i++) {
+                value[i] = (double)i;
+                grad[i] = 0.0;
+                code[i] = (uint64_t)i * 3;
+            }
+            bench_clobber(value), bench_clobber(grad), bench_clobber(code);
+            const double t1 = now_ns();
+            for (size_t i = nodes; i-- > 0;)
+                grad[i] = grad[i] + (double)(code[i] & 7);
+            bench_clobber(grad);
+            const double t2 = now_ns();
+            hand_w3_peer.reset(w3);
+            hand_w3_peer.record(w3);
+            hand_w3_peer.backward(w3);
+            const double t3 = now_ns();
+            tr += t1 - t0, ts += t2 - t1, th += t3 - t2;
+        }
+        sink = sink + grad[nodes / 2];
+        if (k == -1)
+            reps = (long)ceil(SAMPLE_NS / fmax(tr + ts + th, 1.0));
+        if (k < 0)
+            continue;
+        const double per = (double)reps * (double)nodes;
+        rec[k] = tr / per, swp[k] = ts / per;
+        hand[k] = th / ((double)reps * (double)scalar_nodes("W3", nodes / 2 + 1));
+        ratio[k] = (rec[k] + swp[k]) / hand[k];
+    }
+    printf("{\"floor\": \"tape traffic: 24 bytes a node stored, 16 read and 8 written back\", "
+           "\"nodes\": %zu, \"record_ns_per_node\": %.4g, \"sweep_ns_per_node\": %.4g, "
+           "\"total_ns_per_node\": %.4g, \"hand_w3_total_ns_per_node\": %.4g, "
+           "\"floor_over_hand_w3\": %.3g, \"load\": %.3g, \"clock\": \"%s\"}\n",
+           nodes, median(rec, SAMPLES), median(swp, SAMPLES),
+           median(rec, SAMPLES) + median(swp, SAMPLES), median(hand, SAMPLES),
+           median(ratio, SAMPLES), load_average(), clock_name());
+    fflush(stdout);
+    free(value), free(grad), free(code);
+    hand_w3_peer.destroy(w3);
+    return sink != sink; /* never: keeps the loops */
+}
+
+static int tape_floor_probes(void)
+{
+    int bad = 0;
+    const size_t nodes[3] = {200000, 2000000, 20000000};
+    for (int i = 0; i < 3; i++)
+        bad += tape_floor_probe(nodes[i]);
+    return bad;
+}
+
 /* One size of W1 or W3 for the scaling run: hand-C, tapegrad recording and replaying, in turn;
  * skipped (and said so) when the tapes would not fit in half the available memory. */
 static int scaling_point(const char *w, size_t n)
@@ -1126,6 +1211,7 @@ static int run_scaling(int argc, char **argv)
     print_ratio("W2-big", 1000, ratio[1], 0);
     print_ratio_modes("tapegrad", "replay", "hand-C", "record", "W2-big", 1000, ratio[2], 0);
     bad += stream_probe();
+    bad += tape_floor_probes();
     return bad != 0;
 }
 
@@ -1163,7 +1249,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "scaling") == 0)
         return run_scaling(argc, argv);
     if (strcmp(argv[1], "stream") == 0)
-        return stream_probe();
+        return stream_probe() + tape_floor_probes() != 0;
     if (strcmp(argv[1], "profile") == 0)
         return run_profile(argc, argv);
     if (strcmp(argv[1], "rss-probe") == 0 && argc == 5)

@@ -163,7 +163,7 @@ tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out)
              * fast sweep; then the first input left non-finite is the one to name. A
              * non-finite contribution always leaves a non-finite sum (inf + x, NaN + x). */
             const uint32_t *arg = t->args + a, n = tgi_n_args(t, i);
-            row->backwardn(t->grad, reached, t->value, arg, b, g);
+            row->backwardn(t->grad, 1, t->value, arg, b, g);
             for (uint32_t k = 0; k < n; k++) {
                 const uint32_t x = tgi_arg(t, i, k);
                 if (!isfinite(t->grad[x]))

@@ -1,9 +1,10 @@
 /* backward.c: the reverse sweep (the chain rule over the whole tape) and the forward replay.
  * The sweep runs from out down to node 0, once, with no recursion: the tape is already in
- * topological order because every node was appended after its inputs. Only nodes in out's cone
- * (those out depends on) propagate, so an unused node with an infinite local derivative
- * (sqrt at 0, say) cannot pour 0 * inf = NaN into an input that out does use. What each op
- * contributes is its row in ops/ops.c, inlined into the sweep's generated cases
+ * topological order because every node was appended after its inputs. The gradients are those
+ * of out's cone (the nodes out depends on): an unused node with an infinite local derivative
+ * (sqrt at 0, say) never pours 0 * inf = NaN into an input that out does use. Two sweeps give
+ * them bit for bit, the cone's and the one over every node (see sweep below). What each op
+ * contributes is its row in ops/ops.c, inlined into the sweeps' generated cases
  * (ops/kernels.h). */
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ static tg_status reset_reached(tg_tape *t, uint32_t out)
     return TG_OK;
 }
 
-/* The sweep proper is tgi_sweep_nodes (ops/kernels.h: one case per op, generated from the op
+/* The cone's sweep is tgi_sweep_nodes (ops/kernels.h: one case per op, generated from the op
  * table): grad[out] already holds the seed. For node i with upstream gradient g = dL/dy_i and
  * inputs x_k:  dL/dx_k += g * dy_i/dx_k.
  * Which nodes are in out's cone, without a bit per edge: every gradient below out starts at +0
@@ -49,6 +50,48 @@ static void clear_dirty_grads(tg_tape *t)
     if (dirty)
         memset(t->grad, 0, (size_t)dirty * sizeof *t->grad);
     t->grad_dirty = 0;
+}
+
+/* The chain rule from out, grad[out] seeded and every other gradient 0, by one of two sweeps
+ * that give the same bits (ops/kernels.h): over every node below out, with no mark and no
+ * test, or over out's cone only. The first is the faster when the cone is most of the tape
+ * (a training step, whose nodes are all in the loss's cone) and far the slower when it is a
+ * small part of it (a Jacobian's rows, one output among many); it cannot tell 0 * inf outside
+ * the cone from 0 * inf inside it, so when it meets a NaN the gradients are computed again
+ * over the cone, from the same start.
+ * Which sweep: only the cone's can count the nodes outside the cone (a gradient of exactly 0
+ * may be a reached one: a hinge loss's satisfied margins zero most of a step's gradients). So
+ * it takes a tape's first backward, and every one while the cone it finds leaves over a
+ * quarter of the nodes below out outside; after a cone that does not, the sweep of every node
+ * takes the next 1, then 2, 4, ... up to CONE_CHECK_MAX backwards between two of the cone's:
+ * a training loop pays the cone's marks once in 65 backwards, a Jacobian's rows from the third. */
+#define CONE_CHECK_MAX 64u
+static void sweep_cone(tg_tape *t, uint32_t out)
+{
+    const uint32_t outside = tgi_sweep_nodes(t, out);
+    if (outside > (out + 1) / 4) {
+        t->cone_interval = t->until_cone = 0;
+        return;
+    }
+    if (t->cone_interval == 0)
+        t->cone_interval = 1;
+    else if (t->cone_interval < CONE_CHECK_MAX)
+        t->cone_interval *= 2;
+    t->until_cone = t->cone_interval;
+}
+
+static void sweep(tg_tape *t, uint32_t out)
+{
+    if (t->until_cone == 0) {
+        sweep_cone(t, out);
+        return;
+    }
+    t->until_cone--;
+    if (TGI_LIKELY(tgi_sweep_nodes_unmarked(t, out)))
+        return;
+    memset(t->grad, 0, ((size_t)out + 1) * sizeof *t->grad);
+    t->grad[out] = 1.0;
+    sweep_cone(t, out);
 }
 
 static tg_status check_out(tg_tape *t, tg_var out, const char *who)
@@ -78,7 +121,7 @@ tg_status tg_backward(tg_tape *t, tg_var out)
     t->grad[out.id] = 1.0;      /* dL/dL = 1 */
     if (TGI_UNLIKELY(t->anomaly))
         return anomaly_sweep(t, out.id);
-    tgi_sweep_nodes(t, out.id);
+    sweep(t, out.id);
     return TG_OK;
 }
 

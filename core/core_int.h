@@ -59,7 +59,9 @@ struct tg_tape {
     uint32_t grad_dirty; /* grad[i] == 0 for every i in [grad_dirty, n_nodes): what a backward
                             must clear is grad[0 .. grad_dirty), not the whole tape (appends
                             store grad = 0; a sweep from out writes only grad[0 .. out]) */
-    uint8_t *reached; /* backward scratch: bit i set when node i is in out's cone */
+    uint32_t cone_interval; /* which sweep tg_backward takes (core/backward.c): the cone's */
+    uint32_t until_cone;    /* after until_cone sweeps of every node, then after interval */
+    uint8_t *reached; /* anomaly sweep's scratch: bit i set when node i is in out's cone */
     size_t cap_reached_bytes;
     size_t n_grows;
     struct tgi_name_entry *names;
@@ -118,10 +120,16 @@ TGI_FUNC void tgi_anomaly_replay(tg_tape *t);
 TGI_FUNC void tgi_anomaly_origin(tg_tape *t, uint32_t id);
 
 /* The inner loops of the sweep and of replay (ops/kernels.h, compiled with the op table):
- * tgi_sweep_nodes runs the chain rule from out down to node 0 (grad[out] already seeded,
- * reached-bits cleared); tgi_replay_nodes recomputes nodes from..n_nodes-1 from their
- * arguments' current values. */
-TGI_FUNC void tgi_sweep_nodes(tg_tape *t, uint32_t out);
+ * tgi_sweep_nodes runs the chain rule from out down to node 0 over out's cone (grad[out]
+ * already seeded, every other gradient 0) and returns how many nodes it skipped as outside
+ * the cone; tgi_replay_nodes recomputes nodes from..n_nodes-1 from their arguments' current
+ * values. */
+TGI_FUNC uint32_t tgi_sweep_nodes(tg_tape *t, uint32_t out);
+/* The same chain rule without the cone: every node from out down to 0 propagates, the reached
+ * ones and the others (whose gradient is +0), with no mark and no test. Returns 1 when no
+ * gradient it met was NaN: then it gave tgi_sweep_nodes's gradients bit for bit (see
+ * ops/kernels.h); 0 when one was, and the gradients must be computed again by the cone. */
+TGI_FUNC int tgi_sweep_nodes_unmarked(tg_tape *t, uint32_t out);
 TGI_FUNC void tgi_replay_nodes(tg_tape *t, uint32_t from);
 
 static inline int tgi_valid(const tg_tape *t, tg_var v) { return v.id < t->n_nodes; }
@@ -145,9 +153,8 @@ static inline int tgi_is_reached(const uint8_t *reached, uint32_t i)
     return (reached[i >> 3] >> (i & 7)) & 1;
 }
 /* Marks x as reached when a contribution has left its gradient at exactly 0 (see above). */
-static inline void tgi_note_zero(uint8_t *reached, double *grad, uint32_t x)
+static inline void tgi_note_zero(double *grad, uint32_t x)
 {
-    (void)reached;
     if (TGI_UNLIKELY(grad[x] == 0.0))
         grad[x] = -0.0;
 }
@@ -160,6 +167,12 @@ static inline double tgi_noted(double sum)
     if (TGI_UNLIKELY(sum == 0.0)) /* a branch, not a select: the common case costs a compare */
         return -0.0;
     return sum;
+}
+/* dL/dx += c, as an exact sweep adds (mark: the sum noted, above) or as the unmarked sweep does
+ * (the plain sum; see tgi_sweep_nodes_unmarked). mark is a constant wherever this is inlined. */
+static inline void tgi_add_grad(double *grad, uint32_t x, double c, int mark)
+{
+    grad[x] = mark ? tgi_noted(grad[x] + c) : grad[x] + c;
 }
 /* Is g the gradient of a node outside the cone: exactly +0 (not the -0 mark)? */
 static inline int tgi_unreached(double g)

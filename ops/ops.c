@@ -648,14 +648,12 @@ static double sum_local(const double *value, const uint32_t *arg, uint32_t n, ui
     (void)value, (void)arg, (void)n, (void)k;
     return 1.0;
 }
-static void sum_backward(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
+static void sum_backward(double *grad, int mark, const double *value, const uint32_t *arg,
                          uint32_t n, double g)
 {
     (void)value;
-    for (uint32_t k = 0; k < n; k++) {
-        grad[arg[k]] += g;
-        tgi_note_zero(reached, grad, arg[k]);
-    }
+    for (uint32_t k = 0; k < n; k++)
+        tgi_add_grad(grad, arg[k], g, mark);
 }
 #define sum_vjp one_vjp /* g * 1 = g */
 #define ROW_SUM [TG_OP_SUM] = {NARY(sum), INTERNAL("sum"), .info.c_local = {"1.0"}, RULE1("1", "1")}
@@ -709,28 +707,35 @@ static double dot_local(const double *value, const uint32_t *arg, uint32_t n, ui
     const uint32_t m = dot_n_args(arg, n) / 2;
     return value[dot_arg(arg, n, k < m ? m + k : k - m)];
 }
-/* dL/dw_j += g x_j,  dL/dx_j += g w_j, each sum noted as it is stored (tgi_noted: an x_j may
- * be a w_k, and a mark survives later sums). */
-static void dot_backward(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
-                         uint32_t n, double g)
+/* dL/dw_j += g x_j,  dL/dx_j += g w_j, with mark each sum noted as it is stored (tgi_add_grad:
+ * an x_j may be a w_k, and a mark survives later sums). */
+TGI_INLINE void dot_backward_marked(double *grad, int mark, const double *value,
+                                    const uint32_t *arg, uint32_t n, double g)
 {
-    (void)reached; /* the marks are in the gradients (tgi_noted) */
     if (dot_is_run(arg, n)) {
         const uint32_t w0 = arg[0] & ~DOT_RUN, *x = arg + 1, m = n - 1;
         const double *w = value + w0;
-        double *gw = grad + w0;
         for (uint32_t j = 0; j < m; j++) {
-            gw[j] = tgi_noted(gw[j] + g * value[x[j]]);
-            grad[x[j]] = tgi_noted(grad[x[j]] + g * w[j]);
+            tgi_add_grad(grad, w0 + j, g * value[x[j]], mark);
+            tgi_add_grad(grad, x[j], g * w[j], mark);
         }
         return;
     }
     const uint32_t m = n / 2;
     for (uint32_t j = 0; j < m; j++) {
         const uint32_t w = arg[j], x = arg[m + j];
-        grad[w] = tgi_noted(grad[w] + g * value[x]);
-        grad[x] = tgi_noted(grad[x] + g * value[w]);
+        tgi_add_grad(grad, w, g * value[x], mark);
+        tgi_add_grad(grad, x, g * value[w], mark);
     }
+}
+/* One loop for each value of mark, so that neither tests it per pair. */
+static void dot_backward(double *grad, int mark, const double *value, const uint32_t *arg,
+                         uint32_t n, double g)
+{
+    if (mark)
+        dot_backward_marked(grad, 1, value, arg, n, g);
+    else
+        dot_backward_marked(grad, 0, value, arg, n, g);
 }
 /* recorded: g x_j for w_j,  g w_j for x_j */
 static tg_var dot_vjp(tg_tape *t, tg_var y, tg_var g, uint32_t k)
@@ -1249,10 +1254,10 @@ static double zero_localn(const double *value, const uint32_t *arg, uint32_t n, 
     (void)value, (void)arg, (void)n, (void)k;
     return 0.0;
 }
-static void no_backwardn(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
+static void no_backwardn(double *grad, int mark, const double *value, const uint32_t *arg,
                          uint32_t n, double g)
 {
-    (void)grad, (void)reached, (void)value, (void)arg, (void)n, (void)g;
+    (void)grad, (void)mark, (void)value, (void)arg, (void)n, (void)g;
 }
 static int always_maskedn(const double *value, const uint32_t *arg, uint32_t n, uint32_t k)
 {
@@ -1319,14 +1324,12 @@ static int where_unusedn(const double *value, const uint32_t *arg, uint32_t n, u
     return k != 0 && (k == 1) != WHERE_TAKES_B;
 }
 /* dL/d(branch taken) += g, noted; the other two arguments are left alone. */
-static void where_backward(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
+static void where_backward(double *grad, int mark, const double *value, const uint32_t *arg,
                            uint32_t n, double g)
 {
     (void)n;
     const double a = value[arg[0]];
-    const uint32_t taken = WHERE_TAKES_B ? arg[1] : arg[2];
-    grad[taken] += g;
-    tgi_note_zero(reached, grad, taken);
+    tgi_add_grad(grad, WHERE_TAKES_B ? arg[1] : arg[2], g, mark);
 }
 /* The piece: the branch taken (1 for b, 0 for c), from the condition a. */
 static int where_piece(double a, double b, double y)

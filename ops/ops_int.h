@@ -23,9 +23,10 @@
  *   local2     dy/da and dy/db given a, b and y
  *   forwardn   y over inputs value[arg[0..n-1]]
  *   localn     dy/d(input k) of an n-ary node
- *   backwardn  grad[arg[k]] += g * dy/d(input k) for every k it reaches, as one loop, noting
- *              each input it adds into (tgi_note_zero): an input it leaves alone (where's
- *              untaken branch, a comparison's operands) is then outside the cone
+ *   backwardn  grad[arg[k]] += g * dy/d(input k) for every k it reaches, as one loop, with
+ *              mark set noting each input it adds into (tgi_add_grad): an input it leaves
+ *              alone (where's untaken branch, a comparison's operands) is then outside the
+ *              cone; with mark 0 (the unmarked sweep) the plain sums
  *   maskedn    NULL, or the n-ary masked column: 1 when input k gets exactly nothing (forward
  *              mode then skips it even for an infinite tangent)
  *   unusedn    NULL, or 1 when input k's value does not reach y at these values (where's
@@ -62,7 +63,7 @@ typedef struct tgi_op_row {
     int (*masked)(double a, double b, unsigned k);
     double (*forwardn)(const double *value, const uint32_t *arg, uint32_t n);
     double (*localn)(const double *value, const uint32_t *arg, uint32_t n, uint32_t k);
-    void (*backwardn)(double *grad, uint8_t *reached, const double *value, const uint32_t *arg,
+    void (*backwardn)(double *grad, int mark, const double *value, const uint32_t *arg,
                       uint32_t n, double g);
     int (*maskedn)(const double *value, const uint32_t *arg, uint32_t n, uint32_t k);
     int (*unusedn)(const double *value, const uint32_t *arg, uint32_t n, uint32_t k);

@@ -122,6 +122,117 @@ static void square_derivative_is_two_a_exactly(void **state)
     }
 }
 
+/* tg_backward has two sweeps that must give the same bits (core/backward.c, ops/kernels.h):
+ * the cone's, which takes a tape's first backward (and every sixteenth, and every one while
+ * the cone is a small part of the tape), and the sweep of every node below the output, in the
+ * cone or not, which takes the others. So the second backward of each test below is the
+ * sweep of every node: there a node outside the cone has gradient +0 and adds 0 * (local)
+ * into its inputs, which must change no gradient, not even a zero's sign. w is used only by the
+ * unused u = w * -1, whose contribution 0 * -1 is -0, and +0 + -0 = +0 (IEEE 754, round to
+ * nearest), as the cone leaves it; where the unused node's local derivative is infinite (sqrt
+ * at 0: 0 * inf = NaN) the gradients are the cone's all the same. By hand: y = 2x + 3v at
+ * x = 0, v = 1, plus 10 (4 of its 31 nodes outside the cone: under a quarter). */
+static void nodes_outside_the_cone_change_no_gradient(void **state)
+{
+    (void)state;
+    tg_tape *t = tg_tape_new();
+    tg_var x = tg_input(t, 0.0), w = tg_input(t, 4.0), v = tg_input(t, 1.0);
+    tg_var u = tg_mulc(t, w, -1.0); /* unused: 0 * -1 = -0 into w */
+    tg_var r = tg_sqrt(t, x);       /* unused: d sqrt/dx = inf at 0 */
+    tg_var y = tg_add(t, tg_mulc(t, x, 2.0), tg_mulc(t, v, 3.0));
+    for (int k = 0; k < 10; k++) /* y + 10, in the cone: dy/dy = 1 */
+        y = tg_addc(t, y, 1.0);
+    for (int pass = 0; pass < 3; pass++) {
+        assert_int_equal(tg_backward(t, y), TG_OK);
+        const double gw = tg_grad(t, w), gu = tg_grad(t, u), gr = tg_grad(t, r);
+        assert_true(gw == 0.0 && !signbit(gw));
+        assert_true(gu == 0.0 && !signbit(gu) && gr == 0.0 && !signbit(gr));
+        assert_true(tg_grad(t, x) == 2.0); /* not 2 + 0 * inf = NaN */
+        assert_true(tg_grad(t, v) == 3.0);
+    }
+    tg_tape_free(t);
+}
+
+/* A small generator (splitmix64) for the random graphs below. */
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+/* The two sweeps of one graph, the same bits, on 20,000 random graphs over every op, whose
+ * inputs include zeros of both signs, infinities, NaN and values outside the ops' domains.
+ * The output sums all but a few of the nodes (so that under a quarter of them are outside its
+ * cone, and the second backward sweeps every node); the first backward is the cone's. Where
+ * either has a NaN gradient both must (the sweep of every node then hands over to the cone's:
+ * NaN payloads are not the point). */
+static void sweep_of_every_node_equals_sweep_of_cone(void **state)
+{
+    (void)state;
+    static const double values[] = {0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -2.5, 3.0, 1e300, -1e-310,
+                                    INFINITY, -INFINITY, NAN, 0.75, -0.125};
+    const size_t n_values = sizeof values / sizeof values[0];
+    uint64_t rng = 20261201;
+    size_t nan_gradients = 0, zero_gradients = 0, compared = 0;
+    for (int round = 0; round < 20000; round++) {
+        tg_tape *t = tg_tape_new();
+        const int n_inputs = 2 + (int)(next_random(&rng) % 3);
+        for (int k = 0; k < n_inputs; k++)
+            tg_input(t, values[next_random(&rng) % n_values]);
+        const int n_ops = 1 + (int)(next_random(&rng) % 12);
+        for (int k = 0; k < n_ops; k++) {
+            const tg_op op = (tg_op)(next_random(&rng) % TG_N_OPS);
+            const tg_op_info *info = tg_op_info_of(op);
+            if (info->n_args == 0)
+                continue;
+            const size_t n =
+                info->n_args == TG_NARY ? 2 * (1 + next_random(&rng) % 3) : (size_t)info->n_args;
+            tg_var args[6];
+            const uint32_t size = (uint32_t)tg_tape_size(t);
+            for (size_t j = 0; j < n; j++)
+                args[j].id = (uint32_t)(next_random(&rng) % size);
+            if (op == TG_OP_POWC) /* its exponent must be a constant */
+                args[1] = tg_const(t, values[next_random(&rng) % n_values]);
+            tg_apply(t, op, n, args); /* an op refusing its arguments records nothing */
+            tg_tape_clear_error(t);
+        }
+        /* out = the sum of every node but one in eight (left outside the cone, unless another
+         * summed node uses it) */
+        tg_var parts[64];
+        size_t n_parts = 0;
+        const size_t size = tg_tape_size(t);
+        assert_true(size < 64);
+        for (size_t i = 0; i < size; i++)
+            if (next_random(&rng) % 8 != 0)
+                parts[n_parts++].id = (uint32_t)i;
+        if (n_parts == 0)
+            parts[n_parts++].id = 0;
+        const tg_var out = tg_sum(t, n_parts, parts);
+        double first[64];
+        assert_int_equal(tg_backward(t, out), TG_OK);
+        for (size_t i = 0; i <= out.id; i++)
+            first[i] = tg_grad(t, (tg_var){(uint32_t)i});
+        assert_int_equal(tg_backward(t, out), TG_OK);
+        for (size_t i = 0; i <= out.id; i++) {
+            const double second = tg_grad(t, (tg_var){(uint32_t)i});
+            if (isnan(first[i]) || isnan(second)) {
+                assert_true(isnan(first[i]) && isnan(second));
+                nan_gradients++;
+            } else {
+                assert_memory_equal(&first[i], &second, sizeof second);
+                zero_gradients += second == 0.0;
+            }
+            compared++;
+        }
+        tg_tape_free(t);
+    }
+    /* NaN gradients (the hand-over) and zero gradients (nodes outside the cone, reached
+     * zeros) were both among them */
+    assert_true(nan_gradients > 1000 && zero_gradients > 1000 && compared > 100000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -130,6 +241,8 @@ int main(void)
         cmocka_unit_test(backward_from_lower_output_clears_higher_cone),
         cmocka_unit_test(backward_accumulate_keeps_inputs_across_rewinds),
         cmocka_unit_test(square_derivative_is_two_a_exactly),
+        cmocka_unit_test(nodes_outside_the_cone_change_no_gradient),
+        cmocka_unit_test(sweep_of_every_node_equals_sweep_of_cone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

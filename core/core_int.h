@@ -122,9 +122,9 @@ TGI_FUNC void tgi_anomaly_origin(tg_tape *t, uint32_t id);
 /* The inner loops of the sweep and of replay (ops/kernels.h, compiled with the op table):
  * tgi_sweep_nodes runs the chain rule from out down to node 0 over out's cone (grad[out]
  * already seeded, every other gradient 0) and returns how many nodes it skipped as outside
- * the cone; tgi_replay_nodes recomputes nodes from..n_nodes-1 from their arguments' current
+ * the cone, *saw_nan whether a gradient it met was NaN; tgi_replay_nodes recomputes nodes from..n_nodes-1 from their arguments' current
  * values. */
-TGI_FUNC uint32_t tgi_sweep_nodes(tg_tape *t, uint32_t out);
+TGI_FUNC uint32_t tgi_sweep_nodes(tg_tape *t, uint32_t out, int *saw_nan);
 /* The same chain rule without the cone: every node from out down to 0 propagates, the reached
  * ones and the others (whose gradient is +0), with no mark and no test. Returns 1 when no
  * gradient it met was NaN: then it gave tgi_sweep_nodes's gradients bit for bit (see

@@ -106,8 +106,20 @@ static inline void tgi_sync_limit(tg_tape *t)
     t->append_limit = t->anomaly ? 0 : t->cap_nodes;
 }
 
-/* Reserves n argument slots in args[] and returns the index of the first, or UINT32_MAX. */
-TGI_FUNC uint32_t tgi_args_alloc(tg_tape *t, size_t n);
+/* tgi_args_alloc's slow path, out of line: grows args[], then reserves. */
+TGI_FUNC uint32_t tgi_args_alloc_slow(tg_tape *t, size_t n);
+
+/* Reserves n argument slots in args[] and returns the index of the first, or UINT32_MAX.
+ * Inline for the same reason as tgi_append: every n-ary node (a neuron's dot) takes its slots
+ * here, and the common case is a compare and a store. */
+static inline uint32_t tgi_args_alloc(tg_tape *t, size_t n)
+{
+    if (TGI_UNLIKELY(n > (size_t)(t->cap_args - t->n_args) || !t->args))
+        return tgi_args_alloc_slow(t, n);
+    const uint32_t first = t->n_args;
+    t->n_args += (uint32_t)n;
+    return first;
+}
 
 /* Anomaly detection (core/anomaly.c), reached only when t->anomaly is set, so that the fast
  * paths pay one predictable branch at most. tgi_anomaly_append records like tgi_append but

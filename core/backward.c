@@ -62,14 +62,17 @@ static void clear_dirty_grads(tg_tape *t)
  * Which sweep: only the cone's can count the nodes outside the cone (a gradient of exactly 0
  * may be a reached one: a hinge loss's satisfied margins zero most of a step's gradients). So
  * it takes a tape's first backward, and every one while the cone it finds leaves over a
- * quarter of the nodes below out outside; after a cone that does not, the sweep of every node
- * takes the next 1, then 2, 4, ... up to CONE_CHECK_MAX backwards between two of the cone's:
- * a training loop pays the cone's marks once in 65 backwards, a Jacobian's rows from the third. */
+ * quarter of the nodes below out outside, or a NaN gradient (which the sweep of every node
+ * would meet too, and then sweep twice); after a cone that does neither, the sweep of every
+ * node takes the next 1, then 2, 4, ... up to CONE_CHECK_MAX backwards between two of the
+ * cone's: a training loop pays the cone's marks once in 65 backwards, a Jacobian's rows from
+ * the third. */
 #define CONE_CHECK_MAX 64u
 static void sweep_cone(tg_tape *t, uint32_t out)
 {
-    const uint32_t outside = tgi_sweep_nodes(t, out);
-    if (outside > (out + 1) / 4) {
+    int saw_nan;
+    const uint32_t outside = tgi_sweep_nodes(t, out, &saw_nan);
+    if (outside > (out + 1) / 4 || saw_nan) {
         t->cone_interval = t->until_cone = 0;
         return;
     }
@@ -139,7 +142,8 @@ tg_status tg_backward_accumulate(tg_tape *t, tg_var out)
     t->grad[out.id] += 1.0;
     if (TGI_UNLIKELY(t->anomaly))
         return anomaly_sweep(t, out.id);
-    tgi_sweep_nodes(t, out.id);
+    int saw_nan; /* the inputs keep their sums: always the cone's sweep, which starts from them */
+    tgi_sweep_nodes(t, out.id, &saw_nan);
     return TG_OK;
 }
 

@@ -106,8 +106,20 @@ static inline void tgi_sync_limit(tg_tape *t)
     t->append_limit = t->anomaly ? 0 : t->cap_nodes;
 }
 
-/* Reserves n argument slots in args[] and returns the index of the first, or UINT32_MAX. */
-TGI_FUNC uint32_t tgi_args_alloc(tg_tape *t, size_t n);
+/* tgi_args_alloc's slow path, out of line: grows args[], then reserves. */
+TGI_FUNC uint32_t tgi_args_alloc_slow(tg_tape *t, size_t n);
+
+/* Reserves n argument slots in args[] and returns the index of the first, or UINT32_MAX.
+ * Inline for the same reason as tgi_append: every n-ary node (a neuron's dot) takes its slots
+ * here, and the common case is a compare and a store. */
+static inline uint32_t tgi_args_alloc(tg_tape *t, size_t n)
+{
+    if (TGI_UNLIKELY(n > (size_t)(t->cap_args - t->n_args) || !t->args))
+        return tgi_args_alloc_slow(t, n);
+    const uint32_t first = t->n_args;
+    t->n_args += (uint32_t)n;
+    return first;
+}
 
 /* Anomaly detection (core/anomaly.c), reached only when t->anomaly is set, so that the fast
  * paths pay one predictable branch at most. tgi_anomaly_append records like tgi_append but
@@ -122,9 +134,9 @@ TGI_FUNC void tgi_anomaly_origin(tg_tape *t, uint32_t id);
 /* The inner loops of the sweep and of replay (ops/kernels.h, compiled with the op table):
  * tgi_sweep_nodes runs the chain rule from out down to node 0 over out's cone (grad[out]
  * already seeded, every other gradient 0) and returns how many nodes it skipped as outside
- * the cone; tgi_replay_nodes recomputes nodes from..n_nodes-1 from their arguments' current
+ * the cone, *saw_nan whether a gradient it met was NaN; tgi_replay_nodes recomputes nodes from..n_nodes-1 from their arguments' current
  * values. */
-TGI_FUNC uint32_t tgi_sweep_nodes(tg_tape *t, uint32_t out);
+TGI_FUNC uint32_t tgi_sweep_nodes(tg_tape *t, uint32_t out, int *saw_nan);
 /* The same chain rule without the cone: every node from out down to 0 propagates, the reached
  * ones and the others (whose gradient is +0), with no mark and no test. Returns 1 when no
  * gradient it met was NaN: then it gave tgi_sweep_nodes's gradients bit for bit (see

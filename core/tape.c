@@ -177,7 +177,7 @@ tg_var tgi_append_slow(tg_tape *t, uint64_t code, double value)
     return v;
 }
 
-uint32_t tgi_args_alloc(tg_tape *t, size_t n)
+uint32_t tgi_args_alloc_slow(tg_tape *t, size_t n)
 {
     size_t want = (size_t)t->n_args + n;
     if ((want > t->cap_args || !t->args) && grow_args(t, want ? want : 1) != TG_OK)

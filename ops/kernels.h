@@ -47,13 +47,14 @@ TGI_INLINE void backward_node(const tgi_op_row *row, double *restrict grad,
         backward_node(&tgi_ops[TG_OP_##x], grad, value, args, i, c, g, MARK_);                    \
         break;
 
-uint32_t tgi_sweep_nodes(tg_tape *t, uint32_t out)
+uint32_t tgi_sweep_nodes(tg_tape *t, uint32_t out, int *saw_nan)
 {
     double *restrict grad = t->grad;
     const double *restrict value = t->value;
     const uint64_t *restrict code = t->code;
     const uint32_t *restrict args = t->args;
     uint32_t outside = 0;
+    double probe = 0.0; /* NaN if a gradient met was (as in tgi_sweep_nodes_unmarked) */
 
     for (uint32_t i = out + 1; i-- > 0;) {
         const double g = grad[i];
@@ -69,11 +70,13 @@ uint32_t tgi_sweep_nodes(tg_tape *t, uint32_t out)
             }
             grad[i] = 0.0; /* -0, the mark of a reached zero: its gradient is +0 */
         }
+        probe += g;
         const uint64_t c = code[i];
 #define MARK_ 1
         BACKWARD_CASES_
 #undef MARK_
     }
+    *saw_nan = probe != probe;
     return outside;
 }
 

@@ -140,7 +140,7 @@ tg_status tgi_anomaly_sweep(tg_tape *t, uint32_t out)
     for (uint32_t i = out + 1; i-- > 0;) {
         if (tgi_unreached(t->grad[i]) && !tgi_is_reached(reached, i))
             continue; /* not in the cone: the fast sweep's test, and this sweep's own bits */
-        if (t->grad[i] == 0.0) /* -0, tgi_note_zero's mark (an n-ary row's input) */
+        if (t->grad[i] == 0.0) /* -0, tgi_noted's mark (an n-ary row's input) */
             t->grad[i] = 0.0;
         const uint64_t c = t->code[i];
         const tgi_op_row *row = &tgi_ops[tgi_code_op(c)];

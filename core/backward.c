@@ -38,7 +38,7 @@ static tg_status reset_reached(tg_tape *t, uint32_t out)
  * Which nodes are in out's cone, without a bit per edge: every gradient below out starts at +0
  * and only a node of the cone adds into its inputs, so a nonzero gradient means "reached"; a
  * reached node whose gradient is exactly 0 (relu'(x) = 0, or contributions that cancel) holds
- * -0 until the sweep reaches it (tgi_note_zero, core_int.h). So the sweep skips exactly the
+ * -0 until the sweep reaches it (tgi_noted, core_int.h). So the sweep skips exactly the
  * gradients that are +0, and no bitset is cleared, written or read. */
 
 /* Sets every gradient to 0 by clearing only those that may not be 0 (t->grad_dirty): in a

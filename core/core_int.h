@@ -60,7 +60,8 @@ struct tg_tape {
                             must clear is grad[0 .. grad_dirty), not the whole tape (appends
                             store grad = 0; a sweep from out writes only grad[0 .. out]) */
     uint32_t cone_interval; /* which sweep tg_backward takes (core/backward.c): the cone's */
-    uint32_t until_cone;    /* after until_cone sweeps of every node, then after interval */
+    uint32_t until_cone;    /* once until_cone sweeps of every node have run, and from then on
+                               once in cone_interval + 1 (0: every time) */
     uint8_t *reached; /* anomaly sweep's scratch: bit i set when node i is in out's cone */
     size_t cap_reached_bytes;
     size_t n_grows;
@@ -133,9 +134,9 @@ TGI_FUNC void tgi_anomaly_origin(tg_tape *t, uint32_t id);
 
 /* The inner loops of the sweep and of replay (ops/kernels.h, compiled with the op table):
  * tgi_sweep_nodes runs the chain rule from out down to node 0 over out's cone (grad[out]
- * already seeded, every other gradient 0) and returns how many nodes it skipped as outside
- * the cone, *saw_nan whether a gradient it met was NaN; tgi_replay_nodes recomputes nodes from..n_nodes-1 from their arguments' current
- * values. */
+ * already seeded, every other gradient 0), returns how many nodes it skipped as outside the
+ * cone and sets *saw_nan when a gradient it met was NaN; tgi_replay_nodes recomputes nodes
+ * from..n_nodes-1 from their arguments' current values. */
 TGI_FUNC uint32_t tgi_sweep_nodes(tg_tape *t, uint32_t out, int *saw_nan);
 /* The same chain rule without the cone: every node from out down to 0 propagates, the reached
  * ones and the others (whose gradient is +0), with no mark and no test. Returns 1 when no
@@ -146,16 +147,17 @@ TGI_FUNC void tgi_replay_nodes(tg_tape *t, uint32_t from);
 
 static inline int tgi_valid(const tg_tape *t, tg_var v) { return v.id < t->n_nodes; }
 
-/* Which nodes are in the output's cone, for the sweeps: every gradient below out starts at +0
- * and only a node of the cone adds into its inputs, so a nonzero gradient means "reached". A
- * reached node whose gradient is exactly 0 (relu'(x) = 0, contributions that cancel) must still
- * propagate (0 * inf is NaN, as in PyTorch): tgi_note_zero marks it by storing -0.0 in its
- * gradient, which no accumulation produces (x + y is -0 only when both are -0, and every sum
- * starts at +0), and the sweep turns it back into +0 when it reaches the node. So a sweep skips
- * exactly the nodes whose gradient is +0, with no bitset. A row's n-ary backward notes the
- * inputs it adds into with tgi_note_zero; an input it does not touch (where's untaken branch, a
- * comparison's operands) stays out of the cone and passes nothing on. The anomaly sweep also
- * keeps reached-bits (t->reached) of its own. */
+/* Which nodes are in the output's cone, for the cone's sweep: every gradient below out starts
+ * at +0 and only a node of the cone adds into its inputs, so a nonzero gradient means
+ * "reached". A reached node whose gradient is exactly 0 (relu'(x) = 0, contributions that
+ * cancel) must still propagate (0 * inf is NaN, as in PyTorch): every sum the sweep stores is
+ * noted (tgi_noted, below), 0 becoming -0.0, which no accumulation produces (x + y is -0 only
+ * when both are -0, and every sum starts at +0), and the sweep turns it back into +0 when it
+ * reaches the node. So the cone's sweep skips exactly the nodes whose gradient is +0, with no
+ * bitset. A row's n-ary backward notes the inputs it adds into the same way (tgi_add_grad with
+ * mark); an input it does not touch (where's untaken branch, a comparison's operands) stays
+ * out of the cone and passes nothing on. The anomaly sweep also keeps reached-bits
+ * (t->reached) of its own. The sweep of every node (ops/kernels.h) needs none of this. */
 static inline void tgi_mark_reached(uint8_t *reached, uint32_t i)
 {
     reached[i >> 3] |= (uint8_t)(1u << (i & 7));
@@ -164,15 +166,9 @@ static inline int tgi_is_reached(const uint8_t *reached, uint32_t i)
 {
     return (reached[i >> 3] >> (i & 7)) & 1;
 }
-/* Marks x as reached when a contribution has left its gradient at exactly 0 (see above). */
-static inline void tgi_note_zero(double *grad, uint32_t x)
-{
-    if (TGI_UNLIKELY(grad[x] == 0.0))
-        grad[x] = -0.0;
-}
-/* The same mark, on a sum about to be stored: grad[x] = tgi_noted(grad[x] + c) is
- * grad[x] += c then tgi_note_zero, without reading grad[x] back. Noting every sum as it is made
- * is the same as noting once after the last: a -0 mark meets only another contribution c, and
+/* The mark on a sum about to be stored: grad[x] = tgi_noted(grad[x] + c) marks x as reached
+ * when the sum is exactly 0, without reading grad[x] back. Noting every sum as it is made is
+ * the same as noting once after the last: a -0 mark meets only another contribution c, and
  * -0 + c is c, or +0 (c = +0) which is noted again. */
 static inline double tgi_noted(double sum)
 {

@@ -36,7 +36,7 @@ TGI_INLINE void backward_node(const tgi_op_row *row, double *restrict grad,
 }
 
 /* The dispatch on node i's op: one case per row, each inlining backward_node for that row. */
-#define BACKWARD_CASES_                                                                      \
+#define BACKWARD_CASES_                                                                           \
     switch (tgi_code_op(c)) {                                                                     \
         TG_OP_LIST(BACKWARD_CASE_)                                                                \
     default: /* op codes are < TG_N_OPS by construction (tgi_code, _Static_assert above) */     \

@@ -1,7 +1,7 @@
 /* tg_bits.h: a double's bits, for tapegrad's own math functions (ops/tg_libm_*.c), which call no
- * libm function: fabs, isnan, ldexp and the exponent of a double written out with integer
- * operations on the IEEE-754 binary64 encoding (sign bit 63, biased exponent 52..62). Private
- * header: not installed. */
+ * libm function: fabs, isnan, isinf, copysign, ldexp and the exponent of a double written out
+ * with integer operations on the IEEE-754 binary64 encoding (sign bit 63, biased exponent
+ * 52..62). Private header: not installed. */
 #ifndef TG_BITS_H
 #define TG_BITS_H
 
@@ -30,6 +30,35 @@ static inline double abs_of(double x)
 static inline int is_nan(double x)
 {
     return x != x;
+}
+
+static inline int is_inf(double x)
+{
+    return abs_of(x) == from_bits(0x7ff0000000000000ull);
+}
+
+/* The quiet NaN with no payload. */
+static inline double nan_value(void)
+{
+    return from_bits(0x7ff8000000000000ull);
+}
+
+/* 1 if x's sign bit is set (-0 and -NaN included), else 0. */
+static inline int sign_bit(double x)
+{
+    return (int)(bits_of(x) >> 63);
+}
+
+/* |x|, negated if negative: C's copysign(x, negative ? -1 : 1). */
+static inline double with_sign(double x, int negative)
+{
+    return from_bits((bits_of(x) & 0x7fffffffffffffffull) | ((uint64_t)(negative != 0) << 63));
+}
+
+/* |x| with the sign of sign: C's copysign(x, sign). */
+static inline double copysign_of(double x, double sign)
+{
+    return with_sign(x, sign_bit(sign));
 }
 
 /* 2^k for -1022 <= k <= 1023, exactly. */

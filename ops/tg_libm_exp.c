@@ -25,11 +25,6 @@
 
 /* ------------------------------------------------------------------ bits and scaling */
 
-static double copysign_of(double x, double sign)
-{
-    return from_bits((bits_of(x) & ~(UINT64_C(1) << 63)) | (bits_of(sign) & (UINT64_C(1) << 63)));
-}
-
 static tg_dd dd_const(const double c[2])
 {
     return tg_dd_make(c[0], c[1]);

@@ -43,28 +43,7 @@
 /* The double-double kernels here are good to 2^-100 relative (measured worst 2^-103.9). */
 #define TRIG_MARGIN 0x1p-100
 
-/* ---- bits and powers of two (no libm: fabs, copysign, isnan written out) ---- */
-
-static int sign_bit(double x)
-{
-    return (int)(bits_of(x) >> 63);
-}
-
-/* |x|, negated if negative */
-static double with_sign(double x, int negative)
-{
-    return from_bits((bits_of(x) & 0x7fffffffffffffffull) | ((uint64_t)(negative != 0) << 63));
-}
-
-static int is_inf(double x)
-{
-    return abs_of(x) == from_bits(0x7ff0000000000000ull);
-}
-
-static double nan_value(void)
-{
-    return from_bits(0x7ff8000000000000ull);
-}
+/* ---- powers of two (the sign and class tests are tg_bits.h's) ---- */
 
 /* x * 2^k in steps of at most 2^+-1000, so that 2^k itself stays a normal double: exact unless
  * the result leaves the normal range (then the last step rounds, once). */
